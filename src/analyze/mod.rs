@@ -1,0 +1,148 @@
+//! Turning artifact bytes into evidence: identification by content, then one analyzer per kind.
+//!
+//! An [`Analyzer`] holds all the format knowledge of one [`ArtifactKind`] and nothing of
+//! policy: it says whether some bytes are its kind ([`Analyzer::identify`]) and turns them
+//! into [`Evidence`], a JSON document that rules query with JSONPath. [`identify`] tries the
+//! analyzers whose extensions match the file name first; the extension is only a hint.
+
+pub mod profile;
+pub mod source;
+
+use crate::analyze::source::LineMap;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+/// What an artifact is, decided from its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    /// A vendor-neutral device profile (docs/profile.md).
+    Profile,
+}
+
+impl ArtifactKind {
+    pub const ALL: [ArtifactKind; 1] = [ArtifactKind::Profile];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            ArtifactKind::Profile => "profile",
+        }
+    }
+}
+
+impl fmt::Display for ArtifactKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl FromStr for ArtifactKind {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        ArtifactKind::ALL
+            .into_iter()
+            .find(|kind| kind.id() == text)
+            .ok_or_else(|| {
+                let known: Vec<&str> = ArtifactKind::ALL.iter().map(|k| k.id()).collect();
+                format!(
+                    "unknown artifact kind `{text}` (expected one of {})",
+                    known.join(", ")
+                )
+            })
+    }
+}
+
+/// What an analyzer made of one artifact: the document rules query, and where its nodes are.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub kind: ArtifactKind,
+    /// The evidence document (its schema is documented per kind in docs/).
+    pub document: serde_json::Value,
+    /// Lines of the source where the document's nodes start, for formats that have lines.
+    pub lines: LineMap,
+    /// Things that did not stop the analysis but that the user should see (unknown fields…).
+    pub warnings: Vec<String>,
+}
+
+/// Why an artifact of a known kind could not be analyzed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct AnalyzeError {
+    pub message: String,
+    /// The 1-based line the problem is on, when the format has lines and it is known.
+    pub line: Option<u32>,
+}
+
+impl AnalyzeError {
+    pub fn new(message: impl Into<String>) -> Self {
+        AnalyzeError {
+            message: message.into(),
+            line: None,
+        }
+    }
+}
+
+/// One artifact format: identification and analysis.
+pub trait Analyzer: Sync {
+    fn kind(&self) -> ArtifactKind;
+    /// File extensions (lowercase, no dot) that hint at this kind.
+    fn extensions(&self) -> &'static [&'static str];
+    /// Whether `content` is an artifact of this kind. Must be cheap on content of other kinds
+    /// and must not fail: an artifact with errors in it is still identified, so that the
+    /// errors are reported rather than the file skipped.
+    fn identify(&self, content: &[u8]) -> bool;
+    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError>;
+}
+
+static ANALYZERS: &[&dyn Analyzer] = &[&profile::ProfileAnalyzer];
+
+/// Every analyzer, in the order identification tries them.
+pub fn analyzers() -> &'static [&'static dyn Analyzer] {
+    ANALYZERS
+}
+
+/// The analyzer of `kind`.
+pub fn analyzer_for(kind: ArtifactKind) -> &'static dyn Analyzer {
+    *ANALYZERS
+        .iter()
+        .find(|analyzer| analyzer.kind() == kind)
+        .expect("every artifact kind has an analyzer")
+}
+
+/// Decides the kind of an artifact from its content, trying extension matches first.
+pub fn identify(path: &Path, content: &[u8]) -> Option<&'static dyn Analyzer> {
+    let extension = path
+        .extension()
+        .and_then(|extension| extension.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let hinted = |analyzer: &&&dyn Analyzer| analyzer.extensions().contains(&extension.as_str());
+    ANALYZERS
+        .iter()
+        .filter(hinted)
+        .chain(ANALYZERS.iter().filter(|analyzer| !hinted(analyzer)))
+        .find(|analyzer| analyzer.identify(content))
+        .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_one_analyzer() {
+        for kind in ArtifactKind::ALL {
+            assert_eq!(analyzer_for(kind).kind(), kind);
+            assert_eq!(analyzers().iter().filter(|a| a.kind() == kind).count(), 1);
+        }
+    }
+
+    #[test]
+    fn unknown_content_is_not_identified() {
+        assert!(identify(Path::new("notes.txt"), b"just some notes").is_none());
+        assert!(identify(Path::new("x.json"), b"{\"name\": \"not a profile\"}").is_none());
+        assert!(identify(Path::new("x.bin"), &[0xff, 0x00, 0x13]).is_none());
+    }
+}

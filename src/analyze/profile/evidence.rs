@@ -1,0 +1,315 @@
+//! The device profile format: the typed schema of a profile and of its evidence document.
+//!
+//! A profile is what a fleet's configuration repository keeps per drone, in JSON or TOML:
+//! identity, firmware components, the devices that operate the drone and their apps, storage
+//! media, radio links and access protection. The same types are the evidence rules query
+//! (plus `policy` facts added by the policy step), and they generate the published JSON
+//! Schema (docs/schemas/profile.schema.json). Optional facts stay absent when the profile
+//! does not state them, so a rule can tell "not stated" (not assessed) from "false".
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A device profile.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Profile {
+    /// Who the drone is.
+    pub identity: Identity,
+    /// Firmware installed on each component (aircraft, remote controller, battery, …).
+    #[serde(default)]
+    pub firmware: Vec<FirmwareComponent>,
+    /// The devices that operate the drone: remote controllers, phones, tablets, laptops.
+    #[serde(default)]
+    pub controllers: Vec<Controller>,
+    /// Storage media on the aircraft, the camera or the controller.
+    #[serde(default)]
+    pub storage: Vec<StorageMedium>,
+    /// Radio and network links between the drone and its operators.
+    #[serde(default)]
+    pub links: Vec<Link>,
+    /// Password protection of the drone and its data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<Access>,
+}
+
+/// Vendor, model and serial of the aircraft.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Identity {
+    /// Manufacturer, e.g. `DJI`, `Parrot`, `Holybro`.
+    pub vendor: String,
+    /// Model as the vendor names it, e.g. `Mavic 2 Enterprise Dual`.
+    pub model: String,
+    /// Aircraft serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    /// The fleet's own name for the aircraft, e.g. `M2ED-03`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Firmware on one component of the system.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct FirmwareComponent {
+    /// Which part runs it: `aircraft`, `remote-controller`, `battery`, `gimbal`, `companion`…
+    #[serde(default = "default_component")]
+    pub component: String,
+    /// Version as the vendor writes it, e.g. `01.01.0300` or `v1.14.3`.
+    pub version: String,
+    /// SHA-256 of the installed image, as recorded when it was installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Whether the component installs updates on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_update: Option<bool>,
+    /// Where updates come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_source: Option<UpdateSource>,
+    /// The version that was installed before this one, to spot downgrades.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_version: Option<String>,
+}
+
+fn default_component() -> String {
+    "aircraft".to_owned()
+}
+
+/// Where a component's updates come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpdateSource {
+    /// A package that IT verified and installs offline.
+    OfflinePackage,
+    /// An update server run by the organisation.
+    Mirror,
+    /// Straight from the vendor's cloud, through the app or the controller.
+    VendorCloud,
+}
+
+/// A device that operates the drone.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Controller {
+    /// The device's name, e.g. `DJI Smart Controller` or `Pilot iPad`.
+    pub name: String,
+    /// What kind of device it is.
+    pub kind: ControllerKind,
+    /// Operating system and version, e.g. `Android 7.1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// Whether airplane mode is on during flight operations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub airplane_mode: Option<bool>,
+    /// Cellular modem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cellular: Option<RadioState>,
+    /// Wi-Fi client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wifi: Option<RadioState>,
+    /// Wi-Fi hotspot or tethering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hotspot: Option<RadioState>,
+    /// Bluetooth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bluetooth: Option<RadioState>,
+    /// Whether the device can reach the internet during operations, by any route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internet_access: Option<bool>,
+    /// Ground station apps installed on the device.
+    #[serde(default)]
+    pub apps: Vec<App>,
+}
+
+/// What kind of device operates the drone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ControllerKind {
+    RemoteController,
+    SmartController,
+    Phone,
+    Tablet,
+    Laptop,
+    GroundStation,
+}
+
+/// State of a radio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RadioState {
+    /// The device has no such radio.
+    Absent,
+    Off,
+    On,
+}
+
+/// A ground station app.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct App {
+    /// App name, e.g. `DJI Pilot`, `FreeFlight 6`, `QGroundControl`.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// DJI Local Data Mode: the app stops all internet traffic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_data_mode: Option<bool>,
+    /// Flight records, photos or videos synchronised to the vendor's cloud.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_sync: Option<bool>,
+    /// Flight records uploaded automatically (e.g. DJI "Automatically sync flight records").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flight_record_upload: Option<bool>,
+    /// Map tiles fetched online (leaks where the drone flies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_maps: Option<bool>,
+    /// The app updates itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_update: Option<bool>,
+    /// Where the app was installed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install_source: Option<InstallSource>,
+}
+
+/// Where an app was installed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstallSource {
+    AppStore,
+    /// The organisation's mobile device management.
+    Mdm,
+    VendorSite,
+    /// An APK or package from elsewhere.
+    Sideloaded,
+}
+
+/// A storage medium that holds flight data.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct StorageMedium {
+    /// What the medium is.
+    pub medium: MediumKind,
+    /// Where it sits: `aircraft`, `camera`, `controller`…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Whether it can be taken out; defaults from `medium` (SD cards and USB drives can).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removable: Option<bool>,
+    /// Whether it is in the device when the drone is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub present: Option<bool>,
+    /// Whether its content is encrypted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    /// Whether reading it needs a password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<bool>,
+    /// Whether it is formatted after every flight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wipe_after_flight: Option<bool>,
+    /// When a removable medium is taken out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removal_policy: Option<RemovalPolicy>,
+    /// How many flights' logs it holds now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flight_logs: Option<u32>,
+    /// Whether GPS tracks are kept on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gps_tracks: Option<bool>,
+}
+
+/// Kind of storage medium.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MediumKind {
+    SdCard,
+    Internal,
+    Usb,
+    Ssd,
+}
+
+impl MediumKind {
+    pub fn removable_by_default(self) -> bool {
+        matches!(self, MediumKind::SdCard | MediumKind::Usb)
+    }
+}
+
+/// When a removable medium comes out of the drone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemovalPolicy {
+    AfterFlight,
+    AfterMission,
+    None,
+}
+
+/// A radio or network link.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Link {
+    /// The link's name, e.g. `OcuSync 2.0`, `SiK telemetry`, `Companion LTE`.
+    pub name: String,
+    /// Protocol family, e.g. `ocusync`, `wifi`, `mavlink`, `lte`, `lightbridge`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// What the link carries: `control`, `video`, `telemetry`.
+    #[serde(default)]
+    pub carries: Vec<String>,
+    /// Encryption of the link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<LinkEncryption>,
+    /// Whether MAVLink 2 message signing is on (MAVLink links only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mavlink_signing: Option<bool>,
+    /// Whether the link crosses the internet or a carrier network (LTE, 4G/5G, cloud relay).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internet: Option<bool>,
+}
+
+/// Encryption of a link.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkEncryption {
+    None,
+    Wep,
+    /// WPA1 with TKIP.
+    Wpa,
+    /// WPA2-PSK, AES-128 CCMP.
+    Wpa2,
+    /// WPA3-SAE, AES-128 CCMP.
+    Wpa3,
+    #[serde(rename = "aes-128")]
+    Aes128,
+    #[serde(rename = "aes-256")]
+    Aes256,
+}
+
+/// Password protection, by what it protects.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Access {
+    /// Activating the aircraft (vendor account or local PIN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation: Option<Credential>,
+    /// Pairing a controller with the aircraft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairing: Option<Credential>,
+    /// Reading the onboard storage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<Credential>,
+    /// Opening the ground station app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<Credential>,
+}
+
+/// How one thing is protected by a password.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Credential {
+    /// What the password protects; filled in from the key under `access`.
+    #[serde(skip_deserializing)]
+    #[schemars(skip)]
+    pub purpose: String,
+    /// Whether a password is required.
+    pub password: bool,
+    /// Whether the password is still the factory default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_password: Option<bool>,
+    /// The shortest password the device accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u32>,
+}

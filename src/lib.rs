@@ -1,0 +1,16 @@
+//! drone-audit: audits drone (UAS) fleet artifacts against the DHS data-security mitigations.
+//!
+//! The pipeline runs one way: [`discover`] walks the paths and groups files into devices,
+//! [`analyze`] identifies each artifact by content and turns it into evidence, [`policy`]
+//! enriches the evidence with the organisation's policy, [`rules`] selects findings from it,
+//! [`score`] rates each device and control, and [`report`] renders the result.
+#![forbid(unsafe_code)]
+
+pub mod analyze;
+pub mod control;
+pub mod discover;
+pub mod policy;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod score;

@@ -1,0 +1,349 @@
+//! The `drone-audit` command: parses arguments, calls the library, picks the renderer, and
+//! turns the report into an exit code. Errors are printed with their whole chain.
+#![forbid(unsafe_code)]
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+use drone_audit::analyze::{self, profile::evidence::Profile, ArtifactKind};
+use drone_audit::control::Severity;
+use drone_audit::report::json::JsonRenderer;
+use drone_audit::report::table::TableRenderer;
+use drone_audit::report::{exit, exit_code, FailOn, Renderer};
+use drone_audit::rules::{self, Rule};
+use drone_audit::scan::{self, Limits, ScanOptions};
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  nothing at or above --fail-on, and every artifact was assessed
+  1  findings at or above --fail-on
+  2  usage, policy or rule error (nothing was scanned)
+  3  the scan was incomplete (an artifact could not be read or parsed) and nothing else failed";
+
+/// Audits drone (UAS) fleet artifacts against the DHS data-security mitigations for
+/// commercial drones: internet connectivity, updates, removable media, data retention,
+/// encryption and authentication.
+#[derive(Parser)]
+#[command(name = "drone-audit", version, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan folders and files of a fleet and report findings, scores and coverage.
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
+    /// Print the evidence document an analyzer makes of one file (what rules query).
+    Inspect {
+        file: PathBuf,
+        /// Apply this policy to the evidence, as a scan would.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
+    /// List or explain the rules.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+        /// Also load the rule files of this folder.
+        #[arg(long, global = true)]
+        rules: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of an input format (`profile`).
+    Schema { kind: SchemaKind },
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Folders (each subfolder a device) and files to scan.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Policy file (default: drone-audit.toml in the scanned folder, else built-in defaults).
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Folder of extra rule files (*.toml), added to the built-in rules.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOnArg::High)]
+    fail_on: FailOnArg,
+    /// Worker threads (default: one per core).
+    #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    jobs: Option<u16>,
+    /// Largest file read, in bytes; larger ones are reported as not assessed.
+    #[arg(long, default_value_t = Limits::default().max_file_size)]
+    max_file_size: u64,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// List every rule.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Explain one rule: what it checks, why it matters, how to fix, references, an example.
+    Explain { id: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SchemaKind {
+    Profile,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOnArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    None,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(arg: FailOnArg) -> FailOn {
+        match arg {
+            FailOnArg::Critical => FailOn::Severity(Severity::Critical),
+            FailOnArg::High => FailOn::Severity(Severity::High),
+            FailOnArg::Medium => FailOn::Severity(Severity::Medium),
+            FailOnArg::Low => FailOn::Severity(Severity::Low),
+            FailOnArg::None => FailOn::None,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) if is_broken_pipe(&error) => ExitCode::from(exit::OK),
+        Err(error) => {
+            eprintln!("drone-audit: error: {error:#}");
+            ExitCode::from(exit::USAGE)
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Inspect { file, policy } => run_inspect(file, policy),
+        Command::Rules { command, rules } => run_rules(command, rules),
+        Command::Schema {
+            kind: SchemaKind::Profile,
+        } => {
+            let schema = schemars::schema_for!(Profile);
+            print_json(&schema)?;
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
+    let options = ScanOptions {
+        paths: args.paths,
+        policy: args.policy,
+        rules_dir: args.rules,
+        jobs: args.jobs.map(usize::from),
+        limits: Limits {
+            max_file_size: args.max_file_size,
+        },
+    };
+    let report = scan::scan(&options).context("cannot scan")?;
+    let renderer: &dyn Renderer = match args.format {
+        ReportFormat::Table => &TableRenderer,
+        ReportFormat::Json => &JsonRenderer,
+    };
+    match &args.output {
+        Some(path) => {
+            let mut buffer = Vec::new();
+            renderer.render(&report, &mut buffer)?;
+            std::fs::write(path, buffer)
+                .with_context(|| format!("cannot write report to {}", path.display()))?;
+        }
+        None => {
+            let mut stdout = io::stdout().lock();
+            renderer.render(&report, &mut stdout)?;
+            stdout.flush()?;
+        }
+    }
+    for artifact in report.errors() {
+        eprintln!(
+            "drone-audit: {}: {}",
+            artifact.path,
+            artifact
+                .reason
+                .as_deref()
+                .unwrap_or("could not be assessed")
+        );
+    }
+    Ok(exit_code(&report, args.fail_on.into()))
+}
+
+fn run_inspect(file: PathBuf, policy: Option<PathBuf>) -> anyhow::Result<u8> {
+    let content =
+        std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let Some(analyzer) = analyze::identify(&file, &content) else {
+        eprintln!(
+            "drone-audit: {}: not a known artifact kind (no analyzer recognised its content)",
+            file.display()
+        );
+        return Ok(exit::INCOMPLETE);
+    };
+    let mut evidence = match analyzer.analyze(&content) {
+        Ok(evidence) => evidence,
+        Err(error) => {
+            eprintln!(
+                "drone-audit: {}: {} could not be analyzed: {error}",
+                file.display(),
+                analyzer.kind()
+            );
+            return Ok(exit::INCOMPLETE);
+        }
+    };
+    if let Some(policy_path) = policy {
+        let options = ScanOptions {
+            policy: Some(policy_path),
+            ..ScanOptions::default()
+        };
+        let (_, policy) = scan::load_rules_and_policy(&options, &[]).map_err(anyhow::Error::new)?;
+        policy.enrich(evidence.kind, &mut evidence.document);
+    }
+    let output = serde_json::json!({
+        "path": drone_audit::discover::display(&file),
+        "kind": evidence.kind,
+        "warnings": evidence.warnings,
+        "evidence": evidence.document,
+    });
+    print_json(&output)?;
+    Ok(exit::OK)
+}
+
+fn run_rules(command: RulesCommand, rules_dir: Option<PathBuf>) -> anyhow::Result<u8> {
+    let rule_set = rules::load(rules_dir.as_deref())?;
+    match command {
+        RulesCommand::List {
+            format: ListFormat::Json,
+        } => print_json(&rule_set.rules)?,
+        RulesCommand::List {
+            format: ListFormat::Table,
+        } => {
+            let mut table = comfy_table::Table::new();
+            table
+                .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
+                .set_header(vec!["id", "name", "control", "severity", "kinds", "title"]);
+            for rule in &rule_set.rules {
+                let kinds: Vec<&str> = rule.kinds.iter().map(|kind| kind.id()).collect();
+                table.add_row(vec![
+                    &rule.id,
+                    &rule.name,
+                    rule.control.id(),
+                    rule.severity.id(),
+                    &kinds.join(", "),
+                    &rule.title,
+                ]);
+            }
+            let mut stdout = io::stdout().lock();
+            writeln!(
+                stdout,
+                "{table}\n{} rules (sha256 {})",
+                rule_set.rules.len(),
+                rule_set.digest
+            )?;
+        }
+        RulesCommand::Explain { id } => {
+            let Some(rule) = rule_set
+                .rules
+                .iter()
+                .find(|rule| rule.id.eq_ignore_ascii_case(&id) || rule.name == id)
+            else {
+                bail!("no rule `{id}` (see `drone-audit rules list`)");
+            };
+            let mut stdout = io::stdout().lock();
+            stdout.write_all(explain(rule).as_bytes())?;
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn explain(rule: &Rule) -> String {
+    let kinds: Vec<&str> = rule
+        .kinds
+        .iter()
+        .map(|kind: &ArtifactKind| kind.id())
+        .collect();
+    let indent = |text: &str| {
+        text.lines()
+            .map(|line| format!("  {line}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut text = format!(
+        "{} {}: {}\n\ncontrol:  {} (DHS 2019: {})\nseverity: {}\nkinds:    {}\nsource:   {}\n\nWhat it checks:\n  select:   {}\n",
+        rule.id,
+        rule.name,
+        rule.title,
+        rule.control,
+        rule.control.mitigation(),
+        rule.severity,
+        kinds.join(", "),
+        rule.source,
+        rule.select.text,
+    );
+    if let Some(requires) = &rule.requires {
+        text.push_str(&format!(
+            "  requires: {} (otherwise: not assessed)\n",
+            requires.text
+        ));
+    }
+    text.push_str(&format!(
+        "  message:  {}\n\nWhy it matters:\n{}\n\nHow to fix:\n{}\n\nReferences:\n",
+        rule.message_text,
+        indent(&rule.rationale),
+        indent(&rule.remediation)
+    ));
+    for reference in &rule.references {
+        text.push_str(&format!("  {reference}\n"));
+    }
+    text.push_str(&format!(
+        "\nExample (fires on):\n{}\n",
+        indent(&rule.example)
+    ));
+    text
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut stdout = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, value)?;
+    writeln!(stdout)?;
+    Ok(())
+}

@@ -1,0 +1,522 @@
+//! The organisation's policy: approved firmware, password and link requirements, rule
+//! overrides. It is read from `drone-audit.toml` in the scanned root or from `--policy`.
+//!
+//! The policy never decides findings itself: [`Policy::enrich`] writes what it says about a
+//! node onto the evidence, as a `policy` object next to the facts it concerns (e.g.
+//! `firmware[0].policy.approved = false`), and rules select on those facts. The raw file is
+//! parsed strictly (`deny_unknown_fields`), then validated with every error collected.
+
+use crate::analyze::source::{parse_toml, serde_path_to_pointer};
+use crate::analyze::ArtifactKind;
+use crate::control::Severity;
+use crate::rules::{hex, RuleSet};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+/// The file name a scanned root may hold its policy in.
+pub const POLICY_FILE_NAME: &str = "drone-audit.toml";
+
+/// A validated policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Where it came from (`None`: the built-in defaults).
+    pub source: Option<String>,
+    /// SHA-256 of the policy file's bytes (of the empty string for the defaults).
+    pub digest: String,
+    pub firmware: Vec<ApprovedFirmware>,
+    pub password_min_length: u32,
+    pub required_link_encryption: Vec<String>,
+    pub disabled_rules: Vec<String>,
+    pub severity_overrides: BTreeMap<String, Severity>,
+}
+
+/// What the policy approves for one model and component.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovedFirmware {
+    /// Vendor; when given it must match the profile's.
+    pub vendor: Option<String>,
+    pub model: String,
+    #[serde(default = "aircraft")]
+    pub component: String,
+    /// Approved versions.
+    #[serde(default)]
+    pub versions: Vec<String>,
+    /// Approved image hashes (SHA-256, hex).
+    #[serde(default)]
+    pub sha256: Vec<String>,
+    /// The oldest acceptable version.
+    pub minimum: Option<String>,
+}
+
+fn aircraft() -> String {
+    "aircraft".to_owned()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    #[serde(default)]
+    firmware: Vec<ApprovedFirmware>,
+    #[serde(default)]
+    passwords: RawPasswords,
+    #[serde(default)]
+    links: RawLinks,
+    #[serde(default)]
+    rules: RawRules,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPasswords {
+    min_length: Option<u32>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLinks {
+    required_encryption: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    #[serde(default)]
+    disable: Vec<String>,
+    #[serde(default)]
+    severity: BTreeMap<String, String>,
+}
+
+/// Every problem found in a policy file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct PolicyErrors {
+    pub file: String,
+    pub errors: Vec<String>,
+}
+
+impl fmt::Display for PolicyErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid policy {}:", self.file)?;
+        for error in &self.errors {
+            write!(f, "\n  {error}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Link encryption names, weakest first; `required_encryption` must use these.
+const LINK_ENCRYPTIONS: [&str; 7] = ["none", "wep", "wpa", "wpa2", "wpa3", "aes-128", "aes-256"];
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            source: None,
+            digest: hex(&Sha256::digest(b"")),
+            firmware: Vec::new(),
+            password_min_length: 8,
+            required_link_encryption: vec!["aes-256".to_owned()],
+            disabled_rules: Vec::new(),
+            severity_overrides: BTreeMap::new(),
+        }
+    }
+}
+
+impl Policy {
+    /// Reads and validates a policy file against the rules in force.
+    pub fn load(path: &Path, rules: &RuleSet) -> Result<Policy, PolicyErrors> {
+        let file = path.display().to_string();
+        let fail = |error: String| PolicyErrors {
+            file: file.clone(),
+            errors: vec![error],
+        };
+        let bytes = std::fs::read(path).map_err(|error| fail(format!("cannot read: {error}")))?;
+        let text =
+            String::from_utf8(bytes.clone()).map_err(|_| fail("not UTF-8 text".to_owned()))?;
+        let mut policy = Policy::parse(&text, rules).map_err(|errors| PolicyErrors {
+            file: file.clone(),
+            errors,
+        })?;
+        policy.source = Some(file);
+        policy.digest = hex(&Sha256::digest(&bytes));
+        Ok(policy)
+    }
+
+    /// Parses and validates policy text, collecting every error.
+    pub fn parse(text: &str, rules: &RuleSet) -> Result<Policy, Vec<String>> {
+        let source = parse_toml(text).map_err(|error| vec![error.to_string()])?;
+        let raw: RawPolicy = serde_path_to_error::deserialize(&source.value).map_err(|error| {
+            let path = error.path().to_string();
+            let pointer = serde_path_to_pointer(&path);
+            let at = source
+                .lines
+                .line_of(&pointer)
+                .map(|line| format!("line {line}: "))
+                .unwrap_or_default();
+            vec![format!("{at}`{path}`: {}", error.inner())]
+        })?;
+        let mut errors = Vec::new();
+        let mut policy = Policy::default();
+        for (index, entry) in raw.firmware.iter().enumerate() {
+            let at = source
+                .lines
+                .line_of(&format!("/firmware/{index}"))
+                .map(|line| format!("line {line}: "))
+                .unwrap_or_default();
+            if entry.versions.is_empty() && entry.sha256.is_empty() && entry.minimum.is_none() {
+                errors.push(format!(
+                    "{at}firmware for {} approves nothing: give versions, sha256 or minimum",
+                    entry.model
+                ));
+            }
+            for hash in &entry.sha256 {
+                if hash.len() != 64 || !hash.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+                    errors.push(format!(
+                        "{at}firmware for {}: `{hash}` is not a SHA-256 in hex",
+                        entry.model
+                    ));
+                }
+            }
+        }
+        policy.firmware = raw.firmware;
+        if let Some(min_length) = raw.passwords.min_length {
+            if min_length == 0 {
+                errors.push("passwords.min_length must be at least 1".to_owned());
+            }
+            policy.password_min_length = min_length;
+        }
+        if let Some(required) = raw.links.required_encryption {
+            for name in &required {
+                if !LINK_ENCRYPTIONS.contains(&name.as_str()) {
+                    errors.push(format!("links.required_encryption: unknown encryption `{name}` (expected one of {})", LINK_ENCRYPTIONS.join(", ")));
+                }
+            }
+            if required.is_empty() {
+                errors
+                    .push("links.required_encryption must list at least one encryption".to_owned());
+            }
+            policy.required_link_encryption = required;
+        }
+        for id in &raw.rules.disable {
+            if rules.get(id).is_none() {
+                errors.push(format!("rules.disable: no rule `{id}`"));
+            }
+        }
+        for (id, severity) in &raw.rules.severity {
+            if rules.get(id).is_none() {
+                errors.push(format!("rules.severity: no rule `{id}`"));
+            }
+            match severity.parse::<Severity>() {
+                Ok(severity) => {
+                    policy.severity_overrides.insert(id.clone(), severity);
+                }
+                Err(error) => errors.push(format!("rules.severity.{id}: {error}")),
+            }
+        }
+        policy.disabled_rules = raw.rules.disable;
+        if errors.is_empty() {
+            Ok(policy)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The rules in force under this policy: disabled rules removed, severities overridden.
+    pub fn apply_to_rules(&self, rules: &RuleSet) -> RuleSet {
+        let rules_in_force = rules
+            .rules
+            .iter()
+            .filter(|rule| !self.disabled_rules.contains(&rule.id))
+            .map(|rule| {
+                let mut rule = rule.clone();
+                if let Some(severity) = self.severity_overrides.get(&rule.id) {
+                    rule.severity = *severity;
+                }
+                rule
+            })
+            .collect();
+        RuleSet {
+            rules: rules_in_force,
+            digest: rules.digest.clone(),
+        }
+    }
+
+    /// Writes what the policy says about the nodes of an evidence document onto them.
+    pub fn enrich(&self, kind: ArtifactKind, document: &mut Value) {
+        match kind {
+            ArtifactKind::Profile => self.enrich_profile(document),
+        }
+    }
+
+    fn enrich_profile(&self, document: &mut Value) {
+        let vendor = document
+            .pointer("/identity/vendor")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let model = document
+            .pointer("/identity/model")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        for component in array_mut(document, "firmware") {
+            let facts = self.firmware_facts(&vendor, &model, component);
+            insert_policy(component, facts);
+        }
+        for link in array_mut(document, "links") {
+            if let Some(encryption) = link.get("encryption").and_then(Value::as_str) {
+                let meets = self
+                    .required_link_encryption
+                    .iter()
+                    .any(|required| required == encryption);
+                insert_policy(
+                    link,
+                    json!({"required_encryption": self.required_link_encryption, "meets_encryption": meets}),
+                );
+            }
+        }
+        if let Some(access) = document.get_mut("access").and_then(Value::as_object_mut) {
+            for credential in access.values_mut() {
+                let mut facts = Map::new();
+                facts.insert("min_length".to_owned(), json!(self.password_min_length));
+                if let Some(length) = credential.get("min_length").and_then(Value::as_u64) {
+                    facts.insert(
+                        "too_short".to_owned(),
+                        json!(length < u64::from(self.password_min_length)),
+                    );
+                }
+                insert_policy(credential, Value::Object(facts));
+            }
+        }
+    }
+
+    /// `approved`, `minimum`, `below_minimum` and `downgraded` facts for one firmware component.
+    fn firmware_facts(&self, vendor: &str, model: &str, component: &Value) -> Value {
+        let name = component
+            .get("component")
+            .and_then(Value::as_str)
+            .unwrap_or("aircraft");
+        let version = component
+            .get("version")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let mut facts = Map::new();
+        if let Some(previous) = component.get("previous_version").and_then(Value::as_str) {
+            facts.insert(
+                "downgraded".to_owned(),
+                json!(compare_versions(version, previous) == Ordering::Less),
+            );
+        }
+        if self.firmware.is_empty() {
+            return Value::Object(facts);
+        }
+        let entry = self.firmware.iter().find(|entry| {
+            entry.model.eq_ignore_ascii_case(model)
+                && entry.component.eq_ignore_ascii_case(name)
+                && entry
+                    .vendor
+                    .as_deref()
+                    .is_none_or(|expected| expected.eq_ignore_ascii_case(vendor))
+        });
+        let Some(entry) = entry else {
+            facts.insert("approved".to_owned(), json!(false));
+            facts.insert(
+                "reason".to_owned(),
+                json!(format!(
+                    "the policy approves no {name} firmware for {model}"
+                )),
+            );
+            return Value::Object(facts);
+        };
+        if let Some(minimum) = &entry.minimum {
+            facts.insert("minimum".to_owned(), json!(minimum));
+            facts.insert(
+                "below_minimum".to_owned(),
+                json!(compare_versions(version, minimum) == Ordering::Less),
+            );
+        }
+        if !entry.versions.is_empty() || !entry.sha256.is_empty() {
+            let hash = component
+                .get("sha256")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase);
+            let (approved, reason) = if !entry.sha256.is_empty() {
+                match hash {
+                    Some(hash)
+                        if entry
+                            .sha256
+                            .iter()
+                            .any(|approved| approved.eq_ignore_ascii_case(&hash)) =>
+                    {
+                        (true, "SHA-256 on the approved list".to_owned())
+                    }
+                    Some(_) => (false, "SHA-256 not on the approved list".to_owned()),
+                    None => (
+                        false,
+                        "no SHA-256 recorded to check against the approved list".to_owned(),
+                    ),
+                }
+            } else if entry.versions.iter().any(|approved| approved == version) {
+                (true, "version on the approved list".to_owned())
+            } else {
+                (
+                    false,
+                    format!("approved versions: {}", entry.versions.join(", ")),
+                )
+            };
+            facts.insert("approved".to_owned(), json!(approved));
+            facts.insert("reason".to_owned(), json!(reason));
+        }
+        Value::Object(facts)
+    }
+}
+
+fn array_mut<'a>(document: &'a mut Value, key: &str) -> impl Iterator<Item = &'a mut Value> {
+    document
+        .get_mut(key)
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+}
+
+fn insert_policy(node: &mut Value, facts: Value) {
+    if let Some(object) = node.as_object_mut() {
+        if facts.as_object().is_some_and(|facts| !facts.is_empty()) {
+            object.insert("policy".to_owned(), facts);
+        }
+    }
+}
+
+/// Compares version strings by their runs of digits (`01.01.0300` < `1.2`, `v1.14.3` >
+/// `v1.14.0`); versions with equal numbers compare as text.
+pub fn compare_versions(left: &str, right: &str) -> Ordering {
+    let numbers = |text: &str| -> Vec<u64> {
+        text.split(|character: char| !character.is_ascii_digit())
+            .filter(|run| !run.is_empty())
+            .map(|run| run.parse::<u64>().unwrap_or(u64::MAX))
+            .collect()
+    };
+    numbers(left)
+        .cmp(&numbers(right))
+        .then_with(|| left.cmp(right))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> RuleSet {
+        crate::rules::load(None).unwrap()
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert_eq!(
+            compare_versions("01.01.0300", "01.00.0600"),
+            Ordering::Greater
+        );
+        assert_eq!(compare_versions("v1.14.0", "v1.14.3"), Ordering::Less);
+        assert_eq!(compare_versions("4.10.0", "4.9.9"), Ordering::Greater);
+        assert_eq!(compare_versions("1.2", "1.2"), Ordering::Equal);
+    }
+
+    #[test]
+    fn firmware_facts_follow_the_approved_list() {
+        let policy = Policy::parse(
+            "[[firmware]]\nmodel = \"Mavic 2 Enterprise\"\nversions = [\"01.01.0300\"]\nminimum = \"01.01.0300\"\n",
+            &rules(),
+        )
+        .unwrap();
+        let mut document = json!({
+            "identity": {"vendor": "DJI", "model": "Mavic 2 Enterprise"},
+            "firmware": [
+                {"component": "aircraft", "version": "01.00.0600", "previous_version": "01.01.0300"},
+                {"component": "remote-controller", "version": "01.00.0100"}
+            ]
+        });
+        policy.enrich(ArtifactKind::Profile, &mut document);
+        let aircraft = &document["firmware"][0]["policy"];
+        assert_eq!(aircraft["approved"], false);
+        assert_eq!(aircraft["below_minimum"], true);
+        assert_eq!(aircraft["downgraded"], true);
+        assert_eq!(document["firmware"][1]["policy"]["approved"], false);
+        assert!(document["firmware"][1]["policy"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no remote-controller firmware"));
+    }
+
+    #[test]
+    fn hashes_decide_when_the_policy_lists_them() {
+        let hash = "a".repeat(64);
+        let policy = Policy::parse(
+            &format!("[[firmware]]\nmodel = \"M\"\nsha256 = [\"{hash}\"]\n"),
+            &rules(),
+        )
+        .unwrap();
+        let mut good = json!({"identity": {"model": "M"}, "firmware": [{"version": "1", "sha256": hash.to_uppercase()}]});
+        let mut missing = json!({"identity": {"model": "M"}, "firmware": [{"version": "1"}]});
+        policy.enrich(ArtifactKind::Profile, &mut good);
+        policy.enrich(ArtifactKind::Profile, &mut missing);
+        assert_eq!(good["firmware"][0]["policy"]["approved"], true);
+        assert_eq!(missing["firmware"][0]["policy"]["approved"], false);
+    }
+
+    #[test]
+    fn without_a_firmware_list_nothing_is_said_about_approval() {
+        let mut document = json!({"identity": {"model": "M"}, "firmware": [{"version": "1"}]});
+        Policy::default().enrich(ArtifactKind::Profile, &mut document);
+        assert!(document["firmware"][0].get("policy").is_none());
+    }
+
+    #[test]
+    fn links_and_passwords_get_policy_facts() {
+        let mut document = json!({
+            "identity": {"model": "M"},
+            "links": [{"name": "a", "encryption": "wpa2"}, {"name": "b"}],
+            "access": {"pairing": {"password": true, "min_length": 6}}
+        });
+        Policy::default().enrich(ArtifactKind::Profile, &mut document);
+        assert_eq!(document["links"][0]["policy"]["meets_encryption"], false);
+        assert!(document["links"][1].get("policy").is_none());
+        assert_eq!(document["access"]["pairing"]["policy"]["too_short"], true);
+    }
+
+    #[test]
+    fn every_error_is_collected_with_its_place() {
+        let text = "[passwords]\nmin_length = 0\n[links]\nrequired_encryption = [\"rot13\"]\n[rules]\ndisable = [\"NOPE-001\"]\nseverity = { \"CONN-001\" = \"urgent\" }\n[[firmware]]\nmodel = \"M\"\nsha256 = [\"xyz\"]\n";
+        let errors = Policy::parse(text, &rules()).unwrap_err();
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert!(
+            errors
+                .iter()
+                .any(|error| error.starts_with("line 8: firmware for M: `xyz`")),
+            "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_the_line() {
+        let errors = Policy::parse("[passwords]\nmin_lenght = 8\n", &rules()).unwrap_err();
+        assert!(
+            errors[0].contains("unknown field `min_lenght`"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn overrides_and_disabled_rules_shape_the_rule_set() {
+        let policy = Policy::parse(
+            "[rules]\ndisable = [\"CONN-007\"]\nseverity = { \"CONN-006\" = \"low\" }\n",
+            &rules(),
+        )
+        .unwrap();
+        let in_force = policy.apply_to_rules(&rules());
+        assert!(in_force.get("CONN-007").is_none());
+        assert_eq!(in_force.get("CONN-006").unwrap().severity, Severity::Low);
+    }
+}

@@ -1,0 +1,225 @@
+//! The report: one serialisable value that every renderer turns into text, and the exit code
+//! decided from it.
+//!
+//! # JSON wire format (`schema_version` 1)
+//!
+//! - `schema_version`: 1; bumped when a field changes meaning or is removed.
+//! - `tool`: `{name, version}` of drone-audit.
+//! - `rules`: `{digest, count}`: SHA-256 over the rule files read, and the number in force.
+//! - `policy`: `{source, digest}`: the policy file (absent: built-in defaults) and its SHA-256.
+//! - `summary`: fleet roll-up: `score` (mean device score), `grade` (worst device grade),
+//!   `coverage` (mean), `devices`, `findings` by severity, `controls` (devices passing,
+//!   failing and not assessed per control), `incomplete` (an artifact could not be read).
+//! - `devices[]`: `id`, inventory facts, `score`, `grade`, `coverage`, `controls[]` with
+//!   `status`, `score`, `coverage` and every rule's `status`, `findings`, `reason`.
+//! - `artifacts[]`: `path`, `device`, `kind`, `size`, `sha256`, `status`
+//!   (`assessed` / `skipped` / `error`), `reason`, `warnings`.
+//! - `findings[]`: `rule`, `title`, `control`, `severity`, `device`, `artifact`, `location`
+//!   (`line`, `packet`, `offset`, `message`, `evidence_path`), `message`, `remediation`,
+//!   `fingerprint` (SHA-256 of rule, device, artifact path and message: stable across line
+//!   moves).
+//!
+//! Every list is sorted; the same inputs give byte-identical JSON whatever the thread count.
+
+pub mod json;
+pub mod table;
+
+use crate::analyze::ArtifactKind;
+use crate::control::{Control, Severity};
+use crate::discover::DeviceInfo;
+use crate::rules::engine::Location;
+use crate::score::{ControlResult, ControlStatus, Grade};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub rules: RulesUsed,
+    pub policy: PolicyUsed,
+    pub summary: FleetSummary,
+    pub devices: Vec<DeviceReport>,
+    pub artifacts: Vec<ArtifactRecord>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool {
+            name: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RulesUsed {
+    pub digest: String,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyUsed {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FleetSummary {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    pub grade: Grade,
+    pub coverage: f64,
+    pub devices: usize,
+    /// Findings per severity, every severity present.
+    pub findings: BTreeMap<Severity, usize>,
+    pub controls: Vec<ControlSummary>,
+    /// True when some artifact could not be read or analyzed.
+    pub incomplete: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlSummary {
+    pub control: Control,
+    pub passed: usize,
+    pub failed: usize,
+    pub not_assessed: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceReport {
+    #[serde(flatten)]
+    pub info: DeviceInfo,
+    /// Inconsistencies between the device's artifacts and the inventory.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    pub grade: Grade,
+    pub coverage: f64,
+    pub controls: Vec<ControlResult>,
+}
+
+impl DeviceReport {
+    pub fn control(&self, control: Control) -> Option<&ControlResult> {
+        self.controls
+            .iter()
+            .find(|result| result.control == control)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactStatus {
+    Assessed,
+    Skipped,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtifactRecord {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ArtifactKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    pub status: ArtifactStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub title: String,
+    pub control: Control,
+    pub severity: Severity,
+    pub device: String,
+    pub artifact: String,
+    pub location: Location,
+    pub message: String,
+    pub remediation: String,
+    pub fingerprint: String,
+}
+
+impl Report {
+    /// Artifacts that could not be read or analyzed.
+    pub fn errors(&self) -> impl Iterator<Item = &ArtifactRecord> {
+        self.artifacts
+            .iter()
+            .filter(|artifact| artifact.status == ArtifactStatus::Error)
+    }
+
+    pub fn device(&self, id: &str) -> Option<&DeviceReport> {
+        self.devices.iter().find(|device| device.info.id == id)
+    }
+}
+
+/// The threshold of `--fail-on`: findings at or above it fail the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Severity(Severity),
+    /// Never fail on findings.
+    None,
+}
+
+/// Process exit codes (README, `--help`).
+pub mod exit {
+    /// Nothing at or above `--fail-on`, and every artifact was assessed.
+    pub const OK: u8 = 0;
+    /// Findings at or above `--fail-on`.
+    pub const FINDINGS: u8 = 1;
+    /// Usage, policy or rule error: nothing was scanned.
+    pub const USAGE: u8 = 2;
+    /// The scan was incomplete (an artifact could not be read or parsed) and nothing else failed.
+    pub const INCOMPLETE: u8 = 3;
+}
+
+/// Decides the exit code from a report: findings first, then completeness.
+pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+    let failing = match fail_on {
+        FailOn::Severity(threshold) => report
+            .findings
+            .iter()
+            .any(|finding| finding.severity >= threshold),
+        FailOn::None => false,
+    };
+    if failing {
+        exit::FINDINGS
+    } else if report.summary.incomplete {
+        exit::INCOMPLETE
+    } else {
+        exit::OK
+    }
+}
+
+/// A report format.
+pub trait Renderer {
+    fn render(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()>;
+}
+
+/// Short label for a control's status, as tables show it.
+pub fn status_label(status: ControlStatus) -> &'static str {
+    match status {
+        ControlStatus::Pass => "pass",
+        ControlStatus::Fail => "FAIL",
+        ControlStatus::NotAssessed => "n/a",
+    }
+}

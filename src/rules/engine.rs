@@ -1,0 +1,110 @@
+//! Evaluating one rule against one evidence document: which nodes it selects, where they are,
+//! and what the finding says. The engine knows nothing of devices, scores or reports.
+
+use crate::analyze::Evidence;
+use crate::rules::Rule;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Where in an artifact a finding is. Every field that is known is given.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
+pub struct Location {
+    /// 1-based line in the artifact's text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based packet number in a capture (as Wireshark numbers them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packet: Option<u64>,
+    /// Byte offset in the artifact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// 0-based index of the message in a log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<u64>,
+    /// RFC 9535 normalized path of the selected node in the evidence document.
+    pub evidence_path: String,
+}
+
+/// One node a rule selected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub location: Location,
+    pub message: String,
+}
+
+/// The outcome of a rule on one document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// `requires` selected nothing: this document holds no evidence for the rule.
+    NoEvidence,
+    /// The rule was assessed; each match is a finding (none means it passed).
+    Assessed(Vec<Match>),
+}
+
+/// Runs `rule` over `evidence`.
+pub fn evaluate(rule: &Rule, evidence: &Evidence) -> Outcome {
+    let document = &evidence.document;
+    if let Some(requires) = &rule.requires {
+        if requires.path.query(document).is_empty() {
+            return Outcome::NoEvidence;
+        }
+    }
+    let matches = rule
+        .select
+        .path
+        .query_located(document)
+        .dedup()
+        .iter()
+        .map(|located| {
+            let pointer = located.location().to_json_pointer();
+            let mut location = locate(document, &pointer);
+            location.evidence_path = located.location().to_string();
+            if location.line.is_none() {
+                location.line = evidence.lines.line_of(&pointer);
+            }
+            Match {
+                location,
+                message: rule.message.render(located.node()),
+            }
+        })
+        .collect();
+    Outcome::Assessed(matches)
+}
+
+/// Reads location facts (`line`, `packet`, `offset`, `message_index`) from the node at
+/// `pointer` or, for each fact it lacks, from its nearest ancestor that has it.
+fn locate(document: &Value, pointer: &str) -> Location {
+    let mut location = Location::default();
+    let mut current = pointer;
+    loop {
+        if let Some(node) = document.pointer(current).and_then(Value::as_object) {
+            let fact = |name: &str| node.get(name).and_then(Value::as_u64);
+            location.line = location
+                .line
+                .or(fact("line").and_then(|line| u32::try_from(line).ok()));
+            location.packet = location.packet.or(fact("packet"));
+            location.offset = location.offset.or(fact("offset"));
+            location.message = location.message.or(fact("message_index"));
+        }
+        match current.rfind('/') {
+            Some(cut) => current = &current[..cut],
+            None => break,
+        }
+    }
+    location
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn location_facts_come_from_the_node_or_its_ancestors() {
+        let document = json!({"flows": [{"packet": 7, "dns": {"offset": 40}}]});
+        let location = locate(&document, "/flows/0/dns");
+        assert_eq!(location.packet, Some(7));
+        assert_eq!(location.offset, Some(40));
+        assert_eq!(location.line, None);
+    }
+}

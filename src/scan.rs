@@ -1,0 +1,506 @@
+//! The scan pipeline, end to end: discover → identify and analyze (in parallel) → apply
+//! policy → evaluate rules per device → score → one [`Report`].
+//!
+//! Failing closed: an artifact that cannot be read or analyzed is reported as an error, the
+//! report is marked incomplete, and a rule whose kind had such an artifact on a device is
+//! "not assessed" there rather than passed (unless it found something anyway).
+
+use crate::analyze::{self, ArtifactKind, Evidence};
+use crate::control::{Control, Severity};
+use crate::discover::{self, display, DeviceInfo, DiscoverError, Discovery};
+use crate::policy::{Policy, PolicyErrors};
+use crate::report::{
+    ArtifactRecord, ArtifactStatus, ControlSummary, DeviceReport, Finding, FleetSummary,
+    PolicyUsed, Report, RulesUsed, Tool, SCHEMA_VERSION,
+};
+use crate::rules::engine::{self, Outcome};
+use crate::rules::{self, hex, RuleErrors, RuleSet};
+use crate::score::{self, ControlStatus, Grade, RuleResult, RuleStatus};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What to scan and how.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    /// A policy file; otherwise `drone-audit.toml` in the scanned folder, else defaults.
+    pub policy: Option<PathBuf>,
+    /// A folder of the user's own rule files, added to the built-in ones.
+    pub rules_dir: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    pub jobs: Option<usize>,
+    pub limits: Limits,
+}
+
+/// Resource limits on what one artifact may make the scanner do.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Files larger than this are not read and are reported as errors.
+    pub max_file_size: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_size: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why a scan could not run at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Rules(#[from] RuleErrors),
+    #[error(transparent)]
+    Policy(#[from] PolicyErrors),
+    #[error(transparent)]
+    Discover(#[from] DiscoverError),
+    #[error("several policy files found ({0}); choose one with --policy")]
+    SeveralPolicies(String),
+    #[error("cannot start {jobs} worker threads: {message}")]
+    Threads { jobs: usize, message: String },
+}
+
+/// One artifact after identification and analysis.
+struct Analyzed {
+    record: ArtifactRecord,
+    evidence: Option<Evidence>,
+}
+
+/// Loads the rules, then the policy that applies to the scanned paths, validated against them.
+pub fn load_rules_and_policy(
+    options: &ScanOptions,
+    discovered_policies: &[PathBuf],
+) -> Result<(RuleSet, Policy), ScanError> {
+    let all_rules = rules::load(options.rules_dir.as_deref())?;
+    let policy_path = match (&options.policy, discovered_policies) {
+        (Some(path), _) => Some(path.clone()),
+        (None, []) => None,
+        (None, [only]) => Some(only.clone()),
+        (None, several) => {
+            let names: Vec<String> = several.iter().map(|path| display(path)).collect();
+            return Err(ScanError::SeveralPolicies(names.join(", ")));
+        }
+    };
+    let policy = match policy_path {
+        Some(path) => Policy::load(&path, &all_rules)?,
+        None => Policy::default(),
+    };
+    let rules_in_force = policy.apply_to_rules(&all_rules);
+    Ok((rules_in_force, policy))
+}
+
+/// Scans the paths and returns the report.
+pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
+    let discovery = discover::discover(&options.paths)?;
+    let (rules, policy) = load_rules_and_policy(options, &discovery.policy_files)?;
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = options.jobs {
+        builder = builder.num_threads(jobs);
+    }
+    let pool = builder.build().map_err(|error| ScanError::Threads {
+        jobs: options.jobs.unwrap_or(0),
+        message: error.to_string(),
+    })?;
+    Ok(pool.install(|| build_report(&discovery, &rules, &policy, options.limits)))
+}
+
+fn build_report(discovery: &Discovery, rules: &RuleSet, policy: &Policy, limits: Limits) -> Report {
+    let analyzed: Vec<Analyzed> = discovery
+        .files
+        .par_iter()
+        .map(|file| analyze_file(&file.path, &file.device, policy, limits))
+        .collect();
+
+    let mut by_device: BTreeMap<&str, Vec<&Analyzed>> = discovery
+        .devices
+        .keys()
+        .map(|id| (id.as_str(), Vec::new()))
+        .collect();
+    for artifact in &analyzed {
+        if let Some(device) = artifact.record.device.as_deref() {
+            by_device.entry(device).or_default().push(artifact);
+        }
+    }
+    let evaluated: Vec<(DeviceReport, Vec<Finding>)> = by_device
+        .par_iter()
+        .map(|(device, artifacts)| {
+            evaluate_device(device, discovery.devices.get(*device), artifacts, rules)
+        })
+        .collect();
+
+    let mut devices = Vec::with_capacity(evaluated.len());
+    let mut findings = Vec::new();
+    for (device, device_findings) in evaluated {
+        devices.push(device);
+        findings.extend(device_findings);
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.device.cmp(&b.device))
+            .then_with(|| a.artifact.cmp(&b.artifact))
+            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+
+    let mut artifacts: Vec<ArtifactRecord> = analyzed
+        .into_iter()
+        .map(|artifact| artifact.record)
+        .collect();
+    artifacts.extend(
+        discovery
+            .skipped
+            .iter()
+            .map(|skipped| unread_record(skipped, ArtifactStatus::Skipped)),
+    );
+    artifacts.extend(
+        discovery
+            .unreadable
+            .iter()
+            .map(|unreadable| unread_record(unreadable, ArtifactStatus::Error)),
+    );
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let summary = summarize(&devices, &findings, &artifacts);
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::default(),
+        rules: RulesUsed {
+            digest: rules.digest.clone(),
+            count: rules.rules.len(),
+        },
+        policy: PolicyUsed {
+            source: policy.source.clone(),
+            digest: policy.digest.clone(),
+        },
+        summary,
+        devices,
+        artifacts,
+        findings,
+    }
+}
+
+fn unread_record(entry: &discover::SkippedFile, status: ArtifactStatus) -> ArtifactRecord {
+    ArtifactRecord {
+        path: display(&entry.path),
+        device: entry.device.clone(),
+        kind: None,
+        size: None,
+        sha256: None,
+        status,
+        reason: Some(entry.reason.clone()),
+        warnings: Vec::new(),
+    }
+}
+
+/// Reads, hashes, identifies and analyzes one file, then applies the policy to its evidence.
+fn analyze_file(path: &Path, device: &str, policy: &Policy, limits: Limits) -> Analyzed {
+    let mut record = ArtifactRecord {
+        path: display(path),
+        device: Some(device.to_owned()),
+        kind: None,
+        size: None,
+        sha256: None,
+        status: ArtifactStatus::Error,
+        reason: None,
+        warnings: Vec::new(),
+    };
+    let failed = |mut record: ArtifactRecord, status: ArtifactStatus, reason: String| {
+        record.status = status;
+        record.reason = Some(reason);
+        Analyzed {
+            record,
+            evidence: None,
+        }
+    };
+    match std::fs::metadata(path) {
+        Ok(metadata) if metadata.len() > limits.max_file_size => {
+            record.size = Some(metadata.len());
+            let reason = format!(
+                "file is {} bytes, over the {}-byte limit (--max-file-size)",
+                metadata.len(),
+                limits.max_file_size
+            );
+            return failed(record, ArtifactStatus::Error, reason);
+        }
+        Ok(_) => {}
+        Err(error) => {
+            return failed(
+                record,
+                ArtifactStatus::Error,
+                format!("cannot read: {error}"),
+            )
+        }
+    }
+    let content = match std::fs::read(path) {
+        Ok(content) => content,
+        Err(error) => {
+            return failed(
+                record,
+                ArtifactStatus::Error,
+                format!("cannot read: {error}"),
+            )
+        }
+    };
+    record.size = Some(content.len() as u64);
+    record.sha256 = Some(hex(&Sha256::digest(&content)));
+    if content.is_empty() {
+        return failed(record, ArtifactStatus::Skipped, "empty file".to_owned());
+    }
+    let Some(analyzer) = analyze::identify(path, &content) else {
+        return failed(
+            record,
+            ArtifactStatus::Skipped,
+            "not a known artifact kind (no analyzer recognised its content)".to_owned(),
+        );
+    };
+    record.kind = Some(analyzer.kind());
+    match analyzer.analyze(&content) {
+        Ok(mut evidence) => {
+            policy.enrich(evidence.kind, &mut evidence.document);
+            record.status = ArtifactStatus::Assessed;
+            record.warnings = std::mem::take(&mut evidence.warnings);
+            Analyzed {
+                record,
+                evidence: Some(evidence),
+            }
+        }
+        Err(error) => failed(record, ArtifactStatus::Error, error.message),
+    }
+}
+
+/// Runs every rule over a device's evidence, scores it, and returns its findings.
+fn evaluate_device(
+    id: &str,
+    info: Option<&DeviceInfo>,
+    artifacts: &[&Analyzed],
+    rules: &RuleSet,
+) -> (DeviceReport, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let mut results: Vec<(Control, RuleResult)> = Vec::with_capacity(rules.rules.len());
+    for rule in &rules.rules {
+        let relevant = |artifact: &&&Analyzed| {
+            artifact
+                .record
+                .kind
+                .is_some_and(|kind| rule.kinds.contains(&kind))
+        };
+        let mut assessed_any = false;
+        let mut rule_findings = Vec::new();
+        for artifact in artifacts.iter().filter(relevant) {
+            let Some(evidence) = &artifact.evidence else {
+                continue;
+            };
+            if let Outcome::Assessed(matches) = engine::evaluate(rule, evidence) {
+                assessed_any = true;
+                rule_findings.extend(matches.into_iter().map(|found| Finding {
+                    rule: rule.id.clone(),
+                    title: rule.title.clone(),
+                    control: rule.control,
+                    severity: rule.severity,
+                    device: id.to_owned(),
+                    artifact: artifact.record.path.clone(),
+                    location: found.location,
+                    message: found.message,
+                    remediation: rule.remediation.clone(),
+                    fingerprint: String::new(),
+                }));
+            }
+        }
+        let broken: Vec<&str> = artifacts
+            .iter()
+            .filter(relevant)
+            .filter(|artifact| artifact.record.status == ArtifactStatus::Error)
+            .map(|artifact| artifact.record.path.as_str())
+            .collect();
+        let (status, reason) = if !rule_findings.is_empty() {
+            (RuleStatus::Failed, None)
+        } else if !broken.is_empty() {
+            (
+                RuleStatus::NotAssessed,
+                Some(format!("could not analyze {}", broken.join(", "))),
+            )
+        } else if assessed_any {
+            (RuleStatus::Passed, None)
+        } else {
+            (
+                RuleStatus::NotAssessed,
+                Some(no_evidence_reason(rule, artifacts)),
+            )
+        };
+        results.push((
+            rule.control,
+            RuleResult {
+                rule: rule.id.clone(),
+                severity: rule.severity,
+                status,
+                findings: rule_findings.len(),
+                reason,
+            },
+        ));
+        findings.extend(rule_findings);
+    }
+    assign_fingerprints(&mut findings);
+    let controls = score::score_controls(results);
+    let tally = score::tally(controls.iter().flat_map(|control| &control.rules));
+    let has_critical = findings
+        .iter()
+        .any(|finding| finding.severity == Severity::Critical);
+    let (info, warnings) = merge_identity(id, info, artifacts);
+    let device = DeviceReport {
+        info,
+        warnings,
+        score: tally.score,
+        grade: Grade::from_score(tally.score, has_critical),
+        coverage: tally.coverage,
+        controls,
+    };
+    (device, findings)
+}
+
+fn no_evidence_reason(rule: &rules::Rule, artifacts: &[&Analyzed]) -> String {
+    let kinds: Vec<&str> = rule.kinds.iter().map(|kind| kind.id()).collect();
+    let has_kind = artifacts.iter().any(|artifact| {
+        artifact
+            .record
+            .kind
+            .is_some_and(|kind| rule.kinds.contains(&kind))
+    });
+    match (&rule.requires, has_kind) {
+        (_, false) => format!("no {} artifact", kinds.join(" or ")),
+        (Some(requires), true) => format!("no evidence: nothing matches {}", requires.text),
+        (None, true) => "no evidence".to_owned(),
+    }
+}
+
+/// Fingerprints hash rule, device, artifact path and message (not the line, so they survive
+/// edits elsewhere in the file); identical findings are told apart by their order.
+fn assign_fingerprints(findings: &mut [Finding]) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for finding in findings.iter_mut() {
+        let mut hasher = Sha256::new();
+        for part in [
+            &finding.rule,
+            &finding.device,
+            &finding.artifact,
+            &finding.message,
+        ] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        let base = hex(&hasher.finalize());
+        let occurrence = seen.entry(base.clone()).or_insert(0);
+        *occurrence += 1;
+        finding.fingerprint = if *occurrence == 1 {
+            base
+        } else {
+            format!("{base}:{occurrence}")
+        };
+    }
+}
+
+/// Inventory facts win; a profile's identity fills in what the inventory leaves out. A
+/// profile whose serial contradicts the inventory's (or another profile's) is a warning: the
+/// file may belong to another aircraft.
+fn merge_identity(
+    id: &str,
+    info: Option<&DeviceInfo>,
+    artifacts: &[&Analyzed],
+) -> (DeviceInfo, Vec<String>) {
+    let mut merged = info.cloned().unwrap_or_else(|| DeviceInfo {
+        id: id.to_owned(),
+        ..DeviceInfo::default()
+    });
+    let mut warnings = Vec::new();
+    let profiles = artifacts
+        .iter()
+        .filter(|artifact| artifact.record.kind == Some(ArtifactKind::Profile))
+        .filter_map(|artifact| Some((&artifact.record.path, artifact.evidence.as_ref()?)));
+    for (path, evidence) in profiles {
+        let field = |name: &str| {
+            evidence
+                .document
+                .pointer(&format!("/identity/{name}"))
+                .and_then(|value| value.as_str())
+                .map(str::to_owned)
+        };
+        if let (Some(known), Some(stated)) = (&merged.serial, field("serial")) {
+            if *known != stated {
+                warnings.push(format!(
+                    "{path} gives serial {stated}, but device {id} has serial {known}"
+                ));
+            }
+        }
+        merged.vendor = merged.vendor.or_else(|| field("vendor"));
+        merged.model = merged.model.or_else(|| field("model"));
+        merged.serial = merged.serial.or_else(|| field("serial"));
+    }
+    (merged, warnings)
+}
+
+fn summarize(
+    devices: &[DeviceReport],
+    findings: &[Finding],
+    artifacts: &[ArtifactRecord],
+) -> FleetSummary {
+    let scores: Vec<f64> = devices.iter().filter_map(|device| device.score).collect();
+    let score = (!scores.is_empty())
+        .then(|| score::round(scores.iter().sum::<f64>() / scores.len() as f64));
+    let grade = devices
+        .iter()
+        .map(|device| device.grade)
+        .filter(|grade| *grade != Grade::NotAssessed)
+        .max()
+        .unwrap_or(Grade::NotAssessed);
+    let coverage = if devices.is_empty() {
+        0.0
+    } else {
+        score::round(
+            devices.iter().map(|device| device.coverage).sum::<f64>() / devices.len() as f64,
+        )
+    };
+    let mut by_severity: BTreeMap<Severity, usize> = Severity::ALL
+        .iter()
+        .map(|severity| (*severity, 0))
+        .collect();
+    for finding in findings {
+        *by_severity.entry(finding.severity).or_default() += 1;
+    }
+    let controls = Control::ALL
+        .iter()
+        .map(|control| {
+            let count = |status: ControlStatus| {
+                devices
+                    .iter()
+                    .filter(|device| {
+                        device
+                            .control(*control)
+                            .is_some_and(|result| result.status == status)
+                    })
+                    .count()
+            };
+            ControlSummary {
+                control: *control,
+                passed: count(ControlStatus::Pass),
+                failed: count(ControlStatus::Fail),
+                not_assessed: count(ControlStatus::NotAssessed),
+            }
+        })
+        .collect();
+    FleetSummary {
+        score,
+        grade,
+        coverage,
+        devices: devices.len(),
+        findings: by_severity,
+        controls,
+        incomplete: artifacts
+            .iter()
+            .any(|artifact| artifact.status == ArtifactStatus::Error),
+    }
+}

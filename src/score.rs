@@ -1,0 +1,222 @@
+//! Scoring: per device and control, then the fleet roll-up (formula in docs/scoring.md).
+//!
+//! A control's score is the severity-weighted pass rate of its assessed rules, as XCCDF flat
+//! scoring does: `100 × Σ weight(passed) / Σ weight(assessed)`, with weights critical 10,
+//! high 6, medium 3, low 1, info 0. Waived rules count as passed. A device's score is the
+//! same ratio over all its assessed rules; its grade comes from the score and is capped at F
+//! by any critical finding. Rules that could not be assessed never count as passed: they
+//! lower coverage (assessed rules / rules in force) and are listed with the reason.
+
+use crate::control::{Control, Severity};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What became of one rule on one device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleStatus {
+    Passed,
+    Failed,
+    Waived,
+    NotAssessed,
+}
+
+/// One rule's result on one device, as the score traces it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleResult {
+    pub rule: String,
+    pub severity: Severity,
+    pub status: RuleStatus,
+    /// Findings the rule produced on this device.
+    pub findings: usize,
+    /// Why the rule could not be assessed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A control's verdict on one device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ControlStatus {
+    Pass,
+    Fail,
+    NotAssessed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlResult {
+    pub control: Control,
+    pub status: ControlStatus,
+    /// Weighted pass rate in percent; absent when nothing was assessed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// Assessed rules / rules in force for this control, in percent.
+    pub coverage: f64,
+    pub rules: Vec<RuleResult>,
+}
+
+/// Letter grade of a device or fleet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Grade {
+    A,
+    B,
+    C,
+    D,
+    F,
+    /// Nothing could be assessed.
+    #[serde(rename = "n/a")]
+    NotAssessed,
+}
+
+impl Grade {
+    pub fn from_score(score: Option<f64>, has_critical: bool) -> Grade {
+        let Some(score) = score else {
+            return Grade::NotAssessed;
+        };
+        if has_critical {
+            return Grade::F;
+        }
+        match score {
+            s if s >= 90.0 => Grade::A,
+            s if s >= 80.0 => Grade::B,
+            s if s >= 70.0 => Grade::C,
+            s if s >= 60.0 => Grade::D,
+            _ => Grade::F,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Grade::A => "A",
+            Grade::B => "B",
+            Grade::C => "C",
+            Grade::D => "D",
+            Grade::F => "F",
+            Grade::NotAssessed => "n/a",
+        }
+    }
+}
+
+/// Weighted pass rate and coverage of a set of rule results.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tally {
+    pub score: Option<f64>,
+    pub coverage: f64,
+}
+
+pub fn tally<'a>(results: impl IntoIterator<Item = &'a RuleResult>) -> Tally {
+    let (mut in_force, mut assessed, mut weight_assessed, mut weight_passed) =
+        (0u32, 0u32, 0u32, 0u32);
+    for result in results {
+        in_force += 1;
+        if result.status == RuleStatus::NotAssessed {
+            continue;
+        }
+        assessed += 1;
+        weight_assessed += result.severity.weight();
+        if matches!(result.status, RuleStatus::Passed | RuleStatus::Waived) {
+            weight_passed += result.severity.weight();
+        }
+    }
+    let score = match (assessed, weight_assessed) {
+        (0, _) => None,
+        (_, 0) => Some(100.0),
+        _ => Some(round(
+            100.0 * f64::from(weight_passed) / f64::from(weight_assessed),
+        )),
+    };
+    let coverage = if in_force == 0 {
+        0.0
+    } else {
+        round(100.0 * f64::from(assessed) / f64::from(in_force))
+    };
+    Tally { score, coverage }
+}
+
+/// Groups a device's rule results by control and scores each control.
+pub fn score_controls(results: Vec<(Control, RuleResult)>) -> Vec<ControlResult> {
+    let mut by_control: BTreeMap<Control, Vec<RuleResult>> = Control::ALL
+        .iter()
+        .map(|control| (*control, Vec::new()))
+        .collect();
+    for (control, result) in results {
+        by_control.entry(control).or_default().push(result);
+    }
+    by_control
+        .into_iter()
+        .map(|(control, mut rules)| {
+            rules.sort_by(|a, b| a.rule.cmp(&b.rule));
+            let Tally { score, coverage } = tally(&rules);
+            let status = if rules.iter().any(|rule| rule.status == RuleStatus::Failed) {
+                ControlStatus::Fail
+            } else if rules
+                .iter()
+                .any(|rule| matches!(rule.status, RuleStatus::Passed | RuleStatus::Waived))
+            {
+                ControlStatus::Pass
+            } else {
+                ControlStatus::NotAssessed
+            };
+            ControlResult {
+                control,
+                status,
+                score,
+                coverage,
+                rules,
+            }
+        })
+        .collect()
+}
+
+/// Rounds to one decimal, so reports stay readable and stable.
+pub fn round(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(rule: &str, severity: Severity, status: RuleStatus) -> RuleResult {
+        RuleResult {
+            rule: rule.to_owned(),
+            severity,
+            status,
+            findings: usize::from(status == RuleStatus::Failed),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn score_is_the_severity_weighted_pass_rate() {
+        let results = [
+            result("A", Severity::High, RuleStatus::Passed),
+            result("B", Severity::Medium, RuleStatus::Failed),
+            result("C", Severity::Low, RuleStatus::Waived),
+            result("D", Severity::Critical, RuleStatus::NotAssessed),
+        ];
+        let tally = tally(&results);
+        // (6 + 1) / (6 + 3 + 1) = 70 %; 3 of 4 rules assessed.
+        assert_eq!(tally.score, Some(70.0));
+        assert_eq!(tally.coverage, 75.0);
+    }
+
+    #[test]
+    fn nothing_assessed_is_no_score_not_a_pass() {
+        let results = [result("A", Severity::High, RuleStatus::NotAssessed)];
+        assert_eq!(tally(&results).score, None);
+        let controls = score_controls(vec![(Control::Updates, results[0].clone())]);
+        assert!(controls
+            .iter()
+            .all(|control| control.status == ControlStatus::NotAssessed));
+        assert_eq!(controls.len(), 6, "every control is reported");
+    }
+
+    #[test]
+    fn critical_findings_cap_the_grade() {
+        assert_eq!(Grade::from_score(Some(95.0), false), Grade::A);
+        assert_eq!(Grade::from_score(Some(95.0), true), Grade::F);
+        assert_eq!(Grade::from_score(Some(61.0), false), Grade::D);
+        assert_eq!(Grade::from_score(None, true), Grade::NotAssessed);
+    }
+}
