@@ -31,12 +31,22 @@ fn find_fixture(dir: &Path, stem: &str) -> Option<PathBuf> {
 }
 
 fn evidence_of(path: &Path, rule: &Rule, policy: &Policy) -> Result<Evidence, String> {
-    let content = fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    let analyzer = analyze::identify(path, &content).ok_or_else(|| format!("{} is not identified as any kind", path.display()))?;
+    let content =
+        fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    let analyzer = analyze::identify(path, &content)
+        .ok_or_else(|| format!("{} is not identified as any kind", path.display()))?;
     if !rule.kinds.contains(&analyzer.kind()) {
-        return Err(format!("{} is a {}, but {} applies to {:?}", path.display(), analyzer.kind(), rule.id, rule.kinds));
+        return Err(format!(
+            "{} is a {}, but {} applies to {:?}",
+            path.display(),
+            analyzer.kind(),
+            rule.id,
+            rule.kinds
+        ));
     }
-    let mut evidence = analyzer.analyze(&content).map_err(|error| format!("{} does not analyze: {error}", path.display()))?;
+    let mut evidence = analyzer
+        .analyze(&content)
+        .map_err(|error| format!("{} does not analyze: {error}", path.display()))?;
     policy.enrich(evidence.kind, &mut evidence.document);
     Ok(evidence)
 }
@@ -46,48 +56,95 @@ fn check_rule(rule: &Rule, all_rules: &RuleSet) -> Result<(), String> {
     let policy = match dir.join("policy.toml") {
         path if path.exists() => {
             let text = fs::read_to_string(&path).map_err(|error| error.to_string())?;
-            Policy::parse(&text, all_rules).map_err(|errors| format!("{}: {errors:?}", path.display()))?
+            Policy::parse(&text, all_rules)
+                .map_err(|errors| format!("{}: {errors:?}", path.display()))?
         }
         _ => Policy::default(),
     };
-    let fires = find_fixture(&dir, "fires").ok_or_else(|| format!("{}: no fires.* fixture", rule.id))?;
-    let passes = find_fixture(&dir, "passes").ok_or_else(|| format!("{}: no passes.* fixture", rule.id))?;
+    let fires =
+        find_fixture(&dir, "fires").ok_or_else(|| format!("{}: no fires.* fixture", rule.id))?;
+    let passes =
+        find_fixture(&dir, "passes").ok_or_else(|| format!("{}: no passes.* fixture", rule.id))?;
 
     let rendered = match evaluate(rule, &evidence_of(&fires, rule, &policy)?) {
         Outcome::Assessed(matches) if !matches.is_empty() => matches
             .iter()
-            .map(|found| format!("line {}: {}\n", found.location.line.map_or("?".to_owned(), |line| line.to_string()), found.message))
+            .map(|found| {
+                format!(
+                    "line {}: {}\n",
+                    found
+                        .location
+                        .line
+                        .map_or("?".to_owned(), |line| line.to_string()),
+                    found.message
+                )
+            })
             .collect::<String>(),
-        other => return Err(format!("{}: {} must fire, got {other:?}", rule.id, fires.display())),
+        other => {
+            return Err(format!(
+                "{}: {} must fire, got {other:?}",
+                rule.id,
+                fires.display()
+            ))
+        }
     };
     let expected_path = dir.join("expected.txt");
     if std::env::var_os("UPDATE_EXPECTED").is_some() {
         fs::write(&expected_path, &rendered).map_err(|error| error.to_string())?;
     }
-    let expected = fs::read_to_string(&expected_path).map_err(|_| format!("{}: no expected.txt (run with UPDATE_EXPECTED=1)", rule.id))?;
+    let expected = fs::read_to_string(&expected_path)
+        .map_err(|_| format!("{}: no expected.txt (run with UPDATE_EXPECTED=1)", rule.id))?;
     if expected != rendered {
-        return Err(format!("{}: findings changed\n--- expected.txt\n{expected}--- now\n{rendered}", rule.id));
+        return Err(format!(
+            "{}: findings changed\n--- expected.txt\n{expected}--- now\n{rendered}",
+            rule.id
+        ));
     }
 
     match evaluate(rule, &evidence_of(&passes, rule, &policy)?) {
         Outcome::Assessed(matches) if matches.is_empty() => Ok(()),
-        Outcome::Assessed(matches) => Err(format!("{}: {} must not fire, but found {matches:?}", rule.id, passes.display())),
-        Outcome::NoEvidence => Err(format!("{}: {} must be assessed (its `requires` selects nothing)", rule.id, passes.display())),
+        Outcome::Assessed(matches) => Err(format!(
+            "{}: {} must not fire, but found {matches:?}",
+            rule.id,
+            passes.display()
+        )),
+        Outcome::NoEvidence => Err(format!(
+            "{}: {} must be assessed (its `requires` selects nothing)",
+            rule.id,
+            passes.display()
+        )),
     }
 }
 
 #[test]
 fn every_rule_fires_on_its_fixture_and_passes_on_the_other() {
     let all_rules = rules::load(None).expect("built-in rules load");
-    let failures: Vec<String> = all_rules.rules.iter().filter_map(|rule| check_rule(rule, &all_rules).err()).collect();
-    assert!(failures.is_empty(), "{} of {} rules fail their fixtures:\n{}", failures.len(), all_rules.rules.len(), failures.join("\n"));
+    let failures: Vec<String> = all_rules
+        .rules
+        .iter()
+        .filter_map(|rule| check_rule(rule, &all_rules).err())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} rules fail their fixtures:\n{}",
+        failures.len(),
+        all_rules.rules.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn every_fixture_folder_belongs_to_a_rule() {
     let all_rules = rules::load(None).expect("built-in rules load");
     for entry in fs::read_dir(fixtures_root()).expect("fixtures folder") {
-        let name = entry.expect("entry").file_name().into_string().expect("UTF-8 name");
-        assert!(all_rules.get(&name).is_some(), "tests/fixtures/rules/{name} has no rule");
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .into_string()
+            .expect("UTF-8 name");
+        assert!(
+            all_rules.get(&name).is_some(),
+            "tests/fixtures/rules/{name} has no rule"
+        );
     }
 }
