@@ -158,15 +158,7 @@ fn walk_folder(root: &Path, discovery: &mut Discovery) -> Result<(), DiscoverErr
     if root.join(POLICY_FILE_NAME).is_file() {
         discovery.policy_files.push(root.join(POLICY_FILE_NAME));
     }
-    let walker = ignore::WalkBuilder::new(root)
-        .hidden(false)
-        .parents(true)
-        .git_global(false)
-        .require_git(false)
-        .follow_links(false)
-        .filter_entry(|entry| entry.file_name() != ".git")
-        .build();
-    for entry in walker {
+    for entry in walk_entries(root) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
@@ -244,6 +236,36 @@ fn walk_folder(root: &Path, discovery: &mut Discovery) -> Result<(), DiscoverErr
         }
     }
     Ok(())
+}
+
+/// Every entry under `root`, walked in parallel (the walk is mostly waiting on the file
+/// system), in path order so that what follows is deterministic.
+fn walk_entries(root: &Path) -> Vec<Result<ignore::DirEntry, ignore::Error>> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .parents(true)
+        .git_global(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|entry| entry.file_name() != ".git")
+        .build_parallel()
+        .run(|| {
+            let sender = sender.clone();
+            Box::new(move |entry| {
+                // The receiver outlives the walk, so sending cannot fail.
+                let _ = sender.send(entry);
+                ignore::WalkState::Continue
+            })
+        });
+    drop(sender);
+    let mut entries: Vec<_> = receiver.into_iter().collect();
+    let key = |entry: &Result<ignore::DirEntry, ignore::Error>| match entry {
+        Ok(entry) => entry.path().to_path_buf(),
+        Err(error) => error_path(error).unwrap_or_default(),
+    };
+    entries.sort_by_cached_key(key);
+    entries
 }
 
 fn link_reason(link: &Path, real_root: &Path) -> String {

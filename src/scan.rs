@@ -109,34 +109,46 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
 }
 
 fn build_report(discovery: &Discovery, rules: &RuleSet, policy: &Policy, limits: Limits) -> Report {
-    let analyzed: Vec<Analyzed> = discovery
-        .files
-        .par_iter()
-        .map(|file| analyze_file(&file.path, &file.device, policy, limits))
-        .collect();
-
-    let mut by_device: BTreeMap<&str, Vec<&Analyzed>> = discovery
+    let mut files_by_device: BTreeMap<&str, Vec<&Path>> = discovery
         .devices
         .keys()
         .map(|id| (id.as_str(), Vec::new()))
         .collect();
-    for artifact in &analyzed {
-        if let Some(device) = artifact.record.device.as_deref() {
-            by_device.entry(device).or_default().push(artifact);
-        }
+    for file in &discovery.files {
+        files_by_device
+            .entry(file.device.as_str())
+            .or_default()
+            .push(&file.path);
     }
-    let evaluated: Vec<(DeviceReport, Vec<Finding>)> = by_device
+    // Each device is analyzed and evaluated in one task, so its evidence is dropped as soon as
+    // it is scored: memory grows with the results, not with the evidence of the whole fleet.
+    let scanned: Vec<(DeviceReport, Vec<Finding>, Vec<ArtifactRecord>)> = files_by_device
         .par_iter()
-        .map(|(device, artifacts)| {
-            evaluate_device(device, discovery.devices.get(*device), artifacts, rules)
+        .map(|(device, paths)| {
+            let analyzed: Vec<Analyzed> = paths
+                .par_iter()
+                .map(|path| analyze_file(path, device, policy, limits))
+                .collect();
+            let (report, findings) =
+                evaluate_device(device, discovery.devices.get(*device), &analyzed, rules);
+            (
+                report,
+                findings,
+                analyzed
+                    .into_iter()
+                    .map(|artifact| artifact.record)
+                    .collect(),
+            )
         })
         .collect();
 
-    let mut devices = Vec::with_capacity(evaluated.len());
+    let mut devices = Vec::with_capacity(scanned.len());
     let mut findings = Vec::new();
-    for (device, device_findings) in evaluated {
+    let mut artifacts = Vec::with_capacity(discovery.files.len() + discovery.skipped.len());
+    for (device, device_findings, records) in scanned {
         devices.push(device);
         findings.extend(device_findings);
+        artifacts.extend(records);
     }
     findings.sort_by(|a, b| {
         b.severity
@@ -148,10 +160,6 @@ fn build_report(discovery: &Discovery, rules: &RuleSet, policy: &Policy, limits:
             .then_with(|| a.message.cmp(&b.message))
     });
 
-    let mut artifacts: Vec<ArtifactRecord> = analyzed
-        .into_iter()
-        .map(|artifact| artifact.record)
-        .collect();
     artifacts.extend(
         discovery
             .skipped
@@ -278,13 +286,13 @@ fn analyze_file(path: &Path, device: &str, policy: &Policy, limits: Limits) -> A
 fn evaluate_device(
     id: &str,
     info: Option<&DeviceInfo>,
-    artifacts: &[&Analyzed],
+    artifacts: &[Analyzed],
     rules: &RuleSet,
 ) -> (DeviceReport, Vec<Finding>) {
     let mut findings = Vec::new();
     let mut results: Vec<(Control, RuleResult)> = Vec::with_capacity(rules.rules.len());
     for rule in &rules.rules {
-        let relevant = |artifact: &&&Analyzed| {
+        let relevant = |artifact: &&Analyzed| {
             artifact
                 .record
                 .kind
@@ -363,7 +371,7 @@ fn evaluate_device(
     (device, findings)
 }
 
-fn no_evidence_reason(rule: &rules::Rule, artifacts: &[&Analyzed]) -> String {
+fn no_evidence_reason(rule: &rules::Rule, artifacts: &[Analyzed]) -> String {
     let kinds: Vec<&str> = rule.kinds.iter().map(|kind| kind.id()).collect();
     let has_kind = artifacts.iter().any(|artifact| {
         artifact
@@ -410,7 +418,7 @@ fn assign_fingerprints(findings: &mut [Finding]) {
 fn merge_identity(
     id: &str,
     info: Option<&DeviceInfo>,
-    artifacts: &[&Analyzed],
+    artifacts: &[Analyzed],
 ) -> (DeviceInfo, Vec<String>) {
     let mut merged = info.cloned().unwrap_or_else(|| DeviceInfo {
         id: id.to_owned(),

@@ -27,11 +27,16 @@ pub struct RuleResult {
     pub rule: String,
     pub severity: Severity,
     pub status: RuleStatus,
-    /// Findings the rule produced on this device.
+    /// Findings the rule produced on this device (absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
     pub findings: usize,
     /// Why the rule could not be assessed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// A control's verdict on one device.

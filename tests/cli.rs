@@ -9,14 +9,29 @@ use std::path::Path;
 
 fn drone_audit() -> Command {
     let mut command = Command::cargo_bin("drone-audit").expect("binary built");
-    command.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
     command
 }
 
 fn json_report(args: &[&str]) -> (Value, Vec<u8>, i32) {
-    let output = drone_audit().args(args).args(["--format", "json"]).output().expect("runs");
-    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("invalid JSON ({error}): {}", String::from_utf8_lossy(&output.stdout)));
-    (report, output.stdout, output.status.code().expect("exit code"))
+    let output = drone_audit()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "invalid JSON ({error}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    });
+    (
+        report,
+        output.stdout,
+        output.status.code().expect("exit code"),
+    )
 }
 
 fn write(root: &Path, relative: &str, text: &str) {
@@ -36,7 +51,9 @@ fn scanning_the_samples_prints_the_table_and_fails_on_high_findings() {
         .stdout(predicate::str::contains("Devices (per control"))
         .stdout(predicate::str::contains("m2e-hq"))
         .stdout(predicate::str::contains("AUTH-002"))
-        .stdout(predicate::str::contains("samples/anafi-thermal/profile.toml:"));
+        .stdout(predicate::str::contains(
+            "samples/anafi-thermal/profile.toml:",
+        ));
 }
 
 #[test]
@@ -55,16 +72,53 @@ fn json_report_has_the_documented_fields() {
         assert_eq!(artifact["sha256"].as_str().map(str::len), Some(64));
     }
     for finding in report["findings"].as_array().expect("findings") {
-        for field in ["rule", "title", "control", "severity", "device", "artifact", "message", "remediation", "fingerprint"] {
-            assert!(finding[field].is_string(), "finding lacks {field}: {finding}");
+        for field in [
+            "rule",
+            "title",
+            "control",
+            "severity",
+            "device",
+            "artifact",
+            "message",
+            "remediation",
+            "fingerprint",
+        ] {
+            assert!(
+                finding[field].is_string(),
+                "finding lacks {field}: {finding}"
+            );
         }
-        assert!(finding["location"]["line"].as_u64().is_some_and(|line| line > 0), "{finding}");
+        assert!(
+            finding["location"]["line"]
+                .as_u64()
+                .is_some_and(|line| line > 0),
+            "{finding}"
+        );
     }
-    let device = report["devices"].as_array().expect("devices").iter().find(|device| device["id"] == "m2e-field").expect("m2e-field");
-    assert!(device["score"].is_number() && device["grade"].is_string() && device["coverage"].is_number());
-    let connectivity = device["controls"].as_array().expect("controls").iter().find(|control| control["control"] == "connectivity").expect("connectivity");
+    let device = report["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|device| device["id"] == "m2e-field")
+        .expect("m2e-field");
+    assert!(
+        device["score"].is_number()
+            && device["grade"].is_string()
+            && device["coverage"].is_number()
+    );
+    let connectivity = device["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .find(|control| control["control"] == "connectivity")
+        .expect("connectivity");
     assert_eq!(connectivity["status"], "fail");
-    let rule = connectivity["rules"].as_array().expect("rules").iter().find(|rule| rule["rule"] == "CONN-001").expect("CONN-001 traced");
+    let rule = connectivity["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|rule| rule["rule"] == "CONN-001")
+        .expect("CONN-001 traced");
     assert_eq!(rule["status"], "failed");
     assert_eq!(rule["findings"], 1);
 }
@@ -74,19 +128,35 @@ fn the_compliant_device_has_no_finding_and_the_others_fail_what_they_violate() {
     let (report, _, _) = json_report(&["scan", "samples/"]);
     let findings = report["findings"].as_array().expect("findings");
     let rules_of = |device: &str| -> Vec<String> {
-        findings.iter().filter(|finding| finding["device"] == device).map(|finding| finding["rule"].as_str().unwrap_or_default().to_owned()).collect()
+        findings
+            .iter()
+            .filter(|finding| finding["device"] == device)
+            .map(|finding| finding["rule"].as_str().unwrap_or_default().to_owned())
+            .collect()
     };
     assert!(rules_of("m2e-hq").is_empty(), "{:?}", rules_of("m2e-hq"));
     let field = rules_of("m2e-field");
     for expected in ["CONN-001", "UPD-001", "UPD-004", "UPD-005", "UPD-006"] {
-        assert!(field.contains(&expected.to_owned()), "m2e-field lacks {expected}: {field:?}");
+        assert!(
+            field.contains(&expected.to_owned()),
+            "m2e-field lacks {expected}: {field:?}"
+        );
     }
     assert!(rules_of("anafi-thermal").contains(&"AUTH-002".to_owned()));
     assert!(rules_of("px4-quad").contains(&"ENC-003".to_owned()));
     assert!(rules_of("ardupilot-plane").contains(&"CONN-008".to_owned()));
-    let hq = report["devices"].as_array().expect("devices").iter().find(|device| device["id"] == "m2e-hq").expect("m2e-hq");
+    let hq = report["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|device| device["id"] == "m2e-hq")
+        .expect("m2e-hq");
     assert_eq!(hq["grade"], "A");
-    assert!(hq["controls"].as_array().expect("controls").iter().all(|control| control["status"] == "pass"));
+    assert!(hq["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .all(|control| control["status"] == "pass"));
 }
 
 #[test]
@@ -102,7 +172,16 @@ fn reports_are_byte_identical_across_runs_and_thread_counts() {
 
 #[test]
 fn a_compliant_fleet_exits_zero() {
-    drone_audit().args(["scan", "samples/m2e-hq", "--policy", "samples/drone-audit.toml"]).assert().code(0).stdout(predicate::str::contains("No findings."));
+    drone_audit()
+        .args([
+            "scan",
+            "samples/m2e-hq",
+            "--policy",
+            "samples/drone-audit.toml",
+        ])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("No findings."));
 }
 
 #[test]
@@ -110,40 +189,107 @@ fn fail_on_sets_the_threshold_and_nothing_else() {
     let (with_none, _, code) = json_report(&["scan", "samples/", "--fail-on", "none"]);
     assert_eq!(code, 0);
     let (with_high, _, _) = json_report(&["scan", "samples/"]);
-    assert_eq!(with_none["findings"], with_high["findings"], "reports hold every finding whatever the threshold");
+    assert_eq!(
+        with_none["findings"], with_high["findings"],
+        "reports hold every finding whatever the threshold"
+    );
     // m2e-field's worst finding is high: it fails on high, not on critical.
-    drone_audit().args(["scan", "samples/m2e-field", "--policy", "samples/drone-audit.toml", "--fail-on", "critical"]).assert().code(0);
-    drone_audit().args(["scan", "samples/m2e-field", "--policy", "samples/drone-audit.toml", "--fail-on", "high"]).assert().code(1);
+    drone_audit()
+        .args([
+            "scan",
+            "samples/m2e-field",
+            "--policy",
+            "samples/drone-audit.toml",
+            "--fail-on",
+            "critical",
+        ])
+        .assert()
+        .code(0);
+    drone_audit()
+        .args([
+            "scan",
+            "samples/m2e-field",
+            "--policy",
+            "samples/drone-audit.toml",
+            "--fail-on",
+            "high",
+        ])
+        .assert()
+        .code(1);
 }
 
 #[test]
 fn a_profile_with_a_wrong_type_makes_the_scan_incomplete() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "good/profile.toml", COMPLIANT);
-    write(dir.path(), "bad/profile.toml", &COMPLIANT.replace("local_data_mode = true", "local_data_mode = \"yes\""));
+    write(
+        dir.path(),
+        "bad/profile.toml",
+        &COMPLIANT.replace("local_data_mode = true", "local_data_mode = \"yes\""),
+    );
     let path = dir.path().to_str().expect("UTF-8 path");
     let assert = drone_audit().args(["scan", path]).assert().code(3);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(stderr.contains("bad/profile.toml") && stderr.contains("controllers[0].apps[0].local_data_mode"), "{stderr}");
+    assert!(
+        stderr.contains("bad/profile.toml")
+            && stderr.contains("controllers[0].apps[0].local_data_mode"),
+        "{stderr}"
+    );
 
     let (report, _, code) = json_report(&["scan", path]);
     assert_eq!(code, 3);
     assert_eq!(report["summary"]["incomplete"], true);
-    let bad = report["artifacts"].as_array().expect("artifacts").iter().find(|artifact| artifact["status"] == "error").expect("errored artifact");
-    assert!(bad["reason"].as_str().expect("reason").contains("expected a boolean"));
-    let device = report["devices"].as_array().expect("devices").iter().find(|device| device["id"] == "bad").expect("bad device");
-    assert_eq!(device["grade"], "n/a", "a device whose only profile is broken is not graded");
-    assert!(device["controls"].as_array().expect("controls").iter().all(|control| control["status"] == "not-assessed"));
-    let good = report["devices"].as_array().expect("devices").iter().find(|device| device["id"] == "good").expect("good device");
+    let bad = report["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .find(|artifact| artifact["status"] == "error")
+        .expect("errored artifact");
+    assert!(bad["reason"]
+        .as_str()
+        .expect("reason")
+        .contains("expected a boolean"));
+    let device = report["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|device| device["id"] == "bad")
+        .expect("bad device");
+    assert_eq!(
+        device["grade"], "n/a",
+        "a device whose only profile is broken is not graded"
+    );
+    assert!(device["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .all(|control| control["status"] == "not-assessed"));
+    let good = report["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|device| device["id"] == "good")
+        .expect("good device");
     assert_eq!(good["grade"], "A", "the scan goes on with the other files");
 }
 
 #[test]
 fn findings_outrank_incompleteness() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "bad/profile.toml", "[identity]\nvendor = 3\n[[links]]\n");
-    write(dir.path(), "weak/profile.toml", &COMPLIANT.replace("encryption = \"aes-256\"", "encryption = \"wep\""));
-    drone_audit().args(["scan", dir.path().to_str().expect("UTF-8")]).assert().code(1);
+    write(
+        dir.path(),
+        "bad/profile.toml",
+        "[identity]\nvendor = 3\n[[links]]\n",
+    );
+    write(
+        dir.path(),
+        "weak/profile.toml",
+        &COMPLIANT.replace("encryption = \"aes-256\"", "encryption = \"wep\""),
+    );
+    drone_audit()
+        .args(["scan", dir.path().to_str().expect("UTF-8")])
+        .assert()
+        .code(1);
 }
 
 #[test]
@@ -151,18 +297,28 @@ fn a_broken_rule_file_is_a_usage_error_naming_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "mine.toml", "[[rule]]\nid = \"MINE-001\"\nname = \"x\"\ntitle = \"t\"\ncontrol = \"secrecy\"\nseverity = \"high\"\nkinds = [\"profile\"]\nselect = \"$[\"\nmessage = \"m\"\nrationale = \"r\"\nremediation = \"f\"\nreferences = [\"DHS-2019:5\"]\nexample = \"e\"\n");
     drone_audit()
-        .args(["scan", "samples/m2e-hq", "--rules", dir.path().to_str().expect("UTF-8")])
+        .args([
+            "scan",
+            "samples/m2e-hq",
+            "--rules",
+            dir.path().to_str().expect("UTF-8"),
+        ])
         .assert()
         .code(2)
         .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains("mine.toml:1: rule MINE-001: unknown control `secrecy`"))
+        .stderr(predicate::str::contains(
+            "mine.toml:1: rule MINE-001: unknown control `secrecy`",
+        ))
         .stderr(predicate::str::contains("not RFC 9535 JSONPath"));
 }
 
 #[test]
 fn a_user_rule_is_applied_beside_the_builtin_ones() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "org.toml", r#"[[rule]]
+    write(
+        dir.path(),
+        "org.toml",
+        r#"[[rule]]
 id = "ORG-001"
 name = "dji-app-on-tablet"
 title = "DJI app on a tablet"
@@ -175,9 +331,20 @@ rationale = "Our fleet flies DJI apps only on smart controllers."
 remediation = "Move the app to the smart controller."
 references = ["DHS-2019:1"]
 example = "kind = \"tablet\""
-"#);
-    let (report, _, _) = json_report(&["scan", "samples/", "--rules", dir.path().to_str().expect("UTF-8")]);
-    let org: Vec<&Value> = report["findings"].as_array().expect("findings").iter().filter(|finding| finding["rule"] == "ORG-001").collect();
+"#,
+    );
+    let (report, _, _) = json_report(&[
+        "scan",
+        "samples/",
+        "--rules",
+        dir.path().to_str().expect("UTF-8"),
+    ]);
+    let org: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|finding| finding["rule"] == "ORG-001")
+        .collect();
     assert_eq!(org.len(), 1);
     assert_eq!(org[0]["device"], "m2e-field");
     assert_eq!(org[0]["message"], "DJI Pilot runs on a tablet");
@@ -186,10 +353,19 @@ example = "kind = \"tablet\""
 #[test]
 fn a_broken_policy_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "policy.toml", "[passwords]\nmin_length = \"eight\"\n");
+    write(
+        dir.path(),
+        "policy.toml",
+        "[passwords]\nmin_length = \"eight\"\n",
+    );
     let policy = dir.path().join("policy.toml");
     drone_audit()
-        .args(["scan", "samples/m2e-hq", "--policy", policy.to_str().expect("UTF-8")])
+        .args([
+            "scan",
+            "samples/m2e-hq",
+            "--policy",
+            policy.to_str().expect("UTF-8"),
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("policy.toml").and(predicate::str::contains("line 2")));
@@ -203,9 +379,17 @@ fn unknown_files_are_listed_as_skipped_with_the_reason() {
     write(dir.path(), "m2e/Cargo.toml", "[package]\nname = \"x\"\n");
     let (report, _, code) = json_report(&["scan", dir.path().to_str().expect("UTF-8")]);
     assert_eq!(code, 0, "skipped files do not make a scan incomplete");
-    let skipped: Vec<&Value> = report["artifacts"].as_array().expect("artifacts").iter().filter(|artifact| artifact["status"] == "skipped").collect();
+    let skipped: Vec<&Value> = report["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .filter(|artifact| artifact["status"] == "skipped")
+        .collect();
     assert_eq!(skipped.len(), 2);
-    assert!(skipped.iter().all(|artifact| artifact["reason"].as_str().expect("reason").contains("not a known artifact kind")));
+    assert!(skipped.iter().all(|artifact| artifact["reason"]
+        .as_str()
+        .expect("reason")
+        .contains("not a known artifact kind")));
 }
 
 #[test]
@@ -223,9 +407,19 @@ fn a_device_without_evidence_is_not_assessed_never_passed() {
 
 #[test]
 fn missing_paths_and_bad_arguments_are_usage_errors() {
-    drone_audit().args(["scan", "no/such/folder"]).assert().code(2).stderr(predicate::str::contains("no/such/folder"));
-    drone_audit().args(["scan", "samples/", "--fail-on", "sometimes"]).assert().code(2);
-    drone_audit().args(["scan", "samples/", "--jobs", "0"]).assert().code(2);
+    drone_audit()
+        .args(["scan", "no/such/folder"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/folder"));
+    drone_audit()
+        .args(["scan", "samples/", "--fail-on", "sometimes"])
+        .assert()
+        .code(2);
+    drone_audit()
+        .args(["scan", "samples/", "--jobs", "0"])
+        .assert()
+        .code(2);
     drone_audit().args(["scan"]).assert().code(2);
 }
 
@@ -233,31 +427,75 @@ fn missing_paths_and_bad_arguments_are_usage_errors() {
 fn output_goes_to_the_file_given() {
     let dir = tempfile::tempdir().expect("tempdir");
     let output = dir.path().join("report.json");
-    drone_audit().args(["scan", "samples/", "--format", "json", "--output", output.to_str().expect("UTF-8")]).assert().code(1).stdout(predicate::str::is_empty());
-    let report: Value = serde_json::from_slice(&fs::read(output).expect("report written")).expect("JSON");
+    drone_audit()
+        .args([
+            "scan",
+            "samples/",
+            "--format",
+            "json",
+            "--output",
+            output.to_str().expect("UTF-8"),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty());
+    let report: Value =
+        serde_json::from_slice(&fs::read(output).expect("report written")).expect("JSON");
     assert_eq!(report["summary"]["devices"], 5);
 }
 
 #[test]
 fn inspect_prints_the_evidence_rules_query() {
-    let assert = drone_audit().args(["inspect", "samples/anafi-thermal/profile.toml", "--policy", "samples/drone-audit.toml"]).assert().code(0);
+    let assert = drone_audit()
+        .args([
+            "inspect",
+            "samples/anafi-thermal/profile.toml",
+            "--policy",
+            "samples/drone-audit.toml",
+        ])
+        .assert()
+        .code(0);
     let output: Value = serde_json::from_slice(&assert.get_output().stdout).expect("JSON");
     assert_eq!(output["kind"], "profile");
     assert_eq!(output["evidence"]["identity"]["model"], "ANAFI Thermal");
-    assert_eq!(output["evidence"]["links"][0]["policy"]["meets_encryption"], false);
-    assert_eq!(output["evidence"]["access"]["pairing"]["purpose"], "pairing");
+    assert_eq!(
+        output["evidence"]["links"][0]["policy"]["meets_encryption"],
+        false
+    );
+    assert_eq!(
+        output["evidence"]["access"]["pairing"]["purpose"],
+        "pairing"
+    );
 }
 
 #[test]
 fn inspect_of_an_unknown_file_says_so() {
-    drone_audit().args(["inspect", "README.md"]).assert().code(3).stderr(predicate::str::contains("not a known artifact kind"));
-    drone_audit().args(["inspect", "no-such-file"]).assert().code(2).stderr(predicate::str::contains("no-such-file"));
+    drone_audit()
+        .args(["inspect", "README.md"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("not a known artifact kind"));
+    drone_audit()
+        .args(["inspect", "no-such-file"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-file"));
 }
 
 #[test]
 fn rules_list_and_explain() {
-    drone_audit().args(["rules", "list"]).assert().code(0).stdout(predicate::str::contains("CONN-001").and(predicate::str::contains("local-data-mode-off")));
-    let assert = drone_audit().args(["rules", "list", "--format", "json"]).assert().code(0);
+    drone_audit()
+        .args(["rules", "list"])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("CONN-001")
+                .and(predicate::str::contains("local-data-mode-off")),
+        );
+    let assert = drone_audit()
+        .args(["rules", "list", "--format", "json"])
+        .assert()
+        .code(0);
     let rules: Value = serde_json::from_slice(&assert.get_output().stdout).expect("JSON");
     assert!(rules.as_array().expect("array").len() >= 15);
     drone_audit()
@@ -268,19 +506,32 @@ fn rules_list_and_explain() {
         .stdout(predicate::str::contains("How to fix:"))
         .stdout(predicate::str::contains("References:"))
         .stdout(predicate::str::contains("Example (fires on):"));
-    drone_audit().args(["rules", "explain", "NOPE-999"]).assert().code(2).stderr(predicate::str::contains("no rule `NOPE-999`"));
+    drone_audit()
+        .args(["rules", "explain", "NOPE-999"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no rule `NOPE-999`"));
 }
 
 #[test]
 fn help_documents_the_exit_codes() {
-    drone_audit().arg("--help").assert().code(0).stdout(predicate::str::contains("Exit codes:").and(predicate::str::contains("3  the scan was incomplete")));
-    drone_audit().args(["scan", "--help"]).assert().code(0).stdout(predicate::str::contains("--fail-on").and(predicate::str::contains("Exit codes:")));
+    drone_audit().arg("--help").assert().code(0).stdout(
+        predicate::str::contains("Exit codes:")
+            .and(predicate::str::contains("3  the scan was incomplete")),
+    );
+    drone_audit()
+        .args(["scan", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("--fail-on").and(predicate::str::contains("Exit codes:")));
 }
 
 #[test]
 fn the_published_profile_schema_is_current() {
     let assert = drone_audit().args(["schema", "profile"]).assert().code(0);
-    let published = fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schemas/profile.schema.json")).expect("docs/schemas/profile.schema.json");
+    let published =
+        fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schemas/profile.schema.json"))
+            .expect("docs/schemas/profile.schema.json");
     assert!(
         assert.get_output().stdout == published,
         "docs/schemas/profile.schema.json is stale: run `cargo run -- schema profile > docs/schemas/profile.schema.json`"

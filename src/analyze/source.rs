@@ -71,8 +71,15 @@ pub fn parse_toml(text: &str) -> Result<StructuredSource, SourceError> {
 
 /// Appends one reference token to a JSON pointer, escaping as RFC 6901 says.
 pub fn pointer_push(pointer: &str, token: &str) -> String {
-    let escaped = token.replace('~', "~0").replace('/', "~1");
-    format!("{pointer}/{escaped}")
+    let mut pushed = String::with_capacity(pointer.len() + token.len() + 1);
+    pushed.push_str(pointer);
+    pushed.push('/');
+    if token.contains(['~', '/']) {
+        pushed.push_str(&token.replace('~', "~0").replace('/', "~1"));
+    } else {
+        pushed.push_str(token);
+    }
+    pushed
 }
 
 /// A path as serde_path_to_error and serde_ignored print it (`controllers[0].apps[1].name`)

@@ -9,10 +9,7 @@ pub mod evidence;
 use crate::analyze::source::{parse_json, parse_toml, serde_path_to_pointer, StructuredSource};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use evidence::Profile;
-use serde_json::Value;
-
-/// Sections a profile may have besides `identity`.
-const SECTIONS: [&str; 5] = ["firmware", "controllers", "storage", "links", "access"];
+use serde::de::IgnoredAny;
 
 pub struct ProfileAnalyzer;
 
@@ -26,7 +23,15 @@ impl Analyzer for ProfileAnalyzer {
     }
 
     fn identify(&self, content: &[u8]) -> bool {
-        parse_source(content).is_ok_and(|source| looks_like_profile(&source.value))
+        let Ok(text) = std::str::from_utf8(content) else {
+            return false;
+        };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if text.trim_start().starts_with('{') {
+            serde_json::from_str::<TopLevel>(text).is_ok_and(|top| top.is_profile())
+        } else {
+            toml_top_level_keys(text).is_profile()
+        }
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
@@ -58,12 +63,63 @@ fn parse_source(content: &[u8]) -> Result<StructuredSource, AnalyzeError> {
     parsed.map_err(|error| AnalyzeError::new(error.to_string()))
 }
 
-fn looks_like_profile(value: &Value) -> bool {
-    let Some(top) = value.as_object() else {
-        return false;
+/// The top-level keys of a document, read without building it: enough to identify a profile.
+#[derive(serde::Deserialize)]
+struct TopLevel {
+    identity: Option<IgnoredAny>,
+    firmware: Option<IgnoredAny>,
+    controllers: Option<IgnoredAny>,
+    storage: Option<IgnoredAny>,
+    links: Option<IgnoredAny>,
+    access: Option<IgnoredAny>,
+}
+
+/// The top-level keys of a TOML text, from its table headers and root-level assignments: a
+/// sniff, not a parse (analysis parses strictly and reports a broken profile as an error).
+fn toml_top_level_keys(text: &str) -> TopLevel {
+    let mut top = TopLevel {
+        identity: None,
+        firmware: None,
+        controllers: None,
+        storage: None,
+        links: None,
+        access: None,
     };
-    top.get("identity").is_some_and(Value::is_object)
-        && SECTIONS.iter().any(|section| top.contains_key(*section))
+    let mut at_root = true;
+    for line in text.lines().map(str::trim_start) {
+        let key = if let Some(header) = line.strip_prefix('[') {
+            at_root = false;
+            header.trim_start_matches('[').split([']', '.']).next()
+        } else if at_root {
+            line.split(['=', '.']).next().filter(|_| line.contains('='))
+        } else {
+            None
+        };
+        let slot = match key.map(|key| key.trim().trim_matches('"')) {
+            Some("identity") => &mut top.identity,
+            Some("firmware") => &mut top.firmware,
+            Some("controllers") => &mut top.controllers,
+            Some("storage") => &mut top.storage,
+            Some("links") => &mut top.links,
+            Some("access") => &mut top.access,
+            _ => continue,
+        };
+        *slot = Some(IgnoredAny);
+    }
+    top
+}
+
+impl TopLevel {
+    fn is_profile(&self) -> bool {
+        let sections = [
+            &self.firmware,
+            &self.controllers,
+            &self.storage,
+            &self.links,
+            &self.access,
+        ];
+        self.identity.is_some() && sections.iter().any(|section| section.is_some())
+    }
 }
 
 /// Deserialises strictly, naming the path of a field of the wrong type and collecting the
@@ -172,6 +228,16 @@ min_length = 6
             evidence.warnings,
             vec!["unknown field `identity.colour` (line 4) ignored"]
         );
+    }
+
+    #[test]
+    fn toml_identification_reads_headers_and_root_keys() {
+        assert!(ProfileAnalyzer
+            .identify(b"identity = { vendor = \"x\", model = \"y\" }\n[[links]]\nname = \"l\"\n"));
+        assert!(ProfileAnalyzer
+            .identify(b"[identity]\nvendor = \"x\"\n[access.pairing]\npassword = true\n"));
+        // Keys inside a table are not top-level keys.
+        assert!(!ProfileAnalyzer.identify(b"[device]\nidentity = 1\nlinks = 2\n"));
     }
 
     #[test]
