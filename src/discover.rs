@@ -306,26 +306,38 @@ fn read_inventory(root: &Path) -> Result<Option<Vec<DeviceInfo>>, DiscoverError>
     let source = parse_toml(&text).map_err(|error| fail(error.to_string()))?;
     let inventory: Inventory = serde_path_to_error::deserialize(&source.value)
         .map_err(|error| fail(format!("`{}`: {}", error.path(), error.inner())))?;
+    let mut devices = inventory.device;
     let mut seen = BTreeMap::new();
-    for (index, device) in inventory.device.iter().enumerate() {
+    for (index, device) in devices.iter_mut().enumerate() {
         if seen.insert(device.id.clone(), index).is_some() {
             return Err(fail(format!("device id `{}` is listed twice", device.id)));
         }
         if device.paths.is_empty() {
             return Err(fail(format!("device `{}` has no paths", device.id)));
         }
-        if device.paths.iter().any(|prefix| {
-            Path::new(prefix)
-                .components()
-                .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
-        }) {
-            return Err(fail(format!(
-                "device `{}`: paths must be relative and stay inside the folder",
-                device.id
-            )));
+        for prefix in &mut device.paths {
+            *prefix = normalize_inventory_path(prefix).ok_or_else(|| {
+                fail(format!(
+                    "device `{}`: path `{prefix}` must name a file or folder inside the scanned folder",
+                    device.id
+                ))
+            })?;
         }
     }
-    Ok(Some(inventory.device))
+    Ok(Some(devices))
+}
+
+/// `./hq//mavic/` → `hq/mavic`; `None` for paths that are empty, absolute, or leave the folder.
+fn normalize_inventory_path(prefix: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for component in Path::new(prefix).components() {
+        match component {
+            Component::Normal(part) => parts.push(part.to_str()?),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 #[cfg(test)]
@@ -433,9 +445,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            error.contains("fleet.toml") && error.contains("inside the folder"),
+            error.contains("fleet.toml") && error.contains("inside the scanned folder"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn inventory_paths_are_normalised_and_must_name_something_inside() {
+        assert_eq!(
+            normalize_inventory_path("./hq//mavic/").as_deref(),
+            Some("hq/mavic")
+        );
+        for bad in ["", ".", "./", "/etc", "hq/../../etc"] {
+            assert_eq!(normalize_inventory_path(bad), None, "{bad:?}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "fleet.toml",
+            "[[device]]\nid = \"a\"\npaths = [\"./hq/mavic\"]\n",
+        );
+        write(dir.path(), "hq/mavic/profile.toml", "");
+        let discovery = discover(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(discovery.files[0].device, "a");
+        write(
+            dir.path(),
+            "fleet.toml",
+            "[[device]]\nid = \"a\"\npaths = [\"\"]\n",
+        );
+        assert!(discover(&[dir.path().to_path_buf()]).is_err());
     }
 
     #[test]

@@ -40,7 +40,7 @@ enum Command {
     /// Print the evidence document an analyzer makes of one file (what rules query).
     Inspect {
         file: PathBuf,
-        /// Apply this policy to the evidence, as a scan would.
+        /// Apply this policy to the evidence, as a scan would (default: the built-in defaults).
         #[arg(long)]
         policy: Option<PathBuf>,
     },
@@ -234,14 +234,13 @@ fn run_inspect(file: PathBuf, policy: Option<PathBuf>) -> anyhow::Result<u8> {
             return Ok(exit::INCOMPLETE);
         }
     };
-    if let Some(policy_path) = policy {
-        let options = ScanOptions {
-            policy: Some(policy_path),
-            ..ScanOptions::default()
-        };
-        let (_, policy) = scan::load_rules_and_policy(&options, &[]).map_err(anyhow::Error::new)?;
-        policy.enrich(evidence.kind, &mut evidence.document);
-    }
+    // The evidence rules query carries policy facts: the given policy's, else the defaults'.
+    let options = ScanOptions {
+        policy,
+        ..ScanOptions::default()
+    };
+    let (_, policy) = scan::load_rules_and_policy(&options, &[]).map_err(anyhow::Error::new)?;
+    policy.enrich(evidence.kind, &mut evidence.document);
     let output = serde_json::json!({
         "path": drone_audit::discover::display(&file),
         "kind": evidence.kind,

@@ -109,7 +109,7 @@ impl fmt::Display for PolicyErrors {
     }
 }
 
-/// Link encryption names, weakest first; `required_encryption` must use these.
+/// Link encryption names, as profiles spell them; `required_encryption` lists the accepted ones.
 const LINK_ENCRYPTIONS: [&str; 7] = ["none", "wep", "wpa", "wpa2", "wpa3", "aes-128", "aes-256"];
 
 impl Default for Policy {
@@ -391,18 +391,39 @@ fn insert_policy(node: &mut Value, facts: Value) {
     }
 }
 
-/// Compares version strings by their runs of digits (`01.01.0300` < `1.2`, `v1.14.3` >
-/// `v1.14.0`); versions with equal numbers compare as text.
+/// Compares firmware versions: by the numbers of their leading release part (`v1.14.3`,
+/// `01.01.0300` = 1.1.300, `4.5.7`), a pre-release (`4.5.7-rc1`, `1.2.0beta`) before its
+/// release; versions without a leading number compare by all their numbers; ties as text.
 pub fn compare_versions(left: &str, right: &str) -> Ordering {
-    let numbers = |text: &str| -> Vec<u64> {
+    let (left_numbers, left_pre) = version_parts(left);
+    let (right_numbers, right_pre) = version_parts(right);
+    left_numbers
+        .cmp(&right_numbers)
+        .then_with(|| right_pre.cmp(&left_pre))
+        .then_with(|| left.cmp(right))
+}
+
+/// The numbers of a version and whether it is a pre-release.
+fn version_parts(version: &str) -> (Vec<u64>, bool) {
+    let numbers_of = |text: &str| -> Vec<u64> {
         text.split(|character: char| !character.is_ascii_digit())
             .filter(|run| !run.is_empty())
             .map(|run| run.parse::<u64>().unwrap_or(u64::MAX))
             .collect()
     };
-    numbers(left)
-        .cmp(&numbers(right))
-        .then_with(|| left.cmp(right))
+    let trimmed = version.trim().trim_start_matches(['v', 'V']);
+    let release_end = trimmed
+        .find(|character: char| !(character.is_ascii_digit() || character == '.'))
+        .unwrap_or(trimmed.len());
+    let (release, suffix) = trimmed.split_at(release_end);
+    if release.is_empty() {
+        return (numbers_of(trimmed), false);
+    }
+    let suffix = suffix.to_ascii_lowercase();
+    let pre_release = ["rc", "beta", "alpha", "dev", "pre"]
+        .iter()
+        .any(|marker| suffix.contains(marker));
+    (numbers_of(release), pre_release)
 }
 
 #[cfg(test)]
@@ -422,6 +443,17 @@ mod tests {
         assert_eq!(compare_versions("v1.14.0", "v1.14.3"), Ordering::Less);
         assert_eq!(compare_versions("4.10.0", "4.9.9"), Ordering::Greater);
         assert_eq!(compare_versions("1.2", "1.2"), Ordering::Equal);
+        assert_eq!(compare_versions("4.5.7-rc1", "4.5.7"), Ordering::Less);
+        assert_eq!(compare_versions("4.5.8-rc1", "4.5.7"), Ordering::Greater);
+        assert_eq!(
+            compare_versions("01.01.0300", "1.1.300"),
+            Ordering::Less,
+            "equal numbers tie-break as text"
+        );
+        assert_eq!(
+            compare_versions("raspios-bookworm-2024.03", "raspios-bookworm-2024.07"),
+            Ordering::Less
+        );
     }
 
     #[test]
