@@ -1,0 +1,367 @@
+//! Autopilot parameters, as every parameter-file format becomes evidence: one shape for
+//! ArduPilot's text files and QGroundControl's tables, so a rule about a parameter reads
+//! both.
+//!
+//! The evidence document (docs/evidence/parameters.md) is
+//! `{autopilot, format, header?, parameters: {NAME: {name, value, line, bits?, …}},
+//! parameter_count, endpoints}`; rules select parameters with filters such as
+//! `$.parameters[?@.name == 'SYSID_ENFORCE' && @.value == 0]`. JSONPath has no bitwise
+//! operators, so bitmask parameters carry the numbers of their set `bits`; and addresses that
+//! autopilots spread over several parameters become `endpoints` (ArduPilot's `NET_Pn_*`
+//! ports, PX4's uXRCE-DDS agent), with the address's scope, like mavlink-router's.
+
+use crate::net;
+use serde::Serialize;
+use serde_json::{json, Map, Number, Value};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// One parameter as a file states it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Parameter {
+    pub name: String,
+    /// The value as a JSON number: an integer when the file writes one, else a float.
+    pub value: Number,
+    /// 1-based line of the file.
+    pub line: u32,
+    /// QGroundControl only: the MAVLink type of the value (`MAV_PARAM_TYPE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<&'static str>,
+    /// QGroundControl only: the component that holds the parameter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component_id: Option<u8>,
+}
+
+/// Parameters by name; a name given twice keeps its last value (what loading the file into an
+/// autopilot does) and leaves a warning.
+#[derive(Debug, Default)]
+pub struct ParameterSet {
+    parameters: BTreeMap<String, Parameter>,
+    pub warnings: Vec<String>,
+}
+
+impl ParameterSet {
+    pub fn insert(&mut self, parameter: Parameter) {
+        if let Some(earlier) = self.parameters.get(&parameter.name) {
+            self.warnings.push(format!(
+                "line {}: {} set again (first on line {}); the later value {} wins",
+                parameter.line, parameter.name, earlier.line, parameter.value
+            ));
+        }
+        self.parameters.insert(parameter.name.clone(), parameter);
+    }
+
+    pub fn len(&self) -> usize {
+        self.parameters.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parameters.is_empty()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Parameter> {
+        self.parameters.get(name)
+    }
+
+    /// The `parameters` object of the evidence document.
+    pub fn to_json(&self) -> Value {
+        let object: Map<String, Value> = self
+            .parameters
+            .iter()
+            .map(|(name, parameter)| {
+                let mut node = serde_json::to_value(parameter).unwrap_or(Value::Null);
+                if let (Some(bits), Some(object)) = (set_bits(parameter), node.as_object_mut()) {
+                    object.insert("bits".to_owned(), json!(bits));
+                }
+                (name.clone(), node)
+            })
+            .collect();
+        Value::Object(object)
+    }
+
+    fn integer(&self, name: &str) -> Option<i64> {
+        self.get(name).and_then(|parameter| {
+            parameter.value.as_i64().or_else(|| {
+                parameter
+                    .value
+                    .as_f64()
+                    .filter(|v| v.fract() == 0.0)
+                    .map(|v| v as i64)
+            })
+        })
+    }
+
+    /// Remote endpoints that several parameters describe together.
+    pub fn endpoints(&self) -> Vec<Value> {
+        let mut endpoints = self.ardupilot_network_ports();
+        endpoints.extend(self.px4_dds_agent());
+        endpoints
+    }
+
+    /// PX4's MAVLink instances (`MAV_n_CONFIG`, `_MODE`, `_BROADCAST`, `_FORWARD`), with
+    /// whether the instance is on a network port (Ethernet 1000, Wi-Fi 301) rather than serial.
+    pub fn px4_mavlink_instances(&self) -> Vec<Value> {
+        (0..=3)
+            .filter_map(|instance| {
+                let config = self.get(&format!("MAV_{instance}_CONFIG"))?;
+                let port = self.integer(&format!("MAV_{instance}_CONFIG"))?;
+                if port == 0 {
+                    return None;
+                }
+                let broadcast = self
+                    .integer(&format!("MAV_{instance}_BROADCAST"))
+                    .or_else(|| self.integer("MAV_BROADCAST"));
+                Some(json!({
+                    "instance": instance,
+                    "port": port,
+                    "network": matches!(port, 1000 | 301),
+                    "mode": self.integer(&format!("MAV_{instance}_MODE")),
+                    "broadcast": broadcast,
+                    "forward": self.integer(&format!("MAV_{instance}_FORWARD")),
+                    "line": config.line,
+                }))
+            })
+            .collect()
+    }
+
+    /// ArduPilot 4.5+ networking: `NET_Pn_TYPE` 1 UDP client, 2 UDP server, 3 TCP client,
+    /// 4 TCP server; `NET_Pn_PROTOCOL` as `SERIALn_PROTOCOL`; address in `NET_Pn_IP0..3`.
+    fn ardupilot_network_ports(&self) -> Vec<Value> {
+        if self.integer("NET_ENABLE") != Some(1) {
+            return Vec::new();
+        }
+        (1..=9)
+            .filter_map(|port| {
+                let prefix = format!("NET_P{port}_");
+                let type_parameter = self.get(&format!("{prefix}TYPE"))?;
+                let (kind, mode) = match self.integer(&format!("{prefix}TYPE"))? {
+                    1 => ("udp", "client"),
+                    2 => ("udp", "server"),
+                    3 => ("tcp", "client"),
+                    4 => ("tcp", "server"),
+                    _ => return None,
+                };
+                let octets: Option<Vec<u8>> = (0..4)
+                    .map(|index| {
+                        self.integer(&format!("{prefix}IP{index}"))
+                            .and_then(|octet| u8::try_from(octet).ok())
+                    })
+                    .collect();
+                let address =
+                    octets.map(|octets| Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]));
+                let mut endpoint = json!({
+                    "name": format!("NET_P{port}"),
+                    "type": kind,
+                    "mode": mode,
+                    "protocol": self.integer(&format!("{prefix}PROTOCOL")),
+                    "port": self.integer(&format!("{prefix}PORT")),
+                    "line": type_parameter.line,
+                });
+                if let Some(address) = address {
+                    endpoint["address"] = json!(address.to_string());
+                    endpoint["scope"] = json!(net::scope(IpAddr::V4(address)));
+                }
+                Some(endpoint)
+            })
+            .collect()
+    }
+
+    /// PX4's uXRCE-DDS client: the agent's IPv4 address packed big-endian into the int32
+    /// `UXRCE_DDS_AG_IP`, used when `UXRCE_DDS_CFG` puts the client on Ethernet (1000).
+    fn px4_dds_agent(&self) -> Option<Value> {
+        let agent = self.get("UXRCE_DDS_AG_IP")?;
+        if self.integer("UXRCE_DDS_CFG") != Some(1000) {
+            return None;
+        }
+        let packed = self.integer("UXRCE_DDS_AG_IP")?;
+        let address = Ipv4Addr::from(u32::try_from(packed).unwrap_or((packed as i32) as u32));
+        Some(json!({
+            "name": "UXRCE_DDS_AG_IP",
+            "type": "udp",
+            "mode": "client",
+            "address": address.to_string(),
+            "port": self.integer("UXRCE_DDS_PRT").unwrap_or(8888),
+            "scope": net::scope(IpAddr::V4(address)),
+            "line": agent.line,
+        }))
+    }
+}
+
+/// Whether a parameter is a bitmask, by the naming conventions of ArduPilot and PX4.
+fn is_bitmask(name: &str) -> bool {
+    [
+        "_OPTIONS",
+        "_OPTS",
+        "_BITMASK",
+        "_BACKEND",
+        "_BACKEND_TYPE",
+        "_PROFILE",
+    ]
+    .iter()
+    .any(|suffix| name.ends_with(suffix))
+}
+
+/// The set bit numbers of a bitmask parameter's value.
+fn set_bits(parameter: &Parameter) -> Option<Vec<u32>> {
+    if !is_bitmask(&parameter.name) {
+        return None;
+    }
+    let value = parameter.value.as_u64().or_else(|| {
+        parameter
+            .value
+            .as_f64()
+            .filter(|v| *v >= 0.0 && v.fract() == 0.0 && *v < 2f64.powi(53))
+            .map(|v| v as u64)
+    })?;
+    Some((0..64).filter(|bit| value & (1u64 << bit) != 0).collect())
+}
+
+/// Whether `name` is a valid autopilot parameter name: 1 to 16 capitals, digits and
+/// underscores, starting with a capital (MAVLink's `param_id` is 16 characters).
+pub fn is_parameter_name(name: &str) -> bool {
+    (1..=16).contains(&name.len())
+        && name.starts_with(|character: char| character.is_ascii_uppercase())
+        && name.chars().all(|character| {
+            character.is_ascii_uppercase() || character.is_ascii_digit() || character == '_'
+        })
+}
+
+/// Parses a parameter value: integers stay integers, other numbers become finite floats.
+pub fn parse_value(text: &str) -> Option<Number> {
+    let text = text.trim();
+    if let Ok(integer) = text.parse::<i64>() {
+        return Some(Number::from(integer));
+    }
+    text.parse::<f64>()
+        .ok()
+        .filter(|float| float.is_finite())
+        .and_then(Number::from_f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_mavlink_param_ids() {
+        assert!(is_parameter_name("SYSID_ENFORCE"));
+        assert!(is_parameter_name("SERIAL0_PROTOCOL"));
+        assert!(!is_parameter_name("sysid_enforce"));
+        assert!(!is_parameter_name("_X"));
+        assert!(!is_parameter_name("A_NAME_LONGER_THAN_16"));
+    }
+
+    #[test]
+    fn values_keep_their_kind() {
+        assert_eq!(parse_value("0"), Some(Number::from(0)));
+        assert_eq!(parse_value("-1"), Some(Number::from(-1)));
+        assert_eq!(parse_value("0.390000").and_then(|n| n.as_f64()), Some(0.39));
+        assert_eq!(parse_value("1e-05").and_then(|n| n.as_f64()), Some(0.00001));
+        assert_eq!(parse_value("nan"), None);
+        assert_eq!(parse_value("yes"), None);
+    }
+
+    fn set_of(parameters: &[(&str, i64)]) -> ParameterSet {
+        let mut set = ParameterSet::default();
+        for (line, (name, value)) in parameters.iter().enumerate() {
+            set.insert(Parameter {
+                name: (*name).to_owned(),
+                value: (*value).into(),
+                line: line as u32 + 1,
+                r#type: None,
+                component_id: None,
+            });
+        }
+        set
+    }
+
+    #[test]
+    fn bitmask_parameters_carry_their_set_bits() {
+        let set = set_of(&[
+            ("MAV1_OPTIONS", 5),
+            ("LOG_BACKEND_TYPE", 3),
+            ("SYSID_ENFORCE", 1),
+        ]);
+        let json = set.to_json();
+        assert_eq!(json["MAV1_OPTIONS"]["bits"], json!([0, 2]));
+        assert_eq!(json["LOG_BACKEND_TYPE"]["bits"], json!([0, 1]));
+        assert!(json["SYSID_ENFORCE"].get("bits").is_none());
+    }
+
+    #[test]
+    fn ardupilot_network_ports_become_endpoints() {
+        let set = set_of(&[
+            ("NET_ENABLE", 1),
+            ("NET_P1_TYPE", 1),
+            ("NET_P1_PROTOCOL", 2),
+            ("NET_P1_IP0", 52),
+            ("NET_P1_IP1", 28),
+            ("NET_P1_IP2", 114),
+            ("NET_P1_IP3", 9),
+            ("NET_P1_PORT", 14550),
+            ("NET_P2_TYPE", 0),
+        ]);
+        let endpoints = set.endpoints();
+        assert_eq!(endpoints.len(), 1);
+        assert_eq!(endpoints[0]["address"], "52.28.114.9");
+        assert_eq!(endpoints[0]["scope"], "public");
+        assert_eq!(endpoints[0]["mode"], "client");
+        assert_eq!(endpoints[0]["line"], 2);
+        assert!(set_of(&[("NET_ENABLE", 0), ("NET_P1_TYPE", 1)])
+            .endpoints()
+            .is_empty());
+    }
+
+    #[test]
+    fn px4_dds_agent_address_is_unpacked() {
+        // 192.168.1.2 packed big-endian and read as a signed int32, as PX4's docs give it.
+        let set = set_of(&[("UXRCE_DDS_CFG", 1000), ("UXRCE_DDS_AG_IP", -1062731518)]);
+        let endpoints = set.endpoints();
+        assert_eq!(endpoints[0]["address"], "192.168.1.2");
+        assert_eq!(endpoints[0]["scope"], "private");
+        assert_eq!(endpoints[0]["port"], 8888);
+        assert!(
+            set_of(&[("UXRCE_DDS_CFG", 102), ("UXRCE_DDS_AG_IP", 2130706433)])
+                .endpoints()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn px4_mavlink_instances_say_which_are_on_a_network() {
+        let set = set_of(&[
+            ("MAV_0_CONFIG", 101),
+            ("MAV_0_BROADCAST", 1),
+            ("MAV_1_CONFIG", 1000),
+            ("MAV_1_BROADCAST", 1),
+            ("MAV_2_CONFIG", 0),
+        ]);
+        let instances = set.px4_mavlink_instances();
+        assert_eq!(instances.len(), 2);
+        assert_eq!(
+            (
+                instances[0]["network"].as_bool(),
+                instances[1]["network"].as_bool()
+            ),
+            (Some(false), Some(true))
+        );
+        assert_eq!(instances[1]["broadcast"], 1);
+    }
+
+    #[test]
+    fn later_duplicates_win_with_a_warning() {
+        let mut set = ParameterSet::default();
+        let parameter = |value: i64, line: u32| Parameter {
+            name: "LOG_DISARMED".into(),
+            value: value.into(),
+            line,
+            r#type: None,
+            component_id: None,
+        };
+        set.insert(parameter(0, 3));
+        set.insert(parameter(1, 9));
+        assert_eq!(set.get("LOG_DISARMED").map(|p| p.line), Some(9));
+        assert_eq!(set.warnings.len(), 1);
+        assert!(set.warnings[0].contains("first on line 3"));
+    }
+}
