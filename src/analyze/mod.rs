@@ -5,8 +5,18 @@
 //! into [`Evidence`], a JSON document that rules query with JSONPath. [`identify`] tries the
 //! analyzers whose extensions match the file name first; the extension is only a hint.
 
+pub mod accounts;
+pub mod ardupilot_params;
+pub mod hostapd;
+pub mod mavlink_router;
+pub mod parameters;
 pub mod profile;
+pub mod qgc_params;
 pub mod source;
+pub mod sshd;
+pub mod text;
+pub mod wifi;
+pub mod wpa_supplicant;
 
 use crate::analyze::source::LineMap;
 use serde::{Deserialize, Serialize};
@@ -20,14 +30,48 @@ use std::str::FromStr;
 pub enum ArtifactKind {
     /// A vendor-neutral device profile (docs/profile.md).
     Profile,
+    /// ArduPilot parameters: Mission Planner `.param` or MAVProxy `.parm` files.
+    ArdupilotParams,
+    /// Parameters as QGroundControl saves them (`.params`), for PX4 or ArduPilot.
+    QgcParams,
+    /// mavlink-router's INI configuration.
+    MavlinkRouter,
+    /// hostapd.conf: a Wi-Fi access point.
+    Hostapd,
+    /// wpa_supplicant.conf: Wi-Fi networks a client joins.
+    WpaSupplicant,
+    /// OpenSSH server configuration.
+    SshdConfig,
+    /// /etc/shadow.
+    Shadow,
+    /// /etc/passwd.
+    Passwd,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 1] = [ArtifactKind::Profile];
+    pub const ALL: [ArtifactKind; 9] = [
+        ArtifactKind::Profile,
+        ArtifactKind::ArdupilotParams,
+        ArtifactKind::QgcParams,
+        ArtifactKind::MavlinkRouter,
+        ArtifactKind::Hostapd,
+        ArtifactKind::WpaSupplicant,
+        ArtifactKind::SshdConfig,
+        ArtifactKind::Shadow,
+        ArtifactKind::Passwd,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
             ArtifactKind::Profile => "profile",
+            ArtifactKind::ArdupilotParams => "ardupilot-params",
+            ArtifactKind::QgcParams => "qgc-params",
+            ArtifactKind::MavlinkRouter => "mavlink-router",
+            ArtifactKind::Hostapd => "hostapd",
+            ArtifactKind::WpaSupplicant => "wpa-supplicant",
+            ArtifactKind::SshdConfig => "sshd-config",
+            ArtifactKind::Shadow => "shadow",
+            ArtifactKind::Passwd => "passwd",
         }
     }
 }
@@ -96,7 +140,18 @@ pub trait Analyzer: Sync {
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError>;
 }
 
-static ANALYZERS: &[&dyn Analyzer] = &[&profile::ProfileAnalyzer];
+/// Most specific formats first: identification stops at the first analyzer that says yes.
+static ANALYZERS: &[&dyn Analyzer] = &[
+    &profile::ProfileAnalyzer,
+    &qgc_params::QgcParamsAnalyzer,
+    &ardupilot_params::ArdupilotParamsAnalyzer,
+    &mavlink_router::MavlinkRouterAnalyzer,
+    &wpa_supplicant::WpaSupplicantAnalyzer,
+    &hostapd::HostapdAnalyzer,
+    &sshd::SshdConfigAnalyzer,
+    &accounts::ShadowAnalyzer,
+    &accounts::PasswdAnalyzer,
+];
 
 /// Every analyzer, in the order identification tries them.
 pub fn analyzers() -> &'static [&'static dyn Analyzer] {

@@ -23,30 +23,10 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use template::Template;
 
-/// The rule files compiled into the binary, by file name.
-pub const BUILTIN_RULE_FILES: &[(&str, &str)] = &[
-    (
-        "authentication.toml",
-        include_str!("../../rules/authentication.toml"),
-    ),
-    (
-        "connectivity.toml",
-        include_str!("../../rules/connectivity.toml"),
-    ),
-    (
-        "data-retention.toml",
-        include_str!("../../rules/data-retention.toml"),
-    ),
-    (
-        "encryption.toml",
-        include_str!("../../rules/encryption.toml"),
-    ),
-    (
-        "removable-media.toml",
-        include_str!("../../rules/removable-media.toml"),
-    ),
-    ("updates.toml", include_str!("../../rules/updates.toml")),
-];
+/// The rule files compiled into the binary (every `*.toml` under `rules/`, by `build.rs`), by
+/// path relative to `rules/`.
+pub const BUILTIN_RULE_FILES: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 /// A compiled JSONPath query, kept with its text for display.
 #[derive(Debug, Clone)]
@@ -173,7 +153,7 @@ struct RawRule {
 }
 
 static RULE_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Z]{2,6}-[0-9]{3}$").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^[A-Z][A-Z0-9]{1,5}-[0-9]{3}$").expect("valid regex"));
 static RULE_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z0-9]+(-[a-z0-9]+)*$").expect("valid regex"));
 static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
@@ -314,7 +294,7 @@ fn validate(raw: RawRule, file: &str) -> Result<Rule, Vec<String>> {
     let mut faults = Vec::new();
     if !RULE_ID.is_match(&raw.id) {
         faults.push(format!(
-            "id `{}` must look like `CONN-001` (2-6 capitals, a dash, 3 digits)",
+            "id `{}` must look like `CONN-001` or `PX4-001` (a capital, 1-5 capitals or digits, a dash, 3 digits)",
             raw.id
         ));
     }
@@ -470,17 +450,34 @@ example = "[[links]]\nencryption = \"none\""
 
     #[test]
     fn every_rule_file_in_rules_folder_is_embedded() {
-        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
-        for entry in std::fs::read_dir(folder).unwrap() {
-            let name = entry.unwrap().file_name().into_string().unwrap();
-            if name.ends_with(".toml") && !name.starts_with("catalogue") {
-                assert!(
-                    BUILTIN_RULE_FILES
-                        .iter()
-                        .any(|(embedded, _)| *embedded == name),
-                    "{name} is not embedded"
-                );
+        fn walk(dir: &Path, found: &mut Vec<String>, root: &Path) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, found, root);
+                } else if path
+                    .extension()
+                    .is_some_and(|extension| extension == "toml")
+                {
+                    found.push(
+                        path.strip_prefix(root)
+                            .unwrap()
+                            .to_string_lossy()
+                            .replace('\\', "/"),
+                    );
+                }
             }
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut found = Vec::new();
+        walk(&root, &mut found, &root);
+        for name in found {
+            assert!(
+                BUILTIN_RULE_FILES
+                    .iter()
+                    .any(|(embedded, _)| *embedded == name),
+                "{name} is not embedded"
+            );
         }
     }
 

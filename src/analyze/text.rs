@@ -1,0 +1,143 @@
+//! Line-oriented text configurations: decoding and bounded line iteration, shared by the
+//! analyzers of parameter files and companion-computer configs.
+//!
+//! [`decode`] refuses binary content with the offset of the first NUL byte; [`lines`] numbers
+//! lines from 1 and refuses a line longer than [`MAX_LINE_LENGTH`], so a hostile file cannot
+//! make an analyzer hold a gigabyte line. [`sniff`] gives identification the first meaningful
+//! lines of a file without decoding all of it.
+
+use crate::analyze::AnalyzeError;
+
+/// The longest line a text analyzer accepts (64 KiB); real configs stay far below it.
+pub const MAX_LINE_LENGTH: usize = 64 * 1024;
+
+/// How much of a file identification looks at.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// The content as UTF-8 text, without a byte-order mark; binary content is an error.
+pub fn decode(content: &[u8]) -> Result<&str, AnalyzeError> {
+    if let Some(offset) = content.iter().position(|byte| *byte == 0) {
+        return Err(AnalyzeError::new(format!(
+            "binary content: NUL byte at offset {offset}"
+        )));
+    }
+    let text = std::str::from_utf8(content).map_err(|error| {
+        let offset = error.valid_up_to();
+        let line = content[..offset]
+            .iter()
+            .filter(|byte| **byte == b'\n')
+            .count()
+            + 1;
+        AnalyzeError {
+            message: format!("not UTF-8 text: invalid byte at offset {offset} (line {line})"),
+            line: u32::try_from(line).ok(),
+        }
+    })?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// One line of a text file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// 1-based line number.
+    pub number: u32,
+    /// The line without its end-of-line characters.
+    pub text: &'a str,
+}
+
+/// Every line of `text`, numbered; an over-long line is an error naming it.
+pub fn lines(text: &str) -> impl Iterator<Item = Result<Line<'_>, AnalyzeError>> {
+    text.lines().enumerate().map(|(index, line)| {
+        let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        if line.len() > MAX_LINE_LENGTH {
+            return Err(AnalyzeError {
+                message: format!(
+                    "line {number} is {} bytes long, over the {MAX_LINE_LENGTH}-byte limit",
+                    line.len()
+                ),
+                line: Some(number),
+            });
+        }
+        Ok(Line {
+            number,
+            text: line.strip_suffix('\r').unwrap_or(line),
+        })
+    })
+}
+
+/// The text before the first `marker` (a comment), trimmed.
+pub fn strip_comment(line: &str, marker: char) -> &str {
+    line.split(marker).next().unwrap_or_default().trim()
+}
+
+/// The first `count` lines of the start of `content` that are neither blank nor comments
+/// starting with one of `comment_markers`, trimmed; nothing for binary or non-UTF-8 content.
+pub fn sniff<'a>(content: &'a [u8], comment_markers: &[char], count: usize) -> Vec<&'a str> {
+    let head = &content[..content.len().min(SNIFF_BYTES)];
+    if head.contains(&0) {
+        return Vec::new();
+    }
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        // The cut may fall inside a character: keep the valid part.
+        Err(error) if error.error_len().is_none() => {
+            std::str::from_utf8(&head[..error.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return Vec::new(),
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with(comment_markers))
+        .take(count)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_and_invalid_utf8_are_refused_with_their_place() {
+        assert!(decode(b"ssid=x\n\0\x01")
+            .unwrap_err()
+            .message
+            .contains("NUL byte at offset 7"));
+        let error = decode(b"a=1\nb=\xff\n").unwrap_err();
+        assert_eq!(error.line, Some(2));
+        assert_eq!(decode("\u{feff}a=1".as_bytes()).unwrap(), "a=1");
+    }
+
+    #[test]
+    fn lines_are_numbered_and_bounded() {
+        let numbered: Vec<Line> = lines("a\r\nb\n\nc").map(Result::unwrap).collect();
+        assert_eq!(
+            numbered[1],
+            Line {
+                number: 2,
+                text: "b"
+            }
+        );
+        assert_eq!(numbered[3].number, 4);
+        let long = format!("ok\n{}\n", "x".repeat(MAX_LINE_LENGTH + 1));
+        let error = lines(&long).find_map(Result::err).unwrap();
+        assert_eq!(error.line, Some(2));
+    }
+
+    #[test]
+    fn sniff_skips_comments_and_blank_lines() {
+        assert_eq!(
+            sniff(b"# header\n\n a=1\n;x\nb=2\nc=3", &['#', ';'], 2),
+            ["a=1", "b=2"]
+        );
+        assert!(sniff(b"\0\0binary", &['#'], 3).is_empty());
+    }
+
+    #[test]
+    fn comments_are_stripped() {
+        assert_eq!(
+            strip_comment("PermitRootLogin no # hardened", '#'),
+            "PermitRootLogin no"
+        );
+    }
+}
