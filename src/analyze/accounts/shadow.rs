@@ -1,0 +1,352 @@
+//! `/etc/shadow`: one account a line, `name:hash:last_change:min:max:warn:inactive:expire:`
+//! (shadow(5)), read into [`ShadowAccount`]s with the scheme of each hash and, for SHA-crypt
+//! hashes, whether the password is a well-known default.
+//!
+//! A file is identified when nearly all of its first lines have 9 colon-separated fields, a
+//! valid user name first and an empty or numeric third field (days since 1970).
+
+use super::hash::{
+    CheckOutcome, DefaultPasswordCheck, HashInfo, PasswordField, MAX_CHECKED_ROUNDS, ROUNDS_BUDGET,
+};
+use super::{identify_entries, is_number, is_user_name};
+use crate::analyze::text;
+use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub struct ShadowAnalyzer;
+
+/// The fields of a shadow line.
+const FIELDS: usize = 9;
+
+fn is_shadow_entry(fields: &[&str]) -> bool {
+    fields.len() == FIELDS
+        && is_user_name(fields[0])
+        && (fields[2].is_empty() || is_number(fields[2]))
+}
+
+impl Analyzer for ShadowAnalyzer {
+    fn kind(&self) -> ArtifactKind {
+        ArtifactKind::Shadow
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn identify(&self, content: &[u8]) -> bool {
+        identify_entries(content, is_shadow_entry)
+    }
+
+    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        let text = text::decode(content)?;
+        let mut warnings = Vec::new();
+        let mut accounts: Vec<ShadowAccount> = Vec::new();
+        let mut first_line_of: BTreeMap<String, u32> = BTreeMap::new();
+        let mut default_check = DefaultPasswordCheck::default();
+        for line in text::lines(text) {
+            let line = line?;
+            if line.text.trim().is_empty() {
+                continue;
+            }
+            let fields: Vec<&str> = line.text.split(':').collect();
+            if !is_shadow_entry(&fields) {
+                warnings.push(format!(
+                    "line {}: not a shadow entry (9 colon-separated fields, a user name first, days since 1970 third); skipped",
+                    line.number
+                ));
+                continue;
+            }
+            let account = read_account(&fields, line.number, &mut default_check, &mut warnings);
+            if let Some(first) = first_line_of.get(&account.name) {
+                warnings.push(format!(
+                    "line {}: user {} appears again (first on line {first}); both are recorded, and login uses the first",
+                    line.number, account.name
+                ));
+            } else {
+                first_line_of.insert(account.name.clone(), line.number);
+            }
+            accounts.push(account);
+        }
+        if accounts.is_empty() {
+            return Err(AnalyzeError::new("no shadow entry found"));
+        }
+        let document = serde_json::to_value(Shadow { accounts }).map_err(|error| {
+            AnalyzeError::new(format!("cannot serialise shadow evidence: {error}"))
+        })?;
+        Ok(Evidence {
+            kind: ArtifactKind::Shadow,
+            document,
+            lines: Default::default(),
+            warnings,
+        })
+    }
+}
+
+/// The evidence document of one /etc/shadow.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shadow {
+    pub accounts: Vec<ShadowAccount>,
+}
+
+/// One line of /etc/shadow. Day counts are days since 1970-01-01; absent when the field is
+/// empty (or not a number, with a warning).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShadowAccount {
+    pub name: String,
+    pub line: u32,
+    pub hash: HashInfo,
+    /// A password hash is present (even when a `!` locks it).
+    pub password_set: bool,
+    /// A `!` or `*` prefix: no password can log in.
+    pub locked: bool,
+    /// Day of the last password change; 0 forces a change at the next login.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_change: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_days: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_days: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warn_days: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inactive_days: Option<u64>,
+    /// Day the account expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expire: Option<u64>,
+    /// The hash was tested against the well-known default passwords.
+    pub default_password_checked: bool,
+    /// The well-known default password (or the account's own name) the hash matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_password: Option<String>,
+}
+
+fn read_account(
+    fields: &[&str],
+    number: u32,
+    default_check: &mut DefaultPasswordCheck,
+    warnings: &mut Vec<String>,
+) -> ShadowAccount {
+    let name = fields[0].to_owned();
+    let password = PasswordField::parse(fields[1]);
+    let mut day_field = |index: usize, label: &str| -> Option<u64> {
+        let field = fields.get(index).copied().unwrap_or_default();
+        if field.is_empty() {
+            return None;
+        }
+        let value = is_number(field)
+            .then(|| field.parse::<u64>().ok())
+            .flatten();
+        if value.is_none() {
+            warnings.push(format!(
+                "line {number}: {label} of {name} is `{field}`, not a number of days; ignored"
+            ));
+        }
+        value
+    };
+    let last_change = day_field(2, "last change");
+    let min_days = day_field(3, "minimum age");
+    let max_days = day_field(4, "maximum age");
+    let warn_days = day_field(5, "warning period");
+    let inactive_days = day_field(6, "inactivity period");
+    let expire = day_field(7, "expiry");
+    let (default_password_checked, default_password) = match password.crypt {
+        Some(crypt) => match default_check.check(crypt, &name) {
+            CheckOutcome::Found(found) => (true, Some(found)),
+            CheckOutcome::NotFound => (true, None),
+            CheckOutcome::Unsupported => (false, None),
+            CheckOutcome::TooManyRounds(rounds) => {
+                warnings.push(format!(
+                    "line {number}: password of {name} not checked against well-known defaults: the hash asks for {rounds} rounds, over the {MAX_CHECKED_ROUNDS} this tool spends on one"
+                ));
+                (false, None)
+            }
+            CheckOutcome::BudgetSpent => {
+                if !default_check.budget_reported {
+                    default_check.budget_reported = true;
+                    warnings.push(format!(
+                        "line {number}: passwords of {name} and the accounts after it not checked against well-known defaults: the file's budget of {ROUNDS_BUDGET} hash rounds is spent"
+                    ));
+                }
+                (false, None)
+            }
+        },
+        None => (false, None),
+    };
+    ShadowAccount {
+        name,
+        line: number,
+        hash: password.hash,
+        password_set: password.password_set,
+        locked: password.locked,
+        last_change,
+        min_days,
+        max_days,
+        warn_days,
+        inactive_days,
+        expire,
+        default_password_checked,
+        default_password,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::accounts::PasswdAnalyzer;
+    use std::path::Path;
+
+    /// A Jetson Nano companion computer (NVIDIA L4T, Ubuntu 18.04 base) after first setup,
+    /// with an old maintenance account.
+    const JETSON: &str = "\
+root:!:19435:0:99999:7:::
+daemon:*:19435:0:99999:7:::
+bin:*:19435:0:99999:7:::
+sys:*:19435:0:99999:7:::
+sshd:*:19435:0:99999:7:::
+nvidia:$6$saltsalt$677q0O/U8ycKsbBfN68CgcyXcWEbi0J/eUf256PkkeGXfNX3CNnPlwFdNvdBgnSiHDx5X1Xozxf5lg9iVIVVu/:19435:0:99999:7:::
+flight:$1$abcdefgh$Ypp3mcpy11lgzIqzzpMOs/:19500:0:90:7:30::
+guest::19500:0:99999:7:::
+old:!abeI39UDXGcO6:0::::::
+";
+
+    #[test]
+    fn a_jetson_shadow_is_identified_and_read() {
+        assert!(ShadowAnalyzer.identify(JETSON.as_bytes()));
+        let evidence = ShadowAnalyzer.analyze(JETSON.as_bytes()).unwrap();
+        assert!(evidence.warnings.is_empty(), "{:?}", evidence.warnings);
+        let accounts = &evidence.document["accounts"];
+        assert_eq!(accounts.as_array().unwrap().len(), 9);
+        let root = &accounts[0];
+        assert_eq!(root["hash"]["kind"], "locked");
+        assert_eq!(root["locked"], true);
+        assert_eq!(root["password_set"], false);
+        assert_eq!(root["default_password_checked"], false);
+        assert_eq!(accounts[1]["hash"]["kind"], "no-login");
+        let nvidia = &accounts[5];
+        assert_eq!(nvidia["name"], "nvidia");
+        assert_eq!(nvidia["line"], 6);
+        assert_eq!(nvidia["hash"]["kind"], "sha512");
+        assert_eq!(nvidia["hash"]["rounds"], 5000);
+        assert_eq!(nvidia["default_password"], "raspberry");
+        assert_eq!(nvidia["max_days"], 99999);
+        let flight = &accounts[6];
+        assert_eq!(flight["hash"]["kind"], "md5");
+        assert_eq!(
+            flight["default_password_checked"], false,
+            "MD5-crypt is not recomputed"
+        );
+        assert_eq!(flight["inactive_days"], 30);
+        assert!(flight.get("expire").is_none());
+        let guest = &accounts[7];
+        assert_eq!(guest["hash"]["kind"], "empty");
+        assert_eq!(guest["password_set"], false);
+        assert_eq!(guest["locked"], false);
+        let old = &accounts[8];
+        assert_eq!(old["hash"]["kind"], "des");
+        assert_eq!(old["locked"], true);
+        assert_eq!(old["password_set"], true);
+        assert_eq!(old["last_change"], 0);
+    }
+
+    #[test]
+    fn passwd_and_other_text_are_not_taken_for_shadow() {
+        assert!(!ShadowAnalyzer
+            .identify(b"root:x:0:0:root:/root:/bin/bash\npi:x:1000:1000:,,,:/home/pi:/bin/bash\n"));
+        assert!(
+            !ShadowAnalyzer.identify(b"root:x:0:\nadm:x:4:syslog,pi\n"),
+            "/etc/group"
+        );
+        assert!(!ShadowAnalyzer.identify(b"Port 22\nPermitRootLogin yes\n"));
+        assert!(!ShadowAnalyzer.identify(b"\x00\x01\x02root:*:1:0:99999:7:::"));
+        assert!(!ShadowAnalyzer.identify(b""));
+        assert!(
+            !ShadowAnalyzer.identify(b"a:b:c:d:e:f:g:h:i\n"),
+            "third field is not days"
+        );
+        let shadow = JETSON.as_bytes();
+        assert!(!PasswdAnalyzer.identify(shadow), "shadow is not passwd");
+        let found =
+            crate::analyze::identify(Path::new("shadow"), shadow).map(|analyzer| analyzer.kind());
+        assert_eq!(found, Some(ArtifactKind::Shadow));
+    }
+
+    #[test]
+    fn malformed_lines_are_warnings_and_nothing_valid_is_an_error() {
+        let text = "root:*:19435:0:99999:7:::\n+::::::::\npi:$6$x:19435:0:99999:7::::extra\n\nops:!:19435:0:abc:7:::\n";
+        assert!(
+            !ShadowAnalyzer.identify(text.as_bytes()),
+            "2 of 4 lines are entries"
+        );
+        let evidence = ShadowAnalyzer.analyze(text.as_bytes()).unwrap();
+        assert_eq!(evidence.document["accounts"].as_array().unwrap().len(), 2);
+        assert!(
+            evidence.warnings[0].starts_with("line 2: not a shadow entry"),
+            "{:?}",
+            evidence.warnings
+        );
+        assert!(
+            evidence.warnings[1].starts_with("line 3: not a shadow entry"),
+            "{:?}",
+            evidence.warnings
+        );
+        assert!(
+            evidence.warnings[2].starts_with("line 5: maximum age of ops is `abc`"),
+            "{:?}",
+            evidence.warnings
+        );
+        assert!(ShadowAnalyzer
+            .analyze(b"this is not a shadow file\n")
+            .is_err());
+        assert!(ShadowAnalyzer
+            .analyze(b"root:*:1:0:99999:7:::\n\0")
+            .is_err());
+        assert_eq!(
+            ShadowAnalyzer
+                .analyze(b"root:*:1:0:99999:7:::\nx:\xff:::::::\n")
+                .unwrap_err()
+                .line,
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn a_spent_budget_is_reported_once() {
+        // Rounds over the per-hash limit cost nothing; only the budget message is checked here.
+        let mut text = String::new();
+        for index in 0..3 {
+            text.push_str(&format!("u{index}:$6$rounds=200000$salt$677q0O/U8ycKsbBfN68CgcyXcWEbi0J/eUf256PkkeGXfNX3CNnPlwFdNvdBgnSiHDx5X1Xozxf5lg9iVIVVu/:19800:0:99999:7:::\n"));
+        }
+        let evidence = ShadowAnalyzer.analyze(text.as_bytes()).unwrap();
+        assert_eq!(evidence.warnings.len(), 3);
+        assert!(
+            evidence.warnings[0].contains("asks for 200000 rounds"),
+            "{:?}",
+            evidence.warnings
+        );
+        let mut check = DefaultPasswordCheck::with_budget(10_000);
+        let mut warnings = Vec::new();
+        let fields = ["pi", "$6$saltsalt$677q0O/U8ycKsbBfN68CgcyXcWEbi0J/eUf256PkkeGXfNX3CNnPlwFdNvdBgnSiHDx5X1Xozxf5lg9iVIVVu/", "1", "", "", "", "", "", ""];
+        for number in 1..=3 {
+            let account = read_account(&fields, number, &mut check, &mut warnings);
+            assert!(!account.default_password_checked);
+        }
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0]
+                .starts_with("line 1: passwords of pi and the accounts after it not checked"),
+            "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn duplicate_users_are_recorded_with_a_warning() {
+        let evidence = ShadowAnalyzer
+            .analyze(b"root:*:1:0:99999:7:::\nroot::1:0:99999:7:::\n")
+            .unwrap();
+        assert_eq!(evidence.document["accounts"][1]["hash"]["kind"], "empty");
+        assert!(
+            evidence.warnings[0].starts_with("line 2: user root appears again (first on line 1)")
+        );
+    }
+}
