@@ -1,0 +1,578 @@
+//! Wi-Fi configurations as evidence: what hostapd.conf (an access point) and
+//! wpa_supplicant.conf (a client) have in common.
+//!
+//! Both analyzers turn their file into [`Network`]s of one shape (docs/evidence/wifi.md), so a
+//! rule reads both kinds: the network's [`Security`] class, key management, ciphers,
+//! management-frame protection ([`Pmf`]) and facts about its passphrase — its length, whether
+//! it is on the catalogue of well-known passphrases (rules/catalogue/wifi-passphrases.txt),
+//! whether it contains the SSID — never the passphrase or key itself. This module also holds
+//! the encodings both files use for SSIDs and keys (quoted strings, hex, `P"…"`).
+
+use serde::Serialize;
+
+/// Default and common Wi-Fi passphrases, one a line, `#` comments.
+const WELL_KNOWN_PASSPHRASES: &str = include_str!("../../rules/catalogue/wifi-passphrases.txt");
+
+/// Which side of the link the configuration is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    AccessPoint,
+    Client,
+}
+
+/// The protection of a network, in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Security {
+    /// No encryption at all.
+    Open,
+    /// WEP, static or dynamic (802.1X).
+    Wep,
+    /// WPA (version 1) with a pre-shared key.
+    Wpa,
+    /// WPA2 (RSN) with a pre-shared key.
+    Wpa2,
+    /// WPA3-Personal (SAE).
+    Wpa3,
+    /// WPA2 and WPA3 transition mode: PSK and SAE both accepted.
+    #[serde(rename = "wpa2-wpa3")]
+    Wpa2Wpa3,
+    /// Opportunistic Wireless Encryption: encrypted, but anyone can join.
+    Owe,
+    /// 802.1X / EAP: a credential per user.
+    Enterprise,
+}
+
+/// IEEE 802.11w management frame protection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pmf {
+    Disabled,
+    Optional,
+    Required,
+}
+
+impl Pmf {
+    /// The `ieee80211w` / `pmf` setting: 0, 1 or 2.
+    pub fn from_setting(value: i64) -> Option<Pmf> {
+        match value {
+            0 => Some(Pmf::Disabled),
+            1 => Some(Pmf::Optional),
+            2 => Some(Pmf::Required),
+            _ => None,
+        }
+    }
+}
+
+/// How the pre-shared key of a PSK or SAE network is stored in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PskStorage {
+    /// The passphrase itself, in plain text.
+    Passphrase,
+    /// The 256-bit PSK derived from the passphrase, as 64 hex digits.
+    RawPsk,
+    /// In a separate file (hostapd `wpa_psk_file`).
+    File,
+    /// In an external password backend (wpa_supplicant `psk=ext:NAME`).
+    External,
+}
+
+/// Which side of a network's choices its [`Security`] class names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// An access point: the weakest protection a station may negotiate with it, because an
+    /// attacker joining as a station picks that one.
+    Weakest,
+    /// A client: the strongest protection its configuration allows; the access point then
+    /// decides, and a downgrade needs the secret anyway.
+    Strongest,
+}
+
+/// One network: a BSS of an access point, or a `network` block of a client.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Network {
+    pub ssid: String,
+    /// Where the network starts in the file (first line of the BSS, or `network={`).
+    pub line: u32,
+    pub security: Security,
+    /// Authentication and key management suites (`WPA-PSK`, `SAE`, `WPA-EAP`, `NONE`, …).
+    pub key_management: Vec<String>,
+    /// WPA protocol versions accepted: `wpa` (WPA1) and `rsn` (WPA2/WPA3); empty without WPA.
+    pub protocols: Vec<String>,
+    /// Pairwise ciphers accepted (`CCMP`, `TKIP`, `GCMP-256`, `WEP40`, `WEP104`, …).
+    pub ciphers: Vec<String>,
+    /// Whether TKIP is the only pairwise cipher.
+    pub tkip_only: bool,
+    pub wep: bool,
+    /// Length of the WEP key in bits (40 or 104), when WEP is used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wep_key_bits: Option<u32>,
+    /// How the pre-shared key is stored, for PSK and SAE networks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub psk_storage: Option<PskStorage>,
+    /// Characters in the plain-text passphrase (never the passphrase itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passphrase_length: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passphrase_line: Option<u32>,
+    /// Whether the passphrase is on the catalogue of default and common passphrases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passphrase_well_known: Option<bool>,
+    /// Whether the passphrase contains the SSID (letters and digits, any case).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passphrase_contains_ssid: Option<bool>,
+    pub pmf: Pmf,
+    /// Wi-Fi Protected Setup enabled (access points only; always false for a client).
+    pub wps: bool,
+    /// An access point that hides its SSID, or a client that probes for a hidden one.
+    pub hidden: bool,
+    /// hostapd: the interface of the BSS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interface: Option<String>,
+    /// hostapd: MAC address filtering of the BSS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub macaddr_acl: Option<&'static str>,
+    /// wpa_supplicant: the network's priority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority: Option<i64>,
+    /// wpa_supplicant: whether the network is disabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    /// wpa_supplicant: the network is an access point the client runs (`mode=2`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_point: Option<bool>,
+    /// wpa_supplicant, enterprise networks: EAP methods allowed (empty: all built in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eap_methods: Option<Vec<String>>,
+    /// wpa_supplicant, enterprise networks with a TLS-based method: whether the server's
+    /// certificate is checked against a CA (`ca_cert` or `ca_path`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_certificate_checked: Option<bool>,
+}
+
+impl Network {
+    /// A network with no protection; the analyzers fill in the rest.
+    pub fn new(ssid: String, line: u32) -> Network {
+        Network {
+            ssid,
+            line,
+            security: Security::Open,
+            key_management: vec!["NONE".to_owned()],
+            protocols: Vec::new(),
+            ciphers: Vec::new(),
+            tkip_only: false,
+            wep: false,
+            wep_key_bits: None,
+            psk_storage: None,
+            passphrase_length: None,
+            passphrase_line: None,
+            passphrase_well_known: None,
+            passphrase_contains_ssid: None,
+            pmf: Pmf::Disabled,
+            wps: false,
+            hidden: false,
+            interface: None,
+            macaddr_acl: None,
+            priority: None,
+            disabled: None,
+            access_point: None,
+            eap_methods: None,
+            server_certificate_checked: None,
+        }
+    }
+
+    /// Makes it a WEP network with a key of `key_bits` (when known).
+    pub fn set_wep(&mut self, key_management: &str, key_bits: Option<u32>) {
+        self.security = Security::Wep;
+        self.wep = true;
+        self.key_management = vec![key_management.to_owned()];
+        self.wep_key_bits = key_bits;
+        self.ciphers = match key_bits {
+            Some(bits) if bits > 40 => vec!["WEP104".to_owned()],
+            Some(_) => vec!["WEP40".to_owned()],
+            None => vec!["WEP".to_owned()],
+        };
+    }
+
+    /// Makes it a WPA network of class `security`: `protocols` accepted, `ciphers` for
+    /// pairwise keys.
+    pub fn set_wpa(
+        &mut self,
+        security: Security,
+        key_management: Vec<String>,
+        protocols: Protocols,
+        ciphers: Vec<String>,
+    ) {
+        self.security = security;
+        self.key_management = key_management;
+        self.protocols = protocols.names();
+        self.tkip_only = !ciphers.is_empty() && ciphers.iter().all(|cipher| cipher == "TKIP");
+        self.ciphers = ciphers;
+    }
+
+    /// Records facts about a plain-text passphrase, never the passphrase.
+    pub fn set_passphrase(&mut self, passphrase: &str, line: u32) {
+        self.psk_storage = Some(PskStorage::Passphrase);
+        self.passphrase_length =
+            Some(u32::try_from(passphrase.chars().count()).unwrap_or(u32::MAX));
+        self.passphrase_line = Some(line);
+        self.passphrase_well_known = Some(is_well_known(passphrase));
+        self.passphrase_contains_ssid = Some(contains_ssid(passphrase, &self.ssid));
+    }
+}
+
+/// The WPA protocol versions a network accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Protocols {
+    /// WPA version 1.
+    pub wpa: bool,
+    /// RSN: WPA2 and WPA3.
+    pub rsn: bool,
+}
+
+impl Protocols {
+    fn names(self) -> Vec<String> {
+        let mut names = Vec::new();
+        if self.wpa {
+            names.push("wpa".to_owned());
+        }
+        if self.rsn {
+            names.push("rsn".to_owned());
+        }
+        names
+    }
+}
+
+/// The families of authentication and key management suites a network accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Suites {
+    /// A pre-shared key (`WPA-PSK`, `WPA-PSK-SHA256`, `FT-PSK`, `WPA-NONE`).
+    pub psk: bool,
+    /// SAE, WPA3-Personal (`SAE`, `FT-SAE`, `SAE-EXT-KEY`, `FT-SAE-EXT-KEY`).
+    pub sae: bool,
+    /// 802.1X / EAP (`WPA-EAP`, `WPA-EAP-SHA256`, `FT-EAP`, `WPA-EAP-SUITE-B-192`, `FILS-…`).
+    pub eap: bool,
+    /// OWE.
+    pub owe: bool,
+    /// DPP, a public-key method of the WPA3 era.
+    pub dpp: bool,
+}
+
+impl Suites {
+    pub fn of(key_management: &[String]) -> Suites {
+        let mut suites = Suites::default();
+        for suite in key_management {
+            match suite.as_str() {
+                "WPA-PSK" | "WPA-PSK-SHA256" | "FT-PSK" | "WPA-NONE" => suites.psk = true,
+                "SAE" | "FT-SAE" | "SAE-EXT-KEY" | "FT-SAE-EXT-KEY" => suites.sae = true,
+                "OWE" => suites.owe = true,
+                "DPP" => suites.dpp = true,
+                other
+                    if other.starts_with("WPA-EAP")
+                        || other.starts_with("FT-EAP")
+                        || other.starts_with("FILS-")
+                        || other == "IEEE8021X"
+                        || other == "OSEN" =>
+                {
+                    suites.eap = true
+                }
+                _ => {}
+            }
+        }
+        suites
+    }
+}
+
+/// The security class of a WPA network.
+pub fn wpa_security(suites: Suites, protocols: Protocols, side: Side) -> Security {
+    let personal = |sae_too: bool| match (side, protocols.wpa, protocols.rsn) {
+        (Side::Weakest, true, _) | (Side::Strongest, true, false) => Security::Wpa,
+        _ if sae_too => Security::Wpa2Wpa3,
+        _ => Security::Wpa2,
+    };
+    if suites.psk {
+        personal(suites.sae)
+    } else if suites.sae || suites.dpp {
+        Security::Wpa3
+    } else if suites.eap {
+        Security::Enterprise
+    } else if suites.owe {
+        Security::Owe
+    } else {
+        personal(false)
+    }
+}
+
+/// Space-separated names, upper-cased (`wpa_key_mgmt`, `pairwise`, `proto`, `eap`).
+pub fn names(value: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in value.split_whitespace().map(str::to_ascii_uppercase) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The text between the double quotes of a `"…"` value.
+pub fn quoted(value: &str) -> Option<&str> {
+    value.strip_prefix('"')?.strip_suffix('"')
+}
+
+/// Whether `value` is `length` hex digits.
+pub fn is_hex(value: &str, length: usize) -> bool {
+    value.len() == length && value.bytes().all(|byte| byte.is_ascii_hexdigit())
+}
+
+/// Decodes an SSID written as wpa_supplicant writes it (and hostapd's `ssid2`): `"text"`,
+/// hex digits, or `P"text"` with C escapes. An SSID that is not UTF-8 stays in hex.
+pub fn decode_ssid(value: &str) -> Result<String, String> {
+    if let Some(text) = quoted(value) {
+        return Ok(text.to_owned());
+    }
+    if let Some(escaped) = value.strip_prefix('P').and_then(quoted) {
+        return unescape(escaped);
+    }
+    let bytes = decode_hex(value)
+        .ok_or_else(|| format!("SSID `{value}` is neither a \"quoted\" string nor hex digits"))?;
+    Ok(String::from_utf8(bytes).unwrap_or_else(|_| value.to_ascii_lowercase()))
+}
+
+fn decode_hex(value: &str) -> Option<Vec<u8>> {
+    if value.is_empty()
+        || value.len() % 2 != 0
+        || !value.bytes().all(|byte| byte.is_ascii_hexdigit())
+    {
+        return None;
+    }
+    (0..value.len())
+        .step_by(2)
+        .map(|index| {
+            value
+                .get(index..index + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+        })
+        .collect()
+}
+
+/// The C escapes of a `P"…"` string: `\\`, `\"`, `\n`, `\r`, `\t`, `\e` and `\xHH`.
+fn unescape(text: &str) -> Result<String, String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(character) = chars.next() {
+        if character != '\\' {
+            let mut buffer = [0u8; 4];
+            bytes.extend_from_slice(character.encode_utf8(&mut buffer).as_bytes());
+            continue;
+        }
+        match chars.next() {
+            Some('\\') => bytes.push(b'\\'),
+            Some('"') => bytes.push(b'"'),
+            Some('n') => bytes.push(b'\n'),
+            Some('r') => bytes.push(b'\r'),
+            Some('t') => bytes.push(b'\t'),
+            Some('e') => bytes.push(0x1b),
+            Some('x') => {
+                let digits: String = chars.by_ref().take(2).collect();
+                let byte = u8::from_str_radix(&digits, 16)
+                    .map_err(|_| format!("`\\x{digits}` is not a hex escape"))?;
+                bytes.push(byte);
+            }
+            other => {
+                return Err(format!(
+                    "unknown escape `\\{}`",
+                    other.map(String::from).unwrap_or_default()
+                ))
+            }
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| "escaped SSID is not UTF-8".to_owned())
+}
+
+/// The length in bits of a WEP key written as `"text"` (5 or 13 characters) or hex (10 or
+/// 26 digits); `None` for anything else.
+pub fn wep_key_bits(value: &str) -> Option<u32> {
+    let bits = match quoted(value) {
+        Some(text) => text.len() * 8,
+        None if value.bytes().all(|byte| byte.is_ascii_hexdigit()) => value.len() * 4,
+        None => return None,
+    };
+    match bits {
+        40 | 104 | 128 => u32::try_from(bits).ok(),
+        _ => None,
+    }
+}
+
+/// Whether `passphrase` is on the catalogue of well-known passphrases (any case).
+pub fn is_well_known(passphrase: &str) -> bool {
+    WELL_KNOWN_PASSPHRASES
+        .lines()
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty() && !entry.starts_with('#'))
+        .any(|entry| entry.eq_ignore_ascii_case(passphrase))
+}
+
+/// Whether the passphrase contains the SSID, comparing letters and digits in any case; an
+/// SSID of fewer than 4 of them is too short to say.
+fn contains_ssid(passphrase: &str, ssid: &str) -> bool {
+    let fold = |text: &str| -> String {
+        text.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let ssid = fold(ssid);
+    ssid.chars().count() >= 4 && fold(passphrase).contains(&ssid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(items: &[&str]) -> Vec<String> {
+        items.iter().map(|item| (*item).to_owned()).collect()
+    }
+
+    #[test]
+    fn access_points_are_as_weak_as_their_weakest_option() {
+        let both = Protocols {
+            wpa: true,
+            rsn: true,
+        };
+        let rsn = Protocols {
+            wpa: false,
+            rsn: true,
+        };
+        let psk = Suites::of(&list(&["WPA-PSK"]));
+        assert_eq!(wpa_security(psk, both, Side::Weakest), Security::Wpa);
+        assert_eq!(wpa_security(psk, both, Side::Strongest), Security::Wpa2);
+        assert_eq!(wpa_security(psk, rsn, Side::Weakest), Security::Wpa2);
+        assert_eq!(
+            wpa_security(Suites::of(&list(&["WPA-PSK", "SAE"])), rsn, Side::Weakest),
+            Security::Wpa2Wpa3
+        );
+        assert_eq!(
+            wpa_security(Suites::of(&list(&["SAE"])), rsn, Side::Weakest),
+            Security::Wpa3
+        );
+        assert_eq!(
+            wpa_security(Suites::of(&list(&["WPA-EAP-SHA256"])), rsn, Side::Weakest),
+            Security::Enterprise
+        );
+        assert_eq!(
+            wpa_security(Suites::of(&list(&["OWE"])), rsn, Side::Weakest),
+            Security::Owe
+        );
+        assert_eq!(
+            wpa_security(
+                Suites::of(&list(&["WPA-PSK", "WPA-EAP"])),
+                rsn,
+                Side::Weakest
+            ),
+            Security::Wpa2
+        );
+    }
+
+    #[test]
+    fn ssids_decode_from_every_encoding() {
+        assert_eq!(decode_ssid("\"Drone_Wifi\"").unwrap(), "Drone_Wifi");
+        assert_eq!(decode_ssid("4472306e65").unwrap(), "Dr0ne");
+        assert_eq!(decode_ssid("P\"a\\\"b\\x41\"").unwrap(), "a\"bA");
+        assert_eq!(decode_ssid("ff00").unwrap(), "ff00", "not UTF-8: stays hex");
+        assert!(decode_ssid("Drone_Wifi").is_err());
+        assert!(decode_ssid("abc").is_err());
+        assert!(decode_ssid("P\"\\q\"").is_err());
+    }
+
+    #[test]
+    fn wep_keys_have_40_or_104_bits() {
+        assert_eq!(wep_key_bits("1234567890"), Some(40));
+        assert_eq!(wep_key_bits("\"abcde\""), Some(40));
+        assert_eq!(wep_key_bits("0102030405060708090a0b0c0d"), Some(104));
+        assert_eq!(wep_key_bits("12345"), None);
+        assert_eq!(wep_key_bits("\"abcd\""), None);
+    }
+
+    #[test]
+    fn passphrase_facts_never_keep_the_passphrase() {
+        let mut network = Network::new("Drone_Wifi".to_owned(), 3);
+        network.set_passphrase("drone_wifi2024", 7);
+        assert_eq!(network.passphrase_length, Some(14));
+        assert_eq!(network.passphrase_contains_ssid, Some(true));
+        assert_eq!(network.passphrase_well_known, Some(false));
+        let json = serde_json::to_string(&network).unwrap();
+        assert!(!json.contains("drone_wifi2024"), "{json}");
+        network.set_passphrase("ArduPilot", 7);
+        assert_eq!(
+            network.passphrase_well_known,
+            Some(true),
+            "case does not matter"
+        );
+        assert!(is_well_known("12345678"));
+        assert!(!is_well_known("# not an entry"));
+        assert!(
+            !contains_ssid("x-ap-1", "ap"),
+            "SSIDs under 4 characters say nothing"
+        );
+    }
+
+    /// Text made of the characters and words both formats are built from, in random order.
+    fn noise(seed: u64, length: usize) -> String {
+        const PIECES: &[&str] = &[
+            "network={",
+            "}",
+            "\n",
+            "=",
+            "\"",
+            "#",
+            " ",
+            "\t",
+            "ssid",
+            "psk",
+            "wpa",
+            "wep_key0",
+            "key_mgmt",
+            "bss",
+            "NONE",
+            "SAE",
+            "P\"",
+            "\\x",
+            "4f",
+            "0",
+            "2",
+            "-1",
+            "é",
+            "\r\n",
+            "interface",
+            "wpa_passphrase",
+            "mode",
+        ];
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (0..length)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                PIECES[usize::try_from(state >> 33).unwrap_or(0) % PIECES.len()]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn noise_in_either_format_never_panics() {
+        use crate::analyze::{
+            hostapd::HostapdAnalyzer, wpa_supplicant::WpaSupplicantAnalyzer, Analyzer,
+        };
+        for seed in 0..300 {
+            let text = noise(seed, 200);
+            for analyzer in [&HostapdAnalyzer as &dyn Analyzer, &WpaSupplicantAnalyzer] {
+                let _ = analyzer.identify(text.as_bytes());
+                let _ = analyzer.analyze(text.as_bytes());
+            }
+        }
+    }
+}
