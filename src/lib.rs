@@ -7,10 +7,13 @@
 #![forbid(unsafe_code)]
 
 pub mod analyze;
+pub mod baseline;
 pub mod control;
 pub mod discover;
+pub mod net;
 pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod score;
+pub mod waiver;

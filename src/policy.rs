@@ -9,7 +9,9 @@
 use crate::analyze::source::{parse_toml, serde_path_to_pointer};
 use crate::analyze::ArtifactKind;
 use crate::control::Severity;
+use crate::net::{self, AllowedDestination};
 use crate::rules::{hex, RuleSet};
+use crate::waiver::{Date, RawWaiver, Waiver};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -33,6 +35,12 @@ pub struct Policy {
     pub required_link_encryption: Vec<String>,
     pub disabled_rules: Vec<String>,
     pub severity_overrides: BTreeMap<String, Severity>,
+    /// Whether SSH logins must use keys, never passwords.
+    pub ssh_require_keys: bool,
+    /// Destinations outside the local network that devices may reach.
+    pub allowed_destinations: Vec<AllowedDestination>,
+    /// Findings the organisation accepts, until a date.
+    pub waivers: Vec<Waiver>,
 }
 
 /// What the policy approves for one model and component.
@@ -69,6 +77,25 @@ struct RawPolicy {
     links: RawLinks,
     #[serde(default)]
     rules: RawRules,
+    #[serde(default)]
+    ssh: RawSsh,
+    #[serde(default)]
+    network: RawNetwork,
+    #[serde(default)]
+    waiver: Vec<RawWaiver>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSsh {
+    require_keys: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawNetwork {
+    #[serde(default)]
+    allowed: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -122,6 +149,9 @@ impl Default for Policy {
             required_link_encryption: vec!["aes-256".to_owned()],
             disabled_rules: Vec::new(),
             severity_overrides: BTreeMap::new(),
+            ssh_require_keys: true,
+            allowed_destinations: Vec::new(),
+            waivers: Vec::new(),
         }
     }
 }
@@ -146,8 +176,14 @@ impl Policy {
         Ok(policy)
     }
 
-    /// Parses and validates policy text, collecting every error.
+    /// Parses and validates policy text, collecting every error; waivers expire against
+    /// today's date.
     pub fn parse(text: &str, rules: &RuleSet) -> Result<Policy, Vec<String>> {
+        Policy::parse_at(text, rules, Date::today())
+    }
+
+    /// Parses and validates policy text as of `today`.
+    pub fn parse_at(text: &str, rules: &RuleSet, today: Date) -> Result<Policy, Vec<String>> {
         let source = parse_toml(text).map_err(|error| vec![error.to_string()])?;
         let raw: RawPolicy = serde_path_to_error::deserialize(&source.value).map_err(|error| {
             let path = error.path().to_string();
@@ -218,6 +254,30 @@ impl Policy {
             }
         }
         policy.disabled_rules = raw.rules.disable;
+        if let Some(require_keys) = raw.ssh.require_keys {
+            policy.ssh_require_keys = require_keys;
+        }
+        for (index, raw_waiver) in raw.waiver.iter().enumerate() {
+            let at = source
+                .lines
+                .line_of(&format!("/waiver/{index}"))
+                .map(|line| format!("line {line}: "))
+                .unwrap_or_default();
+            match Waiver::validate(raw_waiver, rules.get(&raw_waiver.rule).is_some(), today) {
+                Ok(waiver) => policy.waivers.push(waiver),
+                Err(faults) => errors.extend(
+                    faults
+                        .into_iter()
+                        .map(|fault| format!("{at}waiver for {}: {fault}", raw_waiver.rule)),
+                ),
+            }
+        }
+        for entry in &raw.network.allowed {
+            match AllowedDestination::parse(entry) {
+                Ok(destination) => policy.allowed_destinations.push(destination),
+                Err(error) => errors.push(format!("network.allowed: {error}")),
+            }
+        }
         if errors.is_empty() {
             Ok(policy)
         } else {
@@ -249,6 +309,61 @@ impl Policy {
     pub fn enrich(&self, kind: ArtifactKind, document: &mut Value) {
         match kind {
             ArtifactKind::Profile => self.enrich_profile(document),
+            ArtifactKind::Hostapd | ArtifactKind::WpaSupplicant => self.enrich_wifi(document),
+            ArtifactKind::SshdConfig => {
+                insert_policy(document, json!({"require_keys": self.ssh_require_keys}))
+            }
+            ArtifactKind::MavlinkRouter
+            | ArtifactKind::ArdupilotParams
+            | ArtifactKind::QgcParams => self.enrich_endpoints(document),
+            ArtifactKind::Shadow | ArtifactKind::Passwd => {}
+        }
+    }
+
+    /// Whether the policy allows reaching `address` (an IP address or a host name): addresses
+    /// that stay on the local network always are; others must be in `network.allowed`.
+    pub fn allows_destination(&self, address: &str) -> bool {
+        match address.parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                !net::scope(ip).is_public()
+                    || self
+                        .allowed_destinations
+                        .iter()
+                        .any(|allowed| allowed.allows_address(ip))
+            }
+            Err(_) => self
+                .allowed_destinations
+                .iter()
+                .any(|allowed| allowed.allows_host(address)),
+        }
+    }
+
+    /// `networks[*]` of a Wi-Fi config: passphrase length against the password policy.
+    fn enrich_wifi(&self, document: &mut Value) {
+        for network in array_mut(document, "networks") {
+            if let Some(length) = network.get("passphrase_length").and_then(Value::as_u64) {
+                let facts = json!({
+                    "min_length": self.password_min_length,
+                    "too_short": length < u64::from(self.password_min_length),
+                });
+                insert_policy(network, facts);
+            }
+        }
+    }
+
+    /// `endpoints[*]` of a MAVLink router or a parameter set: whether the address is allowed.
+    fn enrich_endpoints(&self, document: &mut Value) {
+        for endpoint in array_mut(document, "endpoints") {
+            if let Some(address) = endpoint
+                .get("address")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+            {
+                insert_policy(
+                    endpoint,
+                    json!({"allowed": self.allows_destination(&address)}),
+                );
+            }
         }
     }
 
@@ -529,6 +644,49 @@ mod tests {
                 .any(|error| error.starts_with("line 8: firmware for M: `xyz`")),
             "{errors:#?}"
         );
+    }
+
+    #[test]
+    fn ssh_and_network_sections_parse_and_enrich() {
+        let policy = Policy::parse("[ssh]\nrequire_keys = false\n[network]\nallowed = [\"203.0.113.0/24\", \"*.example.org\"]\n", &rules()).unwrap();
+        assert!(!policy.ssh_require_keys);
+        assert!(policy.allows_destination("203.0.113.9"));
+        assert!(policy.allows_destination("gcs.example.org"));
+        assert!(!policy.allows_destination("8.8.8.8"));
+        assert!(
+            policy.allows_destination("192.168.4.10"),
+            "the local network is always allowed"
+        );
+        assert!(!policy.allows_destination("telemetry.example.com"));
+        let mut router = json!({"endpoints": [{"name": "a", "address": "8.8.8.8"}, {"name": "b"}]});
+        policy.enrich(ArtifactKind::MavlinkRouter, &mut router);
+        assert_eq!(router["endpoints"][0]["policy"]["allowed"], false);
+        assert!(router["endpoints"][1].get("policy").is_none());
+        let mut wifi = json!({"networks": [{"ssid": "x", "passphrase_length": 6}]});
+        Policy::default().enrich(ArtifactKind::Hostapd, &mut wifi);
+        assert_eq!(wifi["networks"][0]["policy"]["too_short"], true);
+        let mut sshd = json!({"settings": {}});
+        Policy::default().enrich(ArtifactKind::SshdConfig, &mut sshd);
+        assert_eq!(sshd["policy"]["require_keys"], true);
+        assert!(Policy::parse("[network]\nallowed = [\"10.0.0.0/40\"]\n", &rules()).is_err());
+    }
+
+    #[test]
+    fn waivers_are_validated_with_their_line() {
+        let today = Date::parse("2026-11-25").unwrap();
+        let text = "[[waiver]]\nrule = \"CONN-006\"\ndevice = \"px4-*\"\nreason = \"lab\"\nexpires = \"2027-01-31\"\n\n[[waiver]]\nrule = \"CONN-001\"\nreason = \"old\"\nexpires = \"2026-01-31\"\n";
+        let errors = Policy::parse_at(text, &rules(), today).unwrap_err();
+        assert_eq!(errors, vec!["line 7: waiver for CONN-001: expired on 2026-01-31 (today is 2026-11-25): renew it with a new review, or remove it"]);
+        let policy =
+            Policy::parse_at(&text.replace("2026-01-31", "2026-12-31"), &rules(), today).unwrap();
+        assert_eq!(policy.waivers.len(), 2);
+        assert!(Policy::parse_at(
+            "[[waiver]]\nrule = \"CONN-006\"\nexpires = \"2027-01-31\"\n",
+            &rules(),
+            today
+        )
+        .unwrap_err()[0]
+            .contains("missing field `reason`"));
     }
 
     #[test]

@@ -11,11 +11,12 @@ use crate::discover::{self, display, DeviceInfo, DiscoverError, Discovery};
 use crate::policy::{Policy, PolicyErrors};
 use crate::report::{
     ArtifactRecord, ArtifactStatus, ControlSummary, DeviceReport, Finding, FleetSummary,
-    PolicyUsed, Report, RulesUsed, Tool, SCHEMA_VERSION,
+    PolicyUsed, Report, RuleInfo, RulesUsed, Tool, Waived, SCHEMA_VERSION,
 };
 use crate::rules::engine::{self, Outcome};
 use crate::rules::{self, hex, RuleErrors, RuleSet};
 use crate::score::{self, ControlStatus, Grade, RuleResult, RuleStatus};
+use crate::waiver::Waiver;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -129,8 +130,13 @@ fn build_report(discovery: &Discovery, rules: &RuleSet, policy: &Policy, limits:
                 .par_iter()
                 .map(|path| analyze_file(path, device, policy, limits))
                 .collect();
-            let (report, findings) =
-                evaluate_device(device, discovery.devices.get(*device), &analyzed, rules);
+            let (report, findings) = evaluate_device(
+                device,
+                discovery.devices.get(*device),
+                &analyzed,
+                rules,
+                &policy.waivers,
+            );
             (
                 report,
                 findings,
@@ -175,18 +181,36 @@ fn build_report(discovery: &Discovery, rules: &RuleSet, policy: &Policy, limits:
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
 
     let summary = summarize(&devices, &findings, &artifacts);
+    let warnings = policy
+        .waivers
+        .iter()
+        .filter(|waiver| {
+            !findings
+                .iter()
+                .any(|finding| waiver.covers(&finding.rule, &finding.device, &finding.artifact))
+        })
+        .map(|waiver| {
+            format!(
+                "waiver {} matched no finding: remove it or correct its rule, device or path",
+                waiver.label
+            )
+        })
+        .collect();
     Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
         rules: RulesUsed {
             digest: rules.digest.clone(),
             count: rules.rules.len(),
+            catalogue: rules.rules.iter().map(RuleInfo::from).collect(),
         },
         policy: PolicyUsed {
             source: policy.source.clone(),
             digest: policy.digest.clone(),
         },
         summary,
+        baseline: None,
+        warnings,
         devices,
         artifacts,
         findings,
@@ -288,6 +312,7 @@ fn evaluate_device(
     info: Option<&DeviceInfo>,
     artifacts: &[Analyzed],
     rules: &RuleSet,
+    waivers: &[Waiver],
 ) -> (DeviceReport, Vec<Finding>) {
     let mut findings = Vec::new();
     let mut results: Vec<(Control, RuleResult)> = Vec::with_capacity(rules.rules.len());
@@ -306,17 +331,26 @@ fn evaluate_device(
             };
             if let Outcome::Assessed(matches) = engine::evaluate(rule, evidence) {
                 assessed_any = true;
-                rule_findings.extend(matches.into_iter().map(|found| Finding {
-                    rule: rule.id.clone(),
-                    title: rule.title.clone(),
-                    control: rule.control,
-                    severity: rule.severity,
-                    device: id.to_owned(),
-                    artifact: artifact.record.path.clone(),
-                    location: found.location,
-                    message: found.message,
-                    remediation: rule.remediation.clone(),
-                    fingerprint: String::new(),
+                rule_findings.extend(matches.into_iter().map(|found| {
+                    Finding {
+                        rule: rule.id.clone(),
+                        title: rule.title.clone(),
+                        control: rule.control,
+                        severity: rule.severity,
+                        device: id.to_owned(),
+                        artifact: artifact.record.path.clone(),
+                        location: found.location,
+                        message: found.message,
+                        remediation: rule.remediation.clone(),
+                        fingerprint: String::new(),
+                        waived: waivers
+                            .iter()
+                            .find(|waiver| waiver.covers(&rule.id, id, &artifact.record.path))
+                            .map(|waiver| Waived {
+                                reason: waiver.reason.clone(),
+                                expires: waiver.expires.to_string(),
+                            }),
+                    }
                 }));
             }
         }
@@ -326,8 +360,10 @@ fn evaluate_device(
             .filter(|artifact| artifact.record.status == ArtifactStatus::Error)
             .map(|artifact| artifact.record.path.as_str())
             .collect();
-        let (status, reason) = if !rule_findings.is_empty() {
+        let (status, reason) = if rule_findings.iter().any(|finding| finding.waived.is_none()) {
             (RuleStatus::Failed, None)
+        } else if !rule_findings.is_empty() {
+            (RuleStatus::Waived, None)
         } else if !broken.is_empty() {
             (
                 RuleStatus::NotAssessed,
@@ -358,7 +394,7 @@ fn evaluate_device(
     let tally = score::tally(controls.iter().flat_map(|control| &control.rules));
     let has_critical = findings
         .iter()
-        .any(|finding| finding.severity == Severity::Critical);
+        .any(|finding| finding.severity == Severity::Critical && finding.waived.is_none());
     let (info, warnings) = merge_identity(id, info, artifacts);
     let device = DeviceReport {
         info,
@@ -476,7 +512,7 @@ fn summarize(
         .iter()
         .map(|severity| (*severity, 0))
         .collect();
-    for finding in findings {
+    for finding in findings.iter().filter(|finding| finding.waived.is_none()) {
         *by_severity.entry(finding.severity).or_default() += 1;
     }
     let controls = Control::ALL
@@ -506,6 +542,10 @@ fn summarize(
         coverage,
         devices: devices.len(),
         findings: by_severity,
+        waived: findings
+            .iter()
+            .filter(|finding| finding.waived.is_some())
+            .count(),
         controls,
         incomplete: artifacts
             .iter()

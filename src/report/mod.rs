@@ -5,11 +5,17 @@
 //!
 //! - `schema_version`: 1; bumped when a field changes meaning or is removed.
 //! - `tool`: `{name, version}` of drone-audit.
-//! - `rules`: `{digest, count}`: SHA-256 over the rule files read, and the number in force.
+//! - `rules`: `{digest, count, catalogue}`: SHA-256 over the rule files read, the number in
+//!   force, and each rule in force (`id`, `name`, `title`, `control`, `severity` after policy
+//!   overrides, `kinds`, `rationale`, `remediation`, `references`).
 //! - `policy`: `{source, digest}`: the policy file (absent: built-in defaults) and its SHA-256.
 //! - `summary`: fleet roll-up: `score` (mean device score), `grade` (worst device grade),
-//!   `coverage` (mean), `devices`, `findings` by severity, `controls` (devices passing,
-//!   failing and not assessed per control), `incomplete` (an artifact could not be read).
+//!   `coverage` (mean), `devices`, `findings` (not waived) by severity, `waived`, `controls`
+//!   (devices passing, failing and not assessed per control), `incomplete` (an artifact
+//!   could not be read).
+//! - `baseline`: `{source, known_findings}` when `--baseline` left known findings out of
+//!   `findings` (scores and summary still count them).
+//! - `warnings`: about the scan as a whole, e.g. a waiver that matched no finding.
 //! - `devices[]`: `id`, inventory facts, `score`, `grade`, `coverage`, `controls[]` with
 //!   `status`, `score`, `coverage` and every rule's `status`, `findings`, `reason`.
 //! - `artifacts[]`: `path`, `device`, `kind`, `size`, `sha256`, `status`
@@ -17,11 +23,15 @@
 //! - `findings[]`: `rule`, `title`, `control`, `severity`, `device`, `artifact`, `location`
 //!   (`line`, `packet`, `offset`, `message`, `evidence_path`), `message`, `remediation`,
 //!   `fingerprint` (SHA-256 of rule, device, artifact path and message: stable across line
-//!   moves).
+//!   moves), `waived` (`{reason, expires}`, when a policy waiver covers it).
 //!
 //! Every list is sorted; the same inputs give byte-identical JSON whatever the thread count.
 
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use crate::analyze::ArtifactKind;
@@ -42,6 +52,12 @@ pub struct Report {
     pub rules: RulesUsed,
     pub policy: PolicyUsed,
     pub summary: FleetSummary,
+    /// Set when `--baseline` left known findings out of `findings`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineUsed>,
+    /// Things about the scan as a whole that need attention (unused waivers…).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub devices: Vec<DeviceReport>,
     pub artifacts: Vec<ArtifactRecord>,
     pub findings: Vec<Finding>,
@@ -66,6 +82,49 @@ impl Default for Tool {
 pub struct RulesUsed {
     pub digest: String,
     pub count: usize,
+    /// Every rule in force (after the policy's overrides), for renderers and readers that
+    /// need more than a finding carries: descriptions, rationale, references.
+    pub catalogue: Vec<RuleInfo>,
+}
+
+/// What a report says of one rule in force.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+    pub control: Control,
+    /// The severity in force (the policy may override the rule's own).
+    pub severity: Severity,
+    pub kinds: Vec<ArtifactKind>,
+    pub rationale: String,
+    pub remediation: String,
+    pub references: Vec<String>,
+}
+
+impl From<&crate::rules::Rule> for RuleInfo {
+    fn from(rule: &crate::rules::Rule) -> RuleInfo {
+        RuleInfo {
+            id: rule.id.clone(),
+            name: rule.name.clone(),
+            title: rule.title.clone(),
+            control: rule.control,
+            severity: rule.severity,
+            kinds: rule.kinds.clone(),
+            rationale: rule.rationale.clone(),
+            remediation: rule.remediation.clone(),
+            references: rule.references.clone(),
+        }
+    }
+}
+
+/// The baseline a report was compared with.
+#[derive(Debug, Clone, Serialize)]
+pub struct BaselineUsed {
+    pub source: String,
+    /// Findings left out of `findings` because the baseline knows them (the summary and the
+    /// scores still count them: they describe the fleet, not the change).
+    pub known_findings: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -82,8 +141,10 @@ pub struct FleetSummary {
     pub grade: Grade,
     pub coverage: f64,
     pub devices: usize,
-    /// Findings per severity, every severity present.
+    /// Findings not waived, per severity, every severity present.
     pub findings: BTreeMap<Severity, usize>,
+    /// Findings that a policy waiver covers.
+    pub waived: usize,
     pub controls: Vec<ControlSummary>,
     /// True when some artifact could not be read or analyzed.
     pub incomplete: bool,
@@ -157,6 +218,18 @@ pub struct Finding {
     pub message: String,
     pub remediation: String,
     pub fingerprint: String,
+    /// Set when a policy waiver covers the finding; waived findings stay in every report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<Waived>,
+}
+
+/// The waiver that covers a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waived {
+    /// Why the organisation accepts the finding (required in the policy).
+    pub reason: String,
+    /// The last day the waiver holds, `YYYY-MM-DD`.
+    pub expires: String,
 }
 
 impl Report {
@@ -198,7 +271,7 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
         FailOn::Severity(threshold) => report
             .findings
             .iter()
-            .any(|finding| finding.severity >= threshold),
+            .any(|finding| finding.severity >= threshold && finding.waived.is_none()),
         FailOn::None => false,
     };
     if failing {

@@ -149,12 +149,22 @@ fn write_findings(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         if let Some(offset) = finding.location.offset {
             place.push_str(&format!(" @{offset:#x}"));
         }
+        let (severity, fix) = match &finding.waived {
+            Some(waived) => (
+                format!("{} (waived)", finding.severity),
+                format!("waived until {}: {}", waived.expires, waived.reason),
+            ),
+            None => (
+                finding.severity.to_string(),
+                format!("fix: {}", finding.remediation),
+            ),
+        };
         table.add_row(vec![
-            finding.severity.to_string(),
+            severity,
             finding.rule.clone(),
             finding.device.clone(),
             place,
-            format!("{}\nfix: {}", finding.message, finding.remediation),
+            format!("{}\n{fix}", finding.message),
         ]);
     }
     writeln!(out, "Findings ({})\n{table}\n", report.findings.len())
@@ -199,14 +209,15 @@ fn write_unassessed(report: &Report, out: &mut dyn io::Write) -> io::Result<()> 
         writeln!(out)?;
     }
     let warnings: Vec<String> = report
-        .devices
+        .warnings
         .iter()
-        .flat_map(|device| {
+        .cloned()
+        .chain(report.devices.iter().flat_map(|device| {
             device
                 .warnings
                 .iter()
                 .map(move |warning| format!("{}: {warning}", device.info.id))
-        })
+        }))
         .chain(report.artifacts.iter().flat_map(|artifact| {
             artifact
                 .warnings

@@ -1,0 +1,101 @@
+//! Baselines: the fingerprints of findings already known, so that a CI run reports only what
+//! is new. A baseline is written by `--write-baseline` from a scan; `--baseline` reads one,
+//! or a JSON report, and drops the findings whose fingerprint it holds.
+//!
+//! Fingerprints hash rule, device, artifact path and message, never the line, so a known
+//! finding stays known when unrelated lines move.
+
+use crate::report::Report;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The `format` field of a baseline file.
+const BASELINE_FORMAT: &str = "drone-audit-baseline/1";
+
+/// Fingerprints of known findings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub format: String,
+    pub fingerprints: BTreeSet<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("cannot read baseline {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("{path} is neither a drone-audit baseline nor a JSON report: {message}")]
+    Format { path: String, message: String },
+}
+
+impl Baseline {
+    /// Every finding of `report`, waived or not.
+    pub fn of(report: &Report) -> Baseline {
+        Baseline {
+            format: BASELINE_FORMAT.to_owned(),
+            fingerprints: report
+                .findings
+                .iter()
+                .map(|finding| finding.fingerprint.clone())
+                .collect(),
+        }
+    }
+
+    /// Reads a baseline file, or the findings of a JSON report.
+    pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|error| BaselineError::Read {
+            path: shown.clone(),
+            message: error.to_string(),
+        })?;
+        let value: Value = serde_json::from_str(&text).map_err(|error| BaselineError::Format {
+            path: shown.clone(),
+            message: error.to_string(),
+        })?;
+        if value.get("format").and_then(Value::as_str) == Some(BASELINE_FORMAT) {
+            return serde_json::from_value(value).map_err(|error| BaselineError::Format {
+                path: shown,
+                message: error.to_string(),
+            });
+        }
+        let findings = value
+            .get("findings")
+            .and_then(Value::as_array)
+            .ok_or_else(|| BaselineError::Format {
+                path: shown.clone(),
+                message: format!("no `format: \"{BASELINE_FORMAT}\"` and no `findings` list"),
+            })?;
+        let fingerprints = findings
+            .iter()
+            .map(|finding| {
+                finding
+                    .get("fingerprint")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .collect::<Option<BTreeSet<String>>>()
+            .ok_or_else(|| BaselineError::Format {
+                path: shown,
+                message: "a finding has no fingerprint".to_owned(),
+            })?;
+        Ok(Baseline {
+            format: BASELINE_FORMAT.to_owned(),
+            fingerprints,
+        })
+    }
+
+    /// The baseline as pretty JSON, fingerprints sorted.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+
+    /// Drops the findings the baseline knows; returns how many were dropped.
+    pub fn remove_known(&self, report: &mut Report) -> usize {
+        let before = report.findings.len();
+        report
+            .findings
+            .retain(|finding| !self.fingerprints.contains(&finding.fingerprint));
+        before - report.findings.len()
+    }
+}

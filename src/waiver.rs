@@ -1,0 +1,251 @@
+//! Waivers: findings the organisation accepts, for a reason and until a date.
+//!
+//! A waiver names a rule and, optionally, glob patterns for the device id and the artifact
+//! path it covers; it must give a reason and an expiry date. Waivers come from the policy
+//! file (`[[waiver]]`). An expired or malformed waiver is an error, never silently ignored;
+//! waived findings stay in every report, marked as waived, and no longer fail the run.
+
+use globset::{Glob, GlobMatcher};
+use serde::Deserialize;
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A calendar date (proleptic Gregorian, UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// Parses `YYYY-MM-DD`, checking that the day exists.
+    pub fn parse(text: &str) -> Option<Date> {
+        let mut parts = text.trim().splitn(3, '-');
+        let year: i32 = parts.next()?.parse().ok()?;
+        let month: u32 = parts.next()?.parse().ok()?;
+        let day: u32 = parts.next()?.parse().ok()?;
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (text.trim().len() == 10 && (1..=days_in_month).contains(&day)).then_some(Date {
+            year,
+            month,
+            day,
+        })
+    }
+
+    /// Today's date in UTC, from the system clock.
+    pub fn today() -> Date {
+        let seconds = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
+        Date::from_days_since_epoch(i64::try_from(seconds / 86_400).unwrap_or(0))
+    }
+
+    /// Howard Hinnant's `civil_from_days`.
+    fn from_days_since_epoch(days: i64) -> Date {
+        let shifted = days + 719_468;
+        let era = shifted.div_euclid(146_097);
+        let day_of_era = shifted.rem_euclid(146_097);
+        let year_of_era =
+            (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let month_index = (5 * day_of_year + 2) / 153;
+        let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+        let month = if month_index < 10 {
+            month_index + 3
+        } else {
+            month_index - 9
+        } as u32;
+        let year = (year_of_era + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// A waiver as the policy file writes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaiver {
+    pub rule: String,
+    pub device: Option<String>,
+    pub path: Option<String>,
+    pub reason: String,
+    pub expires: String,
+}
+
+/// A validated waiver.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub rule: String,
+    pub device: Option<GlobMatcher>,
+    pub path: Option<GlobMatcher>,
+    pub reason: String,
+    pub expires: Date,
+    /// How the policy file wrote it, for messages: `CONN-006 (device px4-*)`.
+    pub label: String,
+}
+
+impl Waiver {
+    /// Checks a raw waiver: known rule, non-empty reason, valid globs, a real date not before
+    /// `today`. Every fault is returned.
+    pub fn validate(
+        raw: &RawWaiver,
+        rule_exists: bool,
+        today: Date,
+    ) -> Result<Waiver, Vec<String>> {
+        let mut faults = Vec::new();
+        if !rule_exists {
+            faults.push(format!("no rule `{}`", raw.rule));
+        }
+        if raw.reason.trim().is_empty() {
+            faults.push("a waiver needs a reason".to_owned());
+        }
+        let glob = |field: &str,
+                    pattern: &Option<String>,
+                    faults: &mut Vec<String>|
+         -> Option<GlobMatcher> {
+            let pattern = pattern.as_ref()?;
+            match Glob::new(pattern) {
+                Ok(glob) => Some(glob.compile_matcher()),
+                Err(error) => {
+                    faults.push(format!("{field} `{pattern}` is not a valid glob: {error}"));
+                    None
+                }
+            }
+        };
+        let device = glob("device", &raw.device, &mut faults);
+        let path = glob("path", &raw.path, &mut faults);
+        let expires = match Date::parse(&raw.expires) {
+            Some(date) if date < today => {
+                faults.push(format!("expired on {date} (today is {today}): renew it with a new review, or remove it"));
+                None
+            }
+            Some(date) => Some(date),
+            None => {
+                faults.push(format!(
+                    "expires `{}` is not a date (YYYY-MM-DD)",
+                    raw.expires
+                ));
+                None
+            }
+        };
+        let mut label = raw.rule.clone();
+        let scope: Vec<String> = [("device", &raw.device), ("path", &raw.path)]
+            .iter()
+            .filter_map(|(field, pattern)| {
+                pattern.as_ref().map(|pattern| format!("{field} {pattern}"))
+            })
+            .collect();
+        if !scope.is_empty() {
+            label.push_str(&format!(" ({})", scope.join(", ")));
+        }
+        match expires {
+            Some(expires) if faults.is_empty() => Ok(Waiver {
+                rule: raw.rule.clone(),
+                device,
+                path,
+                reason: raw.reason.trim().to_owned(),
+                expires,
+                label,
+            }),
+            _ => Err(faults),
+        }
+    }
+
+    /// Whether the waiver covers a finding of `rule` on `device` in `artifact`.
+    pub fn covers(&self, rule: &str, device: &str, artifact: &str) -> bool {
+        self.rule == rule
+            && self
+                .device
+                .as_ref()
+                .is_none_or(|glob| glob.is_match(device))
+            && self
+                .path
+                .as_ref()
+                .is_none_or(|glob| glob.is_match(artifact))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(expires: &str) -> RawWaiver {
+        RawWaiver {
+            rule: "CONN-006".into(),
+            device: Some("px4-*".into()),
+            path: None,
+            reason: "lab flights only".into(),
+            expires: expires.into(),
+        }
+    }
+
+    #[test]
+    fn dates_parse_and_order() {
+        assert_eq!(
+            Date::parse("2027-02-28").map(|d| d.to_string()).as_deref(),
+            Some("2027-02-28")
+        );
+        assert!(Date::parse("2027-02-29").is_none());
+        assert!(Date::parse("2028-02-29").is_some());
+        assert!(Date::parse("2027-13-01").is_none());
+        assert!(Date::parse("27-1-1").is_none());
+        assert!(Date::parse("2027-01-02") > Date::parse("2026-12-31"));
+    }
+
+    #[test]
+    fn days_since_epoch_become_civil_dates() {
+        assert_eq!(Date::from_days_since_epoch(0).to_string(), "1970-01-01");
+        assert_eq!(
+            Date::from_days_since_epoch(20_782).to_string(),
+            "2026-11-25"
+        );
+        assert_eq!(
+            Date::from_days_since_epoch(11_016).to_string(),
+            "2000-02-29"
+        );
+        assert!(Date::today().year >= 2025);
+    }
+
+    #[test]
+    fn waivers_cover_matching_findings_until_they_expire() {
+        let today = Date::parse("2026-11-25").unwrap();
+        let waiver = Waiver::validate(&raw("2027-03-31"), true, today).unwrap();
+        assert!(waiver.covers("CONN-006", "px4-quad", "samples/px4-quad/profile.toml"));
+        assert!(!waiver.covers("CONN-006", "m2e-hq", "samples/m2e-hq/profile.toml"));
+        assert!(!waiver.covers("CONN-001", "px4-quad", "samples/px4-quad/profile.toml"));
+        assert_eq!(waiver.label, "CONN-006 (device px4-*)");
+        let expired = Waiver::validate(&raw("2026-11-24"), true, today).unwrap_err();
+        assert!(expired[0].contains("expired on 2026-11-24"), "{expired:?}");
+        assert!(
+            Waiver::validate(&raw("2026-11-25"), true, today).is_ok(),
+            "a waiver holds on its last day"
+        );
+    }
+
+    #[test]
+    fn malformed_waivers_list_every_fault() {
+        let today = Date::parse("2026-11-25").unwrap();
+        let bad = RawWaiver {
+            rule: "NOPE-001".into(),
+            device: Some("[".into()),
+            path: None,
+            reason: " ".into(),
+            expires: "soon".into(),
+        };
+        let faults = Waiver::validate(&bad, false, today).unwrap_err();
+        assert_eq!(faults.len(), 4, "{faults:?}");
+    }
+}

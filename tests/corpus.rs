@@ -1,0 +1,234 @@
+//! Scans of the real third-party artifacts in `../shared/corpus` (see its SOURCES.md). Each
+//! test skips, saying so, when the corpus is not beside the project. Nothing is copied into
+//! the project: hardened variants are written to temporary folders by the tests.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn corpus(relative: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(relative);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: {} is absent (the shared corpus is not beside the project)",
+            path.display()
+        );
+        None
+    }
+}
+
+fn scan_json(path: &Path) -> (Value, i32) {
+    let output = Command::cargo_bin("drone-audit")
+        .expect("binary built")
+        .args([
+            "scan",
+            path.to_str().expect("UTF-8 path"),
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "invalid JSON ({error}); stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (report, output.status.code().expect("exit code"))
+}
+
+/// The 1-based line of the first line of `file` that starts with `prefix`.
+fn line_of(file: &Path, prefix: &str) -> u64 {
+    let text = fs::read_to_string(file).expect("readable corpus file");
+    let index = text
+        .lines()
+        .position(|line| line.starts_with(prefix))
+        .unwrap_or_else(|| panic!("{prefix} not in {}", file.display()));
+    index as u64 + 1
+}
+
+fn findings_of<'a>(report: &'a Value, artifact_suffix: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|finding| {
+            finding["artifact"]
+                .as_str()
+                .is_some_and(|artifact| artifact.ends_with(artifact_suffix))
+        })
+        .collect()
+}
+
+fn control_status<'a>(report: &'a Value, device: &str, control: &str) -> &'a str {
+    let device = report["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|entry| entry["id"] == device)
+        .expect("device");
+    let control = device["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .find(|entry| entry["control"] == control)
+        .expect("control");
+    control["status"].as_str().expect("status")
+}
+
+#[test]
+fn damn_vulnerable_drone_fails_authentication_and_encryption_with_line_numbers() {
+    let Some(dvd) = corpus("dvd") else { return };
+    let (report, code) = scan_json(&dvd);
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["incomplete"], false);
+    for artifact in report["artifacts"].as_array().expect("artifacts") {
+        assert_eq!(
+            artifact["status"], "assessed",
+            "every DVD config is identified and analyzed: {artifact}"
+        );
+    }
+    assert_eq!(control_status(&report, "dvd", "authentication"), "fail");
+    assert_eq!(control_status(&report, "dvd", "encryption"), "fail");
+    assert_eq!(control_status(&report, "dvd", "connectivity"), "fail");
+
+    let has = |artifact: &str, rule_prefix: &str, line: u64| {
+        findings_of(&report, artifact).iter().any(|finding| {
+            finding["rule"]
+                .as_str()
+                .is_some_and(|rule| rule.starts_with(rule_prefix))
+                && finding["location"]["line"] == line
+        })
+    };
+    let parm = dvd.join("drone.parm");
+    assert!(
+        has("drone.parm", "APM-001", line_of(&parm, "SYSID_ENFORCE")),
+        "SYSID_ENFORCE 0 flagged on its line"
+    );
+    assert!(
+        has(
+            "sshd_config",
+            "SSH-",
+            line_of(&dvd.join("sshd_config"), "PermitRootLogin yes")
+        ),
+        "root login flagged on its line"
+    );
+    let hostapd = findings_of(&report, "hostapd.conf");
+    assert!(
+        hostapd.iter().any(|finding| finding["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("WEP"))),
+        "WEP access point: {hostapd:#?}"
+    );
+    let supplicant = findings_of(&report, "wpa_supplicant.conf");
+    assert!(
+        supplicant
+            .iter()
+            .any(|finding| finding["control"] == "encryption"),
+        "WEP client network: {supplicant:#?}"
+    );
+    assert!(
+        !findings_of(&report, "mavlink-router.conf").is_empty(),
+        "the default TCP server listens on all interfaces"
+    );
+    for finding in report["findings"].as_array().expect("findings") {
+        assert!(
+            finding["location"]["line"]
+                .as_u64()
+                .is_some_and(|line| line > 0),
+            "finding without a line: {finding}"
+        );
+    }
+}
+
+/// Writes DVD's configs to `dir`, hardened the way an operator following the findings would.
+fn harden_dvd(dvd: &Path, dir: &Path) {
+    let read = |name: &str| fs::read_to_string(dvd.join(name)).expect("corpus file");
+    let hostapd: String = read("hostapd.conf")
+        .lines()
+        .filter(|line| !line.starts_with("wep_"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let hostapd = format!("{hostapd}wpa=2\nwpa_key_mgmt=SAE\nrsn_pairwise=CCMP\nieee80211w=2\nsae_require_mfp=1\nwpa_passphrase=harbour-lantern-quartz-91-meadow\nwps_state=0\n");
+    fs::write(dir.join("hostapd.conf"), hostapd).expect("write");
+
+    let supplicant = "ctrl_interface=DIR=/var/run/wpa_supplicant GROUP=netdev\nupdate_config=0\n\nnetwork={\n\tssid=\"Drone_Wifi\"\n\tkey_mgmt=SAE\n\tsae_password=\"harbour-lantern-quartz-91-meadow\"\n\tieee80211w=2\n}\n";
+    fs::write(dir.join("wpa_supplicant.conf"), supplicant).expect("write");
+
+    let sshd = read("sshd_config")
+        .replace("PermitRootLogin yes", "PermitRootLogin no")
+        .replace("X11Forwarding yes", "X11Forwarding no");
+    let sshd = format!(
+        "{sshd}\nListenAddress 10.13.0.1\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nAllowTcpForwarding no\nAllowAgentForwarding no\nGatewayPorts no\nPermitTunnel no\nMaxAuthTries 3\n"
+    );
+    fs::write(dir.join("sshd_config"), sshd).expect("write");
+
+    let parm = read("drone.parm")
+        .replace("SYSID_ENFORCE    0", "SYSID_ENFORCE    1")
+        .replace("SCR_ENABLE       1", "SCR_ENABLE       0")
+        .replace("BRD_OPTIONS      0", "BRD_OPTIONS      2");
+    fs::write(dir.join("drone.parm"), parm).expect("write");
+
+    let router: String = read("mavlink-router.conf")
+        .lines()
+        .map(|line| if line.trim() == "[General]" { "[General]\nTcpServerPort=0\n".to_owned() } else { format!("{line}\n") })
+        .collect();
+    fs::write(dir.join("mavlink-router.conf"), router).expect("write");
+}
+
+#[test]
+fn a_hardened_copy_of_damn_vulnerable_drone_runs_clean() {
+    let Some(dvd) = corpus("dvd") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hardened = dir.path().join("dvd-hardened");
+    fs::create_dir(&hardened).expect("mkdir");
+    harden_dvd(&dvd, &hardened);
+    let (report, code) = scan_json(&hardened);
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        findings.is_empty(),
+        "hardened DVD still has findings: {findings:#?}"
+    );
+    assert_eq!(code, 0);
+    for artifact in report["artifacts"].as_array().expect("artifacts") {
+        assert_eq!(artifact["status"], "assessed", "{artifact}");
+    }
+    for control in ["authentication", "encryption", "connectivity"] {
+        assert_eq!(
+            control_status(&report, "dvd-hardened", control),
+            "pass",
+            "{control}"
+        );
+    }
+}
+
+#[test]
+fn qgroundcontrol_parameter_dump_is_read_and_judged() {
+    let Some(params) = corpus("qgc/PX4MockLink.params") else {
+        return;
+    };
+    let (report, _) = scan_json(&params);
+    let artifact = &report["artifacts"][0];
+    assert_eq!(artifact["kind"], "qgc-params");
+    assert_eq!(artifact["status"], "assessed");
+    // PX4 1.17 MockLink: no MAV_SIGN_CFG in the dump, so signing is not assessed, not passed.
+    let device = &report["devices"][0];
+    let encryption = device["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .find(|control| control["control"] == "encryption")
+        .expect("encryption");
+    let signing = encryption["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|rule| rule["rule"] == "PX4-001")
+        .expect("PX4-001");
+    assert_eq!(signing["status"], "not-assessed");
+}
