@@ -1,11 +1,15 @@
-//! Generates a synthetic fleet of device profiles for benchmarks and scale tests.
+//! Generates a synthetic fleet for benchmarks and scale tests.
 //!
-//! `cargo run --release --example generate_fleet -- OUT_DIR DEVICES`
+//! `cargo run --release --example generate_fleet -- OUT_DIR DEVICES [KINDS]`
 //!
-//! Writes `OUT_DIR/device-NNNNN/profile.{toml,json}` (JSON and TOML alternate) and a policy
-//! `OUT_DIR/drone-audit.toml`. Content is deterministic (a fixed-seed xorshift generator) and
-//! varied: models, apps, radios, storage and links differ so that about half the rules fire
-//! somewhere in the fleet, as in a real one.
+//! KINDS is a comma-separated list of what each device folder gets (default `profiles`):
+//! - `profiles`: `profile.{toml,json}` (JSON and TOML alternate);
+//! - `params`: an autopilot parameter dump of about 900 parameters, ArduPilot's Mission
+//!   Planner form and QGroundControl's PX4 table alternating.
+//!
+//! Also writes a policy `OUT_DIR/drone-audit.toml`. Content is deterministic (a fixed-seed
+//! xorshift generator) and varied, so that about half the rules fire somewhere in the fleet,
+//! as in a real one.
 
 use serde_json::{json, Value};
 use std::fs;
@@ -143,31 +147,141 @@ model = "Survey Plane X8"
 versions = ["1.1.0", "1.2.0"]
 "#;
 
+/// Parameter name stems and prefixes real dumps are made of, to build ~900 plausible names.
+const GROUPS: [&str; 30] = [
+    "ATC_RAT_RLL",
+    "ATC_RAT_PIT",
+    "ATC_RAT_YAW",
+    "PSC_POSXY",
+    "PSC_VELZ",
+    "INS_ACC",
+    "INS_GYR",
+    "COMPASS",
+    "EK3_SRC1",
+    "BATT",
+    "SERVO1",
+    "SERVO2",
+    "SERVO3",
+    "SERVO4",
+    "RC1",
+    "RC2",
+    "RC3",
+    "RC4",
+    "FLTMODE",
+    "WPNAV",
+    "RTL",
+    "LAND",
+    "GPS",
+    "FENCE",
+    "AHRS",
+    "MOT",
+    "PILOT",
+    "FS",
+    "LOG",
+    "SR1",
+];
+const SUFFIXES: [&str; 30] = [
+    "_P", "_I", "_D", "_FF", "_FLTT", "_FLTE", "_FLTD", "_SMAX", "_IMAX", "_MIN", "_MAX", "_TRIM",
+    "_REV", "_DZ", "_OPT", "_TYPE", "_RATE", "_ACCEL", "_SPEED", "_ALT", "_TIMEOUT", "_ENABLE",
+    "_OFS_X", "_OFS_Y", "_OFS_Z", "_SCAL_X", "_SCAL_Y", "_SCAL_Z", "_ID", "_MODE",
+];
+
+/// An autopilot parameter dump: ~900 tuning parameters plus the security-relevant ones, in
+/// ArduPilot's Mission Planner form (even devices) or QGroundControl's PX4 table (odd).
+fn parameter_file(index: usize, generator: &mut Generator) -> (String, String) {
+    let mut parameters: Vec<(String, String)> = Vec::with_capacity(920);
+    for group in GROUPS {
+        for suffix in SUFFIXES {
+            let value = if generator.chance(50) {
+                generator.below(2000).to_string()
+            } else {
+                format!("{:.6}", generator.below(100_000) as f64 / 1000.0)
+            };
+            parameters.push((format!("{group}{suffix}"), value));
+        }
+    }
+    let ardupilot = index % 2 == 0;
+    let security: Vec<(&str, u64)> = if ardupilot {
+        vec![
+            ("SYSID_ENFORCE", u64::from(generator.chance(40))),
+            ("SYSID_MYGCS", 255),
+            ("SERIAL1_PROTOCOL", if generator.chance(20) { 1 } else { 2 }),
+            ("SCR_ENABLE", u64::from(generator.chance(30))),
+            ("BRD_OPTIONS", generator.below(4)),
+            ("LOG_DISARMED", u64::from(generator.chance(20))),
+        ]
+    } else {
+        vec![
+            ("MAV_SIGN_CFG", generator.below(3)),
+            ("SDLOG_MODE", 0),
+            ("MAV_1_CONFIG", 1000),
+            ("MAV_1_BROADCAST", u64::from(generator.chance(50))),
+            ("MAV_SYS_ID", 1),
+        ]
+    };
+    parameters.extend(
+        security
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.to_string())),
+    );
+    parameters.sort();
+    if ardupilot {
+        let mut text = String::from("#NOTE: 11/02/2026 Frame : Copter\n");
+        for (name, value) in &parameters {
+            text.push_str(&format!("{name},{value}\n"));
+        }
+        ("autopilot.param".to_owned(), text)
+    } else {
+        let mut text = String::from("# Onboard parameters for Vehicle 1\n#\n# Stack: PX4 Pro\n# Vehicle: Multi-Rotor\n# Version: 1.17.0 \n# Git Revision: 15f5fefa0c000000\n#\n# Vehicle-Id Component-Id Name Value Type\n");
+        for (name, value) in &parameters {
+            let kind = if value.contains('.') { 9 } else { 6 };
+            text.push_str(&format!("1\t1\t{name}\t{value}\t{kind}\n"));
+        }
+        ("autopilot.params".to_owned(), text)
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
-    let [out, devices] = arguments.as_slice() else {
-        return Err("usage: generate_fleet OUT_DIR DEVICES".into());
+    let (out, devices, kinds) = match arguments.as_slice() {
+        [out, devices] => (out, devices, "profiles"),
+        [out, devices, kinds] => (out, devices, kinds.as_str()),
+        _ => return Err("usage: generate_fleet OUT_DIR DEVICES [KINDS]".into()),
     };
+    let kinds: Vec<&str> = kinds.split(',').collect();
+    if let Some(unknown) = kinds
+        .iter()
+        .find(|kind| !matches!(**kind, "profiles" | "params"))
+    {
+        return Err(format!("unknown kind `{unknown}` (expected profiles or params)").into());
+    }
     let devices: usize = devices.parse()?;
     let out = Path::new(out);
     fs::create_dir_all(out)?;
     fs::write(out.join("drone-audit.toml"), POLICY)?;
     let mut generator = Generator(0x9E37_79B9_7F4A_7C15);
     for index in 0..devices {
-        let document = profile(index, &mut generator);
         let folder = out.join(format!("device-{index:05}"));
         fs::create_dir_all(&folder)?;
-        if index % 2 == 0 {
-            fs::write(
-                folder.join("profile.json"),
-                serde_json::to_string_pretty(&document)?,
-            )?;
-        } else {
-            fs::write(folder.join("profile.toml"), toml::to_string(&document)?)?;
+        if kinds.contains(&"profiles") {
+            let document = profile(index, &mut generator);
+            if index % 2 == 0 {
+                fs::write(
+                    folder.join("profile.json"),
+                    serde_json::to_string_pretty(&document)?,
+                )?;
+            } else {
+                fs::write(folder.join("profile.toml"), toml::to_string(&document)?)?;
+            }
+        }
+        if kinds.contains(&"params") {
+            let (name, text) = parameter_file(index, &mut generator);
+            fs::write(folder.join(name), text)?;
         }
     }
     println!(
-        "wrote {devices} device profiles and a policy to {}",
+        "wrote {devices} devices ({}) and a policy to {}",
+        kinds.join(", "),
         out.display()
     );
     Ok(())

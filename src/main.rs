@@ -5,10 +5,15 @@
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use drone_audit::analyze::{self, profile::evidence::Profile, ArtifactKind};
+use drone_audit::baseline::Baseline;
 use drone_audit::control::Severity;
+use drone_audit::report::html::HtmlRenderer;
 use drone_audit::report::json::JsonRenderer;
+use drone_audit::report::junit::JunitRenderer;
+use drone_audit::report::markdown::MarkdownRenderer;
+use drone_audit::report::sarif::SarifRenderer;
 use drone_audit::report::table::TableRenderer;
-use drone_audit::report::{exit, exit_code, FailOn, Renderer};
+use drone_audit::report::{exit, exit_code, BaselineUsed, FailOn, Renderer};
 use drone_audit::rules::{self, Rule};
 use drone_audit::scan::{self, Limits, ScanOptions};
 use std::io::{self, Write};
@@ -61,21 +66,29 @@ struct ScanArgs {
     /// Folders (each subfolder a device) and files to scan.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    format: ReportFormat,
-    /// Write the report to this file instead of standard output.
+    /// Report format; repeat it with --output to write several reports in one run:
+    /// `--format json --output a.json --format sarif --output b.sarif`.
+    #[arg(long, value_enum)]
+    format: Vec<ReportFormat>,
+    /// Where the report of the --format in the same position goes (default: standard output,
+    /// for a single format).
     #[arg(long, short)]
-    output: Option<PathBuf>,
+    output: Vec<PathBuf>,
     /// Policy file (default: drone-audit.toml in the scanned folder, else built-in defaults).
     #[arg(long)]
     policy: Option<PathBuf>,
     /// Folder of extra rule files (*.toml), added to the built-in rules.
     #[arg(long)]
     rules: Option<PathBuf>,
-    /// Exit with 1 when a finding is at or above this severity.
+    /// Exit with 1 when a finding (not waived) is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOnArg::High)]
     fail_on: FailOnArg,
+    /// Report only findings whose fingerprint is not in this baseline (or JSON report).
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Write the fingerprints of this scan's findings to FILE, as a baseline.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..=1024))]
     jobs: Option<u16>,
@@ -95,10 +108,20 @@ enum RulesCommand {
     Explain { id: String },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ReportFormat {
+    /// Terminal table (the default).
     Table,
+    /// The versioned, deterministic JSON report.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML: compliance as test results in CI dashboards.
+    Junit,
+    /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -169,6 +192,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
 }
 
 fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
+    let destinations = report_destinations(&args.format, &args.output)?;
+    let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
     let options = ScanOptions {
         paths: args.paths,
         policy: args.policy,
@@ -178,22 +203,35 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
             max_file_size: args.max_file_size,
         },
     };
-    let report = scan::scan(&options).context("cannot scan")?;
-    let renderer: &dyn Renderer = match args.format {
-        ReportFormat::Table => &TableRenderer,
-        ReportFormat::Json => &JsonRenderer,
-    };
-    match &args.output {
-        Some(path) => {
-            let mut buffer = Vec::new();
-            renderer.render(&report, &mut buffer)?;
-            std::fs::write(path, buffer)
-                .with_context(|| format!("cannot write report to {}", path.display()))?;
-        }
-        None => {
-            let mut stdout = io::stdout().lock();
-            renderer.render(&report, &mut stdout)?;
-            stdout.flush()?;
+    let mut report = scan::scan(&options).context("cannot scan")?;
+    if let Some(path) = &args.write_baseline {
+        std::fs::write(path, Baseline::of(&report).to_json())
+            .with_context(|| format!("cannot write baseline to {}", path.display()))?;
+    }
+    if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
+        let known_findings = baseline.remove_known(&mut report);
+        report.baseline = Some(BaselineUsed {
+            source: drone_audit::discover::display(path),
+            known_findings,
+        });
+    }
+    for (format, output) in destinations {
+        let renderer = renderer_for(format);
+        match output {
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("cannot write report to {}", path.display()))?;
+                let mut writer = io::BufWriter::with_capacity(1 << 16, file);
+                renderer
+                    .render(&report, &mut writer)
+                    .and_then(|()| writer.flush())
+                    .with_context(|| format!("cannot write report to {}", path.display()))?;
+            }
+            None => {
+                let mut stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+                renderer.render(&report, &mut stdout)?;
+                stdout.flush()?;
+            }
         }
     }
     for artifact in report.errors() {
@@ -211,6 +249,32 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     // only delay the exit (0.1 s for 10,000 devices), so leave it to the OS.
     std::mem::forget(report);
     Ok(code)
+}
+
+/// Pairs each --format with the --output in the same position; a single format without an
+/// output goes to standard output, and no format at all means the table.
+fn report_destinations<'a>(
+    formats: &[ReportFormat],
+    outputs: &'a [PathBuf],
+) -> anyhow::Result<Vec<(ReportFormat, Option<&'a PathBuf>)>> {
+    match (formats.len(), outputs.len()) {
+        (0, 0) => Ok(vec![(ReportFormat::Table, None)]),
+        (0, 1) => Ok(vec![(ReportFormat::Table, outputs.first())]),
+        (1, 0) => Ok(vec![(formats[0], None)]),
+        (f, o) if f == o => Ok(formats.iter().copied().zip(outputs.iter().map(Some)).collect()),
+        (f, o) => bail!("{f} --format and {o} --output: with several formats, give one --output per --format, in the same order"),
+    }
+}
+
+fn renderer_for(format: ReportFormat) -> &'static dyn Renderer {
+    match format {
+        ReportFormat::Table => &TableRenderer,
+        ReportFormat::Json => &JsonRenderer,
+        ReportFormat::Sarif => &SarifRenderer,
+        ReportFormat::Junit => &JunitRenderer,
+        ReportFormat::Markdown => &MarkdownRenderer,
+        ReportFormat::Html => &HtmlRenderer,
+    }
 }
 
 fn run_inspect(file: PathBuf, policy: Option<PathBuf>) -> anyhow::Result<u8> {

@@ -66,10 +66,29 @@ fn json_report_has_the_documented_fields() {
     assert_eq!(report["policy"]["source"], "samples/drone-audit.toml");
     assert_eq!(report["summary"]["devices"], 5);
     assert_eq!(report["summary"]["incomplete"], false);
-    for artifact in report["artifacts"].as_array().expect("artifacts") {
-        assert_eq!(artifact["status"], "assessed", "{artifact}");
-        assert_eq!(artifact["kind"], "profile");
+    let artifacts = report["artifacts"].as_array().expect("artifacts");
+    for artifact in artifacts {
+        assert_eq!(
+            artifact["status"], "assessed",
+            "every sample artifact is identified and analyzed: {artifact}"
+        );
+        assert!(artifact["kind"].is_string());
         assert_eq!(artifact["sha256"].as_str().map(str::len), Some(64));
+    }
+    for kind in [
+        "profile",
+        "qgc-params",
+        "ardupilot-params",
+        "sshd-config",
+        "shadow",
+        "passwd",
+        "hostapd",
+        "mavlink-router",
+    ] {
+        assert!(
+            artifacts.iter().any(|artifact| artifact["kind"] == kind),
+            "no {kind} in samples/"
+        );
     }
     for finding in report["findings"].as_array().expect("findings") {
         for field in [
@@ -536,4 +555,219 @@ fn the_published_profile_schema_is_current() {
         assert.get_output().stdout == published,
         "docs/schemas/profile.schema.json is stale: run `cargo run -- schema profile > docs/schemas/profile.schema.json`"
     );
+}
+
+/// A device folder whose profile has exactly one high finding (CONN-001), with a policy.
+fn one_finding_fleet(policy_extra: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "m2e/profile.toml",
+        &COMPLIANT.replace("local_data_mode = true", "local_data_mode = false"),
+    );
+    let policy =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/drone-audit.toml"))
+            .expect("sample policy");
+    write(
+        dir.path(),
+        "drone-audit.toml",
+        &format!("{policy}\n{policy_extra}"),
+    );
+    dir
+}
+
+#[test]
+fn a_waiver_keeps_the_finding_in_the_report_but_not_in_the_exit_code() {
+    let unwaived = one_finding_fleet("");
+    drone_audit()
+        .args(["scan", unwaived.path().to_str().expect("UTF-8")])
+        .assert()
+        .code(1);
+
+    let waived = one_finding_fleet("[[waiver]]\nrule = \"CONN-001\"\ndevice = \"m2e*\"\nreason = \"Mapping flights over our own site, approved by the CISO\"\nexpires = \"2099-12-31\"\n");
+    let (report, _, code) = json_report(&["scan", waived.path().to_str().expect("UTF-8")]);
+    assert_eq!(code, 0);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["rule"], "CONN-001");
+    assert_eq!(finding["waived"]["expires"], "2099-12-31");
+    assert_eq!(report["summary"]["waived"], 1);
+    assert_eq!(report["summary"]["findings"]["high"], 0);
+    let connectivity = report["devices"][0]["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .find(|control| control["control"] == "connectivity")
+        .expect("connectivity");
+    let rule = connectivity["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|rule| rule["rule"] == "CONN-001")
+        .expect("CONN-001");
+    assert_eq!(rule["status"], "waived");
+    assert_eq!(connectivity["status"], "pass");
+    drone_audit()
+        .args(["scan", waived.path().to_str().expect("UTF-8")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("high (waived)"));
+}
+
+#[test]
+fn expired_and_malformed_waivers_are_errors() {
+    let expired = one_finding_fleet(
+        "[[waiver]]\nrule = \"CONN-001\"\nreason = \"temporary\"\nexpires = \"2020-01-31\"\n",
+    );
+    drone_audit()
+        .args(["scan", expired.path().to_str().expect("UTF-8")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "waiver for CONN-001: expired on 2020-01-31",
+        ));
+    let malformed = one_finding_fleet(
+        "[[waiver]]\nrule = \"CONN-001\"\nreason = \"\"\nexpires = \"next year\"\n",
+    );
+    drone_audit()
+        .args(["scan", malformed.path().to_str().expect("UTF-8")])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("needs a reason").and(predicate::str::contains("not a date")),
+        );
+}
+
+#[test]
+fn an_unused_waiver_is_a_warning() {
+    let dir = one_finding_fleet(
+        "[[waiver]]\nrule = \"ENC-003\"\nreason = \"no MAVLink here\"\nexpires = \"2099-01-01\"\n",
+    );
+    let (report, _, _) = json_report(&["scan", dir.path().to_str().expect("UTF-8")]);
+    assert!(report["warnings"][0]
+        .as_str()
+        .expect("warning")
+        .contains("waiver ENC-003 matched no finding"));
+}
+
+#[test]
+fn a_baseline_hides_known_findings_even_when_lines_move() {
+    let dir = one_finding_fleet("");
+    let fleet = dir.path().to_str().expect("UTF-8").to_owned();
+    let baseline = dir.path().parent().expect("parent").join(format!(
+        "{}-baseline.json",
+        dir.path()
+            .file_name()
+            .and_then(|name| name.to_str())
+            .expect("name")
+    ));
+    let baseline_path = baseline.to_str().expect("UTF-8").to_owned();
+    drone_audit()
+        .args(["scan", &fleet, "--write-baseline", &baseline_path])
+        .assert()
+        .code(1);
+    let written: Value =
+        serde_json::from_slice(&fs::read(&baseline).expect("baseline written")).expect("JSON");
+    assert_eq!(written["format"], "drone-audit-baseline/1");
+    assert_eq!(written["fingerprints"].as_array().map(Vec::len), Some(1));
+
+    // Unrelated edits move the finding's line: it is still known.
+    let profile = dir.path().join("m2e/profile.toml");
+    let text = fs::read_to_string(&profile).expect("profile");
+    fs::write(
+        &profile,
+        format!("# Reviewed 2026-11-25\n# by the fleet team\n\n{text}"),
+    )
+    .expect("edit");
+    let (report, _, code) = json_report(&["scan", &fleet, "--baseline", &baseline_path]);
+    assert_eq!(code, 0, "no new finding");
+    assert_eq!(report["findings"].as_array().map(Vec::len), Some(0));
+    assert_eq!(report["baseline"]["known_findings"], 1);
+
+    // A new violation is reported, alone.
+    fs::write(
+        &profile,
+        text.replace("encryption = \"aes-256\"", "encryption = \"wep\""),
+    )
+    .expect("edit");
+    let (report, _, code) = json_report(&["scan", &fleet, "--baseline", &baseline_path]);
+    assert_eq!(code, 1);
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|finding| finding["rule"].as_str())
+        .collect();
+    assert_eq!(rules, ["ENC-001"]);
+    let _ = fs::remove_file(&baseline);
+}
+
+#[test]
+fn a_json_report_serves_as_a_baseline_and_a_broken_one_is_an_error() {
+    let dir = one_finding_fleet("");
+    let fleet = dir.path().to_str().expect("UTF-8").to_owned();
+    let report_path = dir.path().parent().expect("parent").join(format!(
+        "{}-report.json",
+        dir.path()
+            .file_name()
+            .and_then(|name| name.to_str())
+            .expect("name")
+    ));
+    let report_path_text = report_path.to_str().expect("UTF-8").to_owned();
+    drone_audit()
+        .args([
+            "scan",
+            &fleet,
+            "--format",
+            "json",
+            "--output",
+            &report_path_text,
+        ])
+        .assert()
+        .code(1);
+    drone_audit()
+        .args(["scan", &fleet, "--baseline", &report_path_text])
+        .assert()
+        .code(0);
+    fs::write(&report_path, "{\"not\": \"a report\"}").expect("write");
+    drone_audit()
+        .args(["scan", &fleet, "--baseline", &report_path_text])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "neither a drone-audit baseline nor a JSON report",
+        ));
+    let _ = fs::remove_file(&report_path);
+}
+
+#[test]
+fn several_formats_are_written_in_one_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("report.json");
+    let table = dir.path().join("report.txt");
+    drone_audit()
+        .args([
+            "scan",
+            "samples/",
+            "--format",
+            "json",
+            "--output",
+            json.to_str().expect("UTF-8"),
+            "--format",
+            "table",
+            "--output",
+            table.to_str().expect("UTF-8"),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty());
+    let report: Value = serde_json::from_slice(&fs::read(&json).expect("json")).expect("JSON");
+    assert_eq!(report["summary"]["devices"], 5);
+    assert!(fs::read_to_string(&table)
+        .expect("table")
+        .contains("Devices (per control"));
+    drone_audit()
+        .args(["scan", "samples/", "--format", "json", "--format", "table"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("one --output per --format"));
 }

@@ -1,0 +1,543 @@
+//! SARIF 2.1.0 report, as GitHub code scanning ingests it: one run whose driver lists every
+//! rule in force (with its rationale, remediation and GitHub's `security-severity`), one
+//! result per finding (located in its artifact, fingerprinted, suppressed when waived), and
+//! the artifacts that could not be read as tool execution notifications.
+//!
+//! Field order is fixed by the private serde types below and every list follows the report's
+//! order, so the same report always gives the same bytes.
+
+use crate::control::Severity;
+use crate::report::{ArtifactRecord, Finding, Renderer, Report, RuleInfo};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io;
+
+const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+const SARIF_VERSION: &str = "2.1.0";
+/// The base that relative artifact paths resolve against: the scanned repository's root.
+const SOURCE_ROOT: &str = "%SRCROOT%";
+/// The key of our fingerprint in `partialFingerprints`; bump the version if its recipe changes.
+const FINGERPRINT_KEY: &str = "droneAudit/v1";
+
+pub struct SarifRenderer;
+
+impl Renderer for SarifRenderer {
+    fn render(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+        let log = sarif_log(report);
+        serde_json::to_writer_pretty(&mut *out, &log)?;
+        out.write_all(b"\n")
+    }
+}
+
+/// SARIF `level` for a severity: critical and high are errors, medium a warning, the rest notes.
+pub fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub's `security-severity` score for a severity, inside GitHub's band for it (critical
+/// ≥ 9.0, high 7.0–8.9, medium 4.0–6.9, low 0.1–3.9). GitHub wants it as a string.
+pub fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+#[derive(Serialize)]
+struct SarifLog<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    invocations: Vec<Invocation>,
+    artifacts: Vec<Artifact>,
+    results: Vec<SarifResult<'a>>,
+    properties: RunProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'a str,
+    version: &'a str,
+    semantic_version: &'a str,
+    rules: Vec<ReportingDescriptor<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportingDescriptor<'a> {
+    id: &'a str,
+    name: &'a str,
+    short_description: Message,
+    full_description: Message,
+    help: MultiformatMessage,
+    default_configuration: Configuration,
+    properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct Message {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct MultiformatMessage {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    tags: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Message,
+    locations: Vec<Location>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Artifact {
+    location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    length: Option<u64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    hashes: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Message,
+    locations: Vec<Location>,
+    partial_fingerprints: BTreeMap<&'static str, &'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression<'a>>,
+    properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+}
+
+#[derive(Serialize)]
+struct Suppression<'a> {
+    kind: &'static str,
+    justification: &'a str,
+    properties: SuppressionProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct SuppressionProperties<'a> {
+    expires: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties<'a> {
+    device: &'a str,
+    control: &'static str,
+    severity: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    packet: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_message: Option<u64>,
+    evidence_path: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunProperties<'a> {
+    rules_digest: &'a str,
+    policy_digest: &'a str,
+    fleet_grade: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fleet_score: Option<f64>,
+    fleet_coverage: f64,
+}
+
+fn sarif_log(report: &Report) -> SarifLog<'_> {
+    let rule_index: BTreeMap<&str, usize> = report
+        .rules
+        .catalogue
+        .iter()
+        .enumerate()
+        .map(|(index, rule)| (rule.id.as_str(), index))
+        .collect();
+    let notifications: Vec<Notification> = report.errors().map(notification).collect();
+    let run = Run {
+        tool: Tool {
+            driver: Driver {
+                name: &report.tool.name,
+                version: &report.tool.version,
+                semantic_version: &report.tool.version,
+                rules: report
+                    .rules
+                    .catalogue
+                    .iter()
+                    .map(reporting_descriptor)
+                    .collect(),
+            },
+        },
+        invocations: vec![Invocation {
+            execution_successful: notifications.is_empty(),
+            tool_execution_notifications: notifications,
+        }],
+        artifacts: report.artifacts.iter().map(artifact).collect(),
+        results: report
+            .findings
+            .iter()
+            .map(|finding| result(finding, rule_index.get(finding.rule.as_str()).copied()))
+            .collect(),
+        properties: RunProperties {
+            rules_digest: &report.rules.digest,
+            policy_digest: &report.policy.digest,
+            fleet_grade: report.summary.grade.label(),
+            fleet_score: report.summary.score,
+            fleet_coverage: report.summary.coverage,
+        },
+    };
+    SarifLog {
+        schema: SCHEMA_URI,
+        version: SARIF_VERSION,
+        runs: vec![run],
+    }
+}
+
+fn reporting_descriptor(rule: &RuleInfo) -> ReportingDescriptor<'_> {
+    let mut tags = vec!["security".to_owned(), rule.control.id().to_owned()];
+    // GitHub shows CWE tags in this form and links them to MITRE.
+    tags.extend(
+        rule.references
+            .iter()
+            .filter_map(|reference| reference.strip_prefix("CWE:"))
+            .map(|number| format!("external/cwe/cwe-{number}")),
+    );
+    ReportingDescriptor {
+        id: &rule.id,
+        name: &rule.name,
+        short_description: Message {
+            text: rule.title.clone(),
+        },
+        full_description: Message {
+            text: rule.rationale.clone(),
+        },
+        help: MultiformatMessage {
+            text: help_text(rule),
+            markdown: help_markdown(rule),
+        },
+        default_configuration: Configuration {
+            level: level(rule.severity),
+        },
+        properties: RuleProperties {
+            security_severity: security_severity(rule.severity),
+            tags,
+        },
+    }
+}
+
+fn help_text(rule: &RuleInfo) -> String {
+    let mut text = format!("{}\n\nRemediation: {}", rule.rationale, rule.remediation);
+    if !rule.references.is_empty() {
+        text.push_str(&format!("\n\nReferences: {}", rule.references.join(", ")));
+    }
+    text
+}
+
+fn help_markdown(rule: &RuleInfo) -> String {
+    let mut text = format!(
+        "{}\n\n**Remediation:** {}",
+        markdown_text(&rule.rationale),
+        markdown_text(&rule.remediation)
+    );
+    if !rule.references.is_empty() {
+        let references: Vec<String> = rule
+            .references
+            .iter()
+            .map(|reference| markdown_text(reference))
+            .collect();
+        text.push_str(&format!("\n\n**References:** {}", references.join(", ")));
+    }
+    text.push_str(&format!(
+        "\n\nControl: {}, \"{}\". Severity: {}.",
+        rule.control.id(),
+        rule.control.mitigation(),
+        rule.severity
+    ));
+    text
+}
+
+/// Rule texts are plain prose: keep GitHub from reading HTML or emphasis into them.
+fn markdown_text(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '&' => escaped.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' => {
+                escaped.push('\\');
+                escaped.push(ch);
+            }
+            _ => escaped.push(ch),
+        }
+    }
+    escaped
+}
+
+fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult<'_> {
+    let location = &finding.location;
+    let mut text = finding.message.clone();
+    let facts = place_facts(finding);
+    if !facts.is_empty() {
+        text.push_str(&format!(" ({})", facts.join(", ")));
+    }
+    let suppressions = finding
+        .waived
+        .iter()
+        .map(|waived| Suppression {
+            kind: "external",
+            justification: &waived.reason,
+            properties: SuppressionProperties {
+                expires: &waived.expires,
+            },
+        })
+        .collect();
+    SarifResult {
+        rule_id: &finding.rule,
+        rule_index,
+        level: level(finding.severity),
+        message: Message { text },
+        locations: vec![Location {
+            physical_location: PhysicalLocation {
+                artifact_location: artifact_location(&finding.artifact),
+                // GitHub needs a line to anchor an alert; the first one stands for "the file".
+                region: Some(Region {
+                    start_line: location.line.unwrap_or(1).max(1),
+                }),
+            },
+        }],
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint.as_str())]),
+        suppressions,
+        properties: ResultProperties {
+            device: &finding.device,
+            control: finding.control.id(),
+            severity: finding.severity.id(),
+            packet: location.packet,
+            offset: location.offset,
+            log_message: location.message,
+            evidence_path: &location.evidence_path,
+        },
+    }
+}
+
+/// Where in the artifact a finding is, beyond the line: SARIF consumers show only lines, so
+/// packet numbers, byte offsets and log message indexes go into the message text.
+fn place_facts(finding: &Finding) -> Vec<String> {
+    let location = &finding.location;
+    let mut facts = Vec::new();
+    if let Some(packet) = location.packet {
+        facts.push(format!("packet {packet}"));
+    }
+    if let Some(offset) = location.offset {
+        facts.push(format!("byte offset {offset:#x}"));
+    }
+    if let Some(message) = location.message {
+        facts.push(format!("log message {message}"));
+    }
+    facts
+}
+
+fn notification(artifact: &ArtifactRecord) -> Notification {
+    Notification {
+        level: "error",
+        message: Message {
+            text: format!(
+                "{} could not be assessed: {}",
+                artifact.path,
+                artifact.reason.as_deref().unwrap_or("unknown error")
+            ),
+        },
+        locations: vec![Location {
+            physical_location: PhysicalLocation {
+                artifact_location: artifact_location(&artifact.path),
+                region: None,
+            },
+        }],
+    }
+}
+
+fn artifact(record: &ArtifactRecord) -> Artifact {
+    let hashes = record
+        .sha256
+        .iter()
+        .map(|sha256| ("sha-256", sha256.clone()))
+        .collect();
+    Artifact {
+        location: artifact_location(&record.path),
+        length: record.size,
+        hashes,
+    }
+}
+
+/// A report path as a SARIF artifact location: relative paths resolve against the source root
+/// (GitHub maps them onto the repository); absolute ones become `file:` URIs.
+fn artifact_location(path: &str) -> ArtifactLocation {
+    let path = path.replace('\\', "/");
+    if path.starts_with('/') {
+        return ArtifactLocation {
+            uri: format!("file://{}", encode_uri_path(&path)),
+            uri_base_id: None,
+        };
+    }
+    if is_windows_absolute(&path) {
+        return ArtifactLocation {
+            uri: format!("file:///{}", encode_uri_path(&path)),
+            uri_base_id: None,
+        };
+    }
+    ArtifactLocation {
+        uri: encode_uri_path(path.strip_prefix("./").unwrap_or(&path)),
+        uri_base_id: Some(SOURCE_ROOT),
+    }
+}
+
+fn is_windows_absolute(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && bytes[2] == b'/'
+}
+
+/// Percent-encodes everything but unreserved characters and `/` (RFC 3986), byte by byte.
+/// A drive letter's colon is kept, so `C:/x` reads as a path, not a scheme.
+fn encode_uri_path(path: &str) -> String {
+    let mut uri = String::with_capacity(path.len());
+    for (index, byte) in path.bytes().enumerate() {
+        let keep = byte.is_ascii_alphanumeric()
+            || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/')
+            || (byte == b':' && index == 1 && is_windows_absolute(path));
+        if keep {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_and_security_severities_follow_githubs_bands() {
+        assert_eq!(level(Severity::Critical), "error");
+        assert_eq!(level(Severity::High), "error");
+        assert_eq!(level(Severity::Medium), "warning");
+        assert_eq!(level(Severity::Low), "note");
+        assert_eq!(level(Severity::Info), "note");
+        let band = |severity: Severity| -> f64 {
+            security_severity(severity)
+                .parse()
+                .expect("security-severity is a number")
+        };
+        assert!(band(Severity::Critical) >= 9.0);
+        assert!((7.0..9.0).contains(&band(Severity::High)));
+        assert!((4.0..7.0).contains(&band(Severity::Medium)));
+        assert!((0.1..4.0).contains(&band(Severity::Low)));
+        assert_eq!(band(Severity::Info), 0.0);
+    }
+
+    #[test]
+    fn relative_paths_resolve_against_the_source_root() {
+        let location = artifact_location("samples/m2e hq/profile.toml");
+        assert_eq!(location.uri, "samples/m2e%20hq/profile.toml");
+        assert_eq!(location.uri_base_id, Some(SOURCE_ROOT));
+        let location = artifact_location("./fleet\\a:b/é.json");
+        assert_eq!(location.uri, "fleet/a%3Ab/%C3%A9.json");
+    }
+
+    #[test]
+    fn absolute_paths_become_file_uris() {
+        let location = artifact_location("/srv/fleet/profile.toml");
+        assert_eq!(location.uri, "file:///srv/fleet/profile.toml");
+        assert_eq!(location.uri_base_id, None);
+        let location = artifact_location("C:\\fleet\\profile.toml");
+        assert_eq!(location.uri, "file:///C:/fleet/profile.toml");
+    }
+
+    #[test]
+    fn rule_help_markdown_is_escaped() {
+        assert_eq!(
+            markdown_text("<b>MAV_OPTIONS</b> & `x`"),
+            "&lt;b&gt;MAV\\_OPTIONS&lt;/b&gt; &amp; \\`x\\`"
+        );
+    }
+}
