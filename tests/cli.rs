@@ -771,3 +771,85 @@ fn several_formats_are_written_in_one_run() {
         .code(2)
         .stderr(predicate::str::contains("one --output per --format"));
 }
+
+#[test]
+fn malformed_configs_are_named_with_their_line_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // An over-long line in an otherwise real sshd_config: an error naming the line.
+    let long_line = format!(
+        "Port 22\nPermitRootLogin no\nUsePAM yes\nBanner {}\n",
+        "x".repeat(100 * 1024)
+    );
+    write(dir.path(), "companion/sshd_config", &long_line);
+    // A QGroundControl dump cut off in the middle of a row: a warning naming that line.
+    let rows: String = (0..30)
+        .map(|index| format!("1\t1\tPARAM_{index:02}\t{index}\t6\n"))
+        .collect();
+    write(
+        dir.path(),
+        "companion/autopilot.params",
+        &format!("# Onboard parameters for Vehicle 1\n# Stack: PX4 Pro\n{rows}1\t1\tSDLOG_PRO"),
+    );
+    // Unknown sshd keywords: warnings naming the line, the rest is assessed.
+    write(
+        dir.path(),
+        "gcs/sshd_config",
+        "Port 22\nPermitRootLogin no\nPasswordAuthentication no\nFrobnicateLogins yes\nUsePAM yes\nX11Forwarding no\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\n",
+    );
+    // Binary noise with a config's name: not identified, skipped with the reason.
+    fs::write(
+        dir.path().join("gcs/hostapd.conf"),
+        [0x7f, 0x45, 0x4c, 0x46, 0, 0, 0xff, 0xfe, 0x13],
+    )
+    .expect("write");
+    let (report, _, code) = json_report(&["scan", dir.path().to_str().expect("UTF-8")]);
+    assert_eq!(
+        code, 3,
+        "one artifact could not be analyzed, nothing else failed"
+    );
+    let artifact = |suffix: &str| {
+        report["artifacts"]
+            .as_array()
+            .expect("artifacts")
+            .iter()
+            .find(|artifact| {
+                artifact["path"]
+                    .as_str()
+                    .is_some_and(|path| path.ends_with(suffix))
+            })
+            .expect("artifact listed")
+            .clone()
+    };
+    let long = artifact("companion/sshd_config");
+    assert_eq!(long["status"], "error");
+    assert!(
+        long["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("line 4 is 102407 bytes long"),
+        "{long}"
+    );
+    let truncated = artifact("companion/autopilot.params");
+    assert_eq!(truncated["status"], "assessed");
+    assert!(
+        truncated["warnings"][0]
+            .as_str()
+            .expect("warning")
+            .starts_with("line 33:"),
+        "{truncated}"
+    );
+    let unknown = artifact("gcs/sshd_config");
+    assert_eq!(unknown["status"], "assessed");
+    assert!(
+        unknown["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|warning| warning
+                .as_str()
+                .is_some_and(|text| text.contains("line 4") && text.contains("FrobnicateLogins"))),
+        "{unknown}"
+    );
+    let noise = artifact("gcs/hostapd.conf");
+    assert_eq!(noise["status"], "skipped");
+}

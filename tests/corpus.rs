@@ -176,7 +176,13 @@ fn harden_dvd(dvd: &Path, dir: &Path) {
 
     let router: String = read("mavlink-router.conf")
         .lines()
-        .map(|line| if line.trim() == "[General]" { "[General]\nTcpServerPort=0\n".to_owned() } else { format!("{line}\n") })
+        .map(|line| {
+            if line.trim() == "[General]" {
+                "[General]\nTcpServerPort=0\n".to_owned()
+            } else {
+                format!("{line}\n")
+            }
+        })
         .collect();
     fs::write(dir.join("mavlink-router.conf"), router).expect("write");
 }
