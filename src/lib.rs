@@ -8,6 +8,7 @@
 
 pub mod analyze;
 pub mod baseline;
+pub mod compare;
 pub mod control;
 pub mod discover;
 pub mod net;

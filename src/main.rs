@@ -6,19 +6,23 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use drone_audit::analyze::{self, profile::evidence::Profile, ArtifactKind};
 use drone_audit::baseline::Baseline;
+use drone_audit::compare::Comparison;
 use drone_audit::control::Severity;
 use drone_audit::report::html::HtmlRenderer;
 use drone_audit::report::json::JsonRenderer;
 use drone_audit::report::junit::JunitRenderer;
 use drone_audit::report::markdown::MarkdownRenderer;
 use drone_audit::report::sarif::SarifRenderer;
-use drone_audit::report::table::TableRenderer;
-use drone_audit::report::{exit, exit_code, BaselineUsed, FailOn, Renderer};
-use drone_audit::rules::{self, Rule};
-use drone_audit::scan::{self, Limits, ScanOptions};
-use std::io::{self, Write};
-use std::path::PathBuf;
+use drone_audit::report::table::{Paint, TableRenderer};
+use drone_audit::report::{comparison, exit, exit_code, BaselineUsed, FailOn, Renderer};
+use drone_audit::rules::{self, Rule, RuleSet};
+use drone_audit::scan::{self, Limits, Progress, ScanOptions};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -57,8 +61,15 @@ enum Command {
         #[arg(long, global = true)]
         rules: Option<PathBuf>,
     },
+    /// Compare candidate drone models or vendors (one folder each) per control, with the same
+    /// rules and policy for all.
+    Compare(CompareArgs),
     /// Print the JSON Schema of an input format (`profile`).
     Schema { kind: SchemaKind },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), e.g. `drone-audit man > drone-audit.1`.
+    Man,
 }
 
 #[derive(clap::Args)]
@@ -95,6 +106,42 @@ struct ScanArgs {
     /// Largest file read, in bytes; larger ones are reported as not assessed.
     #[arg(long, default_value_t = Limits::default().max_file_size)]
     max_file_size: u64,
+    /// No progress bar and no per-artifact errors on standard error (reports are unchanged).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct CompareArgs {
+    /// One folder per candidate (its subfolders are its devices, as in a scan).
+    #[arg(required = true)]
+    candidates: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    format: CompareFormat,
+    /// Where the comparison goes (default: standard output).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// The policy every candidate is judged by (default: built-in defaults; policy files
+    /// inside candidate folders are ignored, so no candidate brings its own).
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Folder of extra rule files (*.toml), added to the built-in rules.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    jobs: Option<u16>,
+    /// No progress bar on standard error.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CompareFormat {
+    Table,
+    Json,
+    Markdown,
+    Html,
 }
 
 #[derive(Subcommand)]
@@ -128,6 +175,8 @@ enum ReportFormat {
 enum ListFormat {
     Table,
     Json,
+    /// The rule reference (docs/rules.md is this output).
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -181,6 +230,17 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Scan(args) => run_scan(args),
         Command::Inspect { file, policy } => run_inspect(file, policy),
         Command::Rules { command, rules } => run_rules(command, rules),
+        Command::Compare(args) => run_compare(args),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "drone-audit", &mut io::stdout());
+            Ok(exit::OK)
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command).render(&mut io::stdout().lock())?;
+            Ok(exit::OK)
+        }
         Command::Schema {
             kind: SchemaKind::Profile,
         } => {
@@ -202,8 +262,12 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         limits: Limits {
             max_file_size: args.max_file_size,
         },
+        ignore_found_policies: false,
     };
-    let mut report = scan::scan(&options).context("cannot scan")?;
+    let progress = ScanProgress::new(args.quiet);
+    let result = scan::scan_with_progress(&options, &progress);
+    progress.finish();
+    let mut report = result.context("cannot scan")?;
     if let Some(path) = &args.write_baseline {
         std::fs::write(path, Baseline::of(&report).to_json())
             .with_context(|| format!("cannot write baseline to {}", path.display()))?;
@@ -216,25 +280,13 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         });
     }
     for (format, output) in destinations {
-        let renderer = renderer_for(format);
-        match output {
-            Some(path) => {
-                let file = std::fs::File::create(path)
-                    .with_context(|| format!("cannot write report to {}", path.display()))?;
-                let mut writer = io::BufWriter::with_capacity(1 << 16, file);
-                renderer
-                    .render(&report, &mut writer)
-                    .and_then(|()| writer.flush())
-                    .with_context(|| format!("cannot write report to {}", path.display()))?;
-            }
-            None => {
-                let mut stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-                renderer.render(&report, &mut stdout)?;
-                stdout.flush()?;
-            }
-        }
+        let paint = Paint::new(output.is_none() && colour_on_stdout());
+        let renderer = renderer_for(format, paint);
+        write_to(output.map(PathBuf::as_path), |out| {
+            renderer.render(&report, out)
+        })?;
     }
-    for artifact in report.errors() {
+    for artifact in report.errors().filter(|_| !args.quiet) {
         eprintln!(
             "drone-audit: {}: {}",
             artifact.path,
@@ -266,15 +318,160 @@ fn report_destinations<'a>(
     }
 }
 
-fn renderer_for(format: ReportFormat) -> &'static dyn Renderer {
+fn renderer_for(format: ReportFormat, paint: Paint) -> Box<dyn Renderer> {
     match format {
-        ReportFormat::Table => &TableRenderer,
-        ReportFormat::Json => &JsonRenderer,
-        ReportFormat::Sarif => &SarifRenderer,
-        ReportFormat::Junit => &JunitRenderer,
-        ReportFormat::Markdown => &MarkdownRenderer,
-        ReportFormat::Html => &HtmlRenderer,
+        ReportFormat::Table => Box::new(TableRenderer { paint }),
+        ReportFormat::Json => Box::new(JsonRenderer),
+        ReportFormat::Sarif => Box::new(SarifRenderer),
+        ReportFormat::Junit => Box::new(JunitRenderer),
+        ReportFormat::Markdown => Box::new(MarkdownRenderer),
+        ReportFormat::Html => Box::new(HtmlRenderer),
     }
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set to anything but "".
+fn colour_on_stdout() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+/// Runs `render` on a buffered writer to the file, or to standard output when there is none.
+fn write_to(
+    path: Option<&Path>,
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> anyhow::Result<()> {
+    match path {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot write report to {}", path.display()))?;
+            let mut writer = io::BufWriter::with_capacity(1 << 16, file);
+            render(&mut writer)
+                .and_then(|()| writer.flush())
+                .with_context(|| format!("cannot write report to {}", path.display()))
+        }
+        None => {
+            let mut stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+            render(&mut stdout)?;
+            stdout.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// How long a scan runs before it gets a progress bar: quick scans stay quiet.
+const PROGRESS_DELAY: Duration = Duration::from_millis(400);
+
+/// A progress bar on standard error, drawn only on a terminal, never with --quiet, and only
+/// once the scan has run for longer than a moment.
+struct ScanProgress {
+    bar: ProgressBar,
+    wanted: bool,
+    shown: AtomicBool,
+}
+
+impl ScanProgress {
+    fn new(quiet: bool) -> ScanProgress {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/{human_len} files, {eta} left",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        ScanProgress {
+            bar,
+            wanted: !quiet && io::stderr().is_terminal(),
+            shown: AtomicBool::new(false),
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Progress for ScanProgress {
+    fn start(&self, files: u64) {
+        self.bar.inc_length(files);
+    }
+
+    fn advance(&self) {
+        self.bar.inc(1);
+        if self.wanted
+            && !self.shown.load(Ordering::Relaxed)
+            && self.bar.elapsed() >= PROGRESS_DELAY
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+}
+
+fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
+    let progress = ScanProgress::new(args.quiet);
+    let mut candidates = Vec::with_capacity(args.candidates.len());
+    for folder in &args.candidates {
+        if !folder.is_dir() {
+            bail!(
+                "{}: a candidate must be a folder (one per drone model or vendor)",
+                folder.display()
+            );
+        }
+        let options = ScanOptions {
+            paths: vec![folder.clone()],
+            policy: args.policy.clone(),
+            rules_dir: args.rules.clone(),
+            jobs: args.jobs.map(usize::from),
+            limits: Limits::default(),
+            ignore_found_policies: true,
+        };
+        let report = scan::scan_with_progress(&options, &progress)
+            .with_context(|| format!("cannot scan candidate {}", folder.display()))?;
+        candidates.push((
+            candidate_name(folder),
+            drone_audit::discover::display(folder),
+            report,
+        ));
+    }
+    progress.finish();
+    // Two candidates with the same folder name (vendor-a/m30, vendor-b/m30) keep their paths.
+    let names: Vec<String> = candidates.iter().map(|(name, _, _)| name.clone()).collect();
+    for (name, path, _) in &mut candidates {
+        if names.iter().filter(|other| *other == name).count() > 1 {
+            name.clone_from(path);
+        }
+    }
+    let comparison = Comparison::new(candidates);
+    let paint = Paint::new(args.output.is_none() && colour_on_stdout());
+    write_to(args.output.as_deref(), |out| match args.format {
+        CompareFormat::Table => comparison::write_table(&comparison, paint, out),
+        CompareFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &comparison)?;
+            writeln!(out)
+        }
+        CompareFormat::Markdown => comparison::write_markdown(&comparison, out),
+        CompareFormat::Html => comparison::write_html(&comparison, out),
+    })?;
+    let incomplete = comparison
+        .candidates
+        .iter()
+        .any(|candidate| candidate.incomplete);
+    Ok(if incomplete {
+        exit::INCOMPLETE
+    } else {
+        exit::OK
+    })
+}
+
+fn candidate_name(folder: &Path) -> String {
+    folder
+        .canonicalize()
+        .ok()
+        .as_deref()
+        .unwrap_or(folder)
+        .file_name()
+        .map_or_else(
+            || drone_audit::discover::display(folder),
+            |name| name.to_string_lossy().into_owned(),
+        )
 }
 
 fn run_inspect(file: PathBuf, policy: Option<PathBuf>) -> anyhow::Result<u8> {
@@ -321,6 +518,11 @@ fn run_rules(command: RulesCommand, rules_dir: Option<PathBuf>) -> anyhow::Resul
         RulesCommand::List {
             format: ListFormat::Json,
         } => print_json(&rule_set.rules)?,
+        RulesCommand::List {
+            format: ListFormat::Markdown,
+        } => io::stdout()
+            .lock()
+            .write_all(rules_markdown(&rule_set).as_bytes())?,
         RulesCommand::List {
             format: ListFormat::Table,
         } => {
@@ -406,6 +608,67 @@ fn explain(rule: &Rule) -> String {
         indent(&rule.example)
     ));
     text
+}
+
+/// The rule reference as Markdown: an index table, then each rule in full.
+fn rules_markdown(rule_set: &RuleSet) -> String {
+    use drone_audit::report::markdown::{code, text};
+    let mut page = format!(
+        "# Rules\n\n<!-- Generated by `drone-audit rules list --format markdown`; do not edit. -->\n\n\
+         {} built-in rules (rule files sha256 `{}`). `drone-audit rules explain ID` prints one \
+         in the terminal; a policy can disable a rule or change its severity (docs/policy.md).\n\n\
+         | id | name | control | severity | kinds | title |\n|---|---|---|---|---|---|\n",
+        rule_set.rules.len(),
+        rule_set.digest
+    );
+    for rule in &rule_set.rules {
+        let kinds: Vec<&str> = rule.kinds.iter().map(|kind| kind.id()).collect();
+        page.push_str(&format!(
+            "| [{}](#{}) | {} | {} | {} | {} | {} |\n",
+            rule.id,
+            rule.id.to_ascii_lowercase(),
+            text(&rule.name),
+            rule.control,
+            rule.severity,
+            text(&kinds.join(", ")),
+            text(&rule.title)
+        ));
+    }
+    for rule in &rule_set.rules {
+        let kinds: Vec<&str> = rule.kinds.iter().map(|kind| kind.id()).collect();
+        page.push_str(&format!(
+            "\n## {}\n\n**{}** ({}). Control: {} (DHS 2019: {}). Severity: {}. Kinds: {}.\n\n\
+             **Why it matters.** {}\n\n**How to fix.** {}\n\n**What it checks.** Selects {}",
+            rule.id,
+            text(&rule.title),
+            code(&rule.name),
+            rule.control,
+            text(rule.control.mitigation()),
+            rule.severity,
+            text(&kinds.join(", ")),
+            text(&rule.rationale),
+            text(&rule.remediation),
+            code(&rule.select.text),
+        ));
+        if let Some(requires) = &rule.requires {
+            page.push_str(&format!(
+                "; not assessed unless {} matches",
+                code(&requires.text)
+            ));
+        }
+        page.push_str(".\n");
+        if !rule.references.is_empty() {
+            page.push_str("\n**References.**\n\n");
+            for reference in &rule.references {
+                page.push_str(&format!("- {}\n", text(reference)));
+            }
+        }
+        page.push_str(&format!(
+            "\n**Example** (fires on):\n\n```text\n{}\n```\n",
+            rule.example.trim_end().replace("```", "` ` `")
+        ));
+    }
+    page
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {

@@ -33,6 +33,25 @@ pub struct ScanOptions {
     /// Worker threads (default: one per core).
     pub jobs: Option<usize>,
     pub limits: Limits,
+    /// Ignore `drone-audit.toml` files in the scanned folders (a comparison judges every
+    /// candidate by the one policy given, not by the policy each candidate brought).
+    pub ignore_found_policies: bool,
+}
+
+/// Told how the scan advances, from worker threads (a progress bar, say).
+pub trait Progress: Sync {
+    /// Discovery is done: this many files will be read.
+    fn start(&self, files: u64);
+    /// One more file was read and analyzed.
+    fn advance(&self);
+}
+
+/// Progress that nobody watches.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _files: u64) {}
+    fn advance(&self) {}
 }
 
 /// Resource limits on what one artifact may make the scanner do.
@@ -96,8 +115,21 @@ pub fn load_rules_and_policy(
 
 /// Scans the paths and returns the report.
 pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
+    scan_with_progress(options, &NoProgress)
+}
+
+/// Scans the paths and returns the report, telling `progress` as files are read.
+pub fn scan_with_progress(
+    options: &ScanOptions,
+    progress: &dyn Progress,
+) -> Result<Report, ScanError> {
     let discovery = discover::discover(&options.paths)?;
-    let (rules, policy) = load_rules_and_policy(options, &discovery.policy_files)?;
+    let found_policies: &[PathBuf] = if options.ignore_found_policies {
+        &[]
+    } else {
+        &discovery.policy_files
+    };
+    let (rules, policy) = load_rules_and_policy(options, found_policies)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = options.jobs {
         builder = builder.num_threads(jobs);
@@ -106,10 +138,17 @@ pub fn scan(options: &ScanOptions) -> Result<Report, ScanError> {
         jobs: options.jobs.unwrap_or(0),
         message: error.to_string(),
     })?;
-    Ok(pool.install(|| build_report(&discovery, &rules, &policy, options.limits)))
+    progress.start(discovery.files.len() as u64);
+    Ok(pool.install(|| build_report(&discovery, &rules, &policy, options.limits, progress)))
 }
 
-fn build_report(discovery: &Discovery, rules: &RuleSet, policy: &Policy, limits: Limits) -> Report {
+fn build_report(
+    discovery: &Discovery,
+    rules: &RuleSet,
+    policy: &Policy,
+    limits: Limits,
+    progress: &dyn Progress,
+) -> Report {
     let mut files_by_device: BTreeMap<&str, Vec<&Path>> = discovery
         .devices
         .keys()
@@ -128,7 +167,11 @@ fn build_report(discovery: &Discovery, rules: &RuleSet, policy: &Policy, limits:
         .map(|(device, paths)| {
             let analyzed: Vec<Analyzed> = paths
                 .par_iter()
-                .map(|path| analyze_file(path, device, policy, limits))
+                .map(|path| {
+                    let analyzed = analyze_file(path, device, policy, limits);
+                    progress.advance();
+                    analyzed
+                })
                 .collect();
             let (report, findings) = evaluate_device(
                 device,

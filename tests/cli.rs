@@ -853,3 +853,125 @@ fn malformed_configs_are_named_with_their_line_and_the_scan_goes_on() {
     let noise = artifact("gcs/hostapd.conf");
     assert_eq!(noise["status"], "skipped");
 }
+
+/// Runs the command under a pseudo-terminal (util-linux `script`), as a user at a terminal
+/// would, and returns what it printed; None when `script` is not installed.
+fn at_a_terminal(args: &str, no_color: Option<&str>) -> Option<String> {
+    if !Path::new("/usr/bin/script").exists() {
+        eprintln!("skipped: /usr/bin/script (util-linux) is not installed");
+        return None;
+    }
+    let binary = assert_cmd::cargo::cargo_bin("drone-audit");
+    let mut command = std::process::Command::new("/usr/bin/script");
+    command
+        .args(["-qec", &format!("{} {args}", binary.display()), "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR");
+    if let Some(value) = no_color {
+        command.env("NO_COLOR", value);
+    }
+    let output = command.output().expect("script runs");
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let Some(coloured) = at_a_terminal("scan samples/", None) else {
+        return;
+    };
+    assert!(coloured.contains("\u{1b}["), "a terminal gets colour");
+    assert!(coloured.contains("FAIL"), "statuses still say so in words");
+    let plain = at_a_terminal("scan samples/", Some("1")).expect("script is installed");
+    assert!(!plain.contains("\u{1b}["), "NO_COLOR turns colour off");
+    // NO_COLOR set to the empty string does not count (no-color.org).
+    let empty = at_a_terminal("scan samples/", Some("")).expect("script is installed");
+    assert!(empty.contains("\u{1b}["));
+    // A pipe gets no colour: every other test reads stdout through one.
+    let piped = drone_audit()
+        .env_remove("NO_COLOR")
+        .args(["scan", "samples/"])
+        .output()
+        .expect("runs");
+    assert!(!String::from_utf8_lossy(&piped.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn quiet_keeps_stderr_empty_and_the_report_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "quad/profile.toml",
+        &COMPLIANT.replace("local_data_mode = true", "local_data_mode = \"yes\""),
+    );
+    let loud = drone_audit()
+        .args(["scan", dir.path().to_str().expect("UTF-8")])
+        .output()
+        .expect("runs");
+    assert_eq!(loud.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&loud.stderr).contains("profile.toml"));
+    let quiet = drone_audit()
+        .args(["scan", "--quiet", dir.path().to_str().expect("UTF-8")])
+        .output()
+        .expect("runs");
+    assert_eq!(quiet.status.code(), Some(3), "the exit code still says so");
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+    assert_eq!(quiet.stdout, loud.stdout, "the report is the same");
+}
+
+#[test]
+fn shell_completions_and_the_man_page_come_from_the_cli() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = drone_audit()
+            .args(["completions", shell])
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{shell}");
+        let script = String::from_utf8(output.stdout).expect("UTF-8");
+        for word in ["scan", "compare", "fail-on", "sarif"] {
+            assert!(script.contains(word), "{shell} completes {word}");
+        }
+    }
+    let man = drone_audit().arg("man").output().expect("runs");
+    assert!(man.status.success());
+    let man = String::from_utf8(man.stdout).expect("UTF-8");
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH drone-audit"),
+        "{man}"
+    );
+    assert!(man.contains("compare"));
+    assert!(man.contains("Exit codes"));
+}
+
+#[test]
+fn the_published_rule_reference_is_current() {
+    let output = drone_audit()
+        .args(["rules", "list", "--format", "markdown"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let published = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md"))
+        .expect("docs/rules.md");
+    assert!(
+        output.stdout == published.as_bytes(),
+        "docs/rules.md is stale: run `cargo run -- rules list --format markdown > docs/rules.md`"
+    );
+    let rules: Value = serde_json::from_slice(
+        &drone_audit()
+            .args(["rules", "list", "--format", "json"])
+            .output()
+            .expect("runs")
+            .stdout,
+    )
+    .expect("JSON");
+    for rule in rules.as_array().expect("rules") {
+        let id = rule["id"].as_str().expect("id");
+        assert!(
+            published.contains(&format!("\n## {id}\n")),
+            "{id} has a section"
+        );
+    }
+}

@@ -943,3 +943,46 @@ fn html_renders_in_headless_chromium() {
         );
     }
 }
+
+/// The procurement comparison's page loads in headless Chromium and shows every candidate
+/// and verdict.
+#[test]
+fn comparison_html_renders_in_headless_chromium() {
+    if !Path::new("/usr/bin/chromium").exists() {
+        eprintln!("skipped: /usr/bin/chromium is not installed");
+        return;
+    }
+    let candidates = ["m2e-hq", "px4-quad", "anafi-thermal"]
+        .iter()
+        .map(|name| {
+            let report = scan(&ScanOptions {
+                paths: vec![manifest_dir().join("samples").join(name)],
+                ignore_found_policies: true,
+                ..Default::default()
+            })
+            .expect("the candidate scans");
+            ((*name).to_owned(), format!("samples/{name}"), report)
+        })
+        .collect();
+    let comparison = drone_audit::compare::Comparison::new(candidates);
+    let mut page = Vec::new();
+    drone_audit::report::comparison::write_html(&comparison, &mut page).expect("render");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("compare.html");
+    std::fs::write(&path, &page).expect("write the page");
+    let dom_file = dir.path().join("dom.html");
+    let finished = run_with_limit(
+        chromium(&dir.path().join("profile"))
+            .arg("--dump-dom")
+            .arg(format!("file://{}", path.display())),
+        &dom_file,
+        Duration::from_secs(120),
+    );
+    assert!(finished, "chromium dumped the DOM in time");
+    let dom = std::fs::read_to_string(&dom_file).expect("the DOM");
+    for name in ["m2e-hq", "px4-quad", "anafi-thermal"] {
+        assert!(dom.contains(name), "the DOM shows {name}");
+    }
+    assert!(dom.contains("status fail") && dom.contains("status pass"));
+    assert!(dom.contains("<svg"), "the score chart is drawn");
+}

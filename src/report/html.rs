@@ -23,7 +23,7 @@ impl Renderer for HtmlRenderer {
     }
 }
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 :root { --ink: #1b1f24; --muted: #57606a; --line: #d0d7de; --paper: #ffffff;
   --pass: #c7e9c0; --pass-ink: #0b3d0b; --fail: #f6b3b0; --fail-ink: #5c0a06;
   --na: #e6e8eb; --na-ink: #3d444d;
@@ -101,11 +101,11 @@ fn page(report: &Report) -> Markup {
     }
 }
 
-fn score_text(score: Option<f64>) -> String {
+pub(crate) fn score_text(score: Option<f64>) -> String {
     score.map_or_else(|| "n/a".to_owned(), |score| format!("{score:.1}"))
 }
 
-fn grade_class(grade: &str) -> String {
+pub(crate) fn grade_class(grade: &str) -> String {
     match grade {
         "A" | "B" | "C" | "D" | "F" => format!("grade-{grade}"),
         _ => "grade-na".to_owned(),
@@ -366,25 +366,6 @@ fn devices_section(report: &Report) -> Markup {
     }
 }
 
-/// `file:line`, then any packet, byte offset or log message the finding points at.
-fn place(finding: &Finding) -> String {
-    let location = &finding.location;
-    let mut place = finding.artifact.clone();
-    if let Some(line) = location.line {
-        place.push_str(&format!(":{line}"));
-    }
-    if let Some(packet) = location.packet {
-        place.push_str(&format!(" packet {packet}"));
-    }
-    if let Some(offset) = location.offset {
-        place.push_str(&format!(" offset {offset:#x}"));
-    }
-    if let Some(message) = location.message {
-        place.push_str(&format!(" log message {message}"));
-    }
-    place
-}
-
 fn findings_section(report: &Report) -> Markup {
     html! {
         section #findings {
@@ -421,7 +402,7 @@ fn finding_row(finding: &Finding) -> Markup {
             td { b { (finding.rule) } " " (finding.title) br; span.muted { (finding.control.id()) } }
             td { code { (finding.device) } }
             td {
-                code { (place(finding)) }
+                code { (finding.place()) }
                 br;
                 span.muted.mono title="where the rule matched in the evidence document" {
                     (finding.location.evidence_path)

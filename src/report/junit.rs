@@ -250,7 +250,7 @@ fn findings_verdict(findings: &[&Finding]) -> Verdict {
     for finding in &open {
         details.push_str(&format!(
             "{}: {}\n  fix: {}\n",
-            place(finding),
+            finding.place(),
             finding.message,
             finding.remediation
         ));
@@ -259,7 +259,7 @@ fn findings_verdict(findings: &[&Finding]) -> Verdict {
         if let Some(waiver) = &finding.waived {
             details.push_str(&format!(
                 "{}: {} (waived until {}: {})\n",
-                place(finding),
+                finding.place(),
                 finding.message,
                 waiver.expires,
                 waiver.reason
@@ -284,25 +284,6 @@ fn unreadable_case(suite: &str, artifact: &ArtifactRecord) -> Case {
             ),
         },
     }
-}
-
-/// `file:line`, then any packet, byte offset or log message the finding points at.
-fn place(finding: &Finding) -> String {
-    let location = &finding.location;
-    let mut place = finding.artifact.clone();
-    if let Some(line) = location.line {
-        place.push_str(&format!(":{line}"));
-    }
-    if let Some(packet) = location.packet {
-        place.push_str(&format!(" packet {packet}"));
-    }
-    if let Some(offset) = location.offset {
-        place.push_str(&format!(" offset {offset:#x}"));
-    }
-    if let Some(message) = location.message {
-        place.push_str(&format!(" log message {message}"));
-    }
-    place
 }
 
 fn write_suites(tool: &str, suites: &[Suite], out: &mut dyn io::Write) -> io::Result<()> {

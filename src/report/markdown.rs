@@ -334,29 +334,10 @@ fn finding_item(finding: &Finding) -> String {
         text(&finding.rule),
         text(&finding.title),
         text(&finding.device),
-        code(&place(finding)),
+        code(&finding.place()),
         text(&finding.message),
         text(&finding.remediation)
     )
-}
-
-/// `file:line`, then any packet, byte offset or log message the finding points at.
-fn place(finding: &Finding) -> String {
-    let location = &finding.location;
-    let mut place = finding.artifact.clone();
-    if let Some(line) = location.line {
-        place.push_str(&format!(":{line}"));
-    }
-    if let Some(packet) = location.packet {
-        place.push_str(&format!(" packet {packet}"));
-    }
-    if let Some(offset) = location.offset {
-        place.push_str(&format!(" offset {offset:#x}"));
-    }
-    if let Some(message) = location.message {
-        place.push_str(&format!(" log message {message}"));
-    }
-    place
 }
 
 fn write_waived(report: &Report, comment: &mut Comment) {
@@ -385,7 +366,7 @@ fn write_waived(report: &Report, comment: &mut Comment) {
             text(&finding.rule),
             text(finding.severity.id()),
             text(&finding.device),
-            code(&place(finding)),
+            code(&finding.place()),
             text(&finding.message),
             text(&waiver.expires),
             text(&waiver.reason)

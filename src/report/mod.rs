@@ -27,6 +27,7 @@
 //!
 //! Every list is sorted; the same inputs give byte-identical JSON whatever the thread count.
 
+pub mod comparison;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -230,6 +231,27 @@ pub struct Waived {
     pub reason: String,
     /// The last day the waiver holds, `YYYY-MM-DD`.
     pub expires: String,
+}
+
+impl Finding {
+    /// `file:line`, then any packet, byte offset or log message the finding points at.
+    pub fn place(&self) -> String {
+        let location = &self.location;
+        let mut place = self.artifact.clone();
+        if let Some(line) = location.line {
+            place.push_str(&format!(":{line}"));
+        }
+        if let Some(packet) = location.packet {
+            place.push_str(&format!(" packet {packet}"));
+        }
+        if let Some(offset) = location.offset {
+            place.push_str(&format!(" offset {offset:#x}"));
+        }
+        if let Some(message) = location.message {
+            place.push_str(&format!(" log message {message}"));
+        }
+        place
+    }
 }
 
 impl Report {

@@ -1,39 +1,114 @@
 //! Terminal report: a fleet summary line, a row per device with a column per control, the
 //! findings by severity with where they are and how to fix them, and what could not be
-//! assessed. Plain text (comfy-table), no colour.
+//! assessed (comfy-table). Colour is the caller's choice (`Paint`): the command line gives it
+//! only to a terminal, and never when `NO_COLOR` is set; every coloured cell also says its
+//! status in words.
 
 use crate::control::{Control, Severity};
 use crate::report::{status_label, ArtifactStatus, Renderer, Report};
 use crate::score::{ControlStatus, RuleStatus};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ContentArrangement, Table};
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
 use std::io;
 
 /// How many skipped files the table lists before summarising the rest.
 const SKIPPED_SHOWN: usize = 20;
 
-pub struct TableRenderer;
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TableRenderer {
+    pub paint: Paint,
+}
 
 impl Renderer for TableRenderer {
     fn render(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
-        write_header(report, out)?;
-        write_devices(report, out)?;
-        write_findings(report, out)?;
+        write_header(report, self.paint, out)?;
+        write_devices(report, self.paint, out)?;
+        write_findings(report, self.paint, out)?;
         write_unassessed(report, out)
     }
 }
 
-fn new_table(header: Vec<&str>) -> Table {
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(160)
-        .set_header(header);
-    table
+/// Whether terminal output is coloured: grades, control statuses and severities.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Paint {
+    pub enabled: bool,
 }
 
-fn write_header(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+impl Paint {
+    pub fn new(enabled: bool) -> Paint {
+        Paint { enabled }
+    }
+
+    /// A table cell in this colour, bold if asked, when colour is on.
+    fn cell(self, text: impl Into<String>, colour: Color, bold: bool) -> Cell {
+        let cell = Cell::new(text.into());
+        match (self.enabled, bold) {
+            (false, _) => cell,
+            (true, false) => cell.fg(colour),
+            (true, true) => cell.fg(colour).add_attribute(Attribute::Bold),
+        }
+    }
+
+    pub fn grade(self, grade: &str) -> Cell {
+        let colour = match grade {
+            "A" | "B" => Color::Green,
+            "C" | "D" => Color::Yellow,
+            "F" => Color::Red,
+            _ => Color::DarkGrey,
+        };
+        self.cell(grade, colour, true)
+    }
+
+    pub fn status(self, status: ControlStatus, text: &str) -> Cell {
+        match status {
+            ControlStatus::Pass => self.cell(text, Color::Green, false),
+            ControlStatus::Fail => self.cell(text, Color::Red, true),
+            ControlStatus::NotAssessed => self.cell(text, Color::DarkGrey, false),
+        }
+    }
+
+    pub fn severity(self, severity: Severity, text: &str) -> Cell {
+        match severity {
+            Severity::Critical => self.cell(text, Color::Red, true),
+            Severity::High => self.cell(text, Color::Red, false),
+            Severity::Medium => self.cell(text, Color::Yellow, false),
+            Severity::Low => self.cell(text, Color::Blue, false),
+            Severity::Info => self.cell(text, Color::DarkGrey, false),
+        }
+    }
+
+    /// A cell for something that no longer counts, such as a waived finding.
+    pub fn muted(self, text: &str) -> Cell {
+        self.cell(text, Color::DarkGrey, false)
+    }
+
+    /// Text outside a table, in bold, when colour is on.
+    fn bold(self, text: &str) -> String {
+        if self.enabled {
+            format!("\x1b[1m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// A table with the report's look; styled only when colour is on.
+    pub fn table(self, header: Vec<&str>) -> Table {
+        let mut table = Table::new();
+        table
+            .load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(160)
+            .set_header(header);
+        if self.enabled {
+            table.enforce_styling();
+        } else {
+            table.force_no_tty();
+        }
+        table
+    }
+}
+
+fn write_header(report: &Report, paint: Paint, out: &mut dyn io::Write) -> io::Result<()> {
     let summary = &report.summary;
     let count = |status: ArtifactStatus| {
         report
@@ -70,7 +145,7 @@ fn write_header(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         summary
             .score
             .map_or_else(|| "n/a".to_owned(), |score| format!("{score:.1}")),
-        summary.grade.label(),
+        paint.bold(summary.grade.label()),
         summary.coverage,
         findings.join(", "),
         if summary.incomplete {
@@ -81,42 +156,48 @@ fn write_header(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     )
 }
 
-fn write_devices(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+fn write_devices(report: &Report, paint: Paint, out: &mut dyn io::Write) -> io::Result<()> {
     let mut header = vec!["device", "model", "grade", "score", "coverage"];
     header.extend(Control::ALL.iter().map(|control| control.id()));
-    let mut table = new_table(header);
+    let mut table = paint.table(header);
     for device in &report.devices {
         let mut row = vec![
-            device.info.id.clone(),
-            device.info.model.clone().unwrap_or_default(),
-            device.grade.label().to_owned(),
-            device
-                .score
-                .map_or_else(|| "n/a".to_owned(), |score| format!("{score:.1}")),
-            format!("{}%", device.coverage),
+            Cell::new(&device.info.id),
+            Cell::new(device.info.model.as_deref().unwrap_or_default()),
+            paint.grade(device.grade.label()),
+            Cell::new(
+                device
+                    .score
+                    .map_or_else(|| "n/a".to_owned(), |score| format!("{score:.1}")),
+            ),
+            Cell::new(format!("{}%", device.coverage)),
         ];
         for control in Control::ALL {
-            let cell = device.control(control).map_or_else(String::new, |result| {
-                let assessed = result
-                    .rules
-                    .iter()
-                    .filter(|rule| rule.status != RuleStatus::NotAssessed)
-                    .count();
-                let failed = result
-                    .rules
-                    .iter()
-                    .filter(|rule| rule.status == RuleStatus::Failed)
-                    .count();
-                match result.status {
-                    ControlStatus::Fail => {
-                        format!("{} {failed}/{assessed}", status_label(result.status))
-                    }
-                    ControlStatus::Pass => {
-                        format!("{} {assessed}/{assessed}", status_label(result.status))
-                    }
-                    ControlStatus::NotAssessed => status_label(result.status).to_owned(),
-                }
-            });
+            let cell = device.control(control).map_or_else(
+                || Cell::new(""),
+                |result| {
+                    let assessed = result
+                        .rules
+                        .iter()
+                        .filter(|rule| rule.status != RuleStatus::NotAssessed)
+                        .count();
+                    let failed = result
+                        .rules
+                        .iter()
+                        .filter(|rule| rule.status == RuleStatus::Failed)
+                        .count();
+                    let text = match result.status {
+                        ControlStatus::Fail => {
+                            format!("{} {failed}/{assessed}", status_label(result.status))
+                        }
+                        ControlStatus::Pass => {
+                            format!("{} {assessed}/{assessed}", status_label(result.status))
+                        }
+                        ControlStatus::NotAssessed => status_label(result.status).to_owned(),
+                    };
+                    paint.status(result.status, &text)
+                },
+            );
             row.push(cell);
         }
         table.add_row(row);
@@ -127,11 +208,11 @@ fn write_devices(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     )
 }
 
-fn write_findings(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+fn write_findings(report: &Report, paint: Paint, out: &mut dyn io::Write) -> io::Result<()> {
     if report.findings.is_empty() {
         return writeln!(out, "No findings.\n");
     }
-    let mut table = new_table(vec![
+    let mut table = paint.table(vec![
         "severity",
         "rule",
         "device",
@@ -139,16 +220,7 @@ fn write_findings(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         "finding and fix",
     ]);
     for finding in &report.findings {
-        let mut place = finding.artifact.clone();
-        if let Some(line) = finding.location.line {
-            place.push_str(&format!(":{line}"));
-        }
-        if let Some(packet) = finding.location.packet {
-            place.push_str(&format!(" packet {packet}"));
-        }
-        if let Some(offset) = finding.location.offset {
-            place.push_str(&format!(" @{offset:#x}"));
-        }
+        let place = finding.place();
         let (severity, fix) = match &finding.waived {
             Some(waived) => (
                 format!("{} (waived)", finding.severity),
@@ -160,11 +232,15 @@ fn write_findings(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
             ),
         };
         table.add_row(vec![
-            severity,
-            finding.rule.clone(),
-            finding.device.clone(),
-            place,
-            format!("{}\n{fix}", finding.message),
+            if finding.waived.is_some() {
+                paint.muted(&severity)
+            } else {
+                paint.severity(finding.severity, &severity)
+            },
+            Cell::new(&finding.rule),
+            Cell::new(&finding.device),
+            Cell::new(place),
+            Cell::new(format!("{}\n{fix}", finding.message)),
         ]);
     }
     writeln!(out, "Findings ({})\n{table}\n", report.findings.len())

@@ -1,0 +1,226 @@
+//! End-to-end tests of `drone-audit compare`: candidates side by side per control, judged by
+//! one policy, in every format.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::fs;
+use std::path::Path;
+
+fn drone_audit() -> Command {
+    let mut command = Command::cargo_bin("drone-audit").expect("binary built");
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    command
+}
+
+fn compare_json(args: &[&str]) -> (Value, i32) {
+    let output = drone_audit()
+        .arg("compare")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    let comparison = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "invalid JSON ({error}): {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (comparison, output.status.code().expect("exit code"))
+}
+
+fn candidate<'a>(comparison: &'a Value, name: &str) -> &'a Value {
+    comparison["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .find(|candidate| candidate["name"] == name)
+        .unwrap_or_else(|| panic!("candidate {name} in {comparison}"))
+}
+
+fn control<'a>(candidate: &'a Value, control: &str) -> &'a Value {
+    candidate["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .find(|result| result["control"] == control)
+        .unwrap_or_else(|| panic!("control {control} in {candidate}"))
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn candidates_are_set_side_by_side_per_control() {
+    let (comparison, code) = compare_json(&[
+        "samples/m2e-hq",
+        "samples/px4-quad",
+        "samples/anafi-thermal",
+    ]);
+    assert_eq!(code, 0, "a comparison is not a gate");
+    let names: Vec<&str> = comparison["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .map(|candidate| candidate["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        ["m2e-hq", "px4-quad", "anafi-thermal"],
+        "order given"
+    );
+
+    let hq = candidate(&comparison, "m2e-hq");
+    assert_eq!(hq["grade"], "A");
+    for result in hq["controls"].as_array().expect("controls") {
+        assert_eq!(result["status"], "pass", "{result}");
+    }
+
+    // The quad's companion computer lets root log in with a password, and its shadow file
+    // holds the Raspberry Pi default: both count against the candidate's authentication.
+    let quad = candidate(&comparison, "px4-quad");
+    let authentication = control(quad, "authentication");
+    assert_eq!(authentication["status"], "fail");
+    let failed: Vec<&str> = authentication["failed_rules"]
+        .as_array()
+        .expect("failed rules")
+        .iter()
+        .map(|rule| rule.as_str().expect("id"))
+        .collect();
+    assert!(failed.contains(&"SSH-001"), "{failed:?}");
+    assert!(failed.contains(&"ACCT-003"), "{failed:?}");
+    assert_eq!(quad["grade"], "F", "critical findings cap the grade");
+
+    let anafi = candidate(&comparison, "anafi-thermal");
+    assert_eq!(control(anafi, "removable-media")["status"], "fail");
+}
+
+#[test]
+fn a_candidate_without_evidence_is_not_assessed_with_the_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let vendor = dir.path().join("vendor-x");
+    fs::create_dir_all(&vendor).expect("mkdir");
+    fs::write(vendor.join("brochure.txt"), "Military-grade encryption!\n").expect("write");
+    let (comparison, code) = compare_json(&["samples/m2e-hq", vendor.to_str().expect("UTF-8")]);
+    assert_eq!(code, 0);
+    let brochure = candidate(&comparison, "vendor-x");
+    assert_eq!(brochure["grade"], "n/a");
+    let encryption = control(brochure, "encryption");
+    assert_eq!(encryption["status"], "not-assessed");
+    assert!(
+        encryption["not_assessed_because"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .any(|reason| reason == "no profile artifact"),
+        "{encryption}"
+    );
+}
+
+/// A candidate's own drone-audit.toml must not soften how it is judged: every candidate is
+/// held to the policy given on the command line (or the defaults).
+#[test]
+fn a_policy_inside_a_candidate_folder_is_ignored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let honest = dir.path().join("honest");
+    let lenient = dir.path().join("lenient");
+    copy_folder(&root.join("samples/anafi-thermal"), &honest);
+    copy_folder(&root.join("samples/anafi-thermal"), &lenient);
+    fs::write(
+        lenient.join("drone-audit.toml"),
+        "[rules]\ndisable = [\"RM-001\", \"RM-002\", \"RM-003\"]\n",
+    )
+    .expect("write");
+    let (comparison, _) = compare_json(&[
+        honest.to_str().expect("UTF-8"),
+        lenient.to_str().expect("UTF-8"),
+    ]);
+    let honest = candidate(&comparison, "honest");
+    let lenient = candidate(&comparison, "lenient");
+    assert_eq!(control(lenient, "removable-media")["status"], "fail");
+    assert_eq!(honest["score"], lenient["score"]);
+    assert_eq!(honest["controls"], lenient["controls"]);
+}
+
+#[test]
+fn candidates_with_the_same_folder_name_keep_their_paths() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for vendor in ["vendor-a", "vendor-b"] {
+        copy_folder(
+            &root.join("samples/m2e-hq"),
+            &dir.path().join(vendor).join("m30"),
+        );
+    }
+    let a = dir.path().join("vendor-a/m30");
+    let b = dir.path().join("vendor-b/m30");
+    let (comparison, _) = compare_json(&[a.to_str().expect("UTF-8"), b.to_str().expect("UTF-8")]);
+    let names: Vec<&str> = comparison["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .map(|candidate| candidate["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert_ne!(names[0], names[1], "{names:?}");
+    assert!(names[0].ends_with("vendor-a/m30"), "{names:?}");
+}
+
+#[test]
+fn table_markdown_and_html_show_the_same_verdicts() {
+    let args = ["compare", "samples/m2e-hq", "samples/px4-quad"];
+    let table = drone_audit().args(args).output().expect("runs");
+    let table = String::from_utf8(table.stdout).expect("UTF-8");
+    assert!(table.contains("Ranking (grade, then score, then coverage): m2e-hq > px4-quad"));
+    assert!(table.contains("FAIL"));
+    assert!(!table.contains('\u{1b}'), "no colour off a terminal");
+
+    let markdown = drone_audit()
+        .args(args)
+        .args(["--format", "markdown"])
+        .output()
+        .expect("runs");
+    let markdown = String::from_utf8(markdown.stdout).expect("UTF-8");
+    assert!(markdown.contains("| | m2e-hq | px4-quad |"), "{markdown}");
+    assert!(markdown.contains("| authentication | ✅ pass (100.0) | ❌ FAIL"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = dir.path().join("compare.html");
+    drone_audit()
+        .args(args)
+        .args(["--format", "html", "--output"])
+        .arg(&page)
+        .assert()
+        .success()
+        .stdout("");
+    let html = fs::read_to_string(&page).expect("page written");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg"), "scores drawn inline");
+    assert!(!html.contains("<script"), "no scripts");
+    assert!(!html.contains("src=\"http"), "no external assets");
+    assert!(html.contains("status fail"));
+}
+
+#[test]
+fn a_candidate_that_is_not_a_folder_is_a_usage_error() {
+    drone_audit()
+        .args(["compare", "samples/m2e-hq", "samples/m2e-hq/profile.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "samples/m2e-hq/profile.toml: a candidate must be a folder",
+        ));
+}
