@@ -742,29 +742,35 @@ fn a_json_report_serves_as_a_baseline_and_a_broken_one_is_an_error() {
 #[test]
 fn several_formats_are_written_in_one_run() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let json = dir.path().join("report.json");
-    let table = dir.path().join("report.txt");
-    drone_audit()
-        .args([
-            "scan",
-            "samples/",
-            "--format",
-            "json",
-            "--output",
-            json.to_str().expect("UTF-8"),
-            "--format",
-            "table",
-            "--output",
-            table.to_str().expect("UTF-8"),
-        ])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::is_empty());
-    let report: Value = serde_json::from_slice(&fs::read(&json).expect("json")).expect("JSON");
+    let formats = ["table", "json", "sarif", "junit", "markdown", "html"];
+    let mut command = drone_audit();
+    command.args(["scan", "samples/"]);
+    for format in formats {
+        command
+            .args(["--format", format, "--output"])
+            .arg(dir.path().join(format!("report.{format}")));
+    }
+    command.assert().code(1).stdout(predicate::str::is_empty());
+    let read = |format: &str| {
+        fs::read_to_string(dir.path().join(format!("report.{format}"))).expect("report written")
+    };
+    let report: Value = serde_json::from_str(&read("json")).expect("JSON");
     assert_eq!(report["summary"]["devices"], 5);
-    assert!(fs::read_to_string(&table)
-        .expect("table")
-        .contains("Devices (per control"));
+    let findings = report["findings"].as_array().expect("findings").len();
+    assert!(read("table").contains("Devices (per control"));
+    let sarif: Value = serde_json::from_str(&read("sarif")).expect("SARIF is JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(
+        sarif["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .len(),
+        findings,
+        "one SARIF result per finding"
+    );
+    assert!(read("junit").starts_with("<?xml"));
+    assert!(read("markdown").contains("samples/anafi-thermal/profile.toml"));
+    assert!(read("html").starts_with("<!DOCTYPE html>"));
     drone_audit()
         .args(["scan", "samples/", "--format", "json", "--format", "table"])
         .assert()
