@@ -3,10 +3,14 @@
 //! both.
 //!
 //! The evidence document (docs/evidence/parameters.md) is
-//! `{autopilot, format, header?, parameters: {NAME: {name, value, line, bits?, …}},
+//! `{autopilot, format, header?, parameters: {NAME: {name, value, line, family?, bits?, …}},
 //! parameter_count, endpoints}`; rules select parameters with filters such as
 //! `$.parameters[?@.name == 'SYSID_ENFORCE' && @.value == 0]`. JSONPath has no bitwise
-//! operators, so bitmask parameters carry the numbers of their set `bits`; and addresses that
+//! operators, so bitmask parameters carry the numbers of their set `bits`. A numbered
+//! parameter carries its `family`, the name with each instance number written `n`
+//! (`SERIAL2_PROTOCOL` → `SERIALn_PROTOCOL`), so a rule about every instance compares a
+//! string rather than calling `match()`, which compiles its regex anew for every parameter
+//! (serde_json_path 0.7): 60 times slower on a 900-parameter file. Addresses that
 //! autopilots spread over several parameters become `endpoints` (ArduPilot's `NET_Pn_*`
 //! ports, PX4's uXRCE-DDS agent), with the address's scope, like mavlink-router's.
 
@@ -70,8 +74,13 @@ impl ParameterSet {
             .iter()
             .map(|(name, parameter)| {
                 let mut node = serde_json::to_value(parameter).unwrap_or(Value::Null);
-                if let (Some(bits), Some(object)) = (set_bits(parameter), node.as_object_mut()) {
-                    object.insert("bits".to_owned(), json!(bits));
+                if let Some(object) = node.as_object_mut() {
+                    if let Some(family) = family(name) {
+                        object.insert("family".to_owned(), Value::String(family));
+                    }
+                    if let Some(bits) = set_bits(parameter) {
+                        object.insert("bits".to_owned(), json!(bits));
+                    }
                 }
                 (name.clone(), node)
             })
@@ -202,6 +211,27 @@ fn is_bitmask(name: &str) -> bool {
 }
 
 /// The set bit numbers of a bitmask parameter's value.
+/// A numbered parameter's name with each run of digits written `n`; None without digits.
+fn family(name: &str) -> Option<String> {
+    if !name.bytes().any(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    let mut family = String::with_capacity(name.len());
+    let mut in_number = false;
+    for ch in name.chars() {
+        if ch.is_ascii_digit() {
+            if !in_number {
+                family.push('n');
+            }
+            in_number = true;
+        } else {
+            family.push(ch);
+            in_number = false;
+        }
+    }
+    Some(family)
+}
+
 fn set_bits(parameter: &Parameter) -> Option<Vec<u32>> {
     if !is_bitmask(&parameter.name) {
         return None;
@@ -273,6 +303,18 @@ mod tests {
             });
         }
         set
+    }
+
+    #[test]
+    fn numbered_parameters_carry_their_family() {
+        assert_eq!(
+            family("SERIAL2_PROTOCOL").as_deref(),
+            Some("SERIALn_PROTOCOL")
+        );
+        assert_eq!(family("EK3_SRC1_POSXY").as_deref(), Some("EKn_SRCn_POSXY"));
+        assert_eq!(family("MAV_0_CONFIG").as_deref(), Some("MAV_n_CONFIG"));
+        assert_eq!(family("NET_P10_IP0").as_deref(), Some("NET_Pn_IPn"));
+        assert_eq!(family("SYSID_ENFORCE"), None);
     }
 
     #[test]
