@@ -8,9 +8,24 @@
 //! [`MAX_CHECKED_ROUNDS`] rounds is not checked, and one file spends at most
 //! [`ROUNDS_BUDGET`] rounds in all. MD5-crypt, bcrypt and yescrypt hashes are classified but not
 //! checked.
+//!
+//! Fleets are flashed from a few images, so the same hash (same salt) turns up on many
+//! devices: outcomes are remembered for the whole process ([`REMEMBERED_HASHES`] at most), and
+//! a remembered hash costs neither time nor budget.
 
 use serde::Serialize;
 use sha_crypt::{sha256_crypt_b64, sha512_crypt_b64, Sha256Params, Sha512Params};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+/// How many (hash, account) outcomes the process remembers; past that, hashes are recomputed.
+pub const REMEMBERED_HASHES: usize = 65_536;
+
+/// Outcomes of checked hashes, by (hash, account name): Found or NotFound only.
+fn remembered() -> &'static Mutex<HashMap<(String, String), CheckOutcome>> {
+    static OUTCOMES: OnceLock<Mutex<HashMap<(String, String), CheckOutcome>>> = OnceLock::new();
+    OUTCOMES.get_or_init(|| Mutex::new(HashMap::new()))
+}
 
 /// Passwords that drone, companion-computer and single-board-computer images ship with or
 /// that their guides use (Raspberry Pi OS before 2022, Ubuntu and Jetson images, BeagleBone,
@@ -290,6 +305,26 @@ impl DefaultPasswordCheck {
 
     /// Checks `crypt`, the hash of account `user`.
     pub fn check(&mut self, crypt: &str, user: &str) -> CheckOutcome {
+        let key = (crypt.to_owned(), user.to_owned());
+        if let Some(outcome) = remembered()
+            .lock()
+            .ok()
+            .and_then(|outcomes| outcomes.get(&key).cloned())
+        {
+            return outcome;
+        }
+        let outcome = self.compute(crypt, user);
+        if matches!(outcome, CheckOutcome::Found(_) | CheckOutcome::NotFound) {
+            if let Ok(mut outcomes) = remembered().lock() {
+                if outcomes.len() < REMEMBERED_HASHES {
+                    outcomes.insert(key, outcome.clone());
+                }
+            }
+        }
+        outcome
+    }
+
+    fn compute(&mut self, crypt: &str, user: &str) -> CheckOutcome {
         let Some(sha) = ShaCrypt::parse(crypt) else {
             return CheckOutcome::Unsupported;
         };
@@ -428,10 +463,26 @@ mod tests {
             check.check(costly, "pi"),
             CheckOutcome::TooManyRounds(999_999_999)
         );
+        // An account name no other test uses: outcomes are remembered process-wide.
         let mut check = DefaultPasswordCheck::with_budget(10_000);
         assert_eq!(
-            check.check(RASPBERRY_SHA512, "pi"),
+            check.check(RASPBERRY_SHA512, "budget-test"),
             CheckOutcome::BudgetSpent
+        );
+    }
+
+    #[test]
+    fn a_hash_seen_before_costs_nothing() {
+        let mut check = DefaultPasswordCheck::default();
+        assert_eq!(
+            check.check(RASPBERRY_SHA512, "remembered-test"),
+            CheckOutcome::Found("raspberry".to_owned())
+        );
+        let mut broke = DefaultPasswordCheck::with_budget(0);
+        assert_eq!(
+            broke.check(RASPBERRY_SHA512, "remembered-test"),
+            CheckOutcome::Found("raspberry".to_owned()),
+            "the second device flashed from the same image is not rehashed"
         );
     }
 }
