@@ -17,6 +17,7 @@ use drone_audit::report::table::{Paint, TableRenderer};
 use drone_audit::report::{comparison, exit, exit_code, BaselineUsed, FailOn, Renderer};
 use drone_audit::rules::{self, Rule, RuleSet};
 use drone_audit::scan::{self, Limits, Progress, ScanOptions};
+use drone_audit::shard::Shard;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -61,6 +62,9 @@ enum Command {
         #[arg(long, global = true)]
         rules: Option<PathBuf>,
     },
+    /// Merge the parts of a sharded scan (`scan --shard K/N --format json`) into one report.
+    #[command(after_help = EXIT_CODES)]
+    Merge(MergeArgs),
     /// Compare candidate drone models or vendors (one folder each) per control, with the same
     /// rules and policy for all.
     Compare(CompareArgs),
@@ -77,6 +81,30 @@ struct ScanArgs {
     /// Folders (each subfolder a device) and files to scan.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
+    /// Policy file (default: drone-audit.toml in the scanned folder, else built-in defaults).
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Folder of extra rule files (*.toml), added to the built-in rules.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Scan only shard K of N of the devices (a stable hash of the device id) and mark the
+    /// report as that part, for `merge`. `auto/N` takes K from JOB_COMPLETION_INDEX + 1
+    /// (Kubernetes Indexed Jobs).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    jobs: Option<u16>,
+    /// Largest file read, in bytes; larger ones are reported as not assessed.
+    #[arg(long, default_value_t = Limits::default().max_file_size)]
+    max_file_size: u64,
+}
+
+/// What becomes of a report: its formats and files, the baseline, and the exit code.
+#[derive(clap::Args)]
+struct ReportArgs {
     /// Report format; repeat it with --output to write several reports in one run:
     /// `--format json --output a.json --format sarif --output b.sarif`.
     #[arg(long, value_enum)]
@@ -85,30 +113,31 @@ struct ScanArgs {
     /// for a single format).
     #[arg(long, short)]
     output: Vec<PathBuf>,
-    /// Policy file (default: drone-audit.toml in the scanned folder, else built-in defaults).
-    #[arg(long)]
-    policy: Option<PathBuf>,
-    /// Folder of extra rule files (*.toml), added to the built-in rules.
-    #[arg(long)]
-    rules: Option<PathBuf>,
     /// Exit with 1 when a finding (not waived) is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOnArg::High)]
     fail_on: FailOnArg,
     /// Report only findings whose fingerprint is not in this baseline (or JSON report).
     #[arg(long)]
     baseline: Option<PathBuf>,
-    /// Write the fingerprints of this scan's findings to FILE, as a baseline.
+    /// Write the fingerprints of the findings to FILE, as a baseline.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
-    /// Worker threads (default: one per core).
-    #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    jobs: Option<u16>,
-    /// Largest file read, in bytes; larger ones are reported as not assessed.
-    #[arg(long, default_value_t = Limits::default().max_file_size)]
-    max_file_size: u64,
     /// No progress bar and no per-artifact errors on standard error (reports are unchanged).
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// The parts: JSON reports of `scan --shard K/N`, one per shard.
+    #[arg(required = true)]
+    parts: Vec<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
+    /// Merge even when shards are missing; the report is then marked partial (exit code 3
+    /// unless findings fail it).
+    #[arg(long)]
+    allow_partial: bool,
 }
 
 #[derive(clap::Args)]
@@ -231,6 +260,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Inspect { file, policy } => run_inspect(file, policy),
         Command::Rules { command, rules } => run_rules(command, rules),
         Command::Compare(args) => run_compare(args),
+        Command::Merge(args) => run_merge(args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "drone-audit", &mut io::stdout());
@@ -252,8 +282,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
 }
 
 fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
-    let destinations = report_destinations(&args.format, &args.output)?;
-    let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
+    // Arguments are checked before the scan, so a typo costs nothing.
+    report_destinations(&args.report.format, &args.report.output)?;
     let options = ScanOptions {
         paths: args.paths,
         policy: args.policy,
@@ -263,11 +293,33 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
             max_file_size: args.max_file_size,
         },
         ignore_found_policies: false,
+        shard: args.shard,
     };
-    let progress = ScanProgress::new(args.quiet);
+    let progress = ScanProgress::new(args.report.quiet);
     let result = scan::scan_with_progress(&options, &progress);
     progress.finish();
-    let mut report = result.context("cannot scan")?;
+    deliver(result.context("cannot scan")?, &args.report)
+}
+
+fn run_merge(args: MergeArgs) -> anyhow::Result<u8> {
+    report_destinations(&args.report.format, &args.report.output)?;
+    let mut parts = Vec::with_capacity(args.parts.len());
+    for path in &args.parts {
+        let name = drone_audit::discover::display(path);
+        let file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
+        let part: drone_audit::report::Report =
+            serde_json::from_reader(io::BufReader::with_capacity(1 << 16, file))
+                .with_context(|| format!("{name} is not a drone-audit JSON report"))?;
+        parts.push((name, part));
+    }
+    let report = drone_audit::shard::merge(parts, args.allow_partial)?;
+    deliver(report, &args.report)
+}
+
+/// Applies the baseline, writes every report asked for, and decides the exit code.
+fn deliver(mut report: drone_audit::report::Report, args: &ReportArgs) -> anyhow::Result<u8> {
+    let destinations = report_destinations(&args.format, &args.output)?;
+    let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
     if let Some(path) = &args.write_baseline {
         std::fs::write(path, Baseline::of(&report).to_json())
             .with_context(|| format!("cannot write baseline to {}", path.display()))?;
@@ -422,6 +474,7 @@ fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
             jobs: args.jobs.map(usize::from),
             limits: Limits::default(),
             ignore_found_policies: true,
+            shard: None,
         };
         let report = scan::scan_with_progress(&options, &progress)
             .with_context(|| format!("cannot scan candidate {}", folder.display()))?;

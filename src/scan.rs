@@ -16,6 +16,7 @@ use crate::report::{
 use crate::rules::engine::{self, Outcome};
 use crate::rules::{self, hex, RuleErrors, RuleSet};
 use crate::score::{self, ControlStatus, Grade, RuleResult, RuleStatus};
+use crate::shard::Shard;
 use crate::waiver::Waiver;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -36,6 +37,8 @@ pub struct ScanOptions {
     /// Ignore `drone-audit.toml` files in the scanned folders (a comparison judges every
     /// candidate by the one policy given, not by the policy each candidate brought).
     pub ignore_found_policies: bool,
+    /// Scan only the devices of this shard, and mark the report as its part.
+    pub shard: Option<Shard>,
 }
 
 /// Told how the scan advances, from worker threads (a progress bar, say).
@@ -123,7 +126,10 @@ pub fn scan_with_progress(
     options: &ScanOptions,
     progress: &dyn Progress,
 ) -> Result<Report, ScanError> {
-    let discovery = discover::discover(&options.paths)?;
+    let mut discovery = discover::discover(&options.paths)?;
+    if let Some(shard) = options.shard {
+        keep_shard(&mut discovery, shard);
+    }
     let found_policies: &[PathBuf] = if options.ignore_found_policies {
         &[]
     } else {
@@ -139,7 +145,27 @@ pub fn scan_with_progress(
         message: error.to_string(),
     })?;
     progress.start(discovery.files.len() as u64);
-    Ok(pool.install(|| build_report(&discovery, &rules, &policy, options.limits, progress)))
+    let mut report =
+        pool.install(|| build_report(&discovery, &rules, &policy, options.limits, progress));
+    report.shard = options.shard;
+    Ok(report)
+}
+
+/// Leaves in the discovery only what belongs to the shard: its devices, their files, and
+/// (for shard 1) the records that belong to no device.
+fn keep_shard(discovery: &mut Discovery, shard: Shard) {
+    discovery.devices.retain(|id, _| shard.owns_device(id));
+    discovery
+        .files
+        .retain(|file| shard.owns_device(&file.device));
+    let owns = |device: &Option<String>| match device {
+        Some(device) => shard.owns_device(device),
+        None => shard.owns_unattached(),
+    };
+    discovery.skipped.retain(|skipped| owns(&skipped.device));
+    discovery
+        .unreadable
+        .retain(|unreadable| owns(&unreadable.device));
 }
 
 fn build_report(
@@ -199,15 +225,7 @@ fn build_report(
         findings.extend(device_findings);
         artifacts.extend(records);
     }
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.device.cmp(&b.device))
-            .then_with(|| a.artifact.cmp(&b.artifact))
-            .then_with(|| a.location.cmp(&b.location))
-            .then_with(|| a.rule.cmp(&b.rule))
-            .then_with(|| a.message.cmp(&b.message))
-    });
+    sort_findings(&mut findings);
 
     artifacts.extend(
         discovery
@@ -240,6 +258,8 @@ fn build_report(
         })
         .collect();
     Report {
+        shard: None,
+        partial: None,
         schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
         rules: RulesUsed {
@@ -530,7 +550,20 @@ fn merge_identity(
     (merged, warnings)
 }
 
-fn summarize(
+/// The report's order of findings: most severe first, then by place.
+pub(crate) fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.device.cmp(&b.device))
+            .then_with(|| a.artifact.cmp(&b.artifact))
+            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+pub(crate) fn summarize(
     devices: &[DeviceReport],
     findings: &[Finding],
     artifacts: &[ArtifactRecord],

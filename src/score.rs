@@ -8,11 +8,11 @@
 //! lower coverage (assessed rules / rules in force) and are listed with the reason.
 
 use crate::control::{Control, Severity};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What became of one rule on one device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuleStatus {
     Passed,
@@ -22,13 +22,13 @@ pub enum RuleStatus {
 }
 
 /// One rule's result on one device, as the score traces it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleResult {
     pub rule: String,
     pub severity: Severity,
     pub status: RuleStatus,
     /// Findings the rule produced on this device (absent when none).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub findings: usize,
     /// Why the rule could not be assessed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,7 +40,7 @@ fn is_zero(count: &usize) -> bool {
 }
 
 /// A control's verdict on one device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ControlStatus {
     Pass,
@@ -48,7 +48,7 @@ pub enum ControlStatus {
     NotAssessed,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ControlResult {
     pub control: Control,
     pub status: ControlStatus,
@@ -61,7 +61,7 @@ pub struct ControlResult {
 }
 
 /// Letter grade of a device or fleet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Grade {
     A,
     B,

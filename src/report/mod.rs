@@ -16,6 +16,8 @@
 //! - `baseline`: `{source, known_findings}` when `--baseline` left known findings out of
 //!   `findings` (scores and summary still count them).
 //! - `warnings`: about the scan as a whole, e.g. a waiver that matched no finding.
+//! - `shard`: `{index, count}` on the part a `--shard K/N` scan writes (absent otherwise).
+//! - `partial`: `{missing_shards}` when `merge --allow-partial` merged an incomplete set.
 //! - `devices[]`: `id`, inventory facts, `score`, `grade`, `coverage`, `controls[]` with
 //!   `status`, `score`, `coverage` and every rule's `status`, `findings`, `reason`.
 //! - `artifacts[]`: `path`, `device`, `kind`, `size`, `sha256`, `status`
@@ -40,13 +42,13 @@ use crate::control::{Control, Severity};
 use crate::discover::DeviceInfo;
 use crate::rules::engine::Location;
 use crate::score::{ControlResult, ControlStatus, Grade};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -57,14 +59,20 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineUsed>,
     /// Things about the scan as a whole that need attention (unused waivers…).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Set on the part a `--shard K/N` scan writes, for `drone-audit merge`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::Shard>,
+    /// Set when `merge --allow-partial` merged an incomplete set of parts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<crate::shard::Partial>,
     pub devices: Vec<DeviceReport>,
     pub artifacts: Vec<ArtifactRecord>,
     pub findings: Vec<Finding>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tool {
     pub name: String,
     pub version: String,
@@ -79,7 +87,7 @@ impl Default for Tool {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RulesUsed {
     pub digest: String,
     pub count: usize,
@@ -89,7 +97,7 @@ pub struct RulesUsed {
 }
 
 /// What a report says of one rule in force.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleInfo {
     pub id: String,
     pub name: String,
@@ -120,7 +128,7 @@ impl From<&crate::rules::Rule> for RuleInfo {
 }
 
 /// The baseline a report was compared with.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BaselineUsed {
     pub source: String,
     /// Findings left out of `findings` because the baseline knows them (the summary and the
@@ -128,14 +136,14 @@ pub struct BaselineUsed {
     pub known_findings: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PolicyUsed {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     pub digest: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FleetSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
@@ -151,7 +159,7 @@ pub struct FleetSummary {
     pub incomplete: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ControlSummary {
     pub control: Control,
     pub passed: usize,
@@ -159,18 +167,57 @@ pub struct ControlSummary {
     pub not_assessed: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(from = "DeviceReportWire")]
 pub struct DeviceReport {
     #[serde(flatten)]
     pub info: DeviceInfo,
     /// Inconsistencies between the device's artifacts and the inventory.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
     pub grade: Grade,
     pub coverage: f64,
     pub controls: Vec<ControlResult>,
+}
+
+/// A device report as JSON has it: the inventory facts inline. (`DeviceInfo` refuses unknown
+/// fields, as an inventory must, so it cannot be flattened when reading a report back.)
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceReportWire {
+    id: String,
+    vendor: Option<String>,
+    model: Option<String>,
+    serial: Option<String>,
+    unit: Option<String>,
+    #[serde(default)]
+    warnings: Vec<String>,
+    score: Option<f64>,
+    grade: Grade,
+    coverage: f64,
+    controls: Vec<ControlResult>,
+}
+
+impl From<DeviceReportWire> for DeviceReport {
+    fn from(wire: DeviceReportWire) -> DeviceReport {
+        DeviceReport {
+            info: DeviceInfo {
+                id: wire.id,
+                paths: Vec::new(),
+                vendor: wire.vendor,
+                model: wire.model,
+                serial: wire.serial,
+                unit: wire.unit,
+            },
+            warnings: wire.warnings,
+            score: wire.score,
+            grade: wire.grade,
+            coverage: wire.coverage,
+            controls: wire.controls,
+        }
+    }
 }
 
 impl DeviceReport {
@@ -181,7 +228,7 @@ impl DeviceReport {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactStatus {
     Assessed,
@@ -189,7 +236,7 @@ pub enum ArtifactStatus {
     Error,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ArtifactRecord {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -203,11 +250,11 @@ pub struct ArtifactRecord {
     pub status: ArtifactStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     pub rule: String,
     pub title: String,
@@ -225,7 +272,7 @@ pub struct Finding {
 }
 
 /// The waiver that covers a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Waived {
     /// Why the organisation accepts the finding (required in the policy).
     pub reason: String,
@@ -298,7 +345,7 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     };
     if failing {
         exit::FINDINGS
-    } else if report.summary.incomplete {
+    } else if report.summary.incomplete || report.partial.is_some() {
         exit::INCOMPLETE
     } else {
         exit::OK

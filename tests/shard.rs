@@ -1,0 +1,312 @@
+//! Sharded scans and `merge`: the parts of a fleet scanned in N shards merge into a report
+//! byte-identical to the single scan's, and bad sets of parts are refused by name.
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn drone_audit() -> Command {
+    let mut command = Command::cargo_bin("drone-audit").expect("binary built");
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("JOB_COMPLETION_INDEX");
+    command
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+/// A fleet of 200 devices: 40 copies of each sample device, with the sample policy (whose
+/// waivers then match findings in some shards and not in others), plus a file that belongs
+/// to no device.
+fn fleet_of_200(root: &Path) {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    for entry in fs::read_dir(&samples).expect("samples") {
+        let entry = entry.expect("entry");
+        if !entry.file_type().expect("type").is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        for copy in 0..40 {
+            copy_folder(&entry.path(), &root.join(format!("{name}-{copy:03}")));
+        }
+    }
+    fs::copy(
+        samples.join("drone-audit.toml"),
+        root.join("drone-audit.toml"),
+    )
+    .expect("policy");
+}
+
+/// Scans `fleet` whole and in `count` shards, merges the parts, and returns (single, merged)
+/// JSON reports and exit codes.
+fn single_and_merged(fleet: &str, count: u32, work: &Path) -> ((Vec<u8>, i32), (Vec<u8>, i32)) {
+    let single = drone_audit()
+        .args(["scan", fleet, "--format", "json"])
+        .output()
+        .expect("runs");
+    let parts = write_parts_of(fleet, work, count);
+    let merged = drone_audit()
+        .arg("merge")
+        .args(&parts)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    (
+        (single.stdout, single.status.code().expect("code")),
+        (merged.stdout, merged.status.code().expect("code")),
+    )
+}
+
+#[test]
+fn the_samples_merged_from_1_3_and_4_shards_equal_the_single_scan() {
+    let work = tempfile::tempdir().expect("tempdir");
+    for count in [1, 3, 4] {
+        let ((single, single_code), (merged, merged_code)) =
+            single_and_merged("samples/", count, work.path());
+        assert!(!single.is_empty());
+        assert_eq!(merged_code, single_code, "{count} shards: same exit code");
+        assert!(
+            merged == single,
+            "{count} shards: the merged report differs from the single scan's"
+        );
+    }
+}
+
+#[test]
+fn a_200_device_fleet_merged_from_1_3_and_4_shards_equals_the_single_scan() {
+    let fleet = tempfile::tempdir().expect("tempdir");
+    fleet_of_200(fleet.path());
+    fs::write(fleet.path().join("README.txt"), "not an artifact\n").expect("write");
+    let work = tempfile::tempdir().expect("tempdir");
+    let path = fleet.path().to_str().expect("UTF-8");
+    let formats = ["json", "sarif", "junit", "markdown", "html", "table"];
+    let write_all = |command: &mut Command, prefix: &str| {
+        for format in formats {
+            command
+                .args(["--format", format, "--output"])
+                .arg(work.path().join(format!("{prefix}.{format}")));
+        }
+        command.output().expect("runs").status.code()
+    };
+    let single_code = write_all(drone_audit().args(["scan", path]), "single");
+    let single = fs::read(work.path().join("single.json")).expect("single report");
+    let report: serde_json::Value = serde_json::from_slice(&single).expect("JSON");
+    assert_eq!(
+        report["summary"]["devices"], 201,
+        "200 devices and the root"
+    );
+    for count in [1, 3, 4] {
+        let parts = write_parts_of(path, work.path(), count);
+        let merged = drone_audit()
+            .arg("merge")
+            .args(&parts)
+            .args(["--format", "json"])
+            .output()
+            .expect("runs");
+        assert_eq!(merged.status.code(), single_code);
+        assert!(
+            merged.stdout == single,
+            "{count} shards differ from the single scan"
+        );
+    }
+    // Every format of the merged report is the single scan's.
+    let parts = write_parts_of(path, work.path(), 3);
+    let merged_code = write_all(drone_audit().arg("merge").args(&parts), "merged");
+    assert_eq!(merged_code, single_code);
+    for format in formats {
+        let read = |prefix: &str| fs::read(work.path().join(format!("{prefix}.{format}")));
+        assert!(
+            read("merged").expect("merged") == read("single").expect("single"),
+            "{format} differs"
+        );
+    }
+}
+
+/// Scans `fleet` in `count` shards, in reverse order and alternating thread counts.
+fn write_parts_of(fleet: &str, work: &Path, count: u32) -> Vec<PathBuf> {
+    (1..=count)
+        .rev()
+        .map(|index| {
+            let part = work.join(format!("fleet-part-{index}-of-{count}.json"));
+            drone_audit()
+                .args([
+                    "scan",
+                    fleet,
+                    "--fail-on",
+                    "none",
+                    "--format",
+                    "json",
+                    "--jobs",
+                ])
+                .arg(if index % 2 == 0 { "1" } else { "2" })
+                .args(["--shard", &format!("{index}/{count}"), "--output"])
+                .arg(&part)
+                .assert()
+                .success();
+            part
+        })
+        .collect()
+}
+
+#[test]
+fn kubernetes_indexed_jobs_give_the_shard_index() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let by_index = work.path().join("explicit.json");
+    drone_audit()
+        .args([
+            "scan",
+            "samples/",
+            "--fail-on",
+            "none",
+            "--shard",
+            "2/3",
+            "--format",
+            "json",
+            "--output",
+        ])
+        .arg(&by_index)
+        .assert()
+        .success();
+    let from_env = drone_audit()
+        .env("JOB_COMPLETION_INDEX", "1")
+        .args([
+            "scan",
+            "samples/",
+            "--fail-on",
+            "none",
+            "--shard",
+            "auto/3",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(from_env.stdout, fs::read(&by_index).expect("part"));
+    let part: serde_json::Value = serde_json::from_slice(&from_env.stdout).expect("JSON");
+    assert_eq!(part["shard"], serde_json::json!({"index": 2, "count": 3}));
+    drone_audit()
+        .args(["scan", "samples/", "--shard", "auto/3"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("JOB_COMPLETION_INDEX is not set"));
+    drone_audit()
+        .args(["scan", "samples/", "--shard", "4/3"])
+        .assert()
+        .code(2);
+}
+
+fn write_parts(work: &Path, prefix: &str, count: u32, extra: &[&str]) -> Vec<PathBuf> {
+    (1..=count)
+        .map(|index| {
+            let part = work.join(format!("{prefix}-part-{index}-of-{count}.json"));
+            drone_audit()
+                .args(["scan", "samples/", "--fail-on", "none", "--format", "json"])
+                .args(["--shard", &format!("{index}/{count}"), "--output"])
+                .arg(&part)
+                .args(extra)
+                .assert()
+                .success();
+            part
+        })
+        .collect()
+}
+
+fn merge_fails_with(parts: &[&PathBuf], extra: &[&str], message: &str) {
+    drone_audit()
+        .arg("merge")
+        .args(parts)
+        .args(extra)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(message));
+}
+
+#[test]
+fn mismatched_duplicate_and_missing_parts_are_refused_by_name() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let parts = write_parts(work.path(), "plain", 3, &[]);
+    let name = |path: &PathBuf| path.to_str().expect("UTF-8").to_owned();
+
+    merge_fails_with(
+        &[&parts[0], &parts[1]],
+        &[],
+        "shards missing from the set of 3: 3/3",
+    );
+    merge_fails_with(
+        &[&parts[0], &parts[1], &parts[1], &parts[2]],
+        &[],
+        &format!(
+            "shard 2 appears twice: {} and {}",
+            name(&parts[1]),
+            name(&parts[1])
+        ),
+    );
+
+    // A part scanned under another policy.
+    let policy = work.path().join("strict.toml");
+    fs::write(&policy, "[passwords]\nmin_length = 20\n").expect("policy");
+    let strict = write_parts(
+        work.path(),
+        "strict",
+        3,
+        &["--policy", policy.to_str().expect("UTF-8")],
+    );
+    merge_fails_with(
+        &[&parts[0], &parts[1], &strict[2]],
+        &[],
+        "the parts come from different policies",
+    );
+    merge_fails_with(&[&parts[0], &parts[1], &strict[2]], &[], &name(&strict[2]));
+
+    // A part of a split into another number of shards.
+    let halves = write_parts(work.path(), "halves", 2, &[]);
+    merge_fails_with(
+        &[&parts[0], &halves[1]],
+        &[],
+        "the parts come from different shard counts",
+    );
+
+    // A whole report is not a part; nor is a file that is not a report.
+    let whole = work.path().join("whole.json");
+    drone_audit()
+        .args(["scan", "samples/", "--format", "json", "--output"])
+        .arg(&whole)
+        .assert()
+        .code(1);
+    merge_fails_with(&[&whole], &[], "is not a shard's part");
+    let junk = work.path().join("junk.json");
+    fs::write(&junk, "{\"schema_version\": 1}").expect("write");
+    merge_fails_with(&[&junk], &[], "junk.json is not a drone-audit JSON report");
+}
+
+#[test]
+fn allow_partial_marks_the_report_partial() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let parts = write_parts(work.path(), "plain", 3, &[]);
+    let output = drone_audit()
+        .arg("merge")
+        .args([&parts[0], &parts[2]])
+        .args(["--allow-partial", "--fail-on", "none", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "a partial report is incomplete"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(report["partial"]["missing_shards"], serde_json::json!([2]));
+    assert!(report.get("shard").is_none());
+}
