@@ -120,13 +120,7 @@ impl Candidate {
                     .filter(|result| result.status == RuleStatus::Failed)
                     .map(|result| result.rule.as_str())
                     .collect();
-                let status = if !failed_rules.is_empty() {
-                    ControlStatus::Fail
-                } else if tally.score.is_some() {
-                    ControlStatus::Pass
-                } else {
-                    ControlStatus::NotAssessed
-                };
+                let status = score::control_status(results.iter().copied());
                 let not_assessed_because: BTreeSet<&str> = if status == ControlStatus::NotAssessed {
                     results
                         .iter()

@@ -91,8 +91,9 @@ struct ScanArgs {
     rules: Option<PathBuf>,
     /// Scan only shard K of N of the devices (a stable hash of the device id) and mark the
     /// report as that part, for `merge`. `auto/N` takes K from JOB_COMPLETION_INDEX + 1
-    /// (Kubernetes Indexed Jobs).
-    #[arg(long, value_name = "K/N")]
+    /// (Kubernetes Indexed Jobs). A part is not a verdict: the exit code is 0 unless the
+    /// scan could not run (2); `merge` decides.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["baseline", "write_baseline"])]
     shard: Option<Shard>,
     /// Worker threads (default: one per core).
     #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -160,6 +161,9 @@ struct CompareArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..=1024))]
     jobs: Option<u16>,
+    /// Largest file read, in bytes; larger ones are reported as not assessed.
+    #[arg(long, default_value_t = Limits::default().max_file_size)]
+    max_file_size: u64,
     /// No progress bar on standard error.
     #[arg(long, short)]
     quiet: bool,
@@ -283,7 +287,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
 
 fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     // Arguments are checked before the scan, so a typo costs nothing.
-    report_destinations(&args.report.format, &args.report.output)?;
+    let destinations = report_destinations(&args.report.format, &args.report.output)?;
     let options = ScanOptions {
         paths: args.paths,
         policy: args.policy,
@@ -298,27 +302,37 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     let progress = ScanProgress::new(args.report.quiet);
     let result = scan::scan_with_progress(&options, &progress);
     progress.finish();
-    deliver(result.context("cannot scan")?, &args.report)
+    let code = deliver(result.context("cannot scan")?, &args.report, &destinations)?;
+    Ok(if options.shard.is_some() {
+        exit::OK
+    } else {
+        code
+    })
 }
 
 fn run_merge(args: MergeArgs) -> anyhow::Result<u8> {
-    report_destinations(&args.report.format, &args.report.output)?;
+    let destinations = report_destinations(&args.report.format, &args.report.output)?;
     let mut parts = Vec::with_capacity(args.parts.len());
     for path in &args.parts {
         let name = drone_audit::discover::display(path);
-        let file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
-        let part: drone_audit::report::Report =
-            serde_json::from_reader(io::BufReader::with_capacity(1 << 16, file))
-                .with_context(|| format!("{name} is not a drone-audit JSON report"))?;
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+        let part: drone_audit::report::Report = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{name} is not a drone-audit JSON report"))?;
         parts.push((name, part));
     }
     let report = drone_audit::shard::merge(parts, args.allow_partial)?;
-    deliver(report, &args.report)
+    if report.partial.is_some() && args.report.write_baseline.is_some() {
+        bail!("a partial merge cannot be a baseline: it lacks the findings of the missing shards");
+    }
+    deliver(report, &args.report, &destinations)
 }
 
 /// Applies the baseline, writes every report asked for, and decides the exit code.
-fn deliver(mut report: drone_audit::report::Report, args: &ReportArgs) -> anyhow::Result<u8> {
-    let destinations = report_destinations(&args.format, &args.output)?;
+fn deliver(
+    mut report: drone_audit::report::Report,
+    args: &ReportArgs,
+    destinations: &[(ReportFormat, Option<&PathBuf>)],
+) -> anyhow::Result<u8> {
     let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
     if let Some(path) = &args.write_baseline {
         std::fs::write(path, Baseline::of(&report).to_json())
@@ -331,7 +345,7 @@ fn deliver(mut report: drone_audit::report::Report, args: &ReportArgs) -> anyhow
             known_findings,
         });
     }
-    for (format, output) in destinations {
+    for &(format, output) in destinations {
         let paint = Paint::new(output.is_none() && colour_on_stdout());
         let renderer = renderer_for(format, paint);
         write_to(output.map(PathBuf::as_path), |out| {
@@ -460,7 +474,10 @@ impl Progress for ScanProgress {
 fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
     let progress = ScanProgress::new(args.quiet);
     let mut candidates = Vec::with_capacity(args.candidates.len());
-    for folder in &args.candidates {
+    for (position, folder) in args.candidates.iter().enumerate() {
+        if args.candidates[..position].contains(folder) {
+            bail!("{}: the same candidate is given twice", folder.display());
+        }
         if !folder.is_dir() {
             bail!(
                 "{}: a candidate must be a folder (one per drone model or vendor)",
@@ -472,7 +489,9 @@ fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
             policy: args.policy.clone(),
             rules_dir: args.rules.clone(),
             jobs: args.jobs.map(usize::from),
-            limits: Limits::default(),
+            limits: Limits {
+                max_file_size: args.max_file_size,
+            },
             ignore_found_policies: true,
             shard: None,
         };

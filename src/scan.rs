@@ -16,7 +16,7 @@ use crate::report::{
 use crate::rules::engine::{self, Outcome};
 use crate::rules::{self, hex, RuleErrors, RuleSet};
 use crate::score::{self, ControlStatus, Grade, RuleResult, RuleStatus};
-use crate::shard::Shard;
+use crate::shard::{Part, Shard};
 use crate::waiver::Waiver;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -147,8 +147,39 @@ pub fn scan_with_progress(
     progress.start(discovery.files.len() as u64);
     let mut report =
         pool.install(|| build_report(&discovery, &rules, &policy, options.limits, progress));
-    report.shard = options.shard;
+    report.shard = options.shard.map(|shard| Part {
+        shard,
+        inputs: inputs_digest(options),
+    });
     Ok(report)
+}
+
+/// SHA-256 of what every shard's worker must be given alike for the parts to be one scan.
+fn inputs_digest(options: &ScanOptions) -> String {
+    let mut hasher = Sha256::new();
+    for path in &options.paths {
+        hasher.update(display(path).as_bytes());
+        hasher.update(b"\n");
+    }
+    if let Some(rules_dir) = &options.rules_dir {
+        hasher.update(b"rules ");
+        hasher.update(display(rules_dir).as_bytes());
+        hasher.update(b"\n");
+    }
+    hasher.update(format!("max-file-size {}\n", options.limits.max_file_size).as_bytes());
+    hex(&hasher.finalize())
+}
+
+/// The report's order of artifacts: by path, then the rest, so equal paths (a file given
+/// on the command line and found by the walk too) keep one order however they were gathered.
+pub(crate) fn sort_artifacts(artifacts: &mut [ArtifactRecord]) {
+    artifacts.sort_by(|a, b| {
+        a.path
+            .cmp(&b.path)
+            .then_with(|| a.device.cmp(&b.device))
+            .then_with(|| a.status.cmp(&b.status))
+            .then_with(|| a.reason.cmp(&b.reason))
+    });
 }
 
 /// Leaves in the discovery only what belongs to the shard: its devices, their files, and
@@ -239,7 +270,7 @@ fn build_report(
             .iter()
             .map(|unreadable| unread_record(unreadable, ArtifactStatus::Error)),
     );
-    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    sort_artifacts(&mut artifacts);
 
     let summary = summarize(&devices, &findings, &artifacts);
     let warnings = policy

@@ -138,6 +138,20 @@ pub fn tally<'a>(results: impl IntoIterator<Item = &'a RuleResult>) -> Tally {
     Tally { score, coverage }
 }
 
+/// A control's verdict from its rule results: failed if any rule failed, passed if any was
+/// assessed (passed or waived) and none failed, otherwise not assessed.
+pub fn control_status<'a>(results: impl IntoIterator<Item = &'a RuleResult>) -> ControlStatus {
+    let mut status = ControlStatus::NotAssessed;
+    for result in results {
+        match result.status {
+            RuleStatus::Failed => return ControlStatus::Fail,
+            RuleStatus::Passed | RuleStatus::Waived => status = ControlStatus::Pass,
+            RuleStatus::NotAssessed => {}
+        }
+    }
+    status
+}
+
 /// Groups a device's rule results by control and scores each control.
 pub fn score_controls(results: Vec<(Control, RuleResult)>) -> Vec<ControlResult> {
     let mut by_control: BTreeMap<Control, Vec<RuleResult>> = Control::ALL
@@ -152,16 +166,7 @@ pub fn score_controls(results: Vec<(Control, RuleResult)>) -> Vec<ControlResult>
         .map(|(control, mut rules)| {
             rules.sort_by(|a, b| a.rule.cmp(&b.rule));
             let Tally { score, coverage } = tally(&rules);
-            let status = if rules.iter().any(|rule| rule.status == RuleStatus::Failed) {
-                ControlStatus::Fail
-            } else if rules
-                .iter()
-                .any(|rule| matches!(rule.status, RuleStatus::Passed | RuleStatus::Waived))
-            {
-                ControlStatus::Pass
-            } else {
-                ControlStatus::NotAssessed
-            };
+            let status = control_status(&rules);
             ControlResult {
                 control,
                 status,

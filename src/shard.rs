@@ -3,12 +3,12 @@
 //!
 //! A device belongs to shard `1 + (u64 of the first 8 bytes of SHA-256(device id)) mod N`:
 //! the same on every machine, whatever the file order, the thread count or the other devices.
-//! Files that belong to no device (a link in the scanned root, say) go to shard 1, so every
-//! record is in exactly one part. Merging concatenates the parts' devices, artifacts and
+//! Records that belong to no device (files a `fleet.toml` assigns to no device, entries the
+//! walk could not read) go to shard 1, so every record is in exactly one part. Merging concatenates the parts' devices, artifacts and
 //! findings, sorts them as a scan does, and recomputes the summary with the scan's own code;
 //! a scan-wide warning (a waiver that matched nothing) stands only if every part raised it.
 
-use crate::report::Report;
+use crate::report::{Report, Tool, SCHEMA_VERSION};
 use crate::scan;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -21,9 +21,34 @@ pub const KUBERNETES_INDEX: &str = "JOB_COMPLETION_INDEX";
 
 /// Shard `index` (1-based) of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ShardFields")]
 pub struct Shard {
     pub index: u32,
     pub count: u32,
+}
+
+/// A shard as a part states it, validated into a [`Shard`].
+#[derive(Deserialize)]
+struct ShardFields {
+    index: u32,
+    count: u32,
+}
+
+impl TryFrom<ShardFields> for Shard {
+    type Error = String;
+    fn try_from(fields: ShardFields) -> Result<Shard, String> {
+        Shard::new(fields.index, fields.count)
+    }
+}
+
+/// What a part says of the scan it is a part of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    #[serde(flatten)]
+    pub shard: Shard,
+    /// SHA-256 of what every worker must have been given alike: the paths as given, the rules
+    /// folder and the file-size limit. Parts with different inputs are not one scan.
+    pub inputs: String,
 }
 
 /// What a merge of an incomplete set of parts lacked.
@@ -117,6 +142,22 @@ pub enum MergeError {
     NotAPart(String),
     #[error("{0} was filtered by a baseline: merge unfiltered parts and give --baseline to merge")]
     Baselined(String),
+    #[error("{part} was written by drone-audit {found} (report schema {schema}); this is {expected} (schema {expected_schema}): merge with the version that scanned")]
+    OtherVersion {
+        part: String,
+        found: String,
+        schema: u32,
+        expected: String,
+        expected_schema: u32,
+    },
+    #[error(
+        "device {device} is in both {first} and {second}: the parts are not shards of one scan"
+    )]
+    SameDevice {
+        device: String,
+        first: String,
+        second: String,
+    },
     #[error("the parts come from different {what}: {parts}")]
     Mismatch { what: &'static str, parts: String },
     #[error("shard {index} appears twice: {first} and {second}")]
@@ -130,20 +171,34 @@ pub enum MergeError {
 }
 
 /// Merges the parts (each with the name it was read from) into one report.
-pub fn merge(parts: Vec<(String, Report)>, allow_partial: bool) -> Result<Report, MergeError> {
-    let mut shards = Vec::with_capacity(parts.len());
+pub fn merge(mut parts: Vec<(String, Report)>, allow_partial: bool) -> Result<Report, MergeError> {
+    let running = Tool::default();
     for (name, part) in &parts {
-        let shard = part
-            .shard
-            .ok_or_else(|| MergeError::NotAPart(name.clone()))?;
+        if part.shard.is_none() {
+            return Err(MergeError::NotAPart(name.clone()));
+        }
         if part.baseline.is_some() {
             return Err(MergeError::Baselined(name.clone()));
         }
-        shards.push(shard);
+        if part.schema_version != SCHEMA_VERSION || part.tool.version != running.version {
+            return Err(MergeError::OtherVersion {
+                part: name.clone(),
+                found: part.tool.version.clone(),
+                schema: part.schema_version,
+                expected: running.version.clone(),
+                expected_schema: SCHEMA_VERSION,
+            });
+        }
     }
-    let Some((_, first)) = parts.first() else {
+    // In shard order, whatever order the parts were given in (a shell glob puts 10 before 2).
+    parts.sort_by_key(|(_, part)| part.shard.as_ref().map(|part| part.shard.index));
+    let shards: Vec<Shard> = parts
+        .iter()
+        .filter_map(|(_, part)| part.shard.as_ref().map(|part| part.shard))
+        .collect();
+    if parts.is_empty() {
         return Err(MergeError::Empty);
-    };
+    }
     let agree = |what: &'static str, key: &dyn Fn(&Report, &Shard) -> String| {
         let keys: Vec<String> = parts
             .iter()
@@ -163,10 +218,14 @@ pub fn merge(parts: Vec<(String, Report)>, allow_partial: bool) -> Result<Report
             parts: listed.join(", "),
         })
     };
-    agree("report schema versions", &|part, _| {
-        part.schema_version.to_string()
-    })?;
-    agree("drone-audit versions", &|part, _| part.tool.version.clone())?;
+    agree(
+        "inputs (paths, rules folder or file-size limit)",
+        &|part, _| {
+            part.shard
+                .as_ref()
+                .map_or_else(String::new, |part| format!("inputs sha256 {}", part.inputs))
+        },
+    )?;
     agree("rules", &|part, _| {
         format!("rules sha256 {}", part.rules.digest)
     })?;
@@ -200,21 +259,39 @@ pub fn merge(parts: Vec<(String, Report)>, allow_partial: bool) -> Result<Report
         });
     }
 
+    let first = &parts[0].1;
     let schema_version = first.schema_version;
     let tool = first.tool.clone();
     let rules = first.rules.clone();
     let policy = first.policy.clone();
-    // A scan-wide warning holds only if no part contradicts it.
-    let warnings: Vec<String> = first
-        .warnings
-        .iter()
-        .filter(|warning| {
-            parts
-                .iter()
-                .all(|(_, part)| part.warnings.contains(warning))
-        })
-        .cloned()
-        .collect();
+    // A scan-wide warning (a waiver that matched nothing) holds only if no part contradicts
+    // it; with shards missing, nobody knows, so none is kept.
+    let warnings: Vec<String> = if missing.is_empty() {
+        first
+            .warnings
+            .iter()
+            .filter(|warning| {
+                parts
+                    .iter()
+                    .all(|(_, part)| part.warnings.contains(warning))
+            })
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, part) in &parts {
+        for device in &part.devices {
+            if let Some(first) = owner.insert(&device.info.id, name) {
+                return Err(MergeError::SameDevice {
+                    device: device.info.id.clone(),
+                    first: first.to_owned(),
+                    second: name.clone(),
+                });
+            }
+        }
+    }
     let mut devices = Vec::new();
     let mut artifacts = Vec::new();
     let mut findings = Vec::new();
@@ -224,7 +301,7 @@ pub fn merge(parts: Vec<(String, Report)>, allow_partial: bool) -> Result<Report
         findings.extend(part.findings);
     }
     devices.sort_by(|a, b| a.info.id.cmp(&b.info.id));
-    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    scan::sort_artifacts(&mut artifacts);
     scan::sort_findings(&mut findings);
     let summary = scan::summarize(&devices, &findings, &artifacts);
     Ok(Report {

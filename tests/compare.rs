@@ -1,7 +1,10 @@
 //! End-to-end tests of `drone-audit compare`: candidates side by side per control, judged by
 //! one policy, in every format.
 
+mod common;
+
 use assert_cmd::Command;
+use common::copy_folder;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -47,19 +50,6 @@ fn control<'a>(candidate: &'a Value, control: &str) -> &'a Value {
         .iter()
         .find(|result| result["control"] == control)
         .unwrap_or_else(|| panic!("control {control} in {candidate}"))
-}
-
-fn copy_folder(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_folder(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).expect("copy");
-        }
-    }
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! Sharded scans and `merge`: the parts of a fleet scanned in N shards merge into a report
 //! byte-identical to the single scan's, and bad sets of parts are refused by name.
 
+mod common;
+
 use assert_cmd::Command;
+use common::copy_folder;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -12,19 +15,6 @@ fn drone_audit() -> Command {
         .env("NO_COLOR", "1")
         .env_remove("JOB_COMPLETION_INDEX");
     command
-}
-
-fn copy_folder(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_folder(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).expect("copy");
-        }
-    }
 }
 
 /// A fleet of 200 devices: 40 copies of each sample device, with the sample policy (whose
@@ -195,7 +185,9 @@ fn kubernetes_indexed_jobs_give_the_shard_index() {
         .expect("runs");
     assert_eq!(from_env.stdout, fs::read(&by_index).expect("part"));
     let part: serde_json::Value = serde_json::from_slice(&from_env.stdout).expect("JSON");
-    assert_eq!(part["shard"], serde_json::json!({"index": 2, "count": 3}));
+    assert_eq!(part["shard"]["index"], 2);
+    assert_eq!(part["shard"]["count"], 3);
+    assert_eq!(part["shard"]["inputs"].as_str().map(str::len), Some(64));
     drone_audit()
         .args(["scan", "samples/", "--shard", "auto/3"])
         .assert()
@@ -205,6 +197,16 @@ fn kubernetes_indexed_jobs_give_the_shard_index() {
         .args(["scan", "samples/", "--shard", "4/3"])
         .assert()
         .code(2);
+    // A part is not a verdict: the samples fail on high findings, their parts exit 0.
+    drone_audit()
+        .args(["scan", "samples/", "--shard", "1/1", "--format", "json"])
+        .assert()
+        .code(0);
+    drone_audit()
+        .args(["scan", "samples/", "--shard", "1/2", "--baseline", "b.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot be used with"));
 }
 
 fn write_parts(work: &Path, prefix: &str, count: u32, extra: &[&str]) -> Vec<PathBuf> {
@@ -276,6 +278,35 @@ fn mismatched_duplicate_and_missing_parts_are_refused_by_name() {
         &[&parts[0], &halves[1]],
         &[],
         "the parts come from different shard counts",
+    );
+
+    // A part of a scan with another file-size limit.
+    let limited = write_parts(work.path(), "limited", 3, &["--max-file-size", "1000000"]);
+    merge_fails_with(
+        &[&parts[0], &parts[1], &limited[2]],
+        &[],
+        "the parts come from different inputs",
+    );
+
+    // A part relabelled as another shard: its devices would count twice.
+    let text = fs::read_to_string(&halves[0]).expect("part");
+    let relabelled = work.path().join("relabelled.json");
+    fs::write(
+        &relabelled,
+        text.replacen("\"index\": 1,", "\"index\": 2,", 1),
+    )
+    .expect("write");
+    merge_fails_with(&[&halves[0], &relabelled], &[], "is in both");
+    let impossible = work.path().join("impossible.json");
+    fs::write(
+        &impossible,
+        text.replacen("\"index\": 1,", "\"index\": 0,", 1),
+    )
+    .expect("write");
+    merge_fails_with(
+        &[&impossible],
+        &[],
+        "impossible.json is not a drone-audit JSON report",
     );
 
     // A whole report is not a part; nor is a file that is not a report.

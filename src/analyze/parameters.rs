@@ -210,7 +210,6 @@ fn is_bitmask(name: &str) -> bool {
     .any(|suffix| name.ends_with(suffix))
 }
 
-/// The set bit numbers of a bitmask parameter's value.
 /// A numbered parameter's name with each run of digits written `n`; None without digits.
 fn family(name: &str) -> Option<String> {
     if !name.bytes().any(|byte| byte.is_ascii_digit()) {
@@ -232,6 +231,7 @@ fn family(name: &str) -> Option<String> {
     Some(family)
 }
 
+/// The set bit numbers of a bitmask parameter's value.
 fn set_bits(parameter: &Parameter) -> Option<Vec<u32>> {
     if !is_bitmask(&parameter.name) {
         return None;

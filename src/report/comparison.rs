@@ -2,8 +2,9 @@
 //! pull request, and a self-contained HTML page (inline CSS and SVG, no scripts). JSON is the
 //! `Comparison` value itself.
 //!
-//! Every rendering shows the same facts: per control and candidate, pass, fail (with the rules
-//! that failed) or not assessed (with why); then score, grade, coverage and findings.
+//! Every rendering shows the same facts: grade, score, coverage, findings, devices and
+//! artifacts, and whether the candidate's scan was incomplete; then per control pass, fail
+//! (with the rules that failed) or not assessed (with why).
 
 use crate::compare::{Candidate, CandidateControl, Comparison};
 use crate::control::{Control, Severity};
@@ -74,6 +75,9 @@ pub fn write_table(
     table.add_row(row("score", &|c| Cell::new(score_text(c.score))));
     table.add_row(row("coverage", &|c| Cell::new(format!("{}%", c.coverage))));
     table.add_row(row("findings", &|c| Cell::new(findings_text(c))));
+    table.add_row(row("devices / artifacts", &|c| {
+        Cell::new(format!("{} / {}", c.devices, c.artifacts_assessed))
+    }));
     for control in Control::ALL {
         table.add_row(row(control.id(), &|c| {
             let result = c.control(control);
@@ -143,6 +147,24 @@ pub fn write_markdown(comparison: &Comparison, out: &mut dyn io::Write) -> io::R
     writeln!(out, "{}", row("Score", &|c| score_text(c.score)))?;
     writeln!(out, "{}", row("Coverage", &|c| format!("{}%", c.coverage)))?;
     writeln!(out, "{}", row("Findings", &findings_text))?;
+    writeln!(
+        out,
+        "{}",
+        row("Devices / artifacts", &|c| format!(
+            "{} / {}",
+            c.devices, c.artifacts_assessed
+        ))
+    )?;
+    writeln!(
+        out,
+        "{}",
+        row("Incomplete", &|c| if c.incomplete {
+            "⚠️ yes"
+        } else {
+            "no"
+        }
+        .to_owned())
+    )?;
     for control in Control::ALL {
         let label = markdown::text(control.id());
         writeln!(
@@ -308,6 +330,7 @@ fn control_table(comparison: &Comparison) -> Markup {
                 tr { th { "Coverage" } @for c in &comparison.candidates { td.num { (c.coverage) "%" } } }
                 tr { th { "Findings" } @for c in &comparison.candidates { td { (findings_text(c)) } } }
                 tr { th { "Devices / artifacts" } @for c in &comparison.candidates { td { (c.devices) " / " (c.artifacts_assessed) } } }
+                tr { th { "Incomplete" } @for c in &comparison.candidates { td { @if c.incomplete { b { "yes: some artifacts could not be read" } } @else { "no" } } } }
                 @for control in Control::ALL {
                     tr {
                         th { (control.id()) br; span.muted { (control.mitigation()) } }

@@ -161,6 +161,9 @@ fn header(report: &Report) -> Markup {
                     }
                 }
             }
+            @if let Some(note) = report.scope_note() {
+                p.banner { (note) }
+            }
             @if summary.incomplete {
                 p.banner {
                     "Incomplete scan: some artifacts could not be read. Their rules count as not "

@@ -167,6 +167,9 @@ fn write_heading(report: &Report, comment: &mut Comment) {
             baseline.known_findings
         ));
     }
+    if let Some(note) = report.scope_note() {
+        comment.push_always(&format!("> ⚠️ **{}**\n\n", text(&note)));
+    }
     if summary.incomplete {
         comment.push_always(
             "> ⚠️ **Incomplete scan:** some artifacts could not be read. Their rules count as \

@@ -16,7 +16,8 @@
 //! - `baseline`: `{source, known_findings}` when `--baseline` left known findings out of
 //!   `findings` (scores and summary still count them).
 //! - `warnings`: about the scan as a whole, e.g. a waiver that matched no finding.
-//! - `shard`: `{index, count}` on the part a `--shard K/N` scan writes (absent otherwise).
+//! - `shard`: `{index, count, inputs}` on the part a `--shard K/N` scan writes (absent
+//!   otherwise); `inputs` is the SHA-256 of the paths, rules folder and file-size limit.
 //! - `partial`: `{missing_shards}` when `merge --allow-partial` merged an incomplete set.
 //! - `devices[]`: `id`, inventory facts, `score`, `grade`, `coverage`, `controls[]` with
 //!   `status`, `score`, `coverage` and every rule's `status`, `findings`, `reason`.
@@ -63,7 +64,7 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Set on the part a `--shard K/N` scan writes, for `drone-audit merge`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::shard::Part>,
     /// Set when `merge --allow-partial` merged an incomplete set of parts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial: Option<crate::shard::Partial>,
@@ -302,6 +303,24 @@ impl Finding {
 }
 
 impl Report {
+    /// What a reader must know when the report covers less than the fleet: a shard's part,
+    /// or a merge with shards missing.
+    pub fn scope_note(&self) -> Option<String> {
+        if let Some(partial) = &self.partial {
+            let missing: Vec<String> = partial.missing_shards.iter().map(u32::to_string).collect();
+            return Some(format!(
+                "Partial report: shard(s) {} were not merged, so their devices are missing from every figure",
+                missing.join(", ")
+            ));
+        }
+        self.shard.as_ref().map(|part| {
+            format!(
+                "Part {} of a sharded scan: only the devices of this shard; `drone-audit merge` makes the fleet's report",
+                part.shard
+            )
+        })
+    }
+
     /// Artifacts that could not be read or analyzed.
     pub fn errors(&self) -> impl Iterator<Item = &ArtifactRecord> {
         self.artifacts

@@ -248,7 +248,7 @@ fn sarif_log(report: &Report) -> SarifLog<'_> {
             },
         },
         invocations: vec![Invocation {
-            execution_successful: notifications.is_empty(),
+            execution_successful: notifications.is_empty() && report.partial.is_none(),
             tool_execution_notifications: notifications,
         }],
         artifacts: report.artifacts.iter().map(artifact).collect(),

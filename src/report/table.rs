@@ -141,7 +141,7 @@ fn write_header(report: &Report, paint: Paint, out: &mut dyn io::Write) -> io::R
         .collect();
     writeln!(
         out,
-        "Fleet: score {}, grade {}, coverage {}%; findings: {}{}\n",
+        "Fleet: score {}, grade {}, coverage {}%; findings: {}{}",
         summary
             .score
             .map_or_else(|| "n/a".to_owned(), |score| format!("{score:.1}")),
@@ -153,7 +153,11 @@ fn write_header(report: &Report, paint: Paint, out: &mut dyn io::Write) -> io::R
         } else {
             ""
         },
-    )
+    )?;
+    match report.scope_note() {
+        Some(note) => writeln!(out, "{}\n", paint.bold(&note)),
+        None => writeln!(out),
+    }
 }
 
 fn write_devices(report: &Report, paint: Paint, out: &mut dyn io::Write) -> io::Result<()> {

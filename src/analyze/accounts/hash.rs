@@ -10,8 +10,9 @@
 //! checked.
 //!
 //! Fleets are flashed from a few images, so the same hash (same salt) turns up on many
-//! devices: outcomes are remembered for the whole process ([`REMEMBERED_HASHES`] at most), and
-//! a remembered hash costs neither time nor budget.
+//! devices: outcomes are remembered for the whole process ([`REMEMBERED_HASHES`] at most). A
+//! remembered hash costs no time but is charged to the file's budget all the same, so results
+//! never depend on the order devices are read in.
 
 use serde::Serialize;
 use sha_crypt::{sha256_crypt_b64, sha512_crypt_b64, Sha256Params, Sha512Params};
@@ -303,28 +304,10 @@ impl DefaultPasswordCheck {
         }
     }
 
-    /// Checks `crypt`, the hash of account `user`.
+    /// Checks `crypt`, the hash of account `user`. The budget is charged the same whether
+    /// the outcome is computed or remembered, so what a file's check finds never depends on
+    /// which device the scan happened to read first.
     pub fn check(&mut self, crypt: &str, user: &str) -> CheckOutcome {
-        let key = (crypt.to_owned(), user.to_owned());
-        if let Some(outcome) = remembered()
-            .lock()
-            .ok()
-            .and_then(|outcomes| outcomes.get(&key).cloned())
-        {
-            return outcome;
-        }
-        let outcome = self.compute(crypt, user);
-        if matches!(outcome, CheckOutcome::Found(_) | CheckOutcome::NotFound) {
-            if let Ok(mut outcomes) = remembered().lock() {
-                if outcomes.len() < REMEMBERED_HASHES {
-                    outcomes.insert(key, outcome.clone());
-                }
-            }
-        }
-        outcome
-    }
-
-    fn compute(&mut self, crypt: &str, user: &str) -> CheckOutcome {
         let Some(sha) = ShaCrypt::parse(crypt) else {
             return CheckOutcome::Unsupported;
         };
@@ -342,13 +325,27 @@ impl DefaultPasswordCheck {
             return CheckOutcome::BudgetSpent;
         }
         self.rounds_left -= cost;
-        match candidates
+        let key = (crypt.to_owned(), user.to_owned());
+        if let Some(outcome) = remembered()
+            .lock()
+            .ok()
+            .and_then(|outcomes| outcomes.get(&key).cloned())
+        {
+            return outcome;
+        }
+        let outcome = match candidates
             .into_iter()
             .find(|candidate| sha.verifies(candidate))
         {
             Some(password) => CheckOutcome::Found(password.to_owned()),
             None => CheckOutcome::NotFound,
+        };
+        if let Ok(mut outcomes) = remembered().lock() {
+            if outcomes.len() < REMEMBERED_HASHES {
+                outcomes.insert(key, outcome.clone());
+            }
         }
+        outcome
     }
 }
 
@@ -463,26 +460,31 @@ mod tests {
             check.check(costly, "pi"),
             CheckOutcome::TooManyRounds(999_999_999)
         );
-        // An account name no other test uses: outcomes are remembered process-wide.
         let mut check = DefaultPasswordCheck::with_budget(10_000);
         assert_eq!(
-            check.check(RASPBERRY_SHA512, "budget-test"),
+            check.check(RASPBERRY_SHA512, "pi"),
             CheckOutcome::BudgetSpent
         );
     }
 
     #[test]
-    fn a_hash_seen_before_costs_nothing() {
+    fn a_hash_seen_before_is_charged_the_same() {
         let mut check = DefaultPasswordCheck::default();
         assert_eq!(
             check.check(RASPBERRY_SHA512, "remembered-test"),
             CheckOutcome::Found("raspberry".to_owned())
         );
-        let mut broke = DefaultPasswordCheck::with_budget(0);
+        // Remembered now, but a file without the budget for it still gets BudgetSpent: what
+        // a file's check finds does not depend on which device was read first.
+        let mut broke = DefaultPasswordCheck::with_budget(10_000);
         assert_eq!(
             broke.check(RASPBERRY_SHA512, "remembered-test"),
-            CheckOutcome::Found("raspberry".to_owned()),
-            "the second device flashed from the same image is not rehashed"
+            CheckOutcome::BudgetSpent
+        );
+        let mut again = DefaultPasswordCheck::default();
+        assert_eq!(
+            again.check(RASPBERRY_SHA512, "remembered-test"),
+            CheckOutcome::Found("raspberry".to_owned())
         );
     }
 }
