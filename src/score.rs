@@ -48,16 +48,108 @@ pub enum ControlStatus {
     NotAssessed,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A control's verdict on one device, with every rule in force behind it.
+///
+/// In JSON, `rules` lists the assessed rules (passed, failed, waived) and `not_assessed` the
+/// others grouped by the reason (`{reason, rules: {ID: severity}}`): most rules of a fleet
+/// are not assessed on most devices for the same few reasons ("no sshd-config artifact"), and
+/// listing them one by one made up most of a large fleet's report.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "ControlResultWire")]
 pub struct ControlResult {
     pub control: Control,
     pub status: ControlStatus,
     /// Weighted pass rate in percent; absent when nothing was assessed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
     /// Assessed rules / rules in force for this control, in percent.
     pub coverage: f64,
+    /// Every rule in force, by id.
     pub rules: Vec<RuleResult>,
+}
+
+/// Rules not assessed for one reason.
+#[derive(Serialize, Deserialize)]
+struct NotAssessedGroup<R, I: Ord> {
+    reason: R,
+    rules: BTreeMap<I, Severity>,
+}
+
+#[derive(Serialize)]
+struct ControlResultRef<'a> {
+    control: Control,
+    status: ControlStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f64>,
+    coverage: f64,
+    rules: Vec<&'a RuleResult>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    not_assessed: Vec<NotAssessedGroup<&'a str, &'a str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ControlResultWire {
+    control: Control,
+    status: ControlStatus,
+    score: Option<f64>,
+    coverage: f64,
+    rules: Vec<RuleResult>,
+    #[serde(default)]
+    not_assessed: Vec<NotAssessedGroup<String, String>>,
+}
+
+impl Serialize for ControlResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut groups: BTreeMap<&str, BTreeMap<&str, Severity>> = BTreeMap::new();
+        let mut assessed = Vec::with_capacity(self.rules.len());
+        for rule in &self.rules {
+            if rule.status == RuleStatus::NotAssessed {
+                groups
+                    .entry(rule.reason.as_deref().unwrap_or(""))
+                    .or_default()
+                    .insert(&rule.rule, rule.severity);
+            } else {
+                assessed.push(rule);
+            }
+        }
+        ControlResultRef {
+            control: self.control,
+            status: self.status,
+            score: self.score,
+            coverage: self.coverage,
+            rules: assessed,
+            not_assessed: groups
+                .into_iter()
+                .map(|(reason, rules)| NotAssessedGroup { reason, rules })
+                .collect(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl From<ControlResultWire> for ControlResult {
+    fn from(wire: ControlResultWire) -> ControlResult {
+        let mut rules = wire.rules;
+        for group in wire.not_assessed {
+            for (rule, severity) in group.rules {
+                rules.push(RuleResult {
+                    rule,
+                    severity,
+                    status: RuleStatus::NotAssessed,
+                    findings: 0,
+                    reason: (!group.reason.is_empty()).then(|| group.reason.clone()),
+                });
+            }
+        }
+        rules.sort_by(|a, b| a.rule.cmp(&b.rule));
+        ControlResult {
+            control: wire.control,
+            status: wire.status,
+            score: wire.score,
+            coverage: wire.coverage,
+            rules,
+        }
+    }
 }
 
 /// Letter grade of a device or fleet.

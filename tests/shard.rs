@@ -289,20 +289,17 @@ fn mismatched_duplicate_and_missing_parts_are_refused_by_name() {
     );
 
     // A part relabelled as another shard: its devices would count twice.
-    let text = fs::read_to_string(&halves[0]).expect("part");
-    let relabelled = work.path().join("relabelled.json");
-    fs::write(
-        &relabelled,
-        text.replacen("\"index\": 1,", "\"index\": 2,", 1),
-    )
-    .expect("write");
+    let relabel = |index: u64, name: &str| {
+        let mut part: serde_json::Value =
+            serde_json::from_slice(&fs::read(&halves[0]).expect("part")).expect("JSON");
+        part["shard"]["index"] = index.into();
+        let path = work.path().join(name);
+        fs::write(&path, serde_json::to_vec(&part).expect("JSON")).expect("write");
+        path
+    };
+    let relabelled = relabel(2, "relabelled.json");
     merge_fails_with(&[&halves[0], &relabelled], &[], "is in both");
-    let impossible = work.path().join("impossible.json");
-    fs::write(
-        &impossible,
-        text.replacen("\"index\": 1,", "\"index\": 0,", 1),
-    )
-    .expect("write");
+    let impossible = relabel(0, "impossible.json");
     merge_fails_with(
         &[&impossible],
         &[],

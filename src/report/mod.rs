@@ -20,7 +20,9 @@
 //!   otherwise); `inputs` is the SHA-256 of the paths, rules folder and file-size limit.
 //! - `partial`: `{missing_shards}` when `merge --allow-partial` merged an incomplete set.
 //! - `devices[]`: `id`, inventory facts, `score`, `grade`, `coverage`, `controls[]` with
-//!   `status`, `score`, `coverage` and every rule's `status`, `findings`, `reason`.
+//!   `status`, `score`, `coverage`, `rules[]` (each assessed rule's `rule`, `severity`,
+//!   `status` and `findings`) and `not_assessed[]` (the other rules in force, grouped by the
+//!   `reason` they could not be assessed: `{reason, rules: {ID: severity}}`).
 //! - `artifacts[]`: `path`, `device`, `kind`, `size`, `sha256`, `status`
 //!   (`assessed` / `skipped` / `error`), `reason`, `warnings`.
 //! - `findings[]`: `rule`, `title`, `control`, `severity`, `device`, `artifact`, `location`
