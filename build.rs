@@ -1,5 +1,6 @@
 //! Embeds every rule file under `rules/` in the binary: writes `builtin_rules.rs` into
-//! OUT_DIR, a sorted list of (path relative to `rules/`, contents) pairs.
+//! OUT_DIR, a sorted list of (path relative to `rules/`, contents) pairs. `rules/catalogue/`
+//! holds data the analyzers embed themselves (passphrases, vendor endpoints), not rules.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,9 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
+            if path.file_name().is_some_and(|name| name == "catalogue") {
+                continue;
+            }
             collect(&path, files);
         } else if path
             .extension()

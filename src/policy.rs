@@ -317,6 +317,32 @@ impl Policy {
             | ArtifactKind::ArdupilotParams
             | ArtifactKind::QgcParams => self.enrich_endpoints(document),
             ArtifactKind::Shadow | ArtifactKind::Passwd => {}
+            ArtifactKind::Capture => self.enrich_flows(document),
+        }
+    }
+
+    /// `flows[*]` of a capture: whether the policy allows the internet endpoint, by address
+    /// or by any name it went by.
+    fn enrich_flows(&self, document: &mut Value) {
+        for flow in array_mut(document, "flows") {
+            let address = flow
+                .get("public_address")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let allowed = match address {
+                None => true,
+                Some(address) => {
+                    self.allows_destination(&address)
+                        || flow
+                            .get("names")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_str)
+                            .any(|name| self.allows_destination(name))
+                }
+            };
+            insert_policy(flow, json!({"allowed": allowed}));
         }
     }
 

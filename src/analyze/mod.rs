@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod ardupilot_params;
+pub mod capture;
 pub mod hostapd;
 pub mod mavlink_router;
 pub mod parameters;
@@ -46,10 +47,12 @@ pub enum ArtifactKind {
     Shadow,
     /// /etc/passwd.
     Passwd,
+    /// A packet capture: pcap or pcapng.
+    Capture,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 9] = [
+    pub const ALL: [ArtifactKind; 10] = [
         ArtifactKind::Profile,
         ArtifactKind::ArdupilotParams,
         ArtifactKind::QgcParams,
@@ -59,6 +62,7 @@ impl ArtifactKind {
         ArtifactKind::SshdConfig,
         ArtifactKind::Shadow,
         ArtifactKind::Passwd,
+        ArtifactKind::Capture,
     ];
 
     pub fn id(self) -> &'static str {
@@ -72,6 +76,7 @@ impl ArtifactKind {
             ArtifactKind::SshdConfig => "sshd-config",
             ArtifactKind::Shadow => "shadow",
             ArtifactKind::Passwd => "passwd",
+            ArtifactKind::Capture => "capture",
         }
     }
 }
@@ -142,6 +147,7 @@ pub trait Analyzer: Sync {
 
 /// Most specific formats first: identification stops at the first analyzer that says yes.
 static ANALYZERS: &[&dyn Analyzer] = &[
+    &capture::CaptureAnalyzer,
     &profile::ProfileAnalyzer,
     &qgc_params::QgcParamsAnalyzer,
     &ardupilot_params::ArdupilotParamsAnalyzer,

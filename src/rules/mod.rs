@@ -157,8 +157,10 @@ static RULE_ID: LazyLock<Regex> =
 static RULE_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z0-9]+(-[a-z0-9]+)*$").expect("valid regex"));
 static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(DHS-2019|CISA-FBI-2024|NISTIR-8259A|GreenUAS|CWE|CAPEC|MITRE):[A-Za-z0-9._-]+$")
-        .expect("valid regex")
+    Regex::new(
+        r"^(DHS-2019|CISA-FBI-2024|NISTIR-8259A|NIST-SP|GreenUAS|CWE|CAPEC|MITRE):[A-Za-z0-9._-]+$",
+    )
+    .expect("valid regex")
 });
 
 /// Loads the built-in rules and, when given, every `*.toml` file of `user_dir`.
@@ -454,6 +456,10 @@ example = "[[links]]\nencryption = \"none\""
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
+                    // rules/catalogue/ holds the analyzers' data, not rules (build.rs).
+                    if path.file_name().is_some_and(|name| name == "catalogue") {
+                        continue;
+                    }
                     walk(&path, found, root);
                 } else if path
                     .extension()

@@ -1,0 +1,770 @@
+//! Packet captures (pcap, pcapng): what a ground station, controller or companion computer
+//! really sent, and to whom: the audit that settled whether drone apps talk to the internet.
+//!
+//! The evidence (docs/evidence/capture.md) holds the conversations (`flows`, one per
+//! transport and pair of endpoints, both directions, with the first packet's number), the
+//! DNS names looked up and what they resolved to, TLS ClientHellos (server name, offered
+//! versions, weak cipher suites), HTTP and RTSP requests, cleartext FTP and telnet logins,
+//! MAVLink traffic per system (versions, signed and unsigned frames, SETUP_SIGNING sent in
+//! the clear) and unprotected 802.11 data frames. Names and flows that reach a vendor cloud,
+//! update or map endpoint (rules/catalogue/vendor-endpoints.toml) say which. Every record
+//! carries `packet`, the number Wireshark shows, so a finding can be opened there.
+//!
+//! Bounds: at most [`MAX_FLOWS`] conversations and [`MAX_RECORDS`] records of each other
+//! sort are kept; past them the rest is counted and a warning says so.
+
+mod decode;
+mod packets;
+mod protocols;
+
+use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use crate::net::{self, AddressScope};
+use decode::{Decoded, Segment, Transport};
+use packets::{Format, Packet};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+pub use decode::{LINKTYPE_ETHERNET, LINKTYPE_NULL, LINKTYPE_RAW};
+
+pub struct CaptureAnalyzer;
+
+/// Conversations kept; more are counted in `flows_dropped`.
+pub const MAX_FLOWS: usize = 100_000;
+/// Records of each other sort (DNS names, TLS hellos, requests, logins) kept.
+pub const MAX_RECORDS: usize = 10_000;
+
+/// Well-known MAVLink ports: a conversation on one of them is read as MAVLink even when the
+/// first payload is not a whole frame.
+const MAVLINK_PORTS: [u16; 5] = [14550, 14555, 14540, 5760, 18570];
+
+impl Analyzer for CaptureAnalyzer {
+    fn kind(&self) -> ArtifactKind {
+        ArtifactKind::Capture
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["pcap", "pcapng", "cap", "dmp"]
+    }
+
+    fn identify(&self, content: &[u8]) -> bool {
+        Format::sniff(content).is_some()
+    }
+
+    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        let format = Format::sniff(content)
+            .ok_or_else(|| AnalyzeError::new("not a pcap or pcapng capture"))?;
+        let mut capture = CaptureBuilder::default();
+        let summary = packets::read(content, format, |packet| capture.add(packet));
+        if summary.packets == 0 {
+            if let Some(reason) = &summary.stopped {
+                return Err(AnalyzeError::new(format!(
+                    "no packet could be read: {reason}"
+                )));
+            }
+        }
+        let mut warnings = Vec::new();
+        if let Some(reason) = &summary.stopped {
+            warnings.push(format!(
+                "read {} packets, then stopped: {reason}; the rest of the file was not assessed",
+                summary.packets
+            ));
+        }
+        if capture.flows_dropped > 0 {
+            warnings.push(format!(
+                "more than {MAX_FLOWS} conversations: {} packets of later ones were not kept",
+                capture.flows_dropped
+            ));
+        }
+        if capture.records_dropped > 0 {
+            warnings.push(format!(
+                "more than {MAX_RECORDS} records of one sort: {} were not kept",
+                capture.records_dropped
+            ));
+        }
+        let document = capture.finish(format, &summary);
+        Ok(Evidence {
+            kind: ArtifactKind::Capture,
+            document: serde_json::to_value(document).map_err(|error| {
+                AnalyzeError::new(format!("cannot build the evidence: {error}"))
+            })?,
+            lines: Default::default(),
+            warnings,
+        })
+    }
+}
+
+/// An endpoint of a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Endpoint {
+    pub address: IpAddr,
+    pub port: u16,
+}
+
+/// A vendor endpoint from the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorEndpoint {
+    pub domain: String,
+    pub vendor: String,
+    /// `cloud`, `update` or `maps`.
+    pub kind: String,
+    #[serde(skip_serializing)]
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Catalogue {
+    endpoint: Vec<VendorEndpoint>,
+}
+
+const CATALOGUE: &str = include_str!("../../../rules/catalogue/vendor-endpoints.toml");
+
+fn catalogue() -> &'static [VendorEndpoint] {
+    static ENDPOINTS: OnceLock<Vec<VendorEndpoint>> = OnceLock::new();
+    ENDPOINTS.get_or_init(|| {
+        toml::from_str::<Catalogue>(CATALOGUE)
+            .map(|catalogue| catalogue.endpoint)
+            .unwrap_or_default()
+    })
+}
+
+/// The catalogue entry a host name falls under (the longest matching domain).
+pub fn vendor_of(name: &str) -> Option<&'static VendorEndpoint> {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    catalogue()
+        .iter()
+        .filter(|endpoint| {
+            name == endpoint.domain
+                || name
+                    .strip_suffix(&endpoint.domain)
+                    .is_some_and(|head| head.ends_with('.'))
+        })
+        .max_by_key(|endpoint| endpoint.domain.len())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct FlowKey {
+    transport: Transport,
+    low: Endpoint,
+    high: Endpoint,
+}
+
+#[derive(Debug, Clone)]
+struct Flow {
+    transport: Transport,
+    client: Endpoint,
+    server: Endpoint,
+    packets: u64,
+    bytes: u64,
+    first_packet: u64,
+    last_packet: u64,
+    first_time: f64,
+    last_time: f64,
+    /// Names this conversation's server goes by: TLS server name, HTTP host.
+    names: BTreeSet<String>,
+    protocols: BTreeSet<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct FlowRecord {
+    protocol: &'static str,
+    client: Endpoint,
+    server: Endpoint,
+    packets: u64,
+    bytes: u64,
+    /// The first packet's number.
+    packet: u64,
+    last_packet: u64,
+    first_time: f64,
+    last_time: f64,
+    /// Names the server goes by: from DNS answers, TLS server names and HTTP hosts.
+    names: Vec<String>,
+    /// Application protocols seen in it.
+    protocols: Vec<&'static str>,
+    /// The endpoint on the internet (the server's, else the client's), if either is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public_address: Option<IpAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vendor: Option<&'static VendorEndpoint>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct DnsRecord {
+    packet: u64,
+    name: String,
+    queries: u64,
+    /// Addresses the answers gave.
+    answers: Vec<IpAddr>,
+    server: IpAddr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vendor: Option<&'static VendorEndpoint>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct TlsRecord {
+    packet: u64,
+    client: Endpoint,
+    server: Endpoint,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_name: Option<String>,
+    /// Versions offered, by name (`TLS 1.2`…).
+    offered_versions: Vec<String>,
+    /// The newest version offered is below TLS 1.2.
+    legacy_only: bool,
+    /// Broken or export-grade suites offered (`RC4`, `3DES`…), by kind.
+    weak_suites: Vec<&'static str>,
+    /// The server's choice, when its ServerHello was captured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chosen_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chosen_weak_suite: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vendor: Option<&'static VendorEndpoint>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct RequestRecord {
+    packet: u64,
+    protocol: &'static str,
+    method: String,
+    target: String,
+    client: Endpoint,
+    server: Endpoint,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_agent: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorization: Option<String>,
+    /// The target looks like a firmware or app package (`.bin`, `.apk`, `firmware`…).
+    download: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vendor: Option<&'static VendorEndpoint>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct LoginRecord {
+    packet: u64,
+    /// `ftp` or `telnet`.
+    protocol: &'static str,
+    client: Endpoint,
+    server: Endpoint,
+    /// What was seen: `USER`/`PASS` commands, or telnet traffic.
+    command: &'static str,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+struct MavlinkSystem {
+    system_id: u8,
+    /// The first packet with a frame from it.
+    packet: u64,
+    frames: u64,
+    v1_frames: u64,
+    v2_unsigned_frames: u64,
+    v2_signed_frames: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct SetupSigning {
+    packet: u64,
+    system_id: u8,
+    /// Who sent it, and to whom.
+    source: Endpoint,
+    destination: Endpoint,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+struct MavlinkRecord {
+    frames: u64,
+    systems: Vec<MavlinkSystem>,
+    /// SETUP_SIGNING messages seen: each carries the signing key in the clear.
+    setup_signing: Vec<SetupSigning>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+struct WifiRecord {
+    unprotected_data_frames: u64,
+    /// The first unprotected data frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    packet: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct CaptureDocument {
+    format: &'static str,
+    packets: u64,
+    link_types: Vec<String>,
+    truncated_packets: u64,
+    later_fragments: u64,
+    /// True when reading stopped before the end of the file.
+    partial: bool,
+    flows: Vec<FlowRecord>,
+    dns: Vec<DnsRecord>,
+    tls: Vec<TlsRecord>,
+    requests: Vec<RequestRecord>,
+    logins: Vec<LoginRecord>,
+    mavlink: MavlinkRecord,
+    wifi: WifiRecord,
+}
+
+#[derive(Default)]
+struct CaptureBuilder {
+    flows: HashMap<FlowKey, Flow>,
+    flows_dropped: u64,
+    records_dropped: u64,
+    later_fragments: u64,
+    /// Addresses DNS answers gave, with the names they answered.
+    resolved: HashMap<IpAddr, BTreeSet<String>>,
+    dns: BTreeMap<String, DnsRecord>,
+    tls: Vec<TlsRecord>,
+    tls_seen: HashMap<(Endpoint, Endpoint, Option<String>), usize>,
+    requests: Vec<RequestRecord>,
+    requests_seen: BTreeSet<(String, String, Option<String>)>,
+    logins: Vec<LoginRecord>,
+    logins_seen: BTreeSet<(FlowKeyText, &'static str)>,
+    mavlink: MavlinkRecord,
+    mavlink_systems: BTreeMap<u8, MavlinkSystem>,
+    wifi: WifiRecord,
+}
+
+type FlowKeyText = (Endpoint, Endpoint);
+
+impl CaptureBuilder {
+    fn add(&mut self, packet: &Packet) {
+        match decode::decode(packet.link_type, packet.data) {
+            Decoded::Segment(segment) => self.add_segment(packet, &segment),
+            Decoded::UnprotectedWifiData { inner } => {
+                self.wifi.unprotected_data_frames += 1;
+                self.wifi.packet.get_or_insert(packet.number);
+                if let Some(segment) = inner {
+                    self.add_segment(packet, &segment);
+                }
+            }
+            Decoded::LaterFragment => self.later_fragments += 1,
+            Decoded::Other | Decoded::Short => {}
+        }
+    }
+
+    fn add_segment(&mut self, packet: &Packet, segment: &Segment) {
+        let source = Endpoint {
+            address: segment.source,
+            port: segment.source_port,
+        };
+        let destination = Endpoint {
+            address: segment.destination,
+            port: segment.destination_port,
+        };
+        let key = FlowKey {
+            transport: segment.transport,
+            low: source.min(destination),
+            high: source.max(destination),
+        };
+        let tracked = self.flows.len() < MAX_FLOWS || self.flows.contains_key(&key);
+        if !tracked {
+            self.flows_dropped += 1;
+        }
+        if tracked {
+            let flow = self.flows.entry(key.clone()).or_insert_with(|| {
+                // The client opened the conversation: a TCP SYN's sender, else whoever sent
+                // first; a SYN-ACK seen first means the other side opened it.
+                let (client, server) = if segment.tcp_flags.syn && segment.tcp_flags.ack {
+                    (destination, source)
+                } else {
+                    (source, destination)
+                };
+                Flow {
+                    transport: segment.transport,
+                    client,
+                    server,
+                    packets: 0,
+                    bytes: 0,
+                    first_packet: packet.number,
+                    last_packet: packet.number,
+                    first_time: packet.time,
+                    last_time: packet.time,
+                    names: BTreeSet::new(),
+                    protocols: BTreeSet::new(),
+                }
+            });
+            flow.packets += 1;
+            flow.bytes += u64::from(segment.ip_length);
+            flow.last_packet = packet.number;
+            flow.last_time = packet.time;
+        }
+        let payload = segment.payload;
+        if payload.is_empty() {
+            return;
+        }
+        let mut protocol: Option<&'static str> = None;
+        if segment.source_port == 53
+            || segment.destination_port == 53
+            || segment.destination_port == 5353
+        {
+            if let Some(message) = protocols::dns(payload) {
+                protocol = Some("dns");
+                self.add_dns(packet, &message, source, destination);
+            }
+        }
+        if protocol.is_none() {
+            if let Some(frames) = protocols::mavlink(payload) {
+                if segment.transport == Transport::Udp
+                    || MAVLINK_PORTS.contains(&segment.source_port)
+                    || MAVLINK_PORTS.contains(&segment.destination_port)
+                    || frames.len() > 1
+                {
+                    protocol = Some("mavlink");
+                    self.add_mavlink(packet, &frames, source, destination);
+                }
+            }
+        }
+        if protocol.is_none() && segment.transport == Transport::Tcp {
+            if let Some(hello) = protocols::tls(payload) {
+                protocol = Some("tls");
+                self.add_tls(packet, hello, source, destination, &key);
+            } else if let Some(request) = protocols::request(payload) {
+                protocol = Some(request.protocol);
+                self.add_request(packet, request, source, destination, &key);
+            } else if [21, 23].contains(&segment.destination_port) {
+                let (name, command) = if segment.destination_port == 21 {
+                    ("ftp", protocols::ftp_login(payload))
+                } else {
+                    ("telnet", Some("data"))
+                };
+                protocol = Some(name);
+                if let Some(command) = command {
+                    self.add_login(packet, name, command, source, destination);
+                }
+            }
+        }
+        if let (Some(protocol), Some(flow)) = (protocol, self.flows.get_mut(&key)) {
+            flow.protocols.insert(protocol);
+        }
+    }
+
+    fn keep(&mut self, count: usize) -> bool {
+        if count >= MAX_RECORDS {
+            self.records_dropped += 1;
+            false
+        } else {
+            true
+        }
+    }
+
+    fn add_dns(
+        &mut self,
+        packet: &Packet,
+        message: &protocols::Dns,
+        source: Endpoint,
+        destination: Endpoint,
+    ) {
+        for (name, address) in &message.answers {
+            let names = self.resolved.entry(*address).or_default();
+            if names.len() < 16 {
+                names.insert(name.clone());
+            }
+        }
+        let server = if message.response {
+            source.address
+        } else {
+            destination.address
+        };
+        for name in &message.questions {
+            if !self.dns.contains_key(name) && !self.keep(self.dns.len()) {
+                continue;
+            }
+            let record = self.dns.entry(name.clone()).or_insert_with(|| DnsRecord {
+                packet: packet.number,
+                name: name.clone(),
+                queries: 0,
+                answers: Vec::new(),
+                server,
+                vendor: vendor_of(name),
+            });
+            if message.response {
+                for (answered, address) in &message.answers {
+                    if answered == name
+                        && !record.answers.contains(address)
+                        && record.answers.len() < 64
+                    {
+                        record.answers.push(*address);
+                    }
+                }
+            } else {
+                record.queries += 1;
+            }
+        }
+    }
+
+    fn add_tls(
+        &mut self,
+        packet: &Packet,
+        hello: protocols::Tls,
+        source: Endpoint,
+        destination: Endpoint,
+        key: &FlowKey,
+    ) {
+        match hello {
+            protocols::Tls::ClientHello {
+                server_name,
+                versions,
+                cipher_suites,
+            } => {
+                let seen_key = (source, destination, server_name.clone());
+                if self.tls_seen.contains_key(&seen_key) || !self.keep(self.tls.len()) {
+                    return;
+                }
+                if let (Some(name), Some(flow)) = (&server_name, self.flows.get_mut(key)) {
+                    flow.names.insert(name.clone());
+                }
+                let mut weak: Vec<&'static str> = cipher_suites
+                    .iter()
+                    .filter_map(|suite| protocols::weak_cipher_suite(*suite))
+                    .collect();
+                weak.sort_unstable();
+                weak.dedup();
+                self.tls_seen.insert(seen_key, self.tls.len());
+                self.tls.push(TlsRecord {
+                    packet: packet.number,
+                    client: source,
+                    server: destination,
+                    vendor: server_name.as_deref().and_then(vendor_of),
+                    server_name,
+                    legacy_only: versions.iter().all(|version| *version < 0x0303),
+                    offered_versions: versions
+                        .iter()
+                        .map(|version| protocols::tls_version_name(*version))
+                        .collect(),
+                    weak_suites: weak,
+                    chosen_version: None,
+                    chosen_weak_suite: None,
+                });
+            }
+            protocols::Tls::ServerHello {
+                version,
+                cipher_suite,
+            } => {
+                // The answer to the latest hello from this client to this server.
+                if let Some(record) = self
+                    .tls
+                    .iter_mut()
+                    .rev()
+                    .find(|record| record.client == destination && record.server == source)
+                {
+                    record.chosen_version = Some(protocols::tls_version_name(version));
+                    record.chosen_weak_suite = protocols::weak_cipher_suite(cipher_suite);
+                }
+            }
+        }
+    }
+
+    fn add_request(
+        &mut self,
+        packet: &Packet,
+        request: protocols::Request,
+        source: Endpoint,
+        destination: Endpoint,
+        key: &FlowKey,
+    ) {
+        let seen = (
+            request.method.clone(),
+            request.target.clone(),
+            request.host.clone(),
+        );
+        if self.requests_seen.contains(&seen) || !self.keep(self.requests.len()) {
+            return;
+        }
+        self.requests_seen.insert(seen);
+        let host_name = request.host.as_deref().map(|host| {
+            host.rsplit_once(':')
+                .map_or(host, |(name, _)| name)
+                .to_owned()
+        });
+        if let (Some(name), Some(flow)) = (&host_name, self.flows.get_mut(key)) {
+            if name.parse::<IpAddr>().is_err() {
+                flow.names.insert(name.clone());
+            }
+        }
+        let target = request.target.to_ascii_lowercase();
+        let download = [
+            ".bin", ".apk", ".ipa", ".img", ".tar", ".zip", ".px4", ".apj", "firmware", "/fw/",
+        ]
+        .iter()
+        .any(|marker| target.contains(marker));
+        self.requests.push(RequestRecord {
+            packet: packet.number,
+            protocol: request.protocol,
+            method: request.method,
+            target: request.target,
+            client: source,
+            server: destination,
+            vendor: host_name.as_deref().and_then(vendor_of),
+            host: request.host,
+            user_agent: request.user_agent,
+            authorization: request.authorization,
+            download,
+        });
+    }
+
+    fn add_login(
+        &mut self,
+        packet: &Packet,
+        protocol: &'static str,
+        command: &'static str,
+        source: Endpoint,
+        destination: Endpoint,
+    ) {
+        let seen = ((source, destination), command);
+        if self.logins_seen.contains(&seen) || !self.keep(self.logins.len()) {
+            return;
+        }
+        self.logins_seen.insert(seen);
+        self.logins.push(LoginRecord {
+            packet: packet.number,
+            protocol,
+            client: source,
+            server: destination,
+            command,
+        });
+    }
+
+    fn add_mavlink(
+        &mut self,
+        packet: &Packet,
+        frames: &[protocols::MavlinkFrame],
+        source: Endpoint,
+        destination: Endpoint,
+    ) {
+        for frame in frames {
+            self.mavlink.frames += 1;
+            let system = self
+                .mavlink_systems
+                .entry(frame.system_id)
+                .or_insert_with(|| MavlinkSystem {
+                    system_id: frame.system_id,
+                    packet: packet.number,
+                    ..MavlinkSystem::default()
+                });
+            system.frames += 1;
+            match (frame.version, frame.signed) {
+                (1, _) => system.v1_frames += 1,
+                (_, false) => system.v2_unsigned_frames += 1,
+                (_, true) => system.v2_signed_frames += 1,
+            }
+            if frame.message_id == protocols::SETUP_SIGNING
+                && self.mavlink.setup_signing.len() < MAX_RECORDS
+            {
+                self.mavlink.setup_signing.push(SetupSigning {
+                    packet: packet.number,
+                    system_id: frame.system_id,
+                    source,
+                    destination,
+                });
+            }
+        }
+    }
+
+    fn finish(mut self, format: Format, summary: &packets::ReadSummary) -> CaptureDocument {
+        let mut flows: Vec<Flow> = self.flows.into_values().collect();
+        flows.sort_by(|a, b| {
+            a.first_packet
+                .cmp(&b.first_packet)
+                .then_with(|| a.client.cmp(&b.client))
+        });
+        let flows = flows
+            .into_iter()
+            .map(|flow| {
+                let mut names = flow.names;
+                if let Some(resolved) = self.resolved.get(&flow.server.address) {
+                    names.extend(resolved.iter().cloned());
+                }
+                let public_address = [flow.server.address, flow.client.address]
+                    .into_iter()
+                    .find(|address| net::scope(*address) == AddressScope::Public);
+                let vendor = names.iter().find_map(|name| vendor_of(name));
+                FlowRecord {
+                    protocol: flow.transport.name(),
+                    client: flow.client,
+                    server: flow.server,
+                    packets: flow.packets,
+                    bytes: flow.bytes,
+                    packet: flow.first_packet,
+                    last_packet: flow.last_packet,
+                    first_time: flow.first_time,
+                    last_time: flow.last_time,
+                    names: names.into_iter().collect(),
+                    protocols: flow.protocols.into_iter().collect(),
+                    public_address,
+                    vendor,
+                }
+            })
+            .collect();
+        let mut dns: Vec<DnsRecord> = std::mem::take(&mut self.dns).into_values().collect();
+        dns.sort_by(|a, b| a.packet.cmp(&b.packet).then_with(|| a.name.cmp(&b.name)));
+        self.mavlink.systems = self.mavlink_systems.into_values().collect();
+        CaptureDocument {
+            format: format.name(),
+            packets: summary.packets,
+            link_types: summary
+                .link_types
+                .iter()
+                .map(|link_type| link_type_name(*link_type))
+                .collect(),
+            truncated_packets: summary.truncated_packets,
+            later_fragments: self.later_fragments,
+            partial: summary.stopped.is_some(),
+            flows,
+            dns,
+            tls: self.tls,
+            requests: self.requests,
+            logins: self.logins,
+            mavlink: self.mavlink,
+            wifi: self.wifi,
+        }
+    }
+}
+
+fn link_type_name(link_type: i32) -> String {
+    match link_type {
+        decode::LINKTYPE_NULL => "null".to_owned(),
+        decode::LINKTYPE_ETHERNET => "ethernet".to_owned(),
+        decode::LINKTYPE_RAW | 12 | 14 => "raw".to_owned(),
+        decode::LINKTYPE_LOOP => "loop".to_owned(),
+        decode::LINKTYPE_IEEE802_11 => "ieee802.11".to_owned(),
+        decode::LINKTYPE_LINUX_SLL => "linux-sll".to_owned(),
+        decode::LINKTYPE_IEEE802_11_RADIOTAP => "ieee802.11-radiotap".to_owned(),
+        decode::LINKTYPE_IPV4 => "ipv4".to_owned(),
+        decode::LINKTYPE_IPV6 => "ipv6".to_owned(),
+        decode::LINKTYPE_LINUX_SLL2 => "linux-sll2".to_owned(),
+        other => format!("linktype-{other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_loads_and_matches_subdomains_only() {
+        assert!(catalogue().len() >= 10);
+        assert_eq!(
+            vendor_of("mydjiflight.dji.com").map(|v| v.vendor.as_str()),
+            Some("DJI")
+        );
+        assert_eq!(
+            vendor_of("DJI.com.").map(|v| v.vendor.as_str()),
+            Some("DJI")
+        );
+        assert_eq!(vendor_of("notdji.com"), None);
+        assert_eq!(
+            vendor_of("dl.djicdn.com").map(|v| v.kind.as_str()),
+            Some("update")
+        );
+        assert_eq!(
+            vendor_of("cdn.djicdn.com").map(|v| v.kind.as_str()),
+            Some("cloud")
+        );
+    }
+}

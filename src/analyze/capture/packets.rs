@@ -1,0 +1,311 @@
+//! The packets of a capture file, in order: classic pcap (both byte orders, microsecond and
+//! nanosecond timestamps) and pcapng (several sections, each interface with its own link type
+//! and timestamp resolution), read with pcap-parser over the file's bytes without copying.
+//!
+//! A damaged file gives the packets before the damage and the reason reading stopped; the
+//! caller reports the capture as partly read rather than failing it. Bounds: at most
+//! [`MAX_INTERFACES`] interfaces per section, and packets numbered as Wireshark numbers them
+//! (from 1, every packet block counted).
+
+use pcap_parser::nom;
+use pcap_parser::pcapng::Block;
+use pcap_parser::{LegacyPcapSlice, PcapBlockOwned, PcapError, PcapNGSlice};
+
+/// More interface description blocks than this in one section is not a real capture.
+pub const MAX_INTERFACES: usize = 1024;
+
+/// The container format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Pcap,
+    PcapNg,
+}
+
+impl Format {
+    /// The format from the first bytes, or None.
+    pub fn sniff(content: &[u8]) -> Option<Format> {
+        match content.get(..4)? {
+            [0xd4, 0xc3, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0xc3, 0xd4]
+            | [0x4d, 0x3c, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0x3c, 0x4d] => Some(Format::Pcap),
+            [0x0a, 0x0d, 0x0d, 0x0a] => {
+                // A section header block: its byte-order magic follows the block length.
+                match content.get(8..12)? {
+                    [0x4d, 0x3c, 0x2b, 0x1a] | [0x1a, 0x2b, 0x3c, 0x4d] => Some(Format::PcapNg),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Pcap => "pcap",
+            Format::PcapNg => "pcapng",
+        }
+    }
+}
+
+/// One captured packet.
+#[derive(Debug, Clone, Copy)]
+pub struct Packet<'a> {
+    /// 1-based, as Wireshark numbers packets.
+    pub number: u64,
+    /// Seconds since the Unix epoch.
+    pub time: f64,
+    /// The link type of the interface it was captured on (LINKTYPE_* value).
+    pub link_type: i32,
+    /// The captured bytes (at most the snapshot length).
+    pub data: &'a [u8],
+    /// The length of the packet on the wire.
+    pub original_length: u32,
+}
+
+/// What reading the container found besides packets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadSummary {
+    pub packets: u64,
+    /// Link types seen, in order of first appearance.
+    pub link_types: Vec<i32>,
+    /// Packets captured shorter than they were on the wire.
+    pub truncated_packets: u64,
+    /// Why reading stopped before the end of the file, if it did.
+    pub stopped: Option<String>,
+}
+
+struct Interface {
+    link_type: i32,
+    /// Units per second of its timestamps.
+    resolution: u64,
+    offset: i64,
+}
+
+/// Calls `visit` on every packet of `content` in order and says what reading found.
+pub fn read(content: &[u8], format: Format, mut visit: impl FnMut(&Packet)) -> ReadSummary {
+    let mut summary = ReadSummary::default();
+    let mut emit = |packet: &Packet, summary: &mut ReadSummary| {
+        if !summary.link_types.contains(&packet.link_type) {
+            summary.link_types.push(packet.link_type);
+        }
+        if (packet.data.len() as u64) < u64::from(packet.original_length) {
+            summary.truncated_packets += 1;
+        }
+        visit(packet);
+    };
+    match format {
+        Format::Pcap => {
+            let slice = match LegacyPcapSlice::from_slice(content) {
+                Ok(slice) => slice,
+                Err(error) => {
+                    summary.stopped = Some(describe(&error, content.len(), content.len()));
+                    return summary;
+                }
+            };
+            let link_type = slice.header.network.0;
+            let nanoseconds = matches!(slice.header.magic_number, 0xa1b2_3c4d | 0x4d3c_b2a1);
+            let resolution: f64 = if nanoseconds { 1e9 } else { 1e6 };
+            let mut remaining = content.len();
+            for block in slice {
+                match block {
+                    Ok(PcapBlockOwned::Legacy(record)) => {
+                        summary.packets += 1;
+                        let captured = record.data.len().min(record.caplen as usize);
+                        let packet = Packet {
+                            number: summary.packets,
+                            time: f64::from(record.ts_sec) + f64::from(record.ts_usec) / resolution,
+                            link_type,
+                            data: &record.data[..captured],
+                            original_length: record.origlen,
+                        };
+                        remaining = remaining.saturating_sub(16 + record.data.len());
+                        emit(&packet, &mut summary);
+                    }
+                    Ok(_) => {}
+                    Err(error) => {
+                        summary.stopped = Some(describe(&error, content.len(), remaining));
+                        break;
+                    }
+                }
+            }
+        }
+        Format::PcapNg => {
+            let slice = match PcapNGSlice::from_slice(content) {
+                Ok(slice) => slice,
+                Err(error) => {
+                    summary.stopped = Some(describe(&error, content.len(), content.len()));
+                    return summary;
+                }
+            };
+            let mut interfaces: Vec<Interface> = Vec::new();
+            let mut remaining = content.len();
+            for block in slice {
+                let block = match block {
+                    Ok(PcapBlockOwned::NG(block)) => block,
+                    Ok(_) => continue,
+                    Err(error) => {
+                        summary.stopped = Some(describe(&error, content.len(), remaining));
+                        break;
+                    }
+                };
+                remaining = remaining.saturating_sub(block_length(&block));
+                match block {
+                    Block::SectionHeader(_) => interfaces.clear(),
+                    Block::InterfaceDescription(description) => {
+                        if interfaces.len() >= MAX_INTERFACES {
+                            summary.stopped = Some(format!(
+                                "more than {MAX_INTERFACES} interfaces in one section"
+                            ));
+                            break;
+                        }
+                        interfaces.push(Interface {
+                            link_type: description.linktype.0,
+                            resolution: description.ts_resolution().unwrap_or(1_000_000),
+                            offset: description.ts_offset(),
+                        });
+                    }
+                    Block::EnhancedPacket(packet) => {
+                        summary.packets += 1;
+                        let Some(interface) = interfaces.get(packet.if_id as usize) else {
+                            summary.stopped = Some(format!(
+                                "packet {} names interface {}, which was not described",
+                                summary.packets, packet.if_id
+                            ));
+                            break;
+                        };
+                        let ticks = (u64::from(packet.ts_high) << 32) | u64::from(packet.ts_low);
+                        let captured = packet.data.len().min(packet.caplen as usize);
+                        let packet = Packet {
+                            number: summary.packets,
+                            time: ticks as f64 / interface.resolution as f64
+                                + interface.offset as f64,
+                            link_type: interface.link_type,
+                            data: &packet.data[..captured],
+                            original_length: packet.origlen,
+                        };
+                        emit(&packet, &mut summary);
+                    }
+                    Block::SimplePacket(packet) => {
+                        summary.packets += 1;
+                        let Some(interface) = interfaces.first() else {
+                            summary.stopped = Some(format!(
+                                "packet {} comes before any interface was described",
+                                summary.packets
+                            ));
+                            break;
+                        };
+                        let captured = packet.data.len().min(packet.origlen as usize);
+                        let packet = Packet {
+                            number: summary.packets,
+                            time: 0.0,
+                            link_type: interface.link_type,
+                            data: &packet.data[..captured],
+                            original_length: packet.origlen,
+                        };
+                        emit(&packet, &mut summary);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    summary
+}
+
+/// A block's length on disk, for error offsets.
+fn block_length(block: &Block) -> usize {
+    let length = match block {
+        Block::SectionHeader(b) => b.block_len1,
+        Block::InterfaceDescription(b) => b.block_len1,
+        Block::EnhancedPacket(b) => b.block_len1,
+        Block::SimplePacket(b) => b.block_len1,
+        Block::NameResolution(b) => b.block_len1,
+        Block::InterfaceStatistics(b) => b.block_len1,
+        Block::SystemdJournalExport(b) => b.block_len1,
+        Block::DecryptionSecrets(b) => b.block_len1,
+        Block::ProcessInformation(b) => b.block_len1,
+        Block::Custom(b) => b.block_len1,
+        Block::Unknown(b) => b.block_len1,
+    };
+    length as usize
+}
+
+fn describe(error: &nom::Err<PcapError<&[u8]>>, total: usize, remaining: usize) -> String {
+    let offset = total - remaining.min(total);
+    match error {
+        nom::Err::Incomplete(_) => {
+            format!("the file ends in the middle of a record, at byte {offset}")
+        }
+        nom::Err::Error(error) | nom::Err::Failure(error) => {
+            format!("unreadable record at byte {offset}: {}", plain(error))
+        }
+    }
+}
+
+fn plain(error: &PcapError<&[u8]>) -> String {
+    match error {
+        PcapError::Eof => "end of file".to_owned(),
+        PcapError::ReadError => "read error".to_owned(),
+        PcapError::Incomplete(_) => "incomplete record".to_owned(),
+        PcapError::HeaderNotRecognized => "header not recognized".to_owned(),
+        PcapError::NomError(_, kind) => format!("malformed ({kind:?})"),
+        PcapError::OwnedNomError(_, kind) => format!("malformed ({kind:?})"),
+        _ => "malformed".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A classic pcap: little-endian, microseconds, Ethernet, with the given records.
+    fn pcap(records: &[(u32, &[u8])]) -> Vec<u8> {
+        let mut file = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        file.extend_from_slice(&[0; 8]);
+        file.extend_from_slice(&65535u32.to_le_bytes());
+        file.extend_from_slice(&1u32.to_le_bytes());
+        for (seconds, data) in records {
+            file.extend_from_slice(&seconds.to_le_bytes());
+            file.extend_from_slice(&500_000u32.to_le_bytes());
+            file.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            file.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            file.extend_from_slice(data);
+        }
+        file
+    }
+
+    #[test]
+    fn classic_pcap_records_are_numbered_and_timed() {
+        let file = pcap(&[(10, b"first"), (11, b"second")]);
+        assert_eq!(Format::sniff(&file), Some(Format::Pcap));
+        let mut seen = Vec::new();
+        let summary = read(&file, Format::Pcap, |packet| {
+            seen.push((packet.number, packet.time, packet.data.to_vec()))
+        });
+        assert_eq!(summary.packets, 2);
+        assert_eq!(summary.link_types, vec![1]);
+        assert_eq!(summary.stopped, None);
+        assert_eq!(seen[0], (1, 10.5, b"first".to_vec()));
+        assert_eq!(seen[1].0, 2);
+    }
+
+    #[test]
+    fn a_truncated_file_keeps_the_packets_before_the_cut() {
+        let file = pcap(&[(10, b"first"), (11, b"second")]);
+        let cut = &file[..file.len() - 3];
+        let summary = read(cut, Format::Pcap, |_| {});
+        assert_eq!(summary.packets, 1);
+        assert!(summary
+            .stopped
+            .as_deref()
+            .is_some_and(|reason| reason.contains("ends in the middle")));
+    }
+
+    #[test]
+    fn noise_is_not_a_capture() {
+        assert_eq!(Format::sniff(b"\x0a\x0d\x0d\x0aXXXXnope"), None);
+        assert_eq!(Format::sniff(b"GIF89a"), None);
+        assert_eq!(Format::sniff(&[0xd4]), None);
+    }
+}

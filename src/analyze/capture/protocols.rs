@@ -1,0 +1,503 @@
+//! What the payloads say: DNS questions and answers (simple-dns), TLS ClientHello and
+//! ServerHello (server name, versions, cipher suites), HTTP and RTSP request lines and the
+//! headers that matter, FTP and telnet logins, and MAVLink v1 and v2 frames.
+//!
+//! Each parser reads one segment's payload and returns nothing when the bytes are not its
+//! protocol: every length is checked, nothing panics on hostile input, and nothing
+//! reassembles TCP streams (a request split across segments is read from its first segment).
+
+use std::net::IpAddr;
+
+/// A DNS message's facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dns {
+    pub response: bool,
+    /// Names asked for (lowercase, no trailing dot).
+    pub questions: Vec<String>,
+    /// Addresses the answers give, with the name they answer for (CNAME chains followed to
+    /// the question's name).
+    pub answers: Vec<(String, IpAddr)>,
+}
+
+pub fn dns(payload: &[u8]) -> Option<Dns> {
+    let packet = simple_dns::Packet::parse(payload).ok()?;
+    let questions: Vec<String> = packet
+        .questions
+        .iter()
+        .map(|question| normalize(&question.qname.to_string()))
+        .collect();
+    if questions.is_empty() {
+        return None;
+    }
+    // Names that are aliases (CNAME) of the question: their addresses answer the question.
+    let mut aliases: Vec<String> = questions.clone();
+    for record in &packet.answers {
+        if let simple_dns::rdata::RData::CNAME(target) = &record.rdata {
+            if aliases.contains(&normalize(&record.name.to_string())) {
+                aliases.push(normalize(&target.0.to_string()));
+            }
+        }
+    }
+    let mut answers = Vec::new();
+    for record in &packet.answers {
+        let address = match &record.rdata {
+            simple_dns::rdata::RData::A(a) => IpAddr::V4(a.address.into()),
+            simple_dns::rdata::RData::AAAA(aaaa) => IpAddr::V6(aaaa.address.into()),
+            _ => continue,
+        };
+        let name = normalize(&record.name.to_string());
+        let asked = if aliases.contains(&name) {
+            questions[0].clone()
+        } else {
+            name
+        };
+        answers.push((asked, address));
+    }
+    Some(Dns {
+        response: packet.has_flags(simple_dns::PacketFlag::RESPONSE),
+        questions,
+        answers,
+    })
+}
+
+fn normalize(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// A TLS handshake message's facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tls {
+    ClientHello {
+        server_name: Option<String>,
+        /// Versions offered: the supported_versions extension if present, else the
+        /// ClientHello's own version (0x0303 for TLS 1.2…).
+        versions: Vec<u16>,
+        cipher_suites: Vec<u16>,
+    },
+    ServerHello {
+        version: u16,
+        cipher_suite: u16,
+    },
+}
+
+/// Reads a TLS record holding a ClientHello or ServerHello.
+pub fn tls(payload: &[u8]) -> Option<Tls> {
+    // Record: type 22 (handshake), version 3.x, length; then handshake type and length.
+    if payload.len() < 9 || payload[0] != 22 || payload[1] != 3 {
+        return None;
+    }
+    let body = payload.get(5..)?;
+    let kind = body[0];
+    let message = body.get(4..)?;
+    let mut reader = Reader(message);
+    let legacy_version = reader.u16()?;
+    reader.skip(32)?; // random
+    let session_id = usize::from(reader.u8()?);
+    reader.skip(session_id)?;
+    match kind {
+        1 => {
+            let suites_length = usize::from(reader.u16()?);
+            let suites = reader.take(suites_length)?;
+            let cipher_suites: Vec<u16> = suites
+                .chunks_exact(2)
+                .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
+                .filter(|suite| !is_grease(*suite))
+                .collect();
+            let compression = usize::from(reader.u8()?);
+            reader.skip(compression)?;
+            let mut server_name = None;
+            let mut versions = Vec::new();
+            if let Some(extensions_length) = reader.u16() {
+                let mut extensions = Reader(reader.take(usize::from(extensions_length))?);
+                while let (Some(kind), Some(length)) = (extensions.u16(), extensions.u16()) {
+                    let mut data = Reader(extensions.take(usize::from(length))?);
+                    match kind {
+                        0 => {
+                            // server_name list: length, then entries of type, length, name.
+                            data.u16()?;
+                            if data.u8()? == 0 {
+                                let name_length = usize::from(data.u16()?);
+                                let name = data.take(name_length)?;
+                                server_name =
+                                    Some(String::from_utf8_lossy(name).to_ascii_lowercase());
+                            }
+                        }
+                        43 => {
+                            let list_length = usize::from(data.u8()?);
+                            versions = data
+                                .take(list_length)?
+                                .chunks_exact(2)
+                                .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
+                                .filter(|version| !is_grease(*version))
+                                .collect();
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if versions.is_empty() {
+                versions.push(legacy_version);
+            }
+            Some(Tls::ClientHello {
+                server_name,
+                versions,
+                cipher_suites,
+            })
+        }
+        2 => {
+            let cipher_suite = reader.u16()?;
+            reader.u8()?; // compression
+            let mut version = legacy_version;
+            if let Some(extensions_length) = reader.u16() {
+                let mut extensions = Reader(reader.take(usize::from(extensions_length))?);
+                while let (Some(kind), Some(length)) = (extensions.u16(), extensions.u16()) {
+                    let mut data = Reader(extensions.take(usize::from(length))?);
+                    if kind == 43 {
+                        version = data.u16()?;
+                    }
+                }
+            }
+            Some(Tls::ServerHello {
+                version,
+                cipher_suite,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// GREASE values (RFC 8701) are noise a client adds; they are not offers.
+fn is_grease(value: u16) -> bool {
+    value & 0x0f0f == 0x0a0a && value >> 8 == value & 0xff
+}
+
+/// A TLS version's name.
+pub fn tls_version_name(version: u16) -> String {
+    match version {
+        0x0300 => "SSL 3.0".to_owned(),
+        0x0301 => "TLS 1.0".to_owned(),
+        0x0302 => "TLS 1.1".to_owned(),
+        0x0303 => "TLS 1.2".to_owned(),
+        0x0304 => "TLS 1.3".to_owned(),
+        other => format!("0x{other:04x}"),
+    }
+}
+
+/// Whether a cipher suite is broken or export grade: NULL, anonymous, export, RC4, DES or
+/// 3DES (IANA TLS cipher suite registry ranges and names).
+pub fn weak_cipher_suite(suite: u16) -> Option<&'static str> {
+    match suite {
+        0x0000..=0x0002
+        | 0x002c..=0x002e
+        | 0x003b
+        | 0x00b0
+        | 0x00b1
+        | 0x00b4
+        | 0x00b5
+        | 0x00b8
+        | 0x00b9
+        | 0xc001
+        | 0xc006
+        | 0xc00b
+        | 0xc010
+        | 0xc015
+        | 0xc039
+        | 0xc03a
+        | 0xc03b => Some("NULL"),
+        0x0003
+        | 0x0006
+        | 0x0008
+        | 0x000b
+        | 0x000e
+        | 0x0011
+        | 0x0014
+        | 0x0017
+        | 0x0019
+        | 0x0026..=0x0029
+        | 0x0062..=0x0065 => Some("EXPORT"),
+        0x0004 | 0x0005 | 0x0018 | 0x0020 | 0x0024 | 0x002b | 0x008a | 0x008e | 0x0092 | 0xc002
+        | 0xc007 | 0xc00c | 0xc011 | 0xc016 | 0xc033 => Some("RC4"),
+        0x0009 | 0x000c | 0x000f | 0x0012 | 0x0015 | 0x001a | 0x0022 | 0x0025 => Some("DES"),
+        0x000a
+        | 0x000d
+        | 0x0010
+        | 0x0013
+        | 0x0016
+        | 0x001b
+        | 0x001f
+        | 0x0023
+        | 0x008b
+        | 0x008f
+        | 0x0093
+        | 0xc003
+        | 0xc008
+        | 0xc00d
+        | 0xc012
+        | 0xc017
+        | 0xc01a..=0xc01c
+        | 0xc034 => Some("3DES"),
+        _ => None,
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, count: usize) -> Option<&'a [u8]> {
+        let (head, rest) = (self.0.get(..count)?, self.0.get(count..)?);
+        self.0 = rest;
+        Some(head)
+    }
+    fn skip(&mut self, count: usize) -> Option<()> {
+        self.take(count).map(|_| ())
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|bytes| bytes[0])
+    }
+    fn u16(&mut self) -> Option<u16> {
+        self.take(2)
+            .map(|bytes| u16::from_be_bytes([bytes[0], bytes[1]]))
+    }
+}
+
+/// An HTTP or RTSP request's first line and the headers that matter here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// `http` or `rtsp`.
+    pub protocol: &'static str,
+    pub method: String,
+    /// The request target as sent (a path for HTTP, a URL for RTSP).
+    pub target: String,
+    pub host: Option<String>,
+    pub user_agent: Option<String>,
+    /// The Authorization header's scheme (`Basic`, `Digest`…), if any.
+    pub authorization: Option<String>,
+}
+
+const HTTP_METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "HEAD", "DELETE", "PATCH", "OPTIONS", "CONNECT",
+];
+const RTSP_METHODS: &[&str] = &[
+    "OPTIONS",
+    "DESCRIBE",
+    "SETUP",
+    "PLAY",
+    "PAUSE",
+    "TEARDOWN",
+    "ANNOUNCE",
+    "RECORD",
+    "GET_PARAMETER",
+    "SET_PARAMETER",
+];
+
+/// Reads an HTTP/1.x or RTSP/1.0 request from the start of a payload.
+pub fn request(payload: &[u8]) -> Option<Request> {
+    let head = payload.get(..payload.len().min(8192))?;
+    let line_end = head.iter().position(|&byte| byte == b'\n')?;
+    let line = std::str::from_utf8(&head[..line_end]).ok()?.trim_end();
+    let mut words = line.split(' ');
+    let (method, target, version) = (words.next()?, words.next()?, words.next()?);
+    if words.next().is_some() {
+        return None;
+    }
+    let protocol = if version.starts_with("HTTP/1.") && HTTP_METHODS.contains(&method) {
+        "http"
+    } else if version == "RTSP/1.0" && RTSP_METHODS.contains(&method) {
+        "rtsp"
+    } else {
+        return None;
+    };
+    let mut request = Request {
+        protocol,
+        method: method.to_owned(),
+        target: target.to_owned(),
+        host: None,
+        user_agent: None,
+        authorization: None,
+    };
+    for line in String::from_utf8_lossy(&head[line_end + 1..]).lines() {
+        if line.trim().is_empty() {
+            break;
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim().to_owned();
+        match name.trim().to_ascii_lowercase().as_str() {
+            "host" => request.host = Some(value.to_ascii_lowercase()),
+            "user-agent" => request.user_agent = Some(value),
+            "authorization" => {
+                request.authorization = value.split(' ').next().map(str::to_owned);
+            }
+            _ => {}
+        }
+    }
+    Some(request)
+}
+
+/// A cleartext login command: FTP `USER`/`PASS`, or POP3/IMAP-style `USER`.
+pub fn ftp_login(payload: &[u8]) -> Option<&'static str> {
+    let head = payload.get(..5)?;
+    if head.eq_ignore_ascii_case(b"USER ") {
+        Some("USER")
+    } else if head.eq_ignore_ascii_case(b"PASS ") {
+        Some("PASS")
+    } else {
+        None
+    }
+}
+
+/// One MAVLink frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MavlinkFrame {
+    pub version: u8,
+    pub system_id: u8,
+    pub component_id: u8,
+    pub message_id: u32,
+    pub signed: bool,
+}
+
+/// MAVLink's SETUP_SIGNING message: it carries the signing key.
+pub const SETUP_SIGNING: u32 = 256;
+
+/// The MAVLink frames of a datagram or segment, when the payload is MAVLink: it must be
+/// whole frames back to back from its first byte (v1 `0xFE`, v2 `0xFD` with only known
+/// incompatibility flags), which random payloads almost never are.
+pub fn mavlink(payload: &[u8]) -> Option<Vec<MavlinkFrame>> {
+    let mut frames = Vec::new();
+    let mut rest = payload;
+    while !rest.is_empty() {
+        let (frame, length) = match rest[0] {
+            0xfe => {
+                let header = rest.get(..6)?;
+                let length = 6 + usize::from(header[1]) + 2;
+                (
+                    MavlinkFrame {
+                        version: 1,
+                        system_id: header[3],
+                        component_id: header[4],
+                        message_id: u32::from(header[5]),
+                        signed: false,
+                    },
+                    length,
+                )
+            }
+            0xfd => {
+                let header = rest.get(..10)?;
+                let incompat = header[2];
+                if incompat & !0x01 != 0 {
+                    return None;
+                }
+                let signed = incompat & 0x01 != 0;
+                let length = 10 + usize::from(header[1]) + 2 + if signed { 13 } else { 0 };
+                (
+                    MavlinkFrame {
+                        version: 2,
+                        system_id: header[5],
+                        component_id: header[6],
+                        message_id: u32::from(header[7])
+                            | u32::from(header[8]) << 8
+                            | u32::from(header[9]) << 16,
+                        signed,
+                    },
+                    length,
+                )
+            }
+            _ => return None,
+        };
+        if length > rest.len() {
+            return None;
+        }
+        frames.push(frame);
+        rest = &rest[length..];
+    }
+    (!frames.is_empty()).then_some(frames)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mavlink_frames_must_tile_the_payload() {
+        // v2 HEARTBEAT (id 0), 9-byte payload, unsigned, from 1/1.
+        let mut frame = vec![0xfd, 9, 0, 0, 7, 1, 1, 0, 0, 0];
+        frame.extend_from_slice(&[0; 9 + 2]);
+        let frames = mavlink(&frame).expect("MAVLink");
+        assert_eq!(frames.len(), 1);
+        assert_eq!(
+            (frames[0].version, frames[0].system_id, frames[0].signed),
+            (2, 1, false)
+        );
+        let mut two = frame.clone();
+        two.extend_from_slice(&frame);
+        assert_eq!(mavlink(&two).map(|frames| frames.len()), Some(2));
+        assert_eq!(mavlink(&frame[..frame.len() - 1]), None, "cut short");
+        let mut trailing = frame.clone();
+        trailing.push(0x42);
+        assert_eq!(mavlink(&trailing), None, "not whole frames");
+        assert_eq!(mavlink(b"\xfd\x09\x80"), None, "unknown incompat flag");
+        assert_eq!(mavlink(b"GET / HTTP/1.1\r\n"), None);
+    }
+
+    #[test]
+    fn signed_v2_and_v1_frames() {
+        let mut signed = vec![0xfd, 0, 1, 0, 0, 255, 190, 0, 1, 0];
+        signed.extend_from_slice(&[0; 2 + 13]);
+        let frames = mavlink(&signed).expect("MAVLink");
+        assert!(frames[0].signed);
+        assert_eq!(frames[0].message_id, SETUP_SIGNING);
+        let v1 = [0xfe, 0, 3, 1, 1, 0, 0xaa, 0xbb];
+        assert_eq!(mavlink(&v1).expect("v1")[0].version, 1);
+    }
+
+    #[test]
+    fn http_and_rtsp_requests() {
+        let http = request(b"GET /fw/latest.bin HTTP/1.1\r\nHost: Update.Example.com\r\nAuthorization: Basic YTpi\r\nUser-Agent: DJI-GO/4\r\n\r\n").expect("HTTP");
+        assert_eq!(http.protocol, "http");
+        assert_eq!(http.host.as_deref(), Some("update.example.com"));
+        assert_eq!(http.authorization.as_deref(), Some("Basic"));
+        let rtsp = request(b"DESCRIBE rtsp://192.168.1.1:7070/webcam RTSP/1.0\r\nCSeq: 2\r\n\r\n")
+            .expect("RTSP");
+        assert_eq!((rtsp.protocol, rtsp.authorization), ("rtsp", None));
+        assert_eq!(request(b"HELLO world HTTP/1.1\r\n"), None);
+        assert_eq!(request(b"\xff\xfe"), None);
+    }
+
+    #[test]
+    fn tls_client_hello_with_sni_and_versions() {
+        // A minimal ClientHello: TLS 1.2 legacy version, two suites (one GREASE), SNI and
+        // supported_versions (1.3, 1.2).
+        let sni = b"mydjiflight.dji.com";
+        let mut extensions = Vec::new();
+        extensions.extend_from_slice(&[0, 0]);
+        extensions.extend_from_slice(&((sni.len() + 5) as u16).to_be_bytes());
+        extensions.extend_from_slice(&((sni.len() + 3) as u16).to_be_bytes());
+        extensions.push(0);
+        extensions.extend_from_slice(&(sni.len() as u16).to_be_bytes());
+        extensions.extend_from_slice(sni);
+        extensions.extend_from_slice(&[0, 43, 0, 5, 4, 3, 4, 3, 3]);
+        let mut hello = vec![3, 3];
+        hello.extend_from_slice(&[0; 32]);
+        hello.push(0);
+        hello.extend_from_slice(&[0, 4, 0x0a, 0x0a, 0x13, 0x01, 1, 0]);
+        hello.extend_from_slice(&(extensions.len() as u16).to_be_bytes());
+        hello.extend_from_slice(&extensions);
+        let mut record = vec![22, 3, 1];
+        record.extend_from_slice(&((hello.len() + 4) as u16).to_be_bytes());
+        record.push(1);
+        record.extend_from_slice(&(hello.len() as u32).to_be_bytes()[1..]);
+        record.extend_from_slice(&hello);
+        assert_eq!(
+            tls(&record),
+            Some(Tls::ClientHello {
+                server_name: Some("mydjiflight.dji.com".to_owned()),
+                versions: vec![0x0304, 0x0303],
+                cipher_suites: vec![0x1301],
+            })
+        );
+        assert_eq!(tls(&record[..20]), None);
+        assert_eq!(weak_cipher_suite(0x000a), Some("3DES"));
+        assert_eq!(weak_cipher_suite(0x1301), None);
+    }
+}
