@@ -5,7 +5,7 @@
 //! report is marked incomplete, and a rule whose kind had such an artifact on a device is
 //! "not assessed" there rather than passed (unless it found something anyway).
 
-use crate::analyze::{self, ArtifactKind, Evidence};
+use crate::analyze::{self, capture, ArtifactKind, Evidence};
 use crate::control::{Control, Severity};
 use crate::discover::{self, display, DeviceInfo, DiscoverError, Discovery};
 use crate::policy::{Policy, PolicyErrors};
@@ -21,6 +21,7 @@ use crate::waiver::Waiver;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// What to scan and how.
@@ -344,6 +345,19 @@ fn analyze_file(path: &Path, device: &str, policy: &Policy, limits: Limits) -> A
             evidence: None,
         }
     };
+    // Captures are streamed through a bounded buffer, so they are not held to the file-size
+    // limit; everything else is read whole.
+    match capture_format(path) {
+        Ok(Some(format)) => return analyze_capture(path, format, record, policy),
+        Ok(None) => {}
+        Err(error) => {
+            return failed(
+                record,
+                ArtifactStatus::Error,
+                format!("cannot read: {error}"),
+            )
+        }
+    }
     match std::fs::metadata(path) {
         Ok(metadata) if metadata.len() > limits.max_file_size => {
             record.size = Some(metadata.len());
@@ -386,17 +400,109 @@ fn analyze_file(path: &Path, device: &str, policy: &Policy, limits: Limits) -> A
         );
     };
     record.kind = Some(analyzer.kind());
-    match analyzer.analyze(&content) {
+    let result = analyzer.analyze(&content);
+    drop(content);
+    finish_analysis(record, result, policy)
+}
+
+/// The capture format of the file, from its first bytes, if it is a capture.
+fn capture_format(path: &Path) -> std::io::Result<Option<capture::Format>> {
+    let mut head = [0u8; 12];
+    let mut file = std::fs::File::open(path)?;
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..])? {
+            0 => break,
+            count => filled += count,
+        }
+    }
+    Ok(capture::sniff(&head[..filled]))
+}
+
+/// A reader that hashes what passes through it and counts the bytes.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let count = self.inner.read(buffer)?;
+        self.hasher.update(&buffer[..count]);
+        self.bytes += count as u64;
+        Ok(count)
+    }
+}
+
+/// Streams a capture through the analyzer, hashing it on the way.
+fn analyze_capture(
+    path: &Path,
+    format: capture::Format,
+    mut record: ArtifactRecord,
+    policy: &Policy,
+) -> Analyzed {
+    record.kind = Some(ArtifactKind::Capture);
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) => {
+            record.reason = Some(format!("cannot read: {error}"));
+            return Analyzed {
+                record,
+                evidence: None,
+            };
+        }
+    };
+    let mut reader = HashingReader {
+        inner: std::io::BufReader::with_capacity(1 << 16, file),
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
+    let result = capture::analyze_stream(format, &mut reader);
+    // The analysis may stop early (a damaged record): the digest still covers the whole file.
+    let rest = std::io::copy(&mut reader, &mut std::io::sink());
+    record.size = Some(reader.bytes);
+    record.sha256 = Some(hex(&reader.hasher.finalize()));
+    if let Err(error) = rest {
+        record.reason = Some(format!("cannot read: {error}"));
+        return Analyzed {
+            record,
+            evidence: None,
+        };
+    }
+    finish_analysis(record, result, policy)
+}
+
+/// Turns an analyzer's result into the artifact's record and evidence.
+fn finish_analysis(
+    mut record: ArtifactRecord,
+    result: Result<Evidence, analyze::AnalyzeError>,
+    policy: &Policy,
+) -> Analyzed {
+    match result {
         Ok(mut evidence) => {
             policy.enrich(evidence.kind, &mut evidence.document);
-            record.status = ArtifactStatus::Assessed;
+            record.status = match evidence.incomplete.take() {
+                Some(reason) => {
+                    record.reason = Some(reason);
+                    ArtifactStatus::Partial
+                }
+                None => ArtifactStatus::Assessed,
+            };
             record.warnings = std::mem::take(&mut evidence.warnings);
             Analyzed {
                 record,
                 evidence: Some(evidence),
             }
         }
-        Err(error) => failed(record, ArtifactStatus::Error, error.message),
+        Err(error) => {
+            record.status = ArtifactStatus::Error;
+            record.reason = Some(error.message);
+            Analyzed {
+                record,
+                evidence: None,
+            }
+        }
     }
 }
 
@@ -451,7 +557,7 @@ fn evaluate_device(
         let broken: Vec<&str> = artifacts
             .iter()
             .filter(relevant)
-            .filter(|artifact| artifact.record.status == ArtifactStatus::Error)
+            .filter(|artifact| artifact.record.status.is_incomplete())
             .map(|artifact| artifact.record.path.as_str())
             .collect();
         let (status, reason) = if rule_findings.iter().any(|finding| finding.waived.is_none()) {
@@ -461,7 +567,7 @@ fn evaluate_device(
         } else if !broken.is_empty() {
             (
                 RuleStatus::NotAssessed,
-                Some(format!("could not analyze {}", broken.join(", "))),
+                Some(format!("could not analyze all of {}", broken.join(", "))),
             )
         } else if assessed_any {
             (RuleStatus::Passed, None)
@@ -656,6 +762,6 @@ pub(crate) fn summarize(
         controls,
         incomplete: artifacts
             .iter()
-            .any(|artifact| artifact.status == ArtifactStatus::Error),
+            .any(|artifact| artifact.status.is_incomplete()),
     }
 }

@@ -318,6 +318,36 @@ fn damaged_captures_are_partial_or_errors_never_panics() {
     looping.extend_from_slice(&[28, 0, 0, 0]);
     looping.extend_from_slice(&[6, 0, 0, 0, 4, 0, 0, 0]);
     fs::write(device.join("looping.pcapng"), &looping).expect("write");
+    // A record that claims 2 GB (a bogus snap length) after the real packets, with more
+    // bytes after it than any real record holds.
+    let mut huge = whole.clone();
+    huge.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0]);
+    huge.extend_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    huge.extend_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    huge.extend(std::iter::repeat_n(0x42, 17 << 20));
+    fs::write(device.join("huge.pcap"), &huge).expect("write");
+    // 10,000 interface description blocks and no packet.
+    let mut interfaces = vec![
+        0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0,
+    ];
+    interfaces.extend_from_slice(&[0xff; 8]);
+    interfaces.extend_from_slice(&[28, 0, 0, 0]);
+    for _ in 0..10_000 {
+        interfaces.extend_from_slice(&[
+            1, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0, 0, 20, 0, 0, 0,
+        ]);
+    }
+    fs::write(device.join("interfaces.pcapng"), &interfaces).expect("write");
+    // Random bytes after a valid header.
+    let mut state: u32 = 0x1234_5678;
+    let mut noise = whole[..24].to_vec();
+    noise.extend((0..100_000).map(|_| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state as u8
+    }));
+    fs::write(device.join("noise.pcap"), &noise).expect("write");
     let output = drone_audit()
         .args([
             "scan",
@@ -343,23 +373,48 @@ fn damaged_captures_are_partial_or_errors_never_panics() {
             .clone()
     };
     let cut = artifact("cut.pcap");
-    assert_eq!(cut["status"], "assessed");
+    assert_eq!(
+        cut["status"], "partial",
+        "assessed on what could be read: {cut}"
+    );
     assert!(
-        cut["warnings"][0]
+        cut["reason"]
             .as_str()
-            .expect("warning")
+            .expect("reason")
             .contains("ends in the middle of a record"),
         "{cut}"
     );
     let bogus = artifact("bogus.pcap");
-    assert!(
-        bogus["status"] == "error" || bogus["warnings"].is_array(),
-        "{bogus}"
-    );
+    assert_eq!(bogus["status"], "error", "{bogus}");
+    assert!(bogus["reason"]
+        .as_str()
+        .expect("reason")
+        .contains("no packet could be read"));
     let looping = artifact("looping.pcapng");
+    assert_eq!(looping["status"], "error", "{looping}");
+    let huge = artifact("huge.pcap");
+    assert_eq!(huge["status"], "partial", "{huge}");
     assert!(
-        looping["status"] == "error" || looping["status"] == "assessed",
-        "{looping}"
+        huge["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("bogus length"),
+        "{huge}"
     );
+    let interfaces = artifact("interfaces.pcapng");
+    assert_eq!(interfaces["status"], "error", "{interfaces}");
+    assert!(
+        interfaces["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("more than 1024 interfaces"),
+        "{interfaces}"
+    );
+    let noise = artifact("noise.pcap");
+    assert!(
+        noise["status"] == "error" || noise["status"] == "partial",
+        "{noise}"
+    );
+    assert_eq!(report["summary"]["incomplete"], true);
     assert!(matches!(output.status.code(), Some(1) | Some(3)));
 }

@@ -113,6 +113,9 @@ pub struct Evidence {
     pub lines: LineMap,
     /// Things that did not stop the analysis but that the user should see (unknown fields…).
     pub warnings: Vec<String>,
+    /// Set when only part of the artifact could be read (a capture cut short): why. The
+    /// evidence covers the part read; the artifact is reported as partial, not assessed.
+    pub incomplete: Option<String>,
 }
 
 /// Why an artifact of a known kind could not be analyzed.

@@ -599,6 +599,7 @@ fn artifacts_section(report: &Report) -> Markup {
 fn status_text(status: ArtifactStatus) -> &'static str {
     match status {
         ArtifactStatus::Assessed => "assessed",
+        ArtifactStatus::Partial => "partly assessed",
         ArtifactStatus::Skipped => "skipped",
         ArtifactStatus::Error => "error",
     }

@@ -24,7 +24,8 @@
 //!   `status` and `findings`) and `not_assessed[]` (the other rules in force, grouped by the
 //!   `reason` they could not be assessed: `{reason, rules: {ID: severity}}`).
 //! - `artifacts[]`: `path`, `device`, `kind`, `size`, `sha256`, `status`
-//!   (`assessed` / `skipped` / `error`), `reason`, `warnings`.
+//!   (`assessed` / `partial` (assessed on the part that could be read) / `skipped` /
+//!   `error`), `reason`, `warnings`.
 //! - `findings[]`: `rule`, `title`, `control`, `severity`, `device`, `artifact`, `location`
 //!   (`line`, `packet`, `offset`, `message`, `evidence_path`), `message`, `remediation`,
 //!   `fingerprint` (SHA-256 of rule, device, artifact path and message: stable across line
@@ -235,8 +236,18 @@ impl DeviceReport {
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactStatus {
     Assessed,
+    /// Assessed on the part that could be read (a capture cut short): its findings stand,
+    /// but no rule passes on it, and the scan is incomplete.
+    Partial,
     Skipped,
     Error,
+}
+
+impl ArtifactStatus {
+    /// Whether the artifact could not be assessed whole: the scan is then incomplete.
+    pub fn is_incomplete(self) -> bool {
+        matches!(self, ArtifactStatus::Partial | ArtifactStatus::Error)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -323,11 +334,11 @@ impl Report {
         })
     }
 
-    /// Artifacts that could not be read or analyzed.
+    /// Artifacts that could not be read or analyzed, whole or in part.
     pub fn errors(&self) -> impl Iterator<Item = &ArtifactRecord> {
         self.artifacts
             .iter()
-            .filter(|artifact| artifact.status == ArtifactStatus::Error)
+            .filter(|artifact| artifact.status.is_incomplete())
     }
 
     pub fn device(&self, id: &str) -> Option<&DeviceReport> {

@@ -84,6 +84,7 @@ impl Analyzer for PasswdAnalyzer {
             AnalyzeError::new(format!("cannot serialise passwd evidence: {error}"))
         })?;
         Ok(Evidence {
+            incomplete: None,
             kind: ArtifactKind::Passwd,
             document,
             lines: Default::default(),

@@ -75,6 +75,7 @@ impl Analyzer for ShadowAnalyzer {
             AnalyzeError::new(format!("cannot serialise shadow evidence: {error}"))
         })?;
         Ok(Evidence {
+            incomplete: None,
             kind: ArtifactKind::Shadow,
             document,
             lines: Default::default(),

@@ -125,6 +125,7 @@ impl Analyzer for ArdupilotParamsAnalyzer {
             "endpoints": parameters.endpoints(),
         });
         Ok(Evidence {
+            incomplete: None,
             kind: ArtifactKind::ArdupilotParams,
             document,
             lines: Default::default(),

@@ -20,9 +20,11 @@ mod protocols;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use crate::net::{self, AddressScope};
 use decode::{Decoded, Segment, Transport};
-use packets::{Format, Packet};
+pub use packets::Format;
+use packets::Packet;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
@@ -55,44 +57,54 @@ impl Analyzer for CaptureAnalyzer {
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
         let format = Format::sniff(content)
             .ok_or_else(|| AnalyzeError::new("not a pcap or pcapng capture"))?;
-        let mut capture = CaptureBuilder::default();
-        let summary = packets::read(content, format, |packet| capture.add(packet));
-        if summary.packets == 0 {
-            if let Some(reason) = &summary.stopped {
-                return Err(AnalyzeError::new(format!(
-                    "no packet could be read: {reason}"
-                )));
-            }
-        }
-        let mut warnings = Vec::new();
-        if let Some(reason) = &summary.stopped {
-            warnings.push(format!(
-                "read {} packets, then stopped: {reason}; the rest of the file was not assessed",
-                summary.packets
-            ));
-        }
-        if capture.flows_dropped > 0 {
-            warnings.push(format!(
-                "more than {MAX_FLOWS} conversations: {} packets of later ones were not kept",
-                capture.flows_dropped
-            ));
-        }
-        if capture.records_dropped > 0 {
-            warnings.push(format!(
-                "more than {MAX_RECORDS} records of one sort: {} were not kept",
-                capture.records_dropped
-            ));
-        }
-        let document = capture.finish(format, &summary);
-        Ok(Evidence {
-            kind: ArtifactKind::Capture,
-            document: serde_json::to_value(document).map_err(|error| {
-                AnalyzeError::new(format!("cannot build the evidence: {error}"))
-            })?,
-            lines: Default::default(),
-            warnings,
-        })
+        analyze_stream(format, content)
     }
+}
+
+/// The container format of a capture from its first 12 bytes, if it is one.
+pub fn sniff(head: &[u8]) -> Option<Format> {
+    Format::sniff(head)
+}
+
+/// Analyzes a capture read as a stream: memory stays bounded whatever the file's size.
+pub fn analyze_stream(format: Format, input: impl Read + Send) -> Result<Evidence, AnalyzeError> {
+    let mut capture = CaptureBuilder::default();
+    let summary = packets::read(input, |packet| capture.add(packet));
+    if summary.packets == 0 {
+        if let Some(reason) = &summary.stopped {
+            return Err(AnalyzeError::new(format!(
+                "no packet could be read: {reason}"
+            )));
+        }
+    }
+    let mut warnings = Vec::new();
+    if capture.flows_dropped > 0 {
+        warnings.push(format!(
+            "more than {MAX_FLOWS} conversations: {} packets of later ones were not kept",
+            capture.flows_dropped
+        ));
+    }
+    if capture.records_dropped > 0 {
+        warnings.push(format!(
+            "more than {MAX_RECORDS} records of one sort: {} were not kept",
+            capture.records_dropped
+        ));
+    }
+    let incomplete = summary.stopped.as_ref().map(|reason| {
+        format!(
+            "read {} packets, then stopped: {reason}; the rest of the file was not assessed",
+            summary.packets
+        )
+    });
+    let document = capture.finish(format, &summary);
+    Ok(Evidence {
+        kind: ArtifactKind::Capture,
+        document: serde_json::to_value(document)
+            .map_err(|error| AnalyzeError::new(format!("cannot build the evidence: {error}")))?,
+        lines: Default::default(),
+        warnings,
+        incomplete,
+    })
 }
 
 /// An endpoint of a conversation.

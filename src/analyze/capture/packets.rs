@@ -1,15 +1,16 @@
 //! The packets of a capture file, in order: classic pcap (both byte orders, microsecond and
 //! nanosecond timestamps) and pcapng (several sections, each interface with its own link type
-//! and timestamp resolution), read with pcap-parser over the file's bytes without copying.
+//! and timestamp resolution), streamed with pcap-parser through a buffer of bounded size, so
+//! memory does not grow with the file.
 //!
 //! A damaged file gives the packets before the damage and the reason reading stopped; the
 //! caller reports the capture as partly read rather than failing it. Bounds: at most
 //! [`MAX_INTERFACES`] interfaces per section, and packets numbered as Wireshark numbers them
 //! (from 1, every packet block counted).
 
-use pcap_parser::nom;
 use pcap_parser::pcapng::Block;
-use pcap_parser::{LegacyPcapSlice, PcapBlockOwned, PcapError, PcapNGSlice};
+use pcap_parser::{create_reader, PcapBlockOwned, PcapError};
+use std::io::Read;
 
 /// More interface description blocks than this in one section is not a real capture.
 pub const MAX_INTERFACES: usize = 1024;
@@ -82,34 +83,39 @@ struct Interface {
     offset: i64,
 }
 
-/// Calls `visit` on every packet of `content` in order and says what reading found.
-pub fn read(content: &[u8], format: Format, mut visit: impl FnMut(&Packet)) -> ReadSummary {
+/// The read buffer's first size; it grows for larger records, up to [`MAX_RECORD`].
+const BUFFER: usize = 1 << 20;
+
+/// No real record is larger than this (pcapng's largest snap length is 256 KiB); a larger
+/// one is a bogus length, and reading stops there.
+pub const MAX_RECORD: usize = 16 << 20;
+
+/// Reads the capture from `input` as a stream, in a buffer of bounded size, and calls `visit`
+/// on every packet in order.
+pub fn read(input: impl Read + Send, mut visit: impl FnMut(&Packet)) -> ReadSummary {
     let mut summary = ReadSummary::default();
-    let mut emit = |packet: &Packet, summary: &mut ReadSummary| {
-        if !summary.link_types.contains(&packet.link_type) {
-            summary.link_types.push(packet.link_type);
+    let mut reader = match create_reader(BUFFER, input) {
+        Ok(reader) => reader,
+        Err(error) => {
+            summary.stopped = Some(format!("unreadable header: {}", plain(&error)));
+            return summary;
         }
-        if (packet.data.len() as u64) < u64::from(packet.original_length) {
-            summary.truncated_packets += 1;
-        }
-        visit(packet);
     };
-    match format {
-        Format::Pcap => {
-            let slice = match LegacyPcapSlice::from_slice(content) {
-                Ok(slice) => slice,
-                Err(error) => {
-                    summary.stopped = Some(describe(&error, content.len(), content.len()));
-                    return summary;
-                }
-            };
-            let link_type = slice.header.network.0;
-            let nanoseconds = matches!(slice.header.magic_number, 0xa1b2_3c4d | 0x4d3c_b2a1);
-            let resolution: f64 = if nanoseconds { 1e9 } else { 1e6 };
-            let mut remaining = content.len();
-            for block in slice {
-                match block {
-                    Ok(PcapBlockOwned::Legacy(record)) => {
+    let mut capacity = BUFFER;
+    let mut interfaces: Vec<Interface> = Vec::new();
+    let mut legacy: Option<(i32, f64)> = None;
+    loop {
+        let position = reader.consumed();
+        match reader.next() {
+            Ok((offset, block)) => {
+                let stop = match block {
+                    PcapBlockOwned::LegacyHeader(header) => {
+                        let nanoseconds = matches!(header.magic_number, 0xa1b2_3c4d | 0x4d3c_b2a1);
+                        legacy = Some((header.network.0, if nanoseconds { 1e9 } else { 1e6 }));
+                        None
+                    }
+                    PcapBlockOwned::Legacy(record) => {
+                        let (link_type, resolution) = legacy.unwrap_or((1, 1e6));
                         summary.packets += 1;
                         let captured = record.data.len().min(record.caplen as usize);
                         let packet = Packet {
@@ -119,131 +125,131 @@ pub fn read(content: &[u8], format: Format, mut visit: impl FnMut(&Packet)) -> R
                             data: &record.data[..captured],
                             original_length: record.origlen,
                         };
-                        remaining = remaining.saturating_sub(16 + record.data.len());
-                        emit(&packet, &mut summary);
+                        emit(&mut summary, &mut visit, packet);
+                        None
                     }
-                    Ok(_) => {}
-                    Err(error) => {
-                        summary.stopped = Some(describe(&error, content.len(), remaining));
-                        break;
-                    }
-                }
-            }
-        }
-        Format::PcapNg => {
-            let slice = match PcapNGSlice::from_slice(content) {
-                Ok(slice) => slice,
-                Err(error) => {
-                    summary.stopped = Some(describe(&error, content.len(), content.len()));
-                    return summary;
-                }
-            };
-            let mut interfaces: Vec<Interface> = Vec::new();
-            let mut remaining = content.len();
-            for block in slice {
-                let block = match block {
-                    Ok(PcapBlockOwned::NG(block)) => block,
-                    Ok(_) => continue,
-                    Err(error) => {
-                        summary.stopped = Some(describe(&error, content.len(), remaining));
-                        break;
+                    PcapBlockOwned::NG(block) => {
+                        ng_block(block, &mut interfaces, &mut summary, &mut visit)
                     }
                 };
-                remaining = remaining.saturating_sub(block_length(&block));
-                match block {
-                    Block::SectionHeader(_) => interfaces.clear(),
-                    Block::InterfaceDescription(description) => {
-                        if interfaces.len() >= MAX_INTERFACES {
-                            summary.stopped = Some(format!(
-                                "more than {MAX_INTERFACES} interfaces in one section"
-                            ));
-                            break;
-                        }
-                        interfaces.push(Interface {
-                            link_type: description.linktype.0,
-                            resolution: description.ts_resolution().unwrap_or(1_000_000),
-                            offset: description.ts_offset(),
-                        });
-                    }
-                    Block::EnhancedPacket(packet) => {
-                        summary.packets += 1;
-                        let Some(interface) = interfaces.get(packet.if_id as usize) else {
-                            summary.stopped = Some(format!(
-                                "packet {} names interface {}, which was not described",
-                                summary.packets, packet.if_id
-                            ));
-                            break;
-                        };
-                        let ticks = (u64::from(packet.ts_high) << 32) | u64::from(packet.ts_low);
-                        let captured = packet.data.len().min(packet.caplen as usize);
-                        let packet = Packet {
-                            number: summary.packets,
-                            time: ticks as f64 / interface.resolution as f64
-                                + interface.offset as f64,
-                            link_type: interface.link_type,
-                            data: &packet.data[..captured],
-                            original_length: packet.origlen,
-                        };
-                        emit(&packet, &mut summary);
-                    }
-                    Block::SimplePacket(packet) => {
-                        summary.packets += 1;
-                        let Some(interface) = interfaces.first() else {
-                            summary.stopped = Some(format!(
-                                "packet {} comes before any interface was described",
-                                summary.packets
-                            ));
-                            break;
-                        };
-                        let captured = packet.data.len().min(packet.origlen as usize);
-                        let packet = Packet {
-                            number: summary.packets,
-                            time: 0.0,
-                            link_type: interface.link_type,
-                            data: &packet.data[..captured],
-                            original_length: packet.origlen,
-                        };
-                        emit(&packet, &mut summary);
-                    }
-                    _ => {}
+                if let Some(reason) = stop {
+                    summary.stopped = Some(reason);
+                    break;
                 }
+                reader.consume(offset);
+            }
+            Err(PcapError::Eof) => break,
+            Err(PcapError::Incomplete(_)) => {
+                if reader.refill().is_err() {
+                    summary.stopped = Some(format!("read error at byte {position}"));
+                    break;
+                }
+            }
+            Err(PcapError::BufferTooSmall) => {
+                if capacity >= MAX_RECORD || !reader.grow(capacity * 2) {
+                    summary.stopped = Some(format!(
+                        "the record at byte {position} claims more than {MAX_RECORD} bytes: a bogus length"
+                    ));
+                    break;
+                }
+                capacity *= 2;
+                if reader.refill().is_err() {
+                    summary.stopped = Some(format!("read error at byte {position}"));
+                    break;
+                }
+            }
+            Err(PcapError::UnexpectedEof) => {
+                summary.stopped = Some(format!(
+                    "the file ends in the middle of a record, at byte {position}"
+                ));
+                break;
+            }
+            Err(error) => {
+                summary.stopped = Some(format!(
+                    "unreadable record at byte {position}: {}",
+                    plain(&error)
+                ));
+                break;
             }
         }
     }
     summary
 }
 
-/// A block's length on disk, for error offsets.
-fn block_length(block: &Block) -> usize {
-    let length = match block {
-        Block::SectionHeader(b) => b.block_len1,
-        Block::InterfaceDescription(b) => b.block_len1,
-        Block::EnhancedPacket(b) => b.block_len1,
-        Block::SimplePacket(b) => b.block_len1,
-        Block::NameResolution(b) => b.block_len1,
-        Block::InterfaceStatistics(b) => b.block_len1,
-        Block::SystemdJournalExport(b) => b.block_len1,
-        Block::DecryptionSecrets(b) => b.block_len1,
-        Block::ProcessInformation(b) => b.block_len1,
-        Block::Custom(b) => b.block_len1,
-        Block::Unknown(b) => b.block_len1,
-    };
-    length as usize
-}
-
-fn describe(error: &nom::Err<PcapError<&[u8]>>, total: usize, remaining: usize) -> String {
-    let offset = total - remaining.min(total);
-    match error {
-        nom::Err::Incomplete(_) => {
-            format!("the file ends in the middle of a record, at byte {offset}")
-        }
-        nom::Err::Error(error) | nom::Err::Failure(error) => {
-            format!("unreadable record at byte {offset}: {}", plain(error))
-        }
+fn emit(summary: &mut ReadSummary, visit: &mut impl FnMut(&Packet), packet: Packet) {
+    if !summary.link_types.contains(&packet.link_type) {
+        summary.link_types.push(packet.link_type);
     }
+    if (packet.data.len() as u64) < u64::from(packet.original_length) {
+        summary.truncated_packets += 1;
+    }
+    visit(&packet);
 }
 
-fn plain(error: &PcapError<&[u8]>) -> String {
+/// Handles one pcapng block; returns why reading must stop, if it must.
+fn ng_block(
+    block: Block,
+    interfaces: &mut Vec<Interface>,
+    summary: &mut ReadSummary,
+    visit: &mut impl FnMut(&Packet),
+) -> Option<String> {
+    match block {
+        Block::SectionHeader(_) => interfaces.clear(),
+        Block::InterfaceDescription(description) => {
+            if interfaces.len() >= MAX_INTERFACES {
+                return Some(format!(
+                    "more than {MAX_INTERFACES} interfaces in one section"
+                ));
+            }
+            interfaces.push(Interface {
+                link_type: description.linktype.0,
+                resolution: description.ts_resolution().unwrap_or(1_000_000).max(1),
+                offset: description.ts_offset(),
+            });
+        }
+        Block::EnhancedPacket(packet) => {
+            summary.packets += 1;
+            let Some(interface) = interfaces.get(packet.if_id as usize) else {
+                return Some(format!(
+                    "packet {} names interface {}, which was not described",
+                    summary.packets, packet.if_id
+                ));
+            };
+            let ticks = (u64::from(packet.ts_high) << 32) | u64::from(packet.ts_low);
+            let captured = packet.data.len().min(packet.caplen as usize);
+            let packet = Packet {
+                number: summary.packets,
+                time: ticks as f64 / interface.resolution as f64 + interface.offset as f64,
+                link_type: interface.link_type,
+                data: &packet.data[..captured],
+                original_length: packet.origlen,
+            };
+            emit(summary, visit, packet);
+        }
+        Block::SimplePacket(packet) => {
+            summary.packets += 1;
+            let Some(interface) = interfaces.first() else {
+                return Some(format!(
+                    "packet {} comes before any interface was described",
+                    summary.packets
+                ));
+            };
+            let captured = packet.data.len().min(packet.origlen as usize);
+            let packet = Packet {
+                number: summary.packets,
+                time: 0.0,
+                link_type: interface.link_type,
+                data: &packet.data[..captured],
+                original_length: packet.origlen,
+            };
+            emit(summary, visit, packet);
+        }
+        _ => {}
+    }
+    None
+}
+
+fn plain<I>(error: &PcapError<I>) -> String {
     match error {
         PcapError::Eof => "end of file".to_owned(),
         PcapError::ReadError => "read error".to_owned(),
@@ -280,7 +286,7 @@ mod tests {
         let file = pcap(&[(10, b"first"), (11, b"second")]);
         assert_eq!(Format::sniff(&file), Some(Format::Pcap));
         let mut seen = Vec::new();
-        let summary = read(&file, Format::Pcap, |packet| {
+        let summary = read(&file[..], |packet| {
             seen.push((packet.number, packet.time, packet.data.to_vec()))
         });
         assert_eq!(summary.packets, 2);
@@ -294,7 +300,7 @@ mod tests {
     fn a_truncated_file_keeps_the_packets_before_the_cut() {
         let file = pcap(&[(10, b"first"), (11, b"second")]);
         let cut = &file[..file.len() - 3];
-        let summary = read(cut, Format::Pcap, |_| {});
+        let summary = read(cut, |_| {});
         assert_eq!(summary.packets, 1);
         assert!(summary
             .stopped

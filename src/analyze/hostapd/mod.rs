@@ -156,6 +156,7 @@ impl Analyzer for HostapdAnalyzer {
         let document = serde_json::to_value(&evidence)
             .map_err(|error| AnalyzeError::new(format!("cannot serialise evidence: {error}")))?;
         Ok(Evidence {
+            incomplete: None,
             kind: ArtifactKind::Hostapd,
             document,
             lines: Default::default(),

@@ -302,6 +302,7 @@ impl Analyzer for MavlinkRouterAnalyzer {
         let document = serde_json::to_value(RouterEvidence { general, endpoints })
             .map_err(|error| AnalyzeError::new(format!("cannot serialise evidence: {error}")))?;
         Ok(Evidence {
+            incomplete: None,
             kind: ArtifactKind::MavlinkRouter,
             document,
             lines: Default::default(),

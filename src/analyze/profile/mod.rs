@@ -42,6 +42,7 @@ impl Analyzer for ProfileAnalyzer {
         let document = serde_json::to_value(&profile)
             .map_err(|error| AnalyzeError::new(format!("cannot serialise profile: {error}")))?;
         Ok(Evidence {
+            incomplete: None,
             kind: ArtifactKind::Profile,
             document,
             lines: source.lines,

@@ -189,6 +189,7 @@ impl Analyzer for QgcParamsAnalyzer {
             "mavlink_instances": parameters.px4_mavlink_instances(),
         });
         Ok(Evidence {
+            incomplete: None,
             kind: ArtifactKind::QgcParams,
             document,
             lines: Default::default(),

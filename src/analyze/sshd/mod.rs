@@ -64,6 +64,7 @@ impl Analyzer for SshdConfigAnalyzer {
             AnalyzeError::new(format!("cannot serialise sshd_config evidence: {error}"))
         })?;
         Ok(Evidence {
+            incomplete: None,
             kind: ArtifactKind::SshdConfig,
             document,
             lines: Default::default(),

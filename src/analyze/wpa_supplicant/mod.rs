@@ -117,6 +117,7 @@ impl Analyzer for WpaSupplicantAnalyzer {
         let document = serde_json::to_value(&evidence)
             .map_err(|error| AnalyzeError::new(format!("cannot serialise evidence: {error}")))?;
         Ok(Evidence {
+            incomplete: None,
             kind: ArtifactKind::WpaSupplicant,
             document,
             lines: Default::default(),
