@@ -4,7 +4,11 @@
 //! UDP, TCP, DNS, TLS 1.2/1.3 ClientHello, HTTP, RTSP, MAVLink v1/v2, 802.11 with radiotap),
 //! and written as classic little-endian pcap.
 //!
-//! Usage: `cargo run --example generate_captures` (from the crate root; rewrites the files).
+//! Usage: `cargo run --example generate_captures` (from the crate root; rewrites the files), or
+//! `cargo run --release --example generate_captures -- --large FILE MEGABYTES` for a large
+//! capture of a ground station's session (benchmarks): RTP video from the aircraft, MAVLink
+//! telemetry both ways, DNS lookups and TLS sessions to the vendor's cloud, written as it is
+//! generated.
 
 use std::fs;
 use std::path::Path;
@@ -424,7 +428,90 @@ fn fixtures() -> Vec<(&'static str, Vec<Frame>, Vec<Frame>)> {
     ]
 }
 
+/// Writes a capture of about `megabytes` MB to `path`, streaming, with a realistic mix.
+fn write_large(path: &Path, megabytes: u64) {
+    use std::io::Write;
+    let file = fs::File::create(path).expect("create the capture");
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut header = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    header.extend_from_slice(&65535u32.to_le_bytes());
+    header.extend_from_slice(&1u32.to_le_bytes());
+    out.write_all(&header).expect("write");
+    let target = megabytes * 1_000_000;
+    let mut written = header.len() as u64;
+    let mut index: u64 = 0;
+    let write_frame =
+        |frame: &Frame, out: &mut std::io::BufWriter<fs::File>, index: &mut u64| -> u64 {
+            let micros = *index * 250;
+            let mut record = Vec::with_capacity(16 + frame.bytes.len());
+            record
+                .extend_from_slice(&(1_793_527_200u32 + (micros / 1_000_000) as u32).to_le_bytes());
+            record.extend_from_slice(&((micros % 1_000_000) as u32).to_le_bytes());
+            record.extend_from_slice(&(frame.bytes.len() as u32).to_le_bytes());
+            record.extend_from_slice(&(frame.bytes.len() as u32).to_le_bytes());
+            record.extend_from_slice(&frame.bytes);
+            out.write_all(&record).expect("write");
+            *index += 1;
+            record.len() as u64
+        };
+    let video_payload = vec![0x80u8; 1200];
+    let mut sequence: u8 = 0;
+    while written < target {
+        // Every 20 packets: telemetry both ways; every 5,000: a DNS lookup and a TLS session
+        // to the vendor; the rest is RTP video from the aircraft to the ground station.
+        let step = index % 5_000;
+        let frames: Vec<Frame> = if step == 0 {
+            let name = format!("api{}.dji.com", (index / 5_000) % 50);
+            concat(vec![
+                dns_lookup(((index / 5_000) % 60_000) as u16, &name, DJI_CLOUD),
+                tcp_session(
+                    GCS,
+                    40_000 + ((index / 5_000) % 20_000) as u16,
+                    DJI_CLOUD,
+                    443,
+                    &[client_hello(&name, &[0x0304, 0x0303], &MODERN_SUITES)],
+                ),
+            ])
+        } else if step % 20 == 0 {
+            sequence = sequence.wrapping_add(1);
+            vec![
+                udp(
+                    DRONE,
+                    14555,
+                    GCS,
+                    14550,
+                    &mavlink_v2(sequence, 1, 1, 33, 28, false),
+                ),
+                udp(
+                    GCS,
+                    14550,
+                    DRONE,
+                    14555,
+                    &mavlink_v2(sequence, 255, 190, 0, 9, false),
+                ),
+            ]
+        } else {
+            vec![udp(DRONE, 5600, GCS, 5600, &video_payload)]
+        };
+        for frame in &frames {
+            written += write_frame(frame, &mut out, &mut index);
+        }
+    }
+    out.flush().expect("flush");
+    println!("{}: {index} packets, {written} bytes", path.display());
+}
+
 fn main() {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, path, megabytes] = arguments.as_slice() {
+        if flag == "--large" {
+            write_large(
+                Path::new(path),
+                megabytes.parse().expect("MEGABYTES is a number"),
+            );
+            return;
+        }
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for (rule, fires, passes) in fixtures() {
         let dir = root.join("tests/fixtures/rules").join(rule);
