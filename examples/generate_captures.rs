@@ -246,6 +246,23 @@ fn telemetry(frames: &[Vec<u8>]) -> Vec<Frame> {
         .collect()
 }
 
+/// An RTP packet of H.264 video (dynamic payload type 96) with `size` bytes of payload.
+fn rtp_video(sequence: u16, size: usize) -> Vec<u8> {
+    let mut packet = vec![0x80, 96];
+    packet.extend_from_slice(&sequence.to_be_bytes());
+    packet.extend_from_slice(&(u32::from(sequence) * 3000).to_be_bytes());
+    packet.extend_from_slice(&0x5eed_cafeu32.to_be_bytes());
+    packet.extend(std::iter::repeat_n(0x41, size));
+    packet
+}
+
+/// Video from the aircraft's camera to the ground station on UDP 5600.
+fn video_stream(packets: u16) -> Vec<Frame> {
+    (0..packets)
+        .map(|sequence| udp(DRONE, 5600, GCS, 5600, &rtp_video(sequence, 1200)))
+        .collect()
+}
+
 fn http_get(host: &str, path: &str, authorization: Option<&str>) -> Vec<u8> {
     let mut request =
         format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: DJI-Pilot/2.5\r\n");
@@ -425,6 +442,7 @@ fn fixtures() -> Vec<(&'static str, Vec<Frame>, Vec<Frame>)> {
             tcp_session(GCS, 51014, UNKNOWN_HOST, 443, &[client_hello("modern.example.net", &[0x0304, 0x0303], &MODERN_SUITES)]),
         ),
         ("CAP-015", vec![wifi_data(false), wifi_data(false)], vec![wifi_data(true), wifi_data(true)]),
+        ("CAP-016", concat(vec![local_session(), video_stream(3)]), local_session()),
     ]
 }
 
@@ -454,7 +472,6 @@ fn write_large(path: &Path, megabytes: u64) {
             *index += 1;
             record.len() as u64
         };
-    let video_payload = vec![0x80u8; 1200];
     let mut sequence: u8 = 0;
     while written < target {
         // Every 20 packets: telemetry both ways; every 5,000: a DNS lookup and a TLS session
@@ -491,7 +508,7 @@ fn write_large(path: &Path, megabytes: u64) {
                 ),
             ]
         } else {
-            vec![udp(DRONE, 5600, GCS, 5600, &video_payload)]
+            vec![udp(DRONE, 5600, GCS, 5600, &rtp_video(index as u16, 1200))]
         };
         for frame in &frames {
             written += write_frame(frame, &mut out, &mut index);

@@ -381,6 +381,36 @@ mod tests {
     }
 
     #[test]
+    fn linux_cooked_captures_and_ipv6() {
+        let ip = udp4([10, 1, 1, 2], 40000, [10, 1, 1, 1], 14550, b"mav");
+        let mut sll = vec![0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00];
+        sll.extend_from_slice(&ip);
+        assert!(
+            matches!(decode(LINKTYPE_LINUX_SLL, &sll), Decoded::Segment(s) if s.destination_port == 14550)
+        );
+        let mut sll2 = vec![
+            0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0,
+        ];
+        sll2.extend_from_slice(&ip);
+        assert!(
+            matches!(decode(LINKTYPE_LINUX_SLL2, &sll2), Decoded::Segment(s) if s.payload == b"mav")
+        );
+        // IPv6 with a hop-by-hop options header before UDP.
+        let mut ipv6 = vec![0x60, 0, 0, 0, 0, 8 + 8 + 3, 0, 64];
+        ipv6.extend_from_slice(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        ipv6.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+        ipv6.extend_from_slice(&[17, 0, 1, 4, 0, 0, 0, 0]);
+        ipv6.extend_from_slice(&[0x9c, 0x40, 0x38, 0xd6, 0, 11, 0, 0]);
+        ipv6.extend_from_slice(b"abc");
+        let Decoded::Segment(segment) = decode(LINKTYPE_IPV6, &ipv6) else {
+            panic!("IPv6 decoded");
+        };
+        assert_eq!(segment.destination_port, 14550);
+        assert_eq!(segment.payload, b"abc");
+        assert!(segment.destination.is_ipv6());
+    }
+
+    #[test]
     fn loopback_in_either_byte_order() {
         let ip = udp4([127, 0, 0, 1], 5000, [127, 0, 0, 1], 14550, b"x");
         for family in [[2, 0, 0, 0], [0, 0, 0, 2]] {

@@ -226,11 +226,15 @@ struct TlsRecord {
     offered_versions: Vec<String>,
     /// The newest version offered is below TLS 1.2.
     legacy_only: bool,
+    /// Every suite offered (IANA numbers, `0x1301`…), GREASE values left out.
+    offered_suites: Vec<String>,
     /// Broken or export-grade suites offered (`RC4`, `3DES`…), by kind.
     weak_suites: Vec<&'static str>,
     /// The server's choice, when its ServerHello was captured.
     #[serde(skip_serializing_if = "Option::is_none")]
     chosen_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chosen_suite: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     chosen_weak_suite: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -432,6 +436,13 @@ impl CaptureBuilder {
                 }
             }
         }
+        if protocol.is_none()
+            && segment.transport == Transport::Udp
+            && segment.source_port >= 1024
+            && segment.destination_port >= 1024
+        {
+            protocol = protocols::rtp(payload);
+        }
         if protocol.is_none() && segment.transport == Transport::Tcp {
             if let Some(hello) = protocols::tls(payload) {
                 protocol = Some("tls");
@@ -549,8 +560,13 @@ impl CaptureBuilder {
                         .iter()
                         .map(|version| protocols::tls_version_name(*version))
                         .collect(),
+                    offered_suites: cipher_suites
+                        .iter()
+                        .map(|suite| format!("0x{suite:04x}"))
+                        .collect(),
                     weak_suites: weak,
                     chosen_version: None,
+                    chosen_suite: None,
                     chosen_weak_suite: None,
                 });
             }
@@ -566,6 +582,7 @@ impl CaptureBuilder {
                     .find(|record| record.client == destination && record.server == source)
                 {
                     record.chosen_version = Some(protocols::tls_version_name(version));
+                    record.chosen_suite = Some(format!("0x{cipher_suite:04x}"));
                     record.chosen_weak_suite = protocols::weak_cipher_suite(cipher_suite);
                 }
             }

@@ -335,6 +335,20 @@ pub fn request(payload: &[u8]) -> Option<Request> {
     Some(request)
 }
 
+/// RTP or RTCP (RFC 3550) in a UDP payload: version 2, a 12-byte header at least, and a
+/// payload type that is RTP's (0-34, 96-127) or RTCP's (200-204 in the second byte).
+pub fn rtp(payload: &[u8]) -> Option<&'static str> {
+    let (&first, &second) = (payload.first()?, payload.get(1)?);
+    if first >> 6 != 2 || payload.len() < 12 {
+        return None;
+    }
+    if (200..=204).contains(&second) {
+        return Some("rtcp");
+    }
+    let payload_type = second & 0x7f;
+    (payload_type <= 34 || payload_type >= 96).then_some("rtp")
+}
+
 /// A cleartext login command: FTP `USER`/`PASS`, or POP3/IMAP-style `USER`.
 pub fn ftp_login(payload: &[u8]) -> Option<&'static str> {
     let head = payload.get(..5)?;
@@ -449,6 +463,19 @@ mod tests {
         assert_eq!(frames[0].message_id, SETUP_SIGNING);
         let v1 = [0xfe, 0, 3, 1, 1, 0, 0xaa, 0xbb];
         assert_eq!(mavlink(&v1).expect("v1")[0].version, 1);
+    }
+
+    #[test]
+    fn rtp_and_rtcp_by_header() {
+        let mut packet = vec![0x80, 96, 0, 1, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78];
+        packet.extend_from_slice(&[0; 100]);
+        assert_eq!(rtp(&packet), Some("rtp"));
+        packet[1] = 201;
+        assert_eq!(rtp(&packet), Some("rtcp"));
+        packet[1] = 60; // an unassigned payload type
+        assert_eq!(rtp(&packet), None);
+        assert_eq!(rtp(&[0x80, 96, 0]), None, "shorter than a header");
+        assert_eq!(rtp(&[0x40; 20]), None, "not version 2");
     }
 
     #[test]
