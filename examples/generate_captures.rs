@@ -202,6 +202,44 @@ fn client_hello(server_name: &str, versions: &[u16], suites: &[u16]) -> Vec<u8> 
 
 const MODERN_SUITES: [u16; 3] = [0x1301, 0x1302, 0xc02f];
 
+/// A TLS ServerHello record choosing `version` and `suite` (no extensions, as TLS 1.0 servers
+/// send it), followed in the same segment by the start of a Certificate record.
+fn server_hello(version: u16, suite: u16) -> Vec<u8> {
+    let mut hello = version.to_be_bytes().to_vec();
+    hello.extend_from_slice(&[0x6b; 32]);
+    hello.push(0);
+    hello.extend_from_slice(&suite.to_be_bytes());
+    hello.push(0);
+    let mut record = vec![22, 3, 1];
+    record.extend_from_slice(&((hello.len() + 4) as u16).to_be_bytes());
+    record.push(2);
+    record.extend_from_slice(&(hello.len() as u32).to_be_bytes()[1..]);
+    record.extend_from_slice(&hello);
+    record.extend_from_slice(&[22, 3, 1, 0x04, 0x00, 11, 0, 0x03, 0xfc]);
+    record
+}
+
+/// A TLS session: the client's hello, then the server's, in one conversation.
+fn tls_session(
+    sport: u16,
+    server: [u8; 4],
+    client_hello: Vec<u8>,
+    server_hello: Vec<u8>,
+) -> Vec<Frame> {
+    let mut frames = tcp_session(GCS, sport, server, 443, std::slice::from_ref(&client_hello));
+    let client_next = 1001 + client_hello.len() as u32;
+    frames.push(tcp(
+        server,
+        443,
+        GCS,
+        sport,
+        PSH_ACK,
+        (5001, client_next),
+        &server_hello,
+    ));
+    frames
+}
+
 /// MAVLink v2 frame: HEARTBEAT-sized payload, or SETUP_SIGNING's 42 bytes.
 fn mavlink_v2(
     sequence: u8,
@@ -442,6 +480,11 @@ fn fixtures() -> Vec<(&'static str, Vec<Frame>, Vec<Frame>)> {
             tcp_session(GCS, 51014, UNKNOWN_HOST, 443, &[client_hello("modern.example.net", &[0x0304, 0x0303], &MODERN_SUITES)]),
         ),
         ("CAP-015", vec![wifi_data(false), wifi_data(false)], vec![wifi_data(true), wifi_data(true)]),
+        (
+            "CAP-017",
+            tls_session(51015, UNKNOWN_HOST, client_hello("old-server.example.net", &[0x0303, 0x0301], &MODERN_SUITES), server_hello(0x0301, 0xc02f)),
+            tls_session(51016, UNKNOWN_HOST, client_hello("modern.example.net", &[0x0303], &MODERN_SUITES), server_hello(0x0303, 0xc02f)),
+        ),
         ("CAP-016", concat(vec![local_session(), video_stream(3)]), local_session()),
     ]
 }

@@ -516,7 +516,7 @@ fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
     write_to(args.output.as_deref(), |out| match args.format {
         CompareFormat::Table => comparison::write_table(&comparison, paint, out),
         CompareFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &comparison)?;
+            serde_json::to_writer_pretty(&mut *out, &comparison).map_err(io::Error::from)?;
             writeln!(out)
         }
         CompareFormat::Markdown => comparison::write_markdown(&comparison, out),
@@ -547,22 +547,33 @@ fn candidate_name(folder: &Path) -> String {
 }
 
 fn run_inspect(file: PathBuf, policy: Option<PathBuf>) -> anyhow::Result<u8> {
-    let content =
-        std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    let Some(analyzer) = analyze::identify(&file, &content) else {
-        eprintln!(
-            "drone-audit: {}: not a known artifact kind (no analyzer recognised its content)",
-            file.display()
-        );
-        return Ok(exit::INCOMPLETE);
+    // Captures are streamed, whatever their size; other artifacts are read whole.
+    let capture =
+        analyze::capture::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let (kind, result) = match capture {
+        Some((format, stream)) => (
+            ArtifactKind::Capture,
+            analyze::capture::analyze_stream(format, io::BufReader::new(stream)),
+        ),
+        None => {
+            let content =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let Some(analyzer) = analyze::identify(&file, &content) else {
+                eprintln!(
+                    "drone-audit: {}: not a known artifact kind (no analyzer recognised its content)",
+                    file.display()
+                );
+                return Ok(exit::INCOMPLETE);
+            };
+            (analyzer.kind(), analyzer.analyze(&content))
+        }
     };
-    let mut evidence = match analyzer.analyze(&content) {
+    let mut evidence = match result {
         Ok(evidence) => evidence,
         Err(error) => {
             eprintln!(
-                "drone-audit: {}: {} could not be analyzed: {error}",
-                file.display(),
-                analyzer.kind()
+                "drone-audit: {}: {kind} could not be analyzed: {error}",
+                file.display()
             );
             return Ok(exit::INCOMPLETE);
         }
@@ -574,14 +585,21 @@ fn run_inspect(file: PathBuf, policy: Option<PathBuf>) -> anyhow::Result<u8> {
     };
     let (_, policy) = scan::load_rules_and_policy(&options, &[]).map_err(anyhow::Error::new)?;
     policy.enrich(evidence.kind, &mut evidence.document);
-    let output = serde_json::json!({
+    let mut output = serde_json::json!({
         "path": drone_audit::discover::display(&file),
         "kind": evidence.kind,
         "warnings": evidence.warnings,
         "evidence": evidence.document,
     });
+    let code = match &evidence.incomplete {
+        Some(reason) => {
+            output["incomplete"] = serde_json::Value::String(reason.clone());
+            exit::INCOMPLETE
+        }
+        None => exit::OK,
+    };
     print_json(&output)?;
-    Ok(exit::OK)
+    Ok(code)
 }
 
 fn run_rules(command: RulesCommand, rules_dir: Option<PathBuf>) -> anyhow::Result<u8> {
@@ -745,7 +763,8 @@ fn rules_markdown(rule_set: &RuleSet) -> String {
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut stdout = io::stdout().lock();
-    serde_json::to_writer_pretty(&mut stdout, value)?;
+    // As an io::Error, a closed pipe (`| head`) is recognised and ends the run quietly.
+    serde_json::to_writer_pretty(&mut stdout, value).map_err(io::Error::from)?;
     writeln!(stdout)?;
     Ok(())
 }

@@ -94,6 +94,18 @@ struct Analyzed {
     evidence: Option<Evidence>,
 }
 
+impl Analyzed {
+    /// An artifact that gave no evidence, and why.
+    fn failed(mut record: ArtifactRecord, status: ArtifactStatus, reason: String) -> Analyzed {
+        record.status = status;
+        record.reason = Some(reason);
+        Analyzed {
+            record,
+            evidence: None,
+        }
+    }
+}
+
 /// Loads the rules, then the policy that applies to the scanned paths, validated against them.
 pub fn load_rules_and_policy(
     options: &ScanOptions,
@@ -337,18 +349,11 @@ fn analyze_file(path: &Path, device: &str, policy: &Policy, limits: Limits) -> A
         reason: None,
         warnings: Vec::new(),
     };
-    let failed = |mut record: ArtifactRecord, status: ArtifactStatus, reason: String| {
-        record.status = status;
-        record.reason = Some(reason);
-        Analyzed {
-            record,
-            evidence: None,
-        }
-    };
+    let failed = Analyzed::failed;
     // Captures are streamed through a bounded buffer, so they are not held to the file-size
     // limit; everything else is read whole.
-    match capture_format(path) {
-        Ok(Some(format)) => return analyze_capture(path, format, record, policy),
+    match capture::open(path) {
+        Ok(Some((format, file))) => return analyze_capture(file, format, record, policy),
         Ok(None) => {}
         Err(error) => {
             return failed(
@@ -405,20 +410,6 @@ fn analyze_file(path: &Path, device: &str, policy: &Policy, limits: Limits) -> A
     finish_analysis(record, result, policy)
 }
 
-/// The capture format of the file, from its first bytes, if it is a capture.
-fn capture_format(path: &Path) -> std::io::Result<Option<capture::Format>> {
-    let mut head = [0u8; 12];
-    let mut file = std::fs::File::open(path)?;
-    let mut filled = 0;
-    while filled < head.len() {
-        match file.read(&mut head[filled..])? {
-            0 => break,
-            count => filled += count,
-        }
-    }
-    Ok(capture::sniff(&head[..filled]))
-}
-
 /// A reader that hashes what passes through it and counts the bytes.
 struct HashingReader<R> {
     inner: R,
@@ -437,22 +428,12 @@ impl<R: Read> Read for HashingReader<R> {
 
 /// Streams a capture through the analyzer, hashing it on the way.
 fn analyze_capture(
-    path: &Path,
+    file: std::fs::File,
     format: capture::Format,
     mut record: ArtifactRecord,
     policy: &Policy,
 ) -> Analyzed {
     record.kind = Some(ArtifactKind::Capture);
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(error) => {
-            record.reason = Some(format!("cannot read: {error}"));
-            return Analyzed {
-                record,
-                evidence: None,
-            };
-        }
-    };
     let mut reader = HashingReader {
         inner: std::io::BufReader::with_capacity(1 << 16, file),
         hasher: Sha256::new(),
@@ -464,11 +445,11 @@ fn analyze_capture(
     record.size = Some(reader.bytes);
     record.sha256 = Some(hex(&reader.hasher.finalize()));
     if let Err(error) = rest {
-        record.reason = Some(format!("cannot read: {error}"));
-        return Analyzed {
+        return Analyzed::failed(
             record,
-            evidence: None,
-        };
+            ArtifactStatus::Error,
+            format!("cannot read: {error}"),
+        );
     }
     finish_analysis(record, result, policy)
 }
@@ -495,14 +476,7 @@ fn finish_analysis(
                 evidence: Some(evidence),
             }
         }
-        Err(error) => {
-            record.status = ArtifactStatus::Error;
-            record.reason = Some(error.message);
-            Analyzed {
-                record,
-                evidence: None,
-            }
-        }
+        Err(error) => Analyzed::failed(record, ArtifactStatus::Error, error.message),
     }
 }
 

@@ -109,17 +109,19 @@ pub fn decode(link_type: i32, frame: &[u8]) -> Decoded<'_> {
             None => Decoded::Short,
         },
         LINKTYPE_IEEE802_11_RADIOTAP => {
-            // The radiotap header says its own length (little-endian, bytes 2-3).
-            let Some(length) = frame.get(2..4) else {
+            let Some((length, flags)) = radiotap(frame) else {
                 return Decoded::Short;
             };
-            let length = usize::from(u16::from_le_bytes([length[0], length[1]]));
-            match frame.get(length..) {
-                Some(wifi) => ieee802_11(wifi),
-                None => Decoded::Short,
+            if flags & RADIOTAP_BAD_FCS != 0 {
+                return Decoded::Other;
             }
+            let mut wifi = frame.get(length..).unwrap_or_default();
+            if flags & RADIOTAP_FCS_AT_END != 0 {
+                wifi = &wifi[..wifi.len().saturating_sub(4)];
+            }
+            ieee802_11(wifi, flags & RADIOTAP_DATA_PAD != 0)
         }
-        LINKTYPE_IEEE802_11 => ieee802_11(frame),
+        LINKTYPE_IEEE802_11 => ieee802_11(frame, false),
         _ => Decoded::Other,
     }
 }
@@ -146,9 +148,44 @@ fn by_ethertype(ethertype: u16, payload: &[u8]) -> Decoded<'_> {
     }
 }
 
+/// Radiotap Flags: the frame ends with its FCS; padding after the 802.11 header; bad FCS.
+const RADIOTAP_FCS_AT_END: u8 = 0x10;
+const RADIOTAP_DATA_PAD: u8 = 0x20;
+const RADIOTAP_BAD_FCS: u8 = 0x40;
+
+/// The radiotap header's length and its Flags field (0 when absent): the present bitmaps
+/// (chained by bit 31), then TSFT (8 bytes, 8-aligned) and Flags (1 byte) if present.
+fn radiotap(frame: &[u8]) -> Option<(usize, u8)> {
+    let length = usize::from(u16::from_le_bytes([*frame.get(2)?, *frame.get(3)?]));
+    let header = frame.get(..length)?;
+    let mut at = 4;
+    let mut present = Vec::new();
+    loop {
+        let word = u32::from_le_bytes(header.get(at..at + 4)?.try_into().ok()?);
+        present.push(word);
+        at += 4;
+        if word & (1 << 31) == 0 || present.len() > 8 {
+            break;
+        }
+    }
+    let first = present[0];
+    if first & 1 != 0 {
+        at = at.next_multiple_of(8) + 8;
+    }
+    let flags = if first & 0b10 != 0 {
+        *header.get(at)?
+    } else {
+        0
+    };
+    Some((length, flags))
+}
+
+const ETHERTYPE_EAPOL: u16 = 0x888e;
+
 /// An 802.11 frame: data frames only; a protected one is opaque, an unprotected one is
-/// itself a finding and is read through its LLC/SNAP header.
-fn ieee802_11(frame: &[u8]) -> Decoded<'_> {
+/// itself a finding and is read through its LLC/SNAP header, except the EAPOL frames of
+/// the WPA handshake, which are unprotected by design.
+fn ieee802_11(frame: &[u8], padded: bool) -> Decoded<'_> {
     let (Some(&control), Some(&flags)) = (frame.first(), frame.get(1)) else {
         return Decoded::Short;
     };
@@ -167,7 +204,7 @@ fn ieee802_11(frame: &[u8]) -> Decoded<'_> {
     }
     let to_and_from_ds = flags & 0b11 == 0b11;
     let qos = subtype & 0b1000 != 0;
-    let mut header = 24;
+    let mut header: usize = 24;
     if to_and_from_ds {
         header += 6;
     }
@@ -177,15 +214,23 @@ fn ieee802_11(frame: &[u8]) -> Decoded<'_> {
             header += 4; // HT control
         }
     }
-    let inner = frame.get(header..).and_then(|body| {
-        // LLC/SNAP: AA AA 03 00 00 00, then the ethertype.
-        if body.get(..6)? != [0xaa, 0xaa, 0x03, 0, 0, 0] {
-            return None;
-        }
-        match by_ethertype(u16_be(body, 6)?, body.get(8..)?) {
-            Decoded::Segment(segment) => Some(segment),
-            _ => None,
-        }
+    if padded {
+        header = header.next_multiple_of(4);
+    }
+    let Some(body) = frame.get(header..) else {
+        return Decoded::Short;
+    };
+    // LLC/SNAP: AA AA 03 00 00 00, then the ethertype.
+    let ethertype = match body.get(..6) {
+        Some([0xaa, 0xaa, 0x03, 0, 0, 0]) => u16_be(body, 6),
+        _ => None,
+    };
+    if ethertype == Some(ETHERTYPE_EAPOL) {
+        return Decoded::Other;
+    }
+    let inner = ethertype.and_then(|ethertype| match by_ethertype(ethertype, body.get(8..)?) {
+        Decoded::Segment(segment) => Some(segment),
+        _ => None,
     });
     Decoded::UnprotectedWifiData { inner }
 }
@@ -212,6 +257,13 @@ fn ipv4(packet: &[u8]) -> Decoded<'_> {
     if fragment & 0x1fff != 0 {
         return Decoded::LaterFragment;
     }
+    // A total length of 0 is what segmentation offload leaves in outgoing packets captured
+    // on the sending host: the captured bytes are the packet, as Wireshark reads it.
+    let total_length = if total_length == 0 {
+        packet.len()
+    } else {
+        total_length
+    };
     if header_length < 20 || total_length < header_length {
         return Decoded::Other;
     }
@@ -449,5 +501,15 @@ mod tests {
         assert_eq!(segment.payload, b"video");
         frame[9] |= 0x40; // protected
         assert_eq!(decode(LINKTYPE_IEEE802_11_RADIOTAP, &frame), Decoded::Other);
+        // The WPA handshake's EAPOL frames are unprotected by design.
+        frame[9] &= !0x40;
+        let llc = 8 + 24;
+        frame[llc + 6..llc + 8].copy_from_slice(&ETHERTYPE_EAPOL.to_be_bytes());
+        assert_eq!(decode(LINKTYPE_IEEE802_11_RADIOTAP, &frame), Decoded::Other);
+        // A frame the radio received with a bad checksum is not evidence.
+        let mut bad = vec![0, 0, 9, 0, 0b10, 0, 0, 0, RADIOTAP_BAD_FCS];
+        bad.extend_from_slice(&[0x08, 0x01]);
+        bad.extend_from_slice(&[0; 22]);
+        assert_eq!(decode(LINKTYPE_IEEE802_11_RADIOTAP, &bad), Decoded::Other);
     }
 }

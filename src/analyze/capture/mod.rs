@@ -37,9 +37,22 @@ pub const MAX_FLOWS: usize = 100_000;
 /// Records of each other sort (DNS names, TLS hellos, requests, logins) kept.
 pub const MAX_RECORDS: usize = 10_000;
 
-/// Well-known MAVLink ports: a conversation on one of them is read as MAVLink even when the
-/// first payload is not a whole frame.
+/// Well-known MAVLink ports: a payload of whole MAVLink frames on one of them is MAVLink.
+/// Elsewhere, a conversation is MAVLink once [`CONFIRMATIONS`] payloads in a row are whole
+/// frames from the same system (random bytes pass the frame check about once in 65,536).
 const MAVLINK_PORTS: [u16; 5] = [14550, 14555, 14540, 5760, 18570];
+
+/// Payloads in a row that must agree before a conversation on an unusual port is read as
+/// MAVLink or RTP.
+const CONFIRMATIONS: u32 = 3;
+
+/// Ports whose side of a conversation is the server, when no TCP handshake says which.
+const SERVICE_PORTS: [u16; 12] = [
+    53, 80, 443, 554, 5353, 5760, 7070, 8554, 14550, 18570, 21, 23,
+];
+
+/// Addresses DNS answers are remembered for.
+const MAX_RESOLVED: usize = 100_000;
 
 impl Analyzer for CaptureAnalyzer {
     fn kind(&self) -> ArtifactKind {
@@ -61,9 +74,24 @@ impl Analyzer for CaptureAnalyzer {
     }
 }
 
-/// The container format of a capture from its first 12 bytes, if it is one.
-pub fn sniff(head: &[u8]) -> Option<Format> {
-    Format::sniff(head)
+/// Opens `path` and, when its first bytes are a capture's, returns its format and the file
+/// rewound to its start, for [`analyze_stream`].
+pub fn open(path: &std::path::Path) -> std::io::Result<Option<(Format, std::fs::File)>> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    let mut head = [0u8; 12];
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..])? {
+            0 => break,
+            count => filled += count,
+        }
+    }
+    let Some(format) = Format::sniff(&head[..filled]) else {
+        return Ok(None);
+    };
+    file.seek(SeekFrom::Start(0))?;
+    Ok(Some((format, file)))
 }
 
 /// Analyzes a capture read as a stream: memory stays bounded whatever the file's size.
@@ -139,7 +167,7 @@ fn catalogue() -> &'static [VendorEndpoint] {
     ENDPOINTS.get_or_init(|| {
         toml::from_str::<Catalogue>(CATALOGUE)
             .map(|catalogue| catalogue.endpoint)
-            .unwrap_or_default()
+            .expect("rules/catalogue/vendor-endpoints.toml is valid (a unit test reads it)")
     })
 }
 
@@ -337,16 +365,35 @@ struct CaptureBuilder {
     dns: BTreeMap<String, DnsRecord>,
     tls: Vec<TlsRecord>,
     tls_seen: HashMap<(Endpoint, Endpoint, Option<String>), usize>,
+    /// The latest ClientHello from a client to a server, for its ServerHello.
+    latest_hello: HashMap<(Endpoint, Endpoint), usize>,
     requests: Vec<RequestRecord>,
-    requests_seen: BTreeSet<(String, String, Option<String>)>,
+    requests_seen: BTreeSet<(String, String, Option<String>, Option<String>)>,
     logins: Vec<LoginRecord>,
-    logins_seen: BTreeSet<(FlowKeyText, &'static str)>,
+    logins_seen: BTreeSet<(EndpointPair, &'static str)>,
     mavlink: MavlinkRecord,
     mavlink_systems: BTreeMap<u8, MavlinkSystem>,
+    /// Conversations on unusual ports whose payloads look like MAVLink or RTP, not yet
+    /// confirmed.
+    candidates: HashMap<FlowKey, Candidate>,
     wifi: WifiRecord,
 }
 
-type FlowKeyText = (Endpoint, Endpoint);
+type EndpointPair = (Endpoint, Endpoint);
+
+/// A conversation that looks like MAVLink or RTP, awaiting [`CONFIRMATIONS`] agreeing payloads.
+#[derive(Default)]
+struct Candidate {
+    /// Payloads in a row that agreed.
+    agreeing: u32,
+    /// MAVLink: the system id and version; RTP: the SSRC and payload type.
+    identity: u64,
+    /// RTP: the last sequence number.
+    sequence: u16,
+    /// MAVLink frames held until the conversation is confirmed.
+    pending: Vec<(u64, protocols::MavlinkFrame, Endpoint, Endpoint)>,
+    confirmed: Option<&'static str>,
+}
 
 impl CaptureBuilder {
     fn add(&mut self, packet: &Packet) {
@@ -384,9 +431,17 @@ impl CaptureBuilder {
         }
         if tracked {
             let flow = self.flows.entry(key.clone()).or_insert_with(|| {
-                // The client opened the conversation: a TCP SYN's sender, else whoever sent
-                // first; a SYN-ACK seen first means the other side opened it.
-                let (client, server) = if segment.tcp_flags.syn && segment.tcp_flags.ack {
+                // The client opened the conversation: a TCP SYN's sender (a SYN-ACK seen first
+                // means the other side did); without a handshake, the side on a service port
+                // is the server; else whoever sent first.
+                let is_service = |endpoint: &Endpoint| SERVICE_PORTS.contains(&endpoint.port);
+                let (client, server) = if segment.tcp_flags.syn {
+                    if segment.tcp_flags.ack {
+                        (destination, source)
+                    } else {
+                        (source, destination)
+                    }
+                } else if is_service(&source) && !is_service(&destination) {
                     (destination, source)
                 } else {
                     (source, destination)
@@ -415,24 +470,29 @@ impl CaptureBuilder {
             return;
         }
         let mut protocol: Option<&'static str> = None;
-        if segment.source_port == 53
-            || segment.destination_port == 53
-            || segment.destination_port == 5353
+        if [53, 5353].contains(&segment.source_port)
+            || [53, 5353].contains(&segment.destination_port)
         {
-            if let Some(message) = protocols::dns(payload) {
+            // DNS over TCP prefixes each message with its length.
+            let message = match segment.transport {
+                Transport::Udp => payload,
+                Transport::Tcp => payload.get(2..).unwrap_or_default(),
+            };
+            if let Some(message) = protocols::dns(message) {
                 protocol = Some("dns");
                 self.add_dns(packet, &message, source, destination);
             }
         }
         if protocol.is_none() {
             if let Some(frames) = protocols::mavlink(payload) {
-                if segment.transport == Transport::Udp
-                    || MAVLINK_PORTS.contains(&segment.source_port)
-                    || MAVLINK_PORTS.contains(&segment.destination_port)
-                    || frames.len() > 1
-                {
+                let known_port = MAVLINK_PORTS.contains(&segment.source_port)
+                    || MAVLINK_PORTS.contains(&segment.destination_port);
+                if known_port || frames.len() > 1 {
                     protocol = Some("mavlink");
-                    self.add_mavlink(packet, &frames, source, destination);
+                    self.add_mavlink(packet.number, &frames, source, destination);
+                } else if segment.transport == Transport::Udp {
+                    protocol =
+                        self.confirm_mavlink(&key, packet.number, frames[0], source, destination);
                 }
             }
         }
@@ -441,7 +501,7 @@ impl CaptureBuilder {
             && segment.source_port >= 1024
             && segment.destination_port >= 1024
         {
-            protocol = protocols::rtp(payload);
+            protocol = self.confirm_rtp(&key, payload);
         }
         if protocol.is_none() && segment.transport == Transport::Tcp {
             if let Some(hello) = protocols::tls(payload) {
@@ -467,6 +527,74 @@ impl CaptureBuilder {
         }
     }
 
+    /// A single MAVLink frame on an unusual port counts once the conversation has carried
+    /// [`CONFIRMATIONS`] of them in a row from one system; the frames held until then count
+    /// too.
+    fn confirm_mavlink(
+        &mut self,
+        key: &FlowKey,
+        number: u64,
+        frame: protocols::MavlinkFrame,
+        source: Endpoint,
+        destination: Endpoint,
+    ) -> Option<&'static str> {
+        if !self.candidates.contains_key(key) && self.candidates.len() >= MAX_FLOWS {
+            return None;
+        }
+        let candidate = self.candidates.entry(key.clone()).or_default();
+        if candidate.confirmed == Some("mavlink") {
+            self.add_mavlink(number, &[frame], source, destination);
+            return Some("mavlink");
+        }
+        let identity = u64::from(frame.system_id) << 32 | u64::from(frame.version);
+        if candidate.agreeing > 0 && candidate.identity == identity {
+            candidate.agreeing += 1;
+        } else {
+            candidate.agreeing = 1;
+            candidate.identity = identity;
+            candidate.pending.clear();
+        }
+        candidate.pending.push((number, frame, source, destination));
+        if candidate.agreeing < CONFIRMATIONS {
+            return None;
+        }
+        candidate.confirmed = Some("mavlink");
+        let pending = std::mem::take(&mut candidate.pending);
+        for (number, frame, source, destination) in pending {
+            self.add_mavlink(number, &[frame], source, destination);
+        }
+        Some("mavlink")
+    }
+
+    /// RTP counts once the conversation has carried [`CONFIRMATIONS`] packets in a row with
+    /// the same SSRC and payload type and rising sequence numbers; RTCP when its length field
+    /// fits the payload.
+    fn confirm_rtp(&mut self, key: &FlowKey, payload: &[u8]) -> Option<&'static str> {
+        if protocols::rtp(payload)? == "rtcp" {
+            let words = usize::from(u16::from_be_bytes([payload[2], payload[3]]));
+            return ((words + 1) * 4 <= payload.len()).then_some("rtcp");
+        }
+        if !self.candidates.contains_key(key) && self.candidates.len() >= MAX_FLOWS {
+            return None;
+        }
+        let candidate = self.candidates.entry(key.clone()).or_default();
+        let sequence = u16::from_be_bytes([payload[2], payload[3]]);
+        let ssrc = u32::from_be_bytes([payload[8], payload[9], payload[10], payload[11]]);
+        let identity = u64::from(ssrc) << 8 | u64::from(payload[1] & 0x7f);
+        let rising = sequence.wrapping_sub(candidate.sequence).wrapping_sub(1) < 100;
+        if candidate.agreeing > 0 && candidate.identity == identity && rising {
+            candidate.agreeing += 1;
+        } else if candidate.confirmed.is_none() {
+            candidate.agreeing = 1;
+            candidate.identity = identity;
+        }
+        candidate.sequence = sequence;
+        if candidate.agreeing >= CONFIRMATIONS {
+            candidate.confirmed = Some("rtp");
+        }
+        candidate.confirmed
+    }
+
     fn keep(&mut self, count: usize) -> bool {
         if count >= MAX_RECORDS {
             self.records_dropped += 1;
@@ -484,6 +612,10 @@ impl CaptureBuilder {
         destination: Endpoint,
     ) {
         for (name, address) in &message.answers {
+            if !self.resolved.contains_key(address) && self.resolved.len() >= MAX_RESOLVED {
+                self.records_dropped += 1;
+                continue;
+            }
             let names = self.resolved.entry(*address).or_default();
             if names.len() < 16 {
                 names.insert(name.clone());
@@ -549,6 +681,8 @@ impl CaptureBuilder {
                 weak.sort_unstable();
                 weak.dedup();
                 self.tls_seen.insert(seen_key, self.tls.len());
+                self.latest_hello
+                    .insert((source, destination), self.tls.len());
                 self.tls.push(TlsRecord {
                     packet: packet.number,
                     client: source,
@@ -576,10 +710,9 @@ impl CaptureBuilder {
             } => {
                 // The answer to the latest hello from this client to this server.
                 if let Some(record) = self
-                    .tls
-                    .iter_mut()
-                    .rev()
-                    .find(|record| record.client == destination && record.server == source)
+                    .latest_hello
+                    .get(&(destination, source))
+                    .and_then(|index| self.tls.get_mut(*index))
                 {
                     record.chosen_version = Some(protocols::tls_version_name(version));
                     record.chosen_suite = Some(format!("0x{cipher_suite:04x}"));
@@ -597,20 +730,18 @@ impl CaptureBuilder {
         destination: Endpoint,
         key: &FlowKey,
     ) {
+        // Credentials are part of the key: a client that is refused retries with them.
         let seen = (
             request.method.clone(),
             request.target.clone(),
             request.host.clone(),
+            request.authorization.clone(),
         );
         if self.requests_seen.contains(&seen) || !self.keep(self.requests.len()) {
             return;
         }
         self.requests_seen.insert(seen);
-        let host_name = request.host.as_deref().map(|host| {
-            host.rsplit_once(':')
-                .map_or(host, |(name, _)| name)
-                .to_owned()
-        });
+        let host_name = request.host.as_deref().map(host_without_port);
         if let (Some(name), Some(flow)) = (&host_name, self.flows.get_mut(key)) {
             if name.parse::<IpAddr>().is_err() {
                 flow.names.insert(name.clone());
@@ -661,7 +792,7 @@ impl CaptureBuilder {
 
     fn add_mavlink(
         &mut self,
-        packet: &Packet,
+        number: u64,
         frames: &[protocols::MavlinkFrame],
         source: Endpoint,
         destination: Endpoint,
@@ -673,7 +804,7 @@ impl CaptureBuilder {
                 .entry(frame.system_id)
                 .or_insert_with(|| MavlinkSystem {
                     system_id: frame.system_id,
-                    packet: packet.number,
+                    packet: number,
                     ..MavlinkSystem::default()
                 });
             system.frames += 1;
@@ -682,11 +813,13 @@ impl CaptureBuilder {
                 (_, false) => system.v2_unsigned_frames += 1,
                 (_, true) => system.v2_signed_frames += 1,
             }
-            if frame.message_id == protocols::SETUP_SIGNING
-                && self.mavlink.setup_signing.len() < MAX_RECORDS
-            {
+            if frame.message_id == protocols::SETUP_SIGNING {
+                if self.mavlink.setup_signing.len() >= MAX_RECORDS {
+                    self.records_dropped += 1;
+                    continue;
+                }
                 self.mavlink.setup_signing.push(SetupSigning {
-                    packet: packet.number,
+                    packet: number,
                     system_id: frame.system_id,
                     source,
                     destination,
@@ -705,14 +838,21 @@ impl CaptureBuilder {
         let flows = flows
             .into_iter()
             .map(|flow| {
+                // The flow's own names (TLS server name, HTTP host) say best which service it
+                // reached; names DNS gave the address (a CDN's are shared) come next.
+                let own_vendor = most_specific_vendor(&flow.names);
                 let mut names = flow.names;
-                if let Some(resolved) = self.resolved.get(&flow.server.address) {
+                let resolved = self
+                    .resolved
+                    .get(&flow.server.address)
+                    .or_else(|| self.resolved.get(&flow.client.address));
+                if let Some(resolved) = resolved {
                     names.extend(resolved.iter().cloned());
                 }
                 let public_address = [flow.server.address, flow.client.address]
                     .into_iter()
                     .find(|address| net::scope(*address) == AddressScope::Public);
-                let vendor = names.iter().find_map(|name| vendor_of(name));
+                let vendor = own_vendor.or_else(|| most_specific_vendor(&names));
                 FlowRecord {
                     protocol: flow.transport.name(),
                     client: flow.client,
@@ -755,6 +895,27 @@ impl CaptureBuilder {
     }
 }
 
+/// The vendor entry with the longest domain that one of `names` falls under.
+fn most_specific_vendor(names: &BTreeSet<String>) -> Option<&'static VendorEndpoint> {
+    names
+        .iter()
+        .filter_map(|name| vendor_of(name))
+        .max_by_key(|endpoint| endpoint.domain.len())
+}
+
+/// A Host header without its port: `name:80` -> `name`, `[::1]:80` -> `::1`.
+fn host_without_port(host: &str) -> String {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest).to_owned();
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            name.to_owned()
+        }
+        _ => host.to_owned(),
+    }
+}
+
 fn link_type_name(link_type: i32) -> String {
     match link_type {
         decode::LINKTYPE_NULL => "null".to_owned(),
@@ -774,6 +935,107 @@ fn link_type_name(link_type: i32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A raw IPv4 UDP packet (LINKTYPE_RAW) from 10.0.0.1:`sport` to 10.0.0.2:`dport`.
+    fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
+        let total = (28 + payload.len()) as u16;
+        let mut packet = vec![
+            0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+        ];
+        packet[2..4].copy_from_slice(&total.to_be_bytes());
+        packet.extend_from_slice(&sport.to_be_bytes());
+        packet.extend_from_slice(&dport.to_be_bytes());
+        packet.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+        packet.extend_from_slice(&[0, 0]);
+        packet.extend_from_slice(payload);
+        packet
+    }
+
+    fn build(payloads: &[(u16, u16, Vec<u8>)]) -> CaptureDocument {
+        let mut builder = CaptureBuilder::default();
+        for (index, (sport, dport, payload)) in payloads.iter().enumerate() {
+            let data = udp(*sport, *dport, payload);
+            builder.add(&Packet {
+                number: index as u64 + 1,
+                time: 0.0,
+                link_type: LINKTYPE_RAW,
+                data: &data,
+                original_length: data.len() as u32,
+            });
+        }
+        builder.finish(Format::Pcap, &packets::ReadSummary::default())
+    }
+
+    fn rtp(sequence: u16) -> Vec<u8> {
+        let mut packet = vec![0x80, 96];
+        packet.extend_from_slice(&sequence.to_be_bytes());
+        packet.extend_from_slice(&[0, 0, 0, 0, 0xca, 0xfe, 0xba, 0xbe]);
+        packet.extend_from_slice(&[0x41; 200]);
+        packet
+    }
+
+    #[test]
+    fn rtp_needs_a_run_of_agreeing_packets() {
+        let one = build(&[(40000, 5600, rtp(1))]);
+        assert!(
+            one.flows[0].protocols.is_empty(),
+            "one packet is not a stream"
+        );
+        let stream = build(&[
+            (40000, 5600, rtp(1)),
+            (40000, 5600, rtp(2)),
+            (40000, 5600, rtp(3)),
+        ]);
+        assert_eq!(stream.flows[0].protocols, vec!["rtp"]);
+        let random = build(&[
+            (40000, 5600, rtp(1)),
+            (40000, 5600, rtp(900)),
+            (40000, 5600, rtp(7)),
+        ]);
+        assert!(
+            random.flows[0].protocols.is_empty(),
+            "sequence numbers jump"
+        );
+    }
+
+    #[test]
+    fn mavlink_on_an_unusual_port_needs_a_run_from_one_system() {
+        let heartbeat = |sequence: u8| {
+            let mut frame = vec![0xfd, 9, 0, 0, sequence, 7, 1, 0, 0, 0];
+            frame.extend_from_slice(&[0; 11]);
+            frame
+        };
+        let one = build(&[(40000, 40001, heartbeat(0))]);
+        assert_eq!(
+            one.mavlink.frames, 0,
+            "one look-alike datagram is not MAVLink"
+        );
+        let run = build(&[
+            (40000, 40001, heartbeat(0)),
+            (40000, 40001, heartbeat(1)),
+            (40000, 40001, heartbeat(2)),
+            (40000, 40001, heartbeat(3)),
+        ]);
+        assert_eq!(
+            run.mavlink.frames, 4,
+            "the frames held until confirmation count"
+        );
+        assert_eq!(run.mavlink.systems[0].system_id, 7);
+        let known = build(&[(40000, 14550, heartbeat(0))]);
+        assert_eq!(known.mavlink.frames, 1, "a MAVLink port needs no run");
+    }
+
+    #[test]
+    fn servers_are_told_by_their_ports_without_a_handshake() {
+        let reply = build(&[(53, 40000, vec![0; 4])]);
+        assert_eq!(reply.flows[0].server.port, 53);
+        assert_eq!(
+            host_without_port("update.example.com:8080"),
+            "update.example.com"
+        );
+        assert_eq!(host_without_port("[2001:db8::1]:80"), "2001:db8::1");
+        assert_eq!(host_without_port("2001:db8::1"), "2001:db8::1");
+    }
 
     #[test]
     fn the_catalogue_loads_and_matches_subdomains_only() {

@@ -78,6 +78,8 @@ pub struct ReadSummary {
 
 struct Interface {
     link_type: i32,
+    /// The interface's snap length (65,535 ... when it states none).
+    snap_length: usize,
     /// Units per second of its timestamps.
     resolution: u64,
     offset: i64,
@@ -110,8 +112,12 @@ pub fn read(input: impl Read + Send, mut visit: impl FnMut(&Packet)) -> ReadSumm
             Ok((offset, block)) => {
                 let stop = match block {
                     PcapBlockOwned::LegacyHeader(header) => {
-                        let nanoseconds = matches!(header.magic_number, 0xa1b2_3c4d | 0x4d3c_b2a1);
-                        legacy = Some((header.network.0, if nanoseconds { 1e9 } else { 1e6 }));
+                        let resolution = if header.is_nanosecond_precision() {
+                            1e9
+                        } else {
+                            1e6
+                        };
+                        legacy = Some((header.network.0, resolution));
                         None
                     }
                     PcapBlockOwned::Legacy(record) => {
@@ -140,9 +146,19 @@ pub fn read(input: impl Read + Send, mut visit: impl FnMut(&Packet)) -> ReadSumm
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
+                // A refill that adds nothing while the reader still has data means the parser
+                // wants more than the buffer holds: grow it, or stop.
+                let buffered = reader.data().len();
                 if reader.refill().is_err() {
                     summary.stopped = Some(format!("read error at byte {position}"));
                     break;
+                }
+                if reader.data().len() == buffered && !reader.reader_exhausted() {
+                    if capacity >= MAX_RECORD || !reader.grow(capacity * 2) {
+                        summary.stopped = Some(format!("malformed record at byte {position}"));
+                        break;
+                    }
+                    capacity *= 2;
                 }
             }
             Err(PcapError::BufferTooSmall) => {
@@ -176,6 +192,18 @@ pub fn read(input: impl Read + Send, mut visit: impl FnMut(&Packet)) -> ReadSumm
     summary
 }
 
+/// Timestamp units per second from pcapng's `if_tsresol`: a power of ten, or of two when the
+/// high bit is set; microseconds when it is absent (6) or impossibly fine.
+fn resolution(tsresol: u8) -> u64 {
+    let exponent = u32::from(tsresol & 0x7f);
+    let units = if tsresol & 0x80 == 0 {
+        10u64.checked_pow(exponent)
+    } else {
+        1u64.checked_shl(exponent)
+    };
+    units.filter(|units| *units > 0).unwrap_or(1_000_000)
+}
+
 fn emit(summary: &mut ReadSummary, visit: &mut impl FnMut(&Packet), packet: Packet) {
     if !summary.link_types.contains(&packet.link_type) {
         summary.link_types.push(packet.link_type);
@@ -203,18 +231,23 @@ fn ng_block(
             }
             interfaces.push(Interface {
                 link_type: description.linktype.0,
-                resolution: description.ts_resolution().unwrap_or(1_000_000).max(1),
+                snap_length: match description.snaplen {
+                    0 => usize::MAX,
+                    length => length as usize,
+                },
+                resolution: resolution(description.if_tsresol),
                 offset: description.ts_offset(),
             });
         }
         Block::EnhancedPacket(packet) => {
-            summary.packets += 1;
             let Some(interface) = interfaces.get(packet.if_id as usize) else {
                 return Some(format!(
                     "packet {} names interface {}, which was not described",
-                    summary.packets, packet.if_id
+                    summary.packets + 1,
+                    packet.if_id
                 ));
             };
+            summary.packets += 1;
             let ticks = (u64::from(packet.ts_high) << 32) | u64::from(packet.ts_low);
             let captured = packet.data.len().min(packet.caplen as usize);
             let packet = Packet {
@@ -227,14 +260,18 @@ fn ng_block(
             emit(summary, visit, packet);
         }
         Block::SimplePacket(packet) => {
-            summary.packets += 1;
             let Some(interface) = interfaces.first() else {
                 return Some(format!(
                     "packet {} comes before any interface was described",
-                    summary.packets
+                    summary.packets + 1
                 ));
             };
-            let captured = packet.data.len().min(packet.origlen as usize);
+            summary.packets += 1;
+            let captured = packet
+                .data
+                .len()
+                .min(packet.origlen as usize)
+                .min(interface.snap_length);
             let packet = Packet {
                 number: summary.packets,
                 time: 0.0,
@@ -306,6 +343,19 @@ mod tests {
             .stopped
             .as_deref()
             .is_some_and(|reason| reason.contains("ends in the middle")));
+    }
+
+    #[test]
+    fn pcapng_timestamp_resolutions() {
+        assert_eq!(resolution(6), 1_000_000);
+        assert_eq!(resolution(9), 1_000_000_000);
+        assert_eq!(resolution(0x80 | 10), 1024);
+        assert_eq!(
+            resolution(0x80 | 127),
+            1_000_000,
+            "2^127 units per second is no clock"
+        );
+        assert_eq!(resolution(30), 1_000_000, "10^30 overflows");
     }
 
     #[test]

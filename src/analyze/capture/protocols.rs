@@ -26,7 +26,7 @@ pub fn dns(payload: &[u8]) -> Option<Dns> {
         .iter()
         .map(|question| normalize(&question.qname.to_string()))
         .collect();
-    if questions.is_empty() {
+    if questions.is_empty() && packet.answers.is_empty() {
         return None;
     }
     // Names that are aliases (CNAME) of the question: their addresses answer the question.
@@ -46,10 +46,9 @@ pub fn dns(payload: &[u8]) -> Option<Dns> {
             _ => continue,
         };
         let name = normalize(&record.name.to_string());
-        let asked = if aliases.contains(&name) {
-            questions[0].clone()
-        } else {
-            name
+        let asked = match questions.first() {
+            Some(question) if aliases.contains(&name) => question.clone(),
+            _ => name,
         };
         answers.push((asked, address));
     }
@@ -80,7 +79,41 @@ pub enum Tls {
     },
 }
 
-/// Reads a TLS record holding a ClientHello or ServerHello.
+/// Cipher suites kept per ClientHello (real clients offer fewer than 100).
+pub const MAX_SUITES: usize = 256;
+
+/// The longest DNS name (RFC 1035); longer server names are cut to it.
+const MAX_NAME: usize = 253;
+
+/// The extensions of a hello: each (type, data) that is whole in the bytes captured. A hello
+/// split across segments keeps the extensions that arrived.
+fn extensions<'a>(reader: &mut Reader<'a>) -> Vec<(u16, Reader<'a>)> {
+    let mut found = Vec::new();
+    let Some(length) = reader.u16() else {
+        return found;
+    };
+    let available = reader.0.len().min(usize::from(length));
+    let mut block = Reader(reader.take(available).unwrap_or_default());
+    while let (Some(kind), Some(length)) = (block.u16(), block.u16()) {
+        let Some(data) = block.take(usize::from(length)) else {
+            break;
+        };
+        found.push((kind, Reader(data)));
+    }
+    found
+}
+
+/// Two-byte values of a list, GREASE left out.
+fn u16_list(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    bytes
+        .chunks_exact(2)
+        .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
+        .filter(|value| !is_grease(*value))
+}
+
+/// Reads a TLS record holding a ClientHello or ServerHello. The hello is read within its own
+/// handshake length (a ServerHello is often followed by a Certificate in the same segment),
+/// and a hello cut short by the segment keeps what arrived.
 pub fn tls(payload: &[u8]) -> Option<Tls> {
     // Record: type 22 (handshake), version 3.x, length; then handshake type and length.
     if payload.len() < 9 || payload[0] != 22 || payload[1] != 3 {
@@ -88,8 +121,9 @@ pub fn tls(payload: &[u8]) -> Option<Tls> {
     }
     let body = payload.get(5..)?;
     let kind = body[0];
+    let length = usize::from(body[1]) << 16 | usize::from(body[2]) << 8 | usize::from(body[3]);
     let message = body.get(4..)?;
-    let mut reader = Reader(message);
+    let mut reader = Reader(&message[..length.min(message.len())]);
     let legacy_version = reader.u16()?;
     reader.skip(32)?; // random
     let session_id = usize::from(reader.u8()?);
@@ -97,42 +131,35 @@ pub fn tls(payload: &[u8]) -> Option<Tls> {
     match kind {
         1 => {
             let suites_length = usize::from(reader.u16()?);
-            let suites = reader.take(suites_length)?;
-            let cipher_suites: Vec<u16> = suites
-                .chunks_exact(2)
-                .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
-                .filter(|suite| !is_grease(*suite))
+            let cipher_suites: Vec<u16> = u16_list(reader.take(suites_length)?)
+                .take(MAX_SUITES)
                 .collect();
             let compression = usize::from(reader.u8()?);
             reader.skip(compression)?;
             let mut server_name = None;
             let mut versions = Vec::new();
-            if let Some(extensions_length) = reader.u16() {
-                let mut extensions = Reader(reader.take(usize::from(extensions_length))?);
-                while let (Some(kind), Some(length)) = (extensions.u16(), extensions.u16()) {
-                    let mut data = Reader(extensions.take(usize::from(length))?);
-                    match kind {
-                        0 => {
-                            // server_name list: length, then entries of type, length, name.
-                            data.u16()?;
-                            if data.u8()? == 0 {
-                                let name_length = usize::from(data.u16()?);
-                                let name = data.take(name_length)?;
+            for (kind, mut data) in extensions(&mut reader) {
+                match kind {
+                    0 => {
+                        // server_name list: length, then entries of type, length, name.
+                        let entry = data.u16().and(data.u8());
+                        let name_length = data.u16().map(usize::from);
+                        if let (Some(0), Some(name_length)) = (entry, name_length) {
+                            if let Some(name) = data.take(name_length) {
+                                let name = &name[..name.len().min(MAX_NAME)];
                                 server_name =
                                     Some(String::from_utf8_lossy(name).to_ascii_lowercase());
                             }
                         }
-                        43 => {
-                            let list_length = usize::from(data.u8()?);
-                            versions = data
-                                .take(list_length)?
-                                .chunks_exact(2)
-                                .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
-                                .filter(|version| !is_grease(*version))
-                                .collect();
-                        }
-                        _ => {}
                     }
+                    43 => {
+                        if let Some(list_length) = data.u8() {
+                            if let Some(list) = data.take(usize::from(list_length)) {
+                                versions = u16_list(list).take(16).collect();
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
             if versions.is_empty() {
@@ -146,14 +173,12 @@ pub fn tls(payload: &[u8]) -> Option<Tls> {
         }
         2 => {
             let cipher_suite = reader.u16()?;
-            reader.u8()?; // compression
             let mut version = legacy_version;
-            if let Some(extensions_length) = reader.u16() {
-                let mut extensions = Reader(reader.take(usize::from(extensions_length))?);
-                while let (Some(kind), Some(length)) = (extensions.u16(), extensions.u16()) {
-                    let mut data = Reader(extensions.take(usize::from(length))?);
+            if reader.u8().is_some() {
+                // compression, then the extensions
+                for (kind, mut data) in extensions(&mut reader) {
                     if kind == 43 {
-                        version = data.u16()?;
+                        version = data.u16().unwrap_or(version);
                     }
                 }
             }
@@ -183,8 +208,8 @@ pub fn tls_version_name(version: u16) -> String {
     }
 }
 
-/// Whether a cipher suite is broken or export grade: NULL, anonymous, export, RC4, DES or
-/// 3DES (IANA TLS cipher suite registry ranges and names).
+/// Whether a cipher suite is broken or export grade: NULL encryption, anonymous key exchange,
+/// export grade, RC4, IDEA, DES or 3DES (IANA TLS cipher suite registry).
 pub fn weak_cipher_suite(suite: u16) -> Option<&'static str> {
     match suite {
         0x0000..=0x0002
@@ -215,15 +240,25 @@ pub fn weak_cipher_suite(suite: u16) -> Option<&'static str> {
         | 0x0019
         | 0x0026..=0x0029
         | 0x0062..=0x0065 => Some("EXPORT"),
-        0x0004 | 0x0005 | 0x0018 | 0x0020 | 0x0024 | 0x002b | 0x008a | 0x008e | 0x0092 | 0xc002
-        | 0xc007 | 0xc00c | 0xc011 | 0xc016 | 0xc033 => Some("RC4"),
-        0x0009 | 0x000c | 0x000f | 0x0012 | 0x0015 | 0x001a | 0x0022 | 0x0025 => Some("DES"),
+        0x0018
+        | 0x001a..=0x001b
+        | 0x0034
+        | 0x003a
+        | 0x006c
+        | 0x006d
+        | 0x00a6
+        | 0x00a7
+        | 0xc018
+        | 0xc019 => Some("ANON"),
+        0x0004 | 0x0005 | 0x0020 | 0x0024 | 0x002b | 0x008a | 0x008e | 0x0092 | 0xc002 | 0xc007
+        | 0xc00c | 0xc011 | 0xc016 | 0xc033 => Some("RC4"),
+        0x0007 | 0x0021 | 0x0025 => Some("IDEA"),
+        0x0009 | 0x000c | 0x000f | 0x0012 | 0x0015 | 0x001e | 0x0022 => Some("DES"),
         0x000a
         | 0x000d
         | 0x0010
         | 0x0013
         | 0x0016
-        | 0x001b
         | 0x001f
         | 0x0023
         | 0x008b
