@@ -315,10 +315,33 @@ impl Policy {
             }
             ArtifactKind::MavlinkRouter
             | ArtifactKind::ArdupilotParams
-            | ArtifactKind::QgcParams => self.enrich_endpoints(document),
+            | ArtifactKind::QgcParams
+            | ArtifactKind::DataflashLog => {
+                self.enrich_endpoints(document);
+                self.enrich_flown_firmware(document);
+            }
             ArtifactKind::Shadow | ArtifactKind::Passwd => {}
             ArtifactKind::Capture => self.enrich_flows(document),
         }
+    }
+
+    /// `firmware` of a flight log: the firmware that flew, judged by the `[[firmware]]` entry
+    /// for vendor `ArduPilot`, the vehicle (`ArduPlane`…) as model, component `autopilot`.
+    fn enrich_flown_firmware(&self, document: &mut Value) {
+        let Some(firmware) = document.get_mut("firmware").filter(|node| node.is_object()) else {
+            return;
+        };
+        let vehicle = firmware
+            .get("vehicle")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let component = json!({
+            "component": "autopilot",
+            "version": firmware.get("version").cloned().unwrap_or(Value::Null),
+        });
+        let facts = self.firmware_facts("ArduPilot", &vehicle, &component);
+        insert_policy(firmware, facts);
     }
 
     /// `flows[*]` of a capture: whether the policy allows the internet endpoint, by address

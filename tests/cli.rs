@@ -107,10 +107,11 @@ fn json_report_has_the_documented_fields() {
                 "finding lacks {field}: {finding}"
             );
         }
-        // Text artifacts locate findings by line, captures by packet number.
+        // Text artifacts locate findings by line, captures by packet, binary logs by offset.
         let place = finding["location"]["line"]
             .as_u64()
-            .or(finding["location"]["packet"].as_u64());
+            .or(finding["location"]["packet"].as_u64())
+            .or(finding["location"]["offset"].as_u64());
         assert!(place.is_some_and(|number| number > 0), "{finding}");
     }
     let device = report["devices"]
@@ -879,24 +880,36 @@ fn at_a_terminal(args: &str, no_color: Option<&str>) -> Option<String> {
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// Whether `text` holds an SGR colour or style sequence (`ESC [ … m`); the progress bar's
+/// cursor and line-clearing sequences are not colour.
+fn has_colour(text: &str) -> bool {
+    text.split('\u{1b}').skip(1).any(|sequence| {
+        sequence.strip_prefix('[').is_some_and(|rest| {
+            let end = rest.find(|c: char| !(c.is_ascii_digit() || c == ';'));
+            end.is_some_and(|end| rest[end..].starts_with('m'))
+        })
+    })
+}
+
 #[test]
 fn colour_only_on_a_terminal_and_never_with_no_color() {
     let Some(coloured) = at_a_terminal("scan samples/", None) else {
         return;
     };
-    assert!(coloured.contains("\u{1b}["), "a terminal gets colour");
+    assert!(has_colour(&coloured), "a terminal gets colour");
     assert!(coloured.contains("FAIL"), "statuses still say so in words");
     let plain = at_a_terminal("scan samples/", Some("1")).expect("script is installed");
-    assert!(!plain.contains("\u{1b}["), "NO_COLOR turns colour off");
+    assert!(!has_colour(&plain), "NO_COLOR turns colour off");
     // NO_COLOR set to the empty string does not count (no-color.org).
     let empty = at_a_terminal("scan samples/", Some("")).expect("script is installed");
-    assert!(empty.contains("\u{1b}["));
+    assert!(has_colour(&empty));
     // A pipe gets no colour: every other test reads stdout through one.
     let piped = drone_audit()
         .env_remove("NO_COLOR")
         .args(["scan", "samples/"])
         .output()
         .expect("runs");
+    assert!(!has_colour(&String::from_utf8_lossy(&piped.stdout)));
     assert!(!String::from_utf8_lossy(&piped.stdout).contains('\u{1b}'));
 }
 

@@ -240,3 +240,73 @@ fn qgroundcontrol_parameter_dump_is_read_and_judged() {
         "PX4-001 is not assessed: {encryption}"
     );
 }
+
+/// pymavlink's DataFlash log (SOURCES.md): ArduPlane V3.8.2-dev (8178ab40), 809 PARM records
+/// with SYSID_ENFORCE 0, 5 GPS records with positions, cut off at byte 65512 of 65536.
+#[test]
+fn pymavlink_dataflash_log_shows_what_flew() {
+    let Some(log) = corpus("pymavlink/test.BIN") else {
+        return;
+    };
+    let output = Command::cargo_bin("drone-audit")
+        .expect("binary built")
+        .arg("inspect")
+        .arg(&log)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3), "the log is cut off: partial");
+    let inspected: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(inspected["kind"], "dataflash-log");
+    assert!(inspected["incomplete"]
+        .as_str()
+        .is_some_and(|reason| reason.contains("byte 65512")));
+    let evidence = &inspected["evidence"];
+    assert_eq!(evidence["firmware"]["vehicle"], "ArduPlane");
+    assert_eq!(evidence["firmware"]["version"], "3.8.2-dev");
+    assert_eq!(evidence["firmware"]["git_hash"], "8178ab40");
+    assert_eq!(evidence["record_counts"]["PARM"], 809);
+    assert_eq!(evidence["record_counts"]["GPS"], 5);
+    assert_eq!(evidence["record_counts"]["CMD"], 12);
+    assert_eq!(evidence["positions"]["present"], true);
+    for (name, value) in [
+        ("SYSID_ENFORCE", 0),
+        ("SYSID_MYGCS", 255),
+        ("ARMING_CHECK", 8191),
+        ("FS_GCS_ENABL", 0),
+        ("LOG_DISARMED", 0),
+        ("SERIAL5_BAUD", 921600),
+    ] {
+        assert_eq!(evidence["parameters"][name]["value"], value, "{name}");
+    }
+    let messages: Vec<&str> = evidence["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|message| message["text"].as_str())
+        .collect();
+    assert!(messages.contains(&"GPS 1: detected as u-blox at 115200 baud"));
+
+    // Scanned, the ArduPilot parameter rules read the log too: SYSID_ENFORCE 0 is found at
+    // its PARM record's byte offset, and the positions are stored in the clear.
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::create_dir_all(dir.path().join("plane")).expect("mkdir");
+    fs::copy(&log, dir.path().join("plane/test.BIN")).expect("copy");
+    let (report, code) = scan_json(dir.path());
+    assert_eq!(code, 1);
+    let findings = findings_of(&report, "test.BIN");
+    let enforce = findings
+        .iter()
+        .find(|finding| finding["rule"] == "APM-001")
+        .expect("APM-001 on the log");
+    assert!(enforce["location"]["offset"]
+        .as_u64()
+        .is_some_and(|offset| offset > 0));
+    assert!(findings.iter().any(|finding| finding["rule"] == "LOG-001"));
+    let artifact = report["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .find(|artifact| artifact["kind"] == "dataflash-log")
+        .expect("the log is listed");
+    assert_eq!(artifact["status"], "partial");
+}

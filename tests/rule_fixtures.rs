@@ -2,7 +2,7 @@
 //! `tests/fixtures/rules/<RULE-ID>/`:
 //!
 //! - `fires.<ext>`: an artifact on which the rule selects at least one node. The findings it
-//!   renders (`line N: message` or `packet N: message`, one a line) must equal `expected.txt` beside it, so a change
+//!   renders (`line N: message`, `packet N: …` or `offset N: …`, one a line) must equal `expected.txt` beside it, so a change
 //!   of wording or location shows up in review. `UPDATE_EXPECTED=1 cargo test` rewrites them.
 //! - `passes.<ext>`: an artifact on which the rule is assessed (its `requires` matches) and
 //!   selects nothing: a "not assessed" would prove nothing.
@@ -69,10 +69,16 @@ fn check_rule(rule: &Rule, all_rules: &RuleSet) -> Result<(), String> {
     let rendered = match evaluate(rule, &evidence_of(&fires, rule, &policy)?) {
         Outcome::Assessed(matches) if !matches.is_empty() => matches
             .iter()
-            .map(|found| match (found.location.packet, found.location.line) {
-                (Some(packet), _) => format!("packet {packet}: {}\n", found.message),
-                (None, Some(line)) => format!("line {line}: {}\n", found.message),
-                (None, None) => format!("line ?: {}\n", found.message),
+            .map(|found| {
+                let location = &found.location;
+                match (location.packet, location.line, location.offset) {
+                    (Some(packet), _, _) => format!("packet {packet}: {}\n", found.message),
+                    (None, Some(line), _) => format!("line {line}: {}\n", found.message),
+                    (None, None, Some(offset)) => {
+                        format!("offset {offset}: {}\n", found.message)
+                    }
+                    (None, None, None) => format!("line ?: {}\n", found.message),
+                }
             })
             .collect::<String>(),
         other => {

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod ardupilot_params;
 pub mod capture;
+pub mod dataflash;
 pub mod hostapd;
 pub mod mavlink_router;
 pub mod parameters;
@@ -49,10 +50,12 @@ pub enum ArtifactKind {
     Passwd,
     /// A packet capture: pcap or pcapng.
     Capture,
+    /// An ArduPilot DataFlash binary log (`.bin`).
+    DataflashLog,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 10] = [
+    pub const ALL: [ArtifactKind; 11] = [
         ArtifactKind::Profile,
         ArtifactKind::ArdupilotParams,
         ArtifactKind::QgcParams,
@@ -63,6 +66,7 @@ impl ArtifactKind {
         ArtifactKind::Shadow,
         ArtifactKind::Passwd,
         ArtifactKind::Capture,
+        ArtifactKind::DataflashLog,
     ];
 
     pub fn id(self) -> &'static str {
@@ -77,6 +81,7 @@ impl ArtifactKind {
             ArtifactKind::Shadow => "shadow",
             ArtifactKind::Passwd => "passwd",
             ArtifactKind::Capture => "capture",
+            ArtifactKind::DataflashLog => "dataflash-log",
         }
     }
 }
@@ -151,6 +156,7 @@ pub trait Analyzer: Sync {
 /// Most specific formats first: identification stops at the first analyzer that says yes.
 static ANALYZERS: &[&dyn Analyzer] = &[
     &capture::CaptureAnalyzer,
+    &dataflash::DataflashAnalyzer,
     &profile::ProfileAnalyzer,
     &qgc_params::QgcParamsAnalyzer,
     &ardupilot_params::ArdupilotParamsAnalyzer,

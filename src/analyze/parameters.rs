@@ -26,14 +26,42 @@ pub struct Parameter {
     pub name: String,
     /// The value as a JSON number: an integer when the file writes one, else a float.
     pub value: Number,
-    /// 1-based line of the file.
+    /// 1-based line of the file; 0 for parameters read from a binary log.
+    #[serde(skip_serializing_if = "is_zero")]
     pub line: u32,
+    /// Byte offset of the record, for parameters read from a binary log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
     /// QGroundControl only: the MAVLink type of the value (`MAV_PARAM_TYPE`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<&'static str>,
     /// QGroundControl only: the component that holds the parameter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub component_id: Option<u8>,
+}
+
+fn is_zero(line: &u32) -> bool {
+    *line == 0
+}
+
+impl Parameter {
+    /// Where the parameter is, as evidence locates it: `line` in a text file, `offset` in a
+    /// binary log.
+    fn place(&self) -> (&'static str, Value) {
+        match self.offset {
+            Some(offset) => ("offset", json!(offset)),
+            None => ("line", json!(self.line)),
+        }
+    }
+}
+
+/// Adds `parameter`'s place to a derived node (an endpoint made of several parameters).
+fn placed(mut node: Value, parameter: &Parameter) -> Value {
+    if let Some(object) = node.as_object_mut() {
+        let (key, value) = parameter.place();
+        object.insert(key.to_owned(), value);
+    }
+    node
 }
 
 /// Parameters by name; a name given twice keeps its last value (what loading the file into an
@@ -120,15 +148,17 @@ impl ParameterSet {
                 let broadcast = self
                     .integer(&format!("MAV_{instance}_BROADCAST"))
                     .or_else(|| self.integer("MAV_BROADCAST"));
-                Some(json!({
-                    "instance": instance,
-                    "port": port,
-                    "network": matches!(port, 1000 | 301),
-                    "mode": self.integer(&format!("MAV_{instance}_MODE")),
-                    "broadcast": broadcast,
-                    "forward": self.integer(&format!("MAV_{instance}_FORWARD")),
-                    "line": config.line,
-                }))
+                Some(placed(
+                    json!({
+                        "instance": instance,
+                        "port": port,
+                        "network": matches!(port, 1000 | 301),
+                        "mode": self.integer(&format!("MAV_{instance}_MODE")),
+                        "broadcast": broadcast,
+                        "forward": self.integer(&format!("MAV_{instance}_FORWARD")),
+                    }),
+                    config,
+                ))
             })
             .collect()
     }
@@ -158,14 +188,16 @@ impl ParameterSet {
                     .collect();
                 let address =
                     octets.map(|octets| Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]));
-                let mut endpoint = json!({
-                    "name": format!("NET_P{port}"),
-                    "type": kind,
-                    "mode": mode,
-                    "protocol": self.integer(&format!("{prefix}PROTOCOL")),
-                    "port": self.integer(&format!("{prefix}PORT")),
-                    "line": type_parameter.line,
-                });
+                let mut endpoint = placed(
+                    json!({
+                        "name": format!("NET_P{port}"),
+                        "type": kind,
+                        "mode": mode,
+                        "protocol": self.integer(&format!("{prefix}PROTOCOL")),
+                        "port": self.integer(&format!("{prefix}PORT")),
+                    }),
+                    type_parameter,
+                );
                 if let Some(address) = address {
                     endpoint["address"] = json!(address.to_string());
                     endpoint["scope"] = json!(net::scope(IpAddr::V4(address)));
@@ -184,15 +216,17 @@ impl ParameterSet {
         }
         let packed = self.integer("UXRCE_DDS_AG_IP")?;
         let address = Ipv4Addr::from(u32::try_from(packed).unwrap_or((packed as i32) as u32));
-        Some(json!({
-            "name": "UXRCE_DDS_AG_IP",
-            "type": "udp",
-            "mode": "client",
-            "address": address.to_string(),
-            "port": self.integer("UXRCE_DDS_PRT").unwrap_or(8888),
-            "scope": net::scope(IpAddr::V4(address)),
-            "line": agent.line,
-        }))
+        Some(placed(
+            json!({
+                "name": "UXRCE_DDS_AG_IP",
+                "type": "udp",
+                "mode": "client",
+                "address": address.to_string(),
+                "port": self.integer("UXRCE_DDS_PRT").unwrap_or(8888),
+                "scope": net::scope(IpAddr::V4(address)),
+            }),
+            agent,
+        ))
     }
 }
 
@@ -298,6 +332,7 @@ mod tests {
                 name: (*name).to_owned(),
                 value: (*value).into(),
                 line: line as u32 + 1,
+                offset: None,
                 r#type: None,
                 component_id: None,
             });
@@ -397,6 +432,7 @@ mod tests {
             name: "LOG_DISARMED".into(),
             value: value.into(),
             line,
+            offset: None,
             r#type: None,
             component_id: None,
         };

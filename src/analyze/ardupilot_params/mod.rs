@@ -103,6 +103,7 @@ impl Analyzer for ArdupilotParamsAnalyzer {
                 name: name.to_owned(),
                 value,
                 line: line.number,
+                offset: None,
                 r#type: None,
                 component_id: None,
             });

@@ -149,6 +149,7 @@ impl Analyzer for QgcParamsAnalyzer {
                 name: row.name.to_owned(),
                 value,
                 line: line.number,
+                offset: None,
                 r#type: Some(r#type),
                 component_id: Some(row.component_id),
             });
