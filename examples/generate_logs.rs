@@ -1,7 +1,9 @@
-//! Writes the project's own ArduPilot DataFlash logs: the log rules' fixtures
-//! (`tests/fixtures/rules/LOG-*/{fires,passes}.bin`) and the sample plane's log. Records are
-//! laid out as ArduPilot's AP_Logger writes them: `A3 95 TYPE`, FMT records first (FMT of FMT,
-//! then PARM, MSG, GPS), then the records they describe.
+//! Writes the project's own flight logs: the log rules' fixtures
+//! (`tests/fixtures/rules/LOG-*/{fires,passes}.bin`), the sample plane's DataFlash log and the
+//! sample quadcopter's telemetry log. DataFlash records are laid out as ArduPilot's AP_Logger
+//! writes them: `A3 95 TYPE`, FMT records first (FMT of FMT, then PARM, MSG, GPS), then the
+//! records they describe. Telemetry logs are MAVLink frames after 8-byte big-endian
+//! microsecond timestamps, as QGroundControl and MAVProxy write them.
 //!
 //! Usage: `cargo run --example generate_logs` (from the crate root; rewrites the files).
 
@@ -89,6 +91,36 @@ const HARDENED: [(&str, f32); 6] = [
     ("BRD_SAFETY_DEFLT", 1.0),
 ];
 
+/// A MAVLink 2 frame (unsigned) of `message` with a zeroed payload of `length` bytes.
+fn mavlink_v2(sequence: u8, system: u8, component: u8, message: u32, length: u8) -> Vec<u8> {
+    let mut frame = vec![0xfd, length, 0, 0, sequence, system, component];
+    frame.extend_from_slice(&message.to_le_bytes()[..3]);
+    frame.extend(std::iter::repeat_n(0, usize::from(length)));
+    frame.extend_from_slice(&[0x5a, 0xa5]);
+    frame
+}
+
+/// Ten minutes of telemetry at 2 Hz: HEARTBEAT, GLOBAL_POSITION_INT and SYS_STATUS from the
+/// autopilot, HEARTBEAT from the ground station; unsigned.
+fn telemetry_log() -> Vec<u8> {
+    let mut log = Vec::new();
+    let start: u64 = 1_793_527_200_000_000;
+    for tick in 0..1200u64 {
+        let sequence = tick as u8;
+        let frames = [
+            mavlink_v2(sequence, 1, 1, 0, 9),
+            mavlink_v2(sequence, 1, 1, 33, 28),
+            mavlink_v2(sequence, 1, 1, 1, 31),
+            mavlink_v2(sequence, 255, 190, 0, 9),
+        ];
+        for (index, frame) in frames.iter().enumerate() {
+            log.extend_from_slice(&(start + tick * 500_000 + index as u64 * 1000).to_be_bytes());
+            log.extend_from_slice(frame);
+        }
+    }
+    log
+}
+
 fn write(path: &Path, bytes: &[u8]) {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).expect("create the folder");
@@ -124,6 +156,11 @@ fn main() {
     write(
         &fixtures.join("LOG-003/passes.bin"),
         &log(&copter("4.5.7"), &HARDENED, 0, false),
+    );
+    // The quadcopter's ground station keeps its telemetry: unsigned MAVLink 2.
+    write(
+        &root.join("samples/px4-quad/telemetry/flight-0007.tlog"),
+        &telemetry_log(),
     );
     // The survey plane's last flight, left on the card: its track is in the clear.
     write(

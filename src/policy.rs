@@ -320,7 +320,7 @@ impl Policy {
                 self.enrich_endpoints(document);
                 self.enrich_flown_firmware(document);
             }
-            ArtifactKind::Shadow | ArtifactKind::Passwd => {}
+            ArtifactKind::Shadow | ArtifactKind::Passwd | ArtifactKind::Tlog => {}
             ArtifactKind::Capture => self.enrich_flows(document),
         }
     }

@@ -290,6 +290,20 @@ fn the_sample_captures_tell_the_story() {
     for rule in ["CAP-001", "CAP-002", "CAP-003", "CAP-004", "CAP-005"] {
         assert!(field.contains(&rule.to_owned()), "{rule} in {field:?}");
     }
+    let tlog = fired("samples/px4-quad/telemetry/flight-0007.tlog");
+    assert_eq!(
+        tlog,
+        vec!["CAP-006".to_owned(), "CAP-006".to_owned()],
+        "unsigned MAVLink from the autopilot and the ground station in the telemetry log"
+    );
+    assert!(report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(
+            |finding| finding["artifact"] == "samples/px4-quad/telemetry/flight-0007.tlog"
+                && finding["location"]["offset"] == 0
+        ));
     let quad = fired("samples/px4-quad/companion/telemetry.pcap");
     assert!(
         quad.contains(&"CAP-006".to_owned()) && quad.contains(&"CAP-007".to_owned()),

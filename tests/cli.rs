@@ -107,12 +107,14 @@ fn json_report_has_the_documented_fields() {
                 "finding lacks {field}: {finding}"
             );
         }
-        // Text artifacts locate findings by line, captures by packet, binary logs by offset.
-        let place = finding["location"]["line"]
+        // Text artifacts locate findings by line, captures by packet (both from 1), binary
+        // logs by byte offset (from 0).
+        let location = &finding["location"];
+        let numbered = location["line"]
             .as_u64()
-            .or(finding["location"]["packet"].as_u64())
-            .or(finding["location"]["offset"].as_u64());
-        assert!(place.is_some_and(|number| number > 0), "{finding}");
+            .or(location["packet"].as_u64())
+            .is_some_and(|number| number > 0);
+        assert!(numbered || location["offset"].is_u64(), "{finding}");
     }
     let device = report["devices"]
         .as_array()

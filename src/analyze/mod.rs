@@ -10,6 +10,7 @@ pub mod ardupilot_params;
 pub mod capture;
 pub mod dataflash;
 pub mod hostapd;
+pub mod mavlink;
 pub mod mavlink_router;
 pub mod parameters;
 pub mod profile;
@@ -17,6 +18,7 @@ pub mod qgc_params;
 pub mod source;
 pub mod sshd;
 pub mod text;
+pub mod tlog;
 pub mod wifi;
 pub mod wpa_supplicant;
 
@@ -52,10 +54,12 @@ pub enum ArtifactKind {
     Capture,
     /// An ArduPilot DataFlash binary log (`.bin`).
     DataflashLog,
+    /// A MAVLink telemetry log (`.tlog`).
+    Tlog,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 11] = [
+    pub const ALL: [ArtifactKind; 12] = [
         ArtifactKind::Profile,
         ArtifactKind::ArdupilotParams,
         ArtifactKind::QgcParams,
@@ -67,6 +71,7 @@ impl ArtifactKind {
         ArtifactKind::Passwd,
         ArtifactKind::Capture,
         ArtifactKind::DataflashLog,
+        ArtifactKind::Tlog,
     ];
 
     pub fn id(self) -> &'static str {
@@ -82,6 +87,7 @@ impl ArtifactKind {
             ArtifactKind::Passwd => "passwd",
             ArtifactKind::Capture => "capture",
             ArtifactKind::DataflashLog => "dataflash-log",
+            ArtifactKind::Tlog => "tlog",
         }
     }
 }
@@ -157,6 +163,7 @@ pub trait Analyzer: Sync {
 static ANALYZERS: &[&dyn Analyzer] = &[
     &capture::CaptureAnalyzer,
     &dataflash::DataflashAnalyzer,
+    &tlog::TlogAnalyzer,
     &profile::ProfileAnalyzer,
     &qgc_params::QgcParamsAnalyzer,
     &ardupilot_params::ArdupilotParamsAnalyzer,

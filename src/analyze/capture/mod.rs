@@ -300,17 +300,6 @@ struct LoginRecord {
     command: &'static str,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-struct MavlinkSystem {
-    system_id: u8,
-    /// The first packet with a frame from it.
-    packet: u64,
-    frames: u64,
-    v1_frames: u64,
-    v2_unsigned_frames: u64,
-    v2_signed_frames: u64,
-}
-
 #[derive(Debug, Clone, Serialize)]
 struct SetupSigning {
     packet: u64,
@@ -323,7 +312,8 @@ struct SetupSigning {
 #[derive(Debug, Clone, Default, Serialize)]
 struct MavlinkRecord {
     frames: u64,
-    systems: Vec<MavlinkSystem>,
+    /// Per system id: frames by version and signing, and the first one's `packet`.
+    systems: serde_json::Value,
     /// SETUP_SIGNING messages seen: each carries the signing key in the clear.
     setup_signing: Vec<SetupSigning>,
 }
@@ -372,7 +362,7 @@ struct CaptureBuilder {
     logins: Vec<LoginRecord>,
     logins_seen: BTreeSet<(EndpointPair, &'static str)>,
     mavlink: MavlinkRecord,
-    mavlink_systems: BTreeMap<u8, MavlinkSystem>,
+    mavlink_systems: crate::analyze::mavlink::Systems,
     /// Conversations on unusual ports whose payloads look like MAVLink or RTP, not yet
     /// confirmed.
     candidates: HashMap<FlowKey, Candidate>,
@@ -799,20 +789,7 @@ impl CaptureBuilder {
     ) {
         for frame in frames {
             self.mavlink.frames += 1;
-            let system = self
-                .mavlink_systems
-                .entry(frame.system_id)
-                .or_insert_with(|| MavlinkSystem {
-                    system_id: frame.system_id,
-                    packet: number,
-                    ..MavlinkSystem::default()
-                });
-            system.frames += 1;
-            match (frame.version, frame.signed) {
-                (1, _) => system.v1_frames += 1,
-                (_, false) => system.v2_unsigned_frames += 1,
-                (_, true) => system.v2_signed_frames += 1,
-            }
+            self.mavlink_systems.add(frame, number);
             if frame.message_id == protocols::SETUP_SIGNING {
                 if self.mavlink.setup_signing.len() >= MAX_RECORDS {
                     self.records_dropped += 1;
@@ -872,7 +849,7 @@ impl CaptureBuilder {
             .collect();
         let mut dns: Vec<DnsRecord> = std::mem::take(&mut self.dns).into_values().collect();
         dns.sort_by(|a, b| a.packet.cmp(&b.packet).then_with(|| a.name.cmp(&b.name)));
-        self.mavlink.systems = self.mavlink_systems.into_values().collect();
+        self.mavlink.systems = self.mavlink_systems.to_json("packet");
         CaptureDocument {
             format: format.name(),
             packets: summary.packets,
@@ -1020,7 +997,7 @@ mod tests {
             run.mavlink.frames, 4,
             "the frames held until confirmation count"
         );
-        assert_eq!(run.mavlink.systems[0].system_id, 7);
+        assert_eq!(run.mavlink.systems[0]["system_id"], 7);
         let known = build(&[(40000, 14550, heartbeat(0))]);
         assert_eq!(known.mavlink.frames, 1, "a MAVLink port needs no run");
     }

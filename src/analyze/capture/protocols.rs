@@ -396,109 +396,11 @@ pub fn ftp_login(payload: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// One MAVLink frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MavlinkFrame {
-    pub version: u8,
-    pub system_id: u8,
-    pub component_id: u8,
-    pub message_id: u32,
-    pub signed: bool,
-}
-
-/// MAVLink's SETUP_SIGNING message: it carries the signing key.
-pub const SETUP_SIGNING: u32 = 256;
-
-/// The MAVLink frames of a datagram or segment, when the payload is MAVLink: it must be
-/// whole frames back to back from its first byte (v1 `0xFE`, v2 `0xFD` with only known
-/// incompatibility flags), which random payloads almost never are.
-pub fn mavlink(payload: &[u8]) -> Option<Vec<MavlinkFrame>> {
-    let mut frames = Vec::new();
-    let mut rest = payload;
-    while !rest.is_empty() {
-        let (frame, length) = match rest[0] {
-            0xfe => {
-                let header = rest.get(..6)?;
-                let length = 6 + usize::from(header[1]) + 2;
-                (
-                    MavlinkFrame {
-                        version: 1,
-                        system_id: header[3],
-                        component_id: header[4],
-                        message_id: u32::from(header[5]),
-                        signed: false,
-                    },
-                    length,
-                )
-            }
-            0xfd => {
-                let header = rest.get(..10)?;
-                let incompat = header[2];
-                if incompat & !0x01 != 0 {
-                    return None;
-                }
-                let signed = incompat & 0x01 != 0;
-                let length = 10 + usize::from(header[1]) + 2 + if signed { 13 } else { 0 };
-                (
-                    MavlinkFrame {
-                        version: 2,
-                        system_id: header[5],
-                        component_id: header[6],
-                        message_id: u32::from(header[7])
-                            | u32::from(header[8]) << 8
-                            | u32::from(header[9]) << 16,
-                        signed,
-                    },
-                    length,
-                )
-            }
-            _ => return None,
-        };
-        if length > rest.len() {
-            return None;
-        }
-        frames.push(frame);
-        rest = &rest[length..];
-    }
-    (!frames.is_empty()).then_some(frames)
-}
+pub use crate::analyze::mavlink::{frames as mavlink, Frame as MavlinkFrame, SETUP_SIGNING};
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mavlink_frames_must_tile_the_payload() {
-        // v2 HEARTBEAT (id 0), 9-byte payload, unsigned, from 1/1.
-        let mut frame = vec![0xfd, 9, 0, 0, 7, 1, 1, 0, 0, 0];
-        frame.extend_from_slice(&[0; 9 + 2]);
-        let frames = mavlink(&frame).expect("MAVLink");
-        assert_eq!(frames.len(), 1);
-        assert_eq!(
-            (frames[0].version, frames[0].system_id, frames[0].signed),
-            (2, 1, false)
-        );
-        let mut two = frame.clone();
-        two.extend_from_slice(&frame);
-        assert_eq!(mavlink(&two).map(|frames| frames.len()), Some(2));
-        assert_eq!(mavlink(&frame[..frame.len() - 1]), None, "cut short");
-        let mut trailing = frame.clone();
-        trailing.push(0x42);
-        assert_eq!(mavlink(&trailing), None, "not whole frames");
-        assert_eq!(mavlink(b"\xfd\x09\x80"), None, "unknown incompat flag");
-        assert_eq!(mavlink(b"GET / HTTP/1.1\r\n"), None);
-    }
-
-    #[test]
-    fn signed_v2_and_v1_frames() {
-        let mut signed = vec![0xfd, 0, 1, 0, 0, 255, 190, 0, 1, 0];
-        signed.extend_from_slice(&[0; 2 + 13]);
-        let frames = mavlink(&signed).expect("MAVLink");
-        assert!(frames[0].signed);
-        assert_eq!(frames[0].message_id, SETUP_SIGNING);
-        let v1 = [0xfe, 0, 3, 1, 1, 0, 0xaa, 0xbb];
-        assert_eq!(mavlink(&v1).expect("v1")[0].version, 1);
-    }
 
     #[test]
     fn rtp_and_rtcp_by_header() {

@@ -1,0 +1,189 @@
+//! MAVLink telemetry logs (`.tlog`), as QGroundControl, Mission Planner and MAVProxy write
+//! them: each MAVLink frame the ground station received, after an 8-byte big-endian
+//! timestamp (microseconds since 1970). The evidence is the MAVLink tally a capture gives
+//! (frames per system by version and signing, SETUP_SIGNING seen), located by byte offset,
+//! so the MAVLink rules read both. Documented in docs/evidence/tlog.md.
+//!
+//! Damage: bytes that are not a record are skipped to the next plausible one and counted; a
+//! record cut off by the end of the file makes the result partial; a file more than half
+//! unreadable is an error.
+
+use crate::analyze::mavlink::{self, Frame, Systems};
+use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use serde_json::json;
+use std::collections::BTreeSet;
+
+pub struct TlogAnalyzer;
+
+/// Timestamps between 2000-01-01 and 2100-01-01, in microseconds.
+const PLAUSIBLE: std::ops::Range<u64> = 946_684_800_000_000..4_102_444_800_000_000;
+
+/// SETUP_SIGNING frames listed (each is a finding).
+const MAX_SETUP_SIGNING: usize = 1000;
+
+/// The record at `offset`: its timestamp, frame and length, if one is whole there.
+fn record_at(content: &[u8], offset: usize) -> Option<(u64, Frame, usize)> {
+    let stamp = u64::from_be_bytes(content.get(offset..offset + 8)?.try_into().ok()?);
+    if !PLAUSIBLE.contains(&stamp) {
+        return None;
+    }
+    let (frame, length) = mavlink::frame_at(content.get(offset + 8..)?)?;
+    Some((stamp, frame, 8 + length))
+}
+
+/// Whether a record starts at `offset` but the file ends before it does.
+fn cut_off_at(content: &[u8], offset: usize) -> bool {
+    let Some(stamp) = content.get(offset..offset + 8) else {
+        return false;
+    };
+    let stamp = u64::from_be_bytes(stamp.try_into().unwrap_or_default());
+    PLAUSIBLE.contains(&stamp)
+        && matches!(content.get(offset + 8), Some(0xfd | 0xfe))
+        && record_at(content, offset).is_none()
+}
+
+impl Analyzer for TlogAnalyzer {
+    fn kind(&self) -> ArtifactKind {
+        ArtifactKind::Tlog
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["tlog"]
+    }
+
+    fn identify(&self, content: &[u8]) -> bool {
+        // The first record, and the second when the file goes on.
+        match record_at(content, 0) {
+            Some((_, _, length)) if length == content.len() => true,
+            Some((_, _, length)) => {
+                record_at(content, length).is_some() || cut_off_at(content, length)
+            }
+            None => false,
+        }
+    }
+
+    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        let mut systems = Systems::default();
+        let mut setup_signing = Vec::new();
+        let mut message_ids = BTreeSet::new();
+        let (mut records, mut skipped, mut offset) = (0u64, 0usize, 0usize);
+        let (mut first_time, mut last_time) = (None, 0u64);
+        let mut incomplete = None;
+        while offset < content.len() {
+            match record_at(content, offset) {
+                Some((stamp, frame, length)) => {
+                    records += 1;
+                    first_time.get_or_insert(stamp);
+                    last_time = stamp;
+                    systems.add(&frame, offset as u64);
+                    message_ids.insert(frame.message_id);
+                    if frame.message_id == mavlink::SETUP_SIGNING
+                        && setup_signing.len() < MAX_SETUP_SIGNING
+                    {
+                        setup_signing.push(json!({
+                            "offset": offset,
+                            "system_id": frame.system_id,
+                            "component_id": frame.component_id,
+                        }));
+                    }
+                    offset += length;
+                }
+                None if cut_off_at(content, offset) => {
+                    incomplete = Some(format!(
+                        "the log ends in the middle of a record at byte {offset}: the rest was not read"
+                    ));
+                    break;
+                }
+                None => {
+                    skipped += 1;
+                    offset += 1;
+                }
+            }
+        }
+        if records == 0 || skipped > content.len() / 2 {
+            return Err(AnalyzeError::new(format!(
+                "{skipped} of {} bytes are not telemetry-log records",
+                content.len()
+            )));
+        }
+        let mut warnings = Vec::new();
+        if skipped > 0 {
+            warnings.push(format!(
+                "{skipped} bytes between records were not telemetry-log records and were skipped"
+            ));
+        }
+        let seconds = |stamp: u64| stamp as f64 / 1e6;
+        let document = json!({
+            "format": "tlog",
+            "records": records,
+            "first_time": first_time.map(seconds),
+            "last_time": seconds(last_time),
+            "message_types": message_ids.len(),
+            "mavlink": {
+                "frames": records,
+                "systems": systems.to_json("offset"),
+                "setup_signing": setup_signing,
+            },
+        });
+        Ok(Evidence {
+            kind: ArtifactKind::Tlog,
+            document,
+            lines: Default::default(),
+            warnings,
+            incomplete,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(stamp: u64, frame: &[u8]) -> Vec<u8> {
+        let mut record = stamp.to_be_bytes().to_vec();
+        record.extend_from_slice(frame);
+        record
+    }
+
+    fn heartbeat(system: u8, signed: bool) -> Vec<u8> {
+        let mut frame = vec![0xfd, 9, u8::from(signed), 0, 0, system, 1, 0, 0, 0];
+        frame.extend_from_slice(&[0; 9 + 2]);
+        if signed {
+            frame.extend_from_slice(&[0; 13]);
+        }
+        frame
+    }
+
+    const T0: u64 = 1_793_527_200_000_000;
+
+    #[test]
+    fn records_are_tallied_per_system() {
+        let mut log = record(T0, &heartbeat(1, false));
+        log.extend(record(T0 + 1000, &heartbeat(1, true)));
+        log.extend(record(T0 + 2000, &[0xfe, 0, 0, 255, 190, 0, 0, 0]));
+        assert!(TlogAnalyzer.identify(&log));
+        let evidence = TlogAnalyzer.analyze(&log).expect("analyzes");
+        let systems = &evidence.document["mavlink"]["systems"];
+        assert_eq!(systems[0]["system_id"], 1);
+        assert_eq!(systems[0]["v2_unsigned_frames"], 1);
+        assert_eq!(systems[0]["v2_signed_frames"], 1);
+        assert_eq!(systems[0]["offset"], 0);
+        assert_eq!(systems[1]["v1_frames"], 1);
+        assert_eq!(evidence.incomplete, None);
+    }
+
+    #[test]
+    fn damage_is_skipped_counted_or_partial() {
+        let mut log = record(T0, &heartbeat(1, false));
+        log.extend_from_slice(&[0x42; 5]);
+        log.extend(record(T0 + 1000, &heartbeat(1, false)));
+        let evidence = TlogAnalyzer.analyze(&log).expect("analyzes");
+        assert_eq!(evidence.document["records"], 2);
+        assert!(evidence.warnings[0].contains("5 bytes"));
+        let cut = &log[..log.len() - 4];
+        let evidence = TlogAnalyzer.analyze(cut).expect("analyzes what is there");
+        assert!(evidence.incomplete.is_some());
+        assert!(TlogAnalyzer.analyze(&[0x42; 100]).is_err());
+        assert!(!TlogAnalyzer.identify(b"ULog\x01\x12\x35\x01"));
+    }
+}
