@@ -3,7 +3,11 @@
 //! sample quadcopter's telemetry log. DataFlash records are laid out as ArduPilot's AP_Logger
 //! writes them: `A3 95 TYPE`, FMT records first (FMT of FMT, then PARM, MSG, GPS), then the
 //! records they describe. Telemetry logs are MAVLink frames after 8-byte big-endian
-//! microsecond timestamps, as QGroundControl and MAVProxy write them.
+//! microsecond timestamps, as QGroundControl and MAVProxy write them. ULogs follow PX4's
+//! ULog File Format: header, flag bits, formats, info, parameters, subscriptions, data.
+//!
+//! `cargo run --release --example generate_logs -- --large-ulog FILE MEGABYTES` writes a large
+//! ULog for benchmarks.
 //!
 //! Usage: `cargo run --example generate_logs` (from the crate root; rewrites the files).
 
@@ -121,6 +125,91 @@ fn telemetry_log() -> Vec<u8> {
     log
 }
 
+/// A ULog message: size, type, body.
+fn ulog_message(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut message = (body.len() as u16).to_le_bytes().to_vec();
+    message.push(kind);
+    message.extend_from_slice(body);
+    message
+}
+
+/// An info (`I`) or parameter (`P`) message: key `type name`, then the value.
+fn ulog_keyed(kind: u8, key: &str, value: &[u8]) -> Vec<u8> {
+    let mut body = vec![key.len() as u8];
+    body.extend_from_slice(key.as_bytes());
+    body.extend_from_slice(value);
+    ulog_message(kind, &body)
+}
+
+/// A PX4 ULog as the logger writes it: header, flag bits, formats, info, parameters, then
+/// subscriptions and `seconds` of data at 5 Hz: sensor_gps always, cellular_status when
+/// `cellular`; `repeat` multiplies the data section (for benchmarks).
+fn ulog(board: &str, release: u32, cellular: bool, seconds: u32, repeat: u32) -> Vec<u8> {
+    let mut log = b"ULog\x01\x12\x35\x01".to_vec();
+    log.extend_from_slice(&1_793_527_200_000_000u64.to_le_bytes());
+    log.extend(ulog_message(b'B', &[0; 40]));
+    log.extend(ulog_message(b'F', b"sensor_gps:uint64_t timestamp;int32_t latitude_deg;int32_t longitude_deg;float altitude_msl_m;uint8_t fix_type;uint8_t[3] _padding0;"));
+    log.extend(ulog_message(b'F', b"cellular_status:uint64_t timestamp;uint16_t status;uint8_t failure_reason;uint8_t type;uint8_t quality;uint8_t mcc;uint8_t mnc;uint8_t[1] _padding0;"));
+    log.extend(ulog_keyed(b'I', "char[3] sys_name", b"PX4"));
+    log.extend(ulog_keyed(
+        b'I',
+        &format!("char[{}] ver_hw", board.len()),
+        board.as_bytes(),
+    ));
+    log.extend(ulog_keyed(
+        b'I',
+        "char[40] ver_sw",
+        b"3fa1b2c4d5e6f708192a3b4c5d6e7f8091a2b3c4",
+    ));
+    log.extend(ulog_keyed(
+        b'I',
+        "uint32_t ver_sw_release",
+        &release.to_le_bytes(),
+    ));
+    for (name, value) in [
+        ("MAV_0_CONFIG", 101i32),
+        ("MAV_SYS_ID", 1),
+        ("COM_ARM_AUTH_REQ", 1),
+        ("SDLOG_PROFILE", 1),
+    ] {
+        log.extend(ulog_keyed(
+            b'P',
+            &format!("int32_t {name}"),
+            &value.to_le_bytes(),
+        ));
+    }
+    let mut subscribe = vec![0, 1, 0];
+    subscribe.extend_from_slice(b"sensor_gps");
+    log.extend(ulog_message(b'A', &subscribe));
+    if cellular {
+        let mut subscribe = vec![0, 2, 0];
+        subscribe.extend_from_slice(b"cellular_status");
+        log.extend(ulog_message(b'A', &subscribe));
+    }
+    for _ in 0..repeat {
+        for tick in 0..seconds * 5 {
+            let mut gps = vec![1, 0];
+            gps.extend_from_slice(&(u64::from(tick) * 200_000).to_le_bytes());
+            gps.extend_from_slice(&(-353_632_610i32 + tick as i32 * 15).to_le_bytes());
+            gps.extend_from_slice(&(1_491_652_300i32 + tick as i32 * 20).to_le_bytes());
+            gps.extend_from_slice(&584.2f32.to_le_bytes());
+            gps.extend_from_slice(&[3, 0, 0, 0]);
+            log.extend(ulog_message(b'D', &gps));
+            if cellular && tick % 5 == 0 {
+                let mut status = vec![2, 0];
+                status.extend_from_slice(&(u64::from(tick) * 200_000).to_le_bytes());
+                status.extend_from_slice(&[1, 0, 0, 3, 80, 0x36, 0x01, 0]);
+                log.extend(ulog_message(b'D', &status));
+            }
+        }
+    }
+    let mut logged = vec![b'6'];
+    logged.extend_from_slice(&5_000_000u64.to_le_bytes());
+    logged.extend_from_slice(b"Takeoff detected");
+    log.extend(ulog_message(b'L', &logged));
+    log
+}
+
 fn write(path: &Path, bytes: &[u8]) {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).expect("create the folder");
@@ -130,6 +219,19 @@ fn write(path: &Path, bytes: &[u8]) {
 }
 
 fn main() {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, path, megabytes] = arguments.as_slice() {
+        if flag == "--large-ulog" {
+            // One repeat of 60 s at 5 Hz is about 11 kB of data section.
+            let megabytes: u32 = megabytes.parse().expect("MEGABYTES is a number");
+            let repeat = (megabytes * 1_000_000 / 10_500).max(1);
+            write(
+                Path::new(path),
+                &ulog("PX4_FMU_V6C", 0x010e_03ff, true, 60, repeat),
+            );
+            return;
+        }
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let fixtures = root.join("tests/fixtures/rules");
     let copter = |version: &str| format!("ArduCopter V{version} (2a3dc4b7)");
@@ -156,6 +258,19 @@ fn main() {
     write(
         &fixtures.join("LOG-003/passes.bin"),
         &log(&copter("4.5.7"), &HARDENED, 0, false),
+    );
+    write(
+        &fixtures.join("LOG-004/fires.ulg"),
+        &ulog("PX4_FMU_V6C", 0x010e_03ff, true, 10, 1),
+    );
+    write(
+        &fixtures.join("LOG-004/passes.ulg"),
+        &ulog("PX4_FMU_V6C", 0x010e_03ff, false, 10, 1),
+    );
+    // The quadcopter's last flight log, left on its card: the track, and the release flown.
+    write(
+        &root.join("samples/px4-quad/logs/log_0007.ulg"),
+        &ulog("PX4_FMU_V6C", 0x010e_03ff, false, 120, 1),
     );
     // The quadcopter's ground station keeps its telemetry: unsigned MAVLink 2.
     write(

@@ -316,6 +316,7 @@ impl Policy {
             ArtifactKind::MavlinkRouter
             | ArtifactKind::ArdupilotParams
             | ArtifactKind::QgcParams
+            | ArtifactKind::Ulog
             | ArtifactKind::DataflashLog => {
                 self.enrich_endpoints(document);
                 self.enrich_flown_firmware(document);
@@ -326,21 +327,31 @@ impl Policy {
     }
 
     /// `firmware` of a flight log: the firmware that flew, judged by the `[[firmware]]` entry
-    /// for vendor `ArduPilot`, the vehicle (`ArduPlane`…) as model, component `autopilot`.
+    /// with component `autopilot` and, for ArduPilot logs, vendor `ArduPilot` and the vehicle
+    /// (`ArduPlane`…) as model; for PX4 logs, vendor `PX4` and the board (`ver_hw`) as model.
     fn enrich_flown_firmware(&self, document: &mut Value) {
+        let vendor = match document.get("autopilot").and_then(Value::as_str) {
+            Some("px4") => "PX4",
+            _ => "ArduPilot",
+        };
         let Some(firmware) = document.get_mut("firmware").filter(|node| node.is_object()) else {
             return;
         };
-        let vehicle = firmware
-            .get("vehicle")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let component = json!({
-            "component": "autopilot",
-            "version": firmware.get("version").cloned().unwrap_or(Value::Null),
-        });
-        let facts = self.firmware_facts("ArduPilot", &vehicle, &component);
+        let model_key = if vendor == "PX4" { "ver_hw" } else { "vehicle" };
+        let (Some(model), Some(version)) = (
+            firmware
+                .get(model_key)
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            firmware
+                .get("version")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        ) else {
+            return;
+        };
+        let component = json!({"component": "autopilot", "version": version});
+        let facts = self.firmware_facts(vendor, &model, &component);
         insert_policy(firmware, facts);
     }
 

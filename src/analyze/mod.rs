@@ -19,6 +19,7 @@ pub mod source;
 pub mod sshd;
 pub mod text;
 pub mod tlog;
+pub mod ulog;
 pub mod wifi;
 pub mod wpa_supplicant;
 
@@ -56,10 +57,12 @@ pub enum ArtifactKind {
     DataflashLog,
     /// A MAVLink telemetry log (`.tlog`).
     Tlog,
+    /// A PX4 ULog flight log (`.ulg`).
+    Ulog,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 12] = [
+    pub const ALL: [ArtifactKind; 13] = [
         ArtifactKind::Profile,
         ArtifactKind::ArdupilotParams,
         ArtifactKind::QgcParams,
@@ -72,6 +75,7 @@ impl ArtifactKind {
         ArtifactKind::Capture,
         ArtifactKind::DataflashLog,
         ArtifactKind::Tlog,
+        ArtifactKind::Ulog,
     ];
 
     pub fn id(self) -> &'static str {
@@ -88,6 +92,7 @@ impl ArtifactKind {
             ArtifactKind::Capture => "capture",
             ArtifactKind::DataflashLog => "dataflash-log",
             ArtifactKind::Tlog => "tlog",
+            ArtifactKind::Ulog => "ulog",
         }
     }
 }
@@ -164,6 +169,7 @@ static ANALYZERS: &[&dyn Analyzer] = &[
     &capture::CaptureAnalyzer,
     &dataflash::DataflashAnalyzer,
     &tlog::TlogAnalyzer,
+    &ulog::UlogAnalyzer,
     &profile::ProfileAnalyzer,
     &qgc_params::QgcParamsAnalyzer,
     &ardupilot_params::ArdupilotParamsAnalyzer,

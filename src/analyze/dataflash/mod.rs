@@ -299,7 +299,7 @@ impl Analyzer for DataflashAnalyzer {
         let mut positions = json!({
             "present": gps.1 > 0,
             "gps_records": gps.0,
-            "gps_records_with_position": gps.1,
+            "position_records": gps.1,
         });
         if let Some(first) = gps.2 {
             positions["offset"] = json!(first);

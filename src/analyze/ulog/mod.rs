@@ -1,0 +1,461 @@
+//! PX4 ULog flight logs (`.ulg`): the header, flag bits, info and multi-info messages
+//! (sys_name, ver_hw, ver_sw, ver_sw_release, sys_uuid…), parameters and their defaults, the
+//! topics the logger subscribed to and how many data messages each carried, dropouts,
+//! logged strings, and appended data. Parameters take the shape of a parameter file's (with
+//! byte offsets), so the PX4 parameter rules read logs too. Documented in
+//! docs/evidence/ulog.md; the layout is PX4's "ULog File Format" specification.
+//!
+//! Every length is bounded by the message's 16-bit size and the file's end. A message cut
+//! off by the end of the file makes the result partial; a corrupt stretch is passed over to
+//! the next sync marker and counted.
+
+use crate::analyze::parameters::{Parameter, ParameterSet};
+use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use serde_json::{json, Map, Number, Value};
+use std::collections::{BTreeMap, HashMap};
+
+pub struct UlogAnalyzer;
+
+/// The first seven bytes of every ULog file; the eighth is its version.
+pub const MAGIC: [u8; 7] = [b'U', b'L', b'o', b'g', 0x01, 0x12, 0x35];
+const SYNC: [u8; 8] = [0x2f, 0x73, 0x13, 0x20, 0x25, 0x0c, 0xbb, 0x12];
+const HEADER: usize = 16;
+/// Logged strings and multi-info values kept.
+pub const MAX_STRINGS: usize = 200;
+/// Topics whose data are positions.
+const POSITION_TOPICS: [&str; 4] = [
+    "vehicle_gps_position",
+    "sensor_gps",
+    "vehicle_global_position",
+    "vehicle_local_position",
+];
+/// Topics that show a cellular modem in use.
+const CELLULAR_TOPICS: [&str; 1] = ["cellular_status"];
+
+/// A value of an info or parameter message, by its declared type.
+fn value(kind: &str, bytes: &[u8]) -> Value {
+    let integer = |count: usize, signed: bool| -> Option<Value> {
+        let bytes = bytes.get(..count)?;
+        let mut buffer = [0u8; 8];
+        buffer[..count].copy_from_slice(bytes);
+        let unsigned = u64::from_le_bytes(buffer);
+        Some(if signed {
+            let shift = 64 - 8 * count as u32;
+            json!(((unsigned << shift) as i64) >> shift)
+        } else {
+            json!(unsigned)
+        })
+    };
+    let parsed = match kind {
+        "int8_t" => integer(1, true),
+        "uint8_t" | "bool" => integer(1, false),
+        "int16_t" => integer(2, true),
+        "uint16_t" => integer(2, false),
+        "int32_t" => integer(4, true),
+        "uint32_t" => integer(4, false),
+        "int64_t" => integer(8, true),
+        "uint64_t" => integer(8, false),
+        "float" => bytes
+            .get(..4)
+            .and_then(|raw| Number::from_f64(f64::from(f32::from_le_bytes(raw.try_into().ok()?))))
+            .map(Value::Number),
+        "double" => bytes
+            .get(..8)
+            .and_then(|raw| Number::from_f64(f64::from_le_bytes(raw.try_into().ok()?)))
+            .map(Value::Number),
+        _ if kind.starts_with("char[") => {
+            Some(json!(String::from_utf8_lossy(bytes).trim_end_matches('\0')))
+        }
+        _ => None,
+    };
+    parsed.unwrap_or(Value::Null)
+}
+
+/// `ver_sw_release` as `major.minor.patch` (PX4 packs 0xAABBCCTT, TT the release type).
+fn release(packed: u64) -> String {
+    format!(
+        "{}.{}.{}",
+        (packed >> 24) & 0xff,
+        (packed >> 16) & 0xff,
+        (packed >> 8) & 0xff
+    )
+}
+
+/// `type name` of an info or parameter key.
+fn split_key(key: &[u8]) -> Option<(String, String)> {
+    let key = std::str::from_utf8(key).ok()?;
+    let (kind, name) = key.rsplit_once(' ')?;
+    Some((kind.to_owned(), name.to_owned()))
+}
+
+#[derive(Default)]
+struct Topic {
+    name: String,
+    data_messages: u64,
+    first_offset: Option<u64>,
+}
+
+impl Analyzer for UlogAnalyzer {
+    fn kind(&self) -> ArtifactKind {
+        ArtifactKind::Ulog
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["ulg"]
+    }
+
+    fn identify(&self, content: &[u8]) -> bool {
+        content.starts_with(&MAGIC)
+    }
+
+    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        if content.len() < HEADER || !content.starts_with(&MAGIC) {
+            return Err(AnalyzeError::new("not a ULog file: no ULog header"));
+        }
+        let format_version = content[7];
+        let start = u64::from_le_bytes(content[8..16].try_into().unwrap_or_default());
+        let mut info: Map<String, Value> = Map::new();
+        let mut multi_info: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let mut parameters: BTreeMap<String, Parameter> = BTreeMap::new();
+        let mut defaults = 0u64;
+        let mut formats = 0u64;
+        let mut topics: HashMap<u16, Topic> = HashMap::new();
+        let mut strings: Vec<Value> = Vec::new();
+        let mut counts: BTreeMap<char, u64> = BTreeMap::new();
+        let (mut dropouts, mut dropout_ms) = (0u64, 0u64);
+        let mut flags: Option<Value> = None;
+        let (mut skipped, mut incomplete) = (0usize, None);
+        let mut offset = HEADER;
+        while offset < content.len() {
+            let Some(header) = content.get(offset..offset + 3) else {
+                incomplete = Some(format!(
+                    "the log ends in the middle of a message header at byte {offset}"
+                ));
+                break;
+            };
+            let size = usize::from(u16::from_le_bytes([header[0], header[1]]));
+            let kind = header[2];
+            let Some(body) = content.get(offset + 3..offset + 3 + size) else {
+                incomplete = Some(format!(
+                    "the log ends in the middle of a message at byte {offset}: the rest was not read"
+                ));
+                break;
+            };
+            if !kind.is_ascii_uppercase() {
+                // Corrupt: pass over to the next sync marker.
+                let next = content[offset + 1..]
+                    .windows(SYNC.len())
+                    .position(|window| window == SYNC)
+                    .map_or(content.len(), |position| {
+                        offset + 1 + position.saturating_sub(3)
+                    });
+                skipped += next.max(offset + 1) - offset;
+                offset = next.max(offset + 1);
+                continue;
+            }
+            *counts.entry(char::from(kind)).or_default() += 1;
+            match kind {
+                b'B' if body.len() >= 40 => {
+                    let appended = body[8] & 1 != 0;
+                    let offsets: Vec<u64> = (0..3)
+                        .map(|index| {
+                            u64::from_le_bytes(
+                                body[16 + index * 8..24 + index * 8]
+                                    .try_into()
+                                    .unwrap_or_default(),
+                            )
+                        })
+                        .filter(|offset| *offset != 0)
+                        .collect();
+                    flags = Some(json!({
+                        "compat": body[..8].to_vec(),
+                        "incompat": body[8..16].to_vec(),
+                        "data_appended": appended,
+                        "appended_offsets": offsets,
+                    }));
+                }
+                b'F' => formats += 1,
+                b'I' | b'P' | b'M' | b'Q' => {
+                    let (skip, is_continued) = match kind {
+                        b'M' => (1, body.first().copied().unwrap_or(0) != 0),
+                        b'Q' => (1, false),
+                        _ => (0, false),
+                    };
+                    let Some(&key_length) = body.get(skip) else {
+                        offset += 3 + size;
+                        continue;
+                    };
+                    let key_end = skip + 1 + usize::from(key_length);
+                    let (Some(key), Some(raw)) = (body.get(skip + 1..key_end), body.get(key_end..))
+                    else {
+                        offset += 3 + size;
+                        continue;
+                    };
+                    let Some((kind_name, name)) = split_key(key) else {
+                        offset += 3 + size;
+                        continue;
+                    };
+                    let decoded = value(&kind_name, raw);
+                    match kind {
+                        b'I' => {
+                            info.insert(name, decoded);
+                        }
+                        b'M' => {
+                            let values = multi_info.entry(name).or_default();
+                            if values.len() < MAX_STRINGS {
+                                if is_continued {
+                                    if let (Some(Value::String(last)), Value::String(more)) =
+                                        (values.last_mut(), &decoded)
+                                    {
+                                        last.push_str(more);
+                                    } else {
+                                        values.push(decoded);
+                                    }
+                                } else {
+                                    values.push(decoded);
+                                }
+                            }
+                        }
+                        b'Q' => defaults += 1,
+                        _ => {
+                            let number = match &decoded {
+                                Value::Number(number) => number
+                                    .as_f64()
+                                    .filter(|float| float.fract() == 0.0 && float.abs() < 1e15)
+                                    .map_or_else(
+                                        || number.clone(),
+                                        |float| Number::from(float as i64),
+                                    ),
+                                _ => {
+                                    offset += 3 + size;
+                                    continue;
+                                }
+                            };
+                            parameters.insert(
+                                name.clone(),
+                                Parameter {
+                                    name,
+                                    value: number,
+                                    line: 0,
+                                    offset: Some(offset as u64),
+                                    r#type: None,
+                                    component_id: None,
+                                },
+                            );
+                        }
+                    }
+                }
+                b'A' if body.len() >= 3 => {
+                    let id = u16::from_le_bytes([body[1], body[2]]);
+                    let name = String::from_utf8_lossy(&body[3..]).into_owned();
+                    topics.entry(id).or_default().name = name;
+                }
+                b'D' if body.len() >= 2 => {
+                    let id = u16::from_le_bytes([body[0], body[1]]);
+                    let topic = topics.entry(id).or_default();
+                    topic.data_messages += 1;
+                    topic.first_offset.get_or_insert(offset as u64);
+                }
+                b'L' | b'C' => {
+                    let text_at = if kind == b'L' { 9 } else { 11 };
+                    if strings.len() < MAX_STRINGS && body.len() >= text_at {
+                        strings.push(json!({
+                            "level": body[0].saturating_sub(b'0'),
+                            "text": String::from_utf8_lossy(&body[text_at..]),
+                            "offset": offset,
+                        }));
+                    }
+                }
+                b'O' if body.len() >= 2 => {
+                    dropouts += 1;
+                    dropout_ms += u64::from(u16::from_le_bytes([body[0], body[1]]));
+                }
+                _ => {}
+            }
+            offset += 3 + size;
+        }
+        let messages: u64 = counts.values().sum();
+        if messages == 0 || skipped > content.len() / 2 {
+            return Err(AnalyzeError::new(format!(
+                "{skipped} of {} bytes are not ULog messages",
+                content.len()
+            )));
+        }
+        let mut warnings = Vec::new();
+        if skipped > 0 {
+            warnings.push(format!(
+                "{skipped} corrupt bytes were passed over to the next sync marker"
+            ));
+        }
+        let mut set = ParameterSet::default();
+        for parameter in parameters.into_values() {
+            set.insert(parameter);
+        }
+        let mut subscribed: Vec<&Topic> = topics
+            .values()
+            .filter(|topic| !topic.name.is_empty())
+            .collect();
+        subscribed.sort_by(|a, b| a.name.cmp(&b.name));
+        let carrying = |names: &[&str]| -> (u64, Option<u64>) {
+            subscribed
+                .iter()
+                .filter(|topic| names.contains(&topic.name.as_str()))
+                .fold((0, None), |(count, first), topic| {
+                    (
+                        count + topic.data_messages,
+                        match (first, topic.first_offset) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        },
+                    )
+                })
+        };
+        let (position_messages, position_offset) = carrying(&POSITION_TOPICS);
+        let (cellular_messages, cellular_offset) = carrying(&CELLULAR_TOPICS);
+        let text = |key: &str| info.get(key).and_then(Value::as_str).map(str::to_owned);
+        let version = info
+            .get("ver_sw_release")
+            .and_then(Value::as_u64)
+            .map(release);
+        let git_hash = text("ver_sw").map(|hash| hash.chars().take(8).collect::<String>());
+        let description = format!(
+            "{} {} ({}) on {}",
+            text("sys_name").unwrap_or_else(|| "PX4".to_owned()),
+            version.as_deref().unwrap_or("of unknown version"),
+            git_hash.as_deref().unwrap_or("no git hash"),
+            text("ver_hw").as_deref().unwrap_or("an unnamed board"),
+        );
+        let firmware = json!({
+            "text": description,
+            "git_hash": git_hash,
+            "sys_name": text("sys_name"),
+            "ver_hw": text("ver_hw"),
+            "ver_sw": text("ver_sw"),
+            "ver_sw_branch": text("ver_sw_branch"),
+            "version": version,
+            "sys_uuid": text("sys_uuid"),
+        });
+        let mut positions = json!({
+            "present": position_messages > 0,
+            "position_records": position_messages,
+        });
+        if let Some(first) = position_offset {
+            positions["offset"] = json!(first);
+        }
+        let mut cellular = json!({"cellular_records": cellular_messages});
+        if let Some(first) = cellular_offset {
+            cellular["offset"] = json!(first);
+        }
+        let topic_list: Vec<Value> = subscribed
+            .iter()
+            .map(|topic| json!({"name": topic.name, "data_messages": topic.data_messages}))
+            .collect();
+        let document = json!({
+            "autopilot": "px4",
+            "format": "ulog",
+            "version": format_version,
+            "start_time": start,
+            "flags": flags,
+            "info": info,
+            "multi_info": multi_info,
+            "firmware": firmware,
+            "message_counts": counts.iter().map(|(kind, count)| (kind.to_string(), json!(count))).collect::<Map<_, _>>(),
+            "formats": formats,
+            "topics": topic_list,
+            "positions": positions,
+            "cellular": cellular,
+            "dropouts": {"count": dropouts, "total_ms": dropout_ms},
+            "logged_strings": strings,
+            "default_parameters": defaults,
+            "parameter_count": set.len(),
+            "parameters": set.to_json(),
+            "endpoints": set.endpoints(),
+            "mavlink_instances": set.px4_mavlink_instances(),
+        });
+        Ok(Evidence {
+            kind: ArtifactKind::Ulog,
+            document,
+            lines: Default::default(),
+            warnings,
+            incomplete,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(kind: u8, body: &[u8]) -> Vec<u8> {
+        let mut bytes = (body.len() as u16).to_le_bytes().to_vec();
+        bytes.push(kind);
+        bytes.extend_from_slice(body);
+        bytes
+    }
+
+    fn keyed(kind: u8, key: &str, value: &[u8]) -> Vec<u8> {
+        let mut body = vec![key.len() as u8];
+        body.extend_from_slice(key.as_bytes());
+        body.extend_from_slice(value);
+        message(kind, &body)
+    }
+
+    fn log() -> Vec<u8> {
+        let mut log = MAGIC.to_vec();
+        log.push(1);
+        log.extend_from_slice(&123_456u64.to_le_bytes());
+        log.extend(message(b'B', &[0; 40]));
+        log.extend(keyed(b'I', "char[3] sys_name", b"PX4"));
+        log.extend(keyed(
+            b'I',
+            "uint32_t ver_sw_release",
+            &0x010e_03ffu32.to_le_bytes(),
+        ));
+        log.extend(keyed(b'P', "int32_t MAV_0_CONFIG", &101i32.to_le_bytes()));
+        log.extend(keyed(b'P', "float GF_MAX_HOR_DIST", &0.0f32.to_le_bytes()));
+        let mut subscribe = vec![0, 7, 0];
+        subscribe.extend_from_slice(b"sensor_gps");
+        log.extend(message(b'A', &subscribe));
+        log.extend(message(b'D', &[7, 0, 1, 2, 3]));
+        let mut logged = vec![b'6'];
+        logged.extend_from_slice(&5u64.to_le_bytes());
+        logged.extend_from_slice(b"Takeoff detected");
+        log.extend(message(b'L', &logged));
+        log
+    }
+
+    #[test]
+    fn info_parameters_topics_and_strings_are_read() {
+        let content = log();
+        assert!(UlogAnalyzer.identify(&content));
+        let evidence = UlogAnalyzer.analyze(&content).expect("analyzes");
+        let document = &evidence.document;
+        assert_eq!(document["info"]["sys_name"], "PX4");
+        assert_eq!(document["firmware"]["version"], "1.14.3");
+        assert_eq!(document["parameters"]["MAV_0_CONFIG"]["value"], 101);
+        assert_eq!(document["parameters"]["GF_MAX_HOR_DIST"]["value"], 0);
+        assert!(document["parameters"]["MAV_0_CONFIG"]["offset"].is_u64());
+        assert_eq!(document["positions"]["present"], true);
+        assert_eq!(document["logged_strings"][0]["text"], "Takeoff detected");
+        assert_eq!(evidence.incomplete, None);
+    }
+
+    #[test]
+    fn a_cut_log_is_partial_and_noise_is_an_error() {
+        let content = log();
+        let evidence = UlogAnalyzer
+            .analyze(&content[..content.len() - 5])
+            .expect("what is there");
+        assert!(evidence.incomplete.is_some());
+        let mut noise = content[..HEADER].to_vec();
+        noise.extend(std::iter::repeat_n(0x00, 5000));
+        noise.extend(std::iter::repeat_n(0xff, 5000));
+        assert!(
+            UlogAnalyzer.analyze(&noise).is_err()
+                || UlogAnalyzer
+                    .analyze(&noise)
+                    .is_ok_and(|e| e.incomplete.is_some())
+        );
+        assert!(!UlogAnalyzer.identify(b"ULog"));
+    }
+}

@@ -1,0 +1,249 @@
+//! Flight logs end to end: pyulog's real ULog must show what SOURCES.md says is in it, and,
+//! where pyulog is installed, the same parameters and info messages as `ulog_params` and
+//! `ulog_info`; the sample fleet's logs give the findings the story needs; damaged logs give
+//! a partial result or a clear error.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn drone_audit() -> Command {
+    let mut command = Command::cargo_bin("drone-audit").expect("binary built");
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    command
+}
+
+fn corpus(relative: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(relative);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: {} is absent (the shared corpus is not beside the project)",
+            path.display()
+        );
+        None
+    }
+}
+
+fn inspect(path: &Path) -> (Value, i32) {
+    let output = drone_audit()
+        .arg("inspect")
+        .arg(path)
+        .output()
+        .expect("runs");
+    let inspected: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "invalid JSON ({error}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (inspected, output.status.code().expect("exit code"))
+}
+
+#[test]
+fn pyulog_sample_log_shows_its_facts() {
+    let Some(log) = corpus("pyulog/sample_log_small.ulg") else {
+        return;
+    };
+    let (inspected, code) = inspect(&log);
+    assert_eq!(code, 0);
+    assert_eq!(inspected["kind"], "ulog");
+    let evidence = &inspected["evidence"];
+    // SOURCES.md: message counts B 1, I 14, F 82, P 980, M 131, A 72, D 14604, O 1, S 12, L 3.
+    let counts = &evidence["message_counts"];
+    for (kind, count) in [
+        ("B", 1),
+        ("I", 14),
+        ("F", 82),
+        ("P", 980),
+        ("M", 131),
+        ("A", 72),
+        ("D", 14604),
+        ("O", 1),
+        ("S", 12),
+        ("L", 3),
+    ] {
+        assert_eq!(counts[kind], count, "{kind} messages");
+    }
+    let info = &evidence["info"];
+    assert_eq!(info["sys_name"], "PX4");
+    assert_eq!(info["ver_hw"], "CUBEPILOT_CUBEORANGE");
+    assert_eq!(info["ver_sw"], "8583f1da30b63154d6ba0bc187d86135dfe33cf9");
+    assert_eq!(info["ver_sw_release"], 17498624);
+    assert_eq!(info["sys_uuid"], "000600000000383638393239510d0035002d");
+    assert_eq!(evidence["firmware"]["version"], "1.11.2");
+    for (name, value) in [
+        ("MAV_PROTO_VER", 0),
+        ("MAV_SYS_ID", 1),
+        ("MAV_TYPE", 22),
+        ("MAV_0_CONFIG", 101),
+        ("MAV_1_CONFIG", 102),
+        ("COM_ARM_AUTH_REQ", 0),
+        ("CBRK_FLIGHTTERM", 121212),
+        ("NAV_DLL_ACT", 2),
+        ("GF_MAX_HOR_DIST", 0),
+    ] {
+        assert_eq!(evidence["parameters"][name]["value"], value, "{name}");
+    }
+    assert_eq!(evidence["positions"]["present"], true);
+    assert_eq!(evidence["dropouts"]["count"], 1);
+}
+
+/// `ulog_params FILE` prints `NAME,VALUE` lines; `ulog_info FILE` an "Info Messages:" block.
+fn pyulog(tool: &str, log: &Path) -> Option<String> {
+    let output = std::process::Command::new(tool).arg(log).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn parameters_and_info_match_pyulog() {
+    let Some(log) = corpus("pyulog/sample_log_small.ulg") else {
+        return;
+    };
+    let (Some(params), Some(info)) = (pyulog("ulog_params", &log), pyulog("ulog_info", &log))
+    else {
+        eprintln!("skipped: pyulog is not installed (pip install pyulog)");
+        return;
+    };
+    let (inspected, _) = inspect(&log);
+    let evidence = &inspected["evidence"];
+    let expected: BTreeMap<String, f64> = params
+        .lines()
+        .filter_map(|line| line.split_once(','))
+        .map(|(name, value)| (name.to_owned(), value.parse().expect("a number")))
+        .collect();
+    let ours: BTreeMap<String, f64> = evidence["parameters"]
+        .as_object()
+        .expect("parameters")
+        .iter()
+        .map(|(name, parameter)| (name.clone(), parameter["value"].as_f64().expect("number")))
+        .collect();
+    assert_eq!(ours.len(), expected.len(), "the same parameters");
+    for (name, value) in &expected {
+        let mine = ours.get(name).unwrap_or_else(|| panic!("{name} missing"));
+        assert!(
+            (mine - value).abs() <= value.abs() * 1e-6 + 1e-9,
+            "{name}: {mine} vs {value}"
+        );
+    }
+    let block = info
+        .split("Info Messages:")
+        .nth(1)
+        .expect("ulog_info lists info messages");
+    // The block's lines are indented; the next section's heading is not.
+    for line in block.lines().skip(1) {
+        let Some((key, value)) = line
+            .strip_prefix(' ')
+            .and_then(|line| line.split_once(": "))
+        else {
+            break;
+        };
+        let ours = &evidence["info"][key];
+        let ours = ours
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| ours.to_string());
+        assert_eq!(ours, value, "info {key}");
+    }
+}
+
+#[test]
+fn the_sample_logs_tell_the_story() {
+    let output = drone_audit()
+        .args(["scan", "samples/", "--format", "json"])
+        .output()
+        .expect("runs");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let fired = |artifact: &str| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|finding| finding["artifact"] == artifact)
+            .map(|finding| finding["rule"].as_str().expect("rule").to_owned())
+            .collect()
+    };
+    // Both vehicles' last logs are still on their cards, tracks in the clear; the firmware
+    // they flew is the approved one.
+    assert_eq!(fired("samples/px4-quad/logs/log_0007.ulg"), vec!["LOG-001"]);
+    assert_eq!(
+        fired("samples/ardupilot-plane/logs/00000042.BIN"),
+        vec!["LOG-001"]
+    );
+    let kinds: Vec<&str> = report["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .filter_map(|artifact| artifact["kind"].as_str())
+        .collect();
+    for kind in ["ulog", "dataflash-log", "tlog", "capture"] {
+        assert!(kinds.contains(&kind), "{kind} in the samples");
+    }
+}
+
+#[test]
+fn damaged_logs_are_partial_or_errors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let device = dir.path().join("quad");
+    std::fs::create_dir_all(&device).expect("mkdir");
+    for (sample, name) in [
+        ("samples/px4-quad/logs/log_0007.ulg", "cut.ulg"),
+        ("samples/ardupilot-plane/logs/00000042.BIN", "cut.BIN"),
+        ("samples/px4-quad/telemetry/flight-0007.tlog", "cut.tlog"),
+    ] {
+        let whole = std::fs::read(root.join(sample)).expect("sample");
+        std::fs::write(device.join(name), &whole[..whole.len() - 5]).expect("write");
+    }
+    // A ULog header, then a message claiming 65,535 bytes that the file does not hold.
+    let mut bogus = b"ULog\x01\x12\x35\x01".to_vec();
+    bogus.extend_from_slice(&[0; 8]);
+    bogus.extend_from_slice(&[0xff, 0xff, b'D', 1, 2, 3]);
+    std::fs::write(device.join("bogus.ulg"), &bogus).expect("write");
+    let output = drone_audit()
+        .args([
+            "scan",
+            dir.path().to_str().expect("UTF-8"),
+            "--format",
+            "json",
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let status = |name: &str| -> (String, String) {
+        let artifact = report["artifacts"]
+            .as_array()
+            .expect("artifacts")
+            .iter()
+            .find(|artifact| {
+                artifact["path"]
+                    .as_str()
+                    .is_some_and(|path| path.ends_with(name))
+            })
+            .unwrap_or_else(|| panic!("{name} listed"));
+        (
+            artifact["status"].as_str().unwrap_or_default().to_owned(),
+            artifact["reason"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    for name in ["cut.ulg", "cut.BIN", "cut.tlog"] {
+        let (status, reason) = status(name);
+        assert_eq!(status, "partial", "{name}: {reason}");
+        assert!(reason.contains("ends in the middle"), "{name}: {reason}");
+    }
+    let (status, reason) = status("bogus.ulg");
+    assert_eq!(status, "error", "{reason}");
+    assert_eq!(report["summary"]["incomplete"], true);
+    // The cut telemetry log still shows unsigned MAVLink: findings outrank incompleteness.
+    assert_eq!(output.status.code(), Some(1));
+}
