@@ -12,7 +12,7 @@
 use crate::analyze::parameters::{Parameter, ParameterSet};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde_json::{json, Map, Number, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 pub struct UlogAnalyzer;
 
@@ -119,9 +119,10 @@ impl Analyzer for UlogAnalyzer {
         let mut parameters: BTreeMap<String, Parameter> = BTreeMap::new();
         let mut defaults = 0u64;
         let mut formats = 0u64;
-        let mut topics: HashMap<u16, Topic> = HashMap::new();
+        // By message id (a u16): a table, not a map, since every data message looks one up.
+        let mut topics: Vec<Topic> = Vec::new();
         let mut strings: Vec<Value> = Vec::new();
-        let mut counts: BTreeMap<char, u64> = BTreeMap::new();
+        let mut counts = [0u64; 256];
         let (mut dropouts, mut dropout_ms) = (0u64, 0u64);
         let mut flags: Option<Value> = None;
         let (mut skipped, mut incomplete) = (0usize, None);
@@ -153,7 +154,7 @@ impl Analyzer for UlogAnalyzer {
                 offset = next.max(offset + 1);
                 continue;
             }
-            *counts.entry(char::from(kind)).or_default() += 1;
+            counts[usize::from(kind)] += 1;
             match kind {
                 b'B' if body.len() >= 40 => {
                     let appended = body[8] & 1 != 0;
@@ -246,13 +247,18 @@ impl Analyzer for UlogAnalyzer {
                     }
                 }
                 b'A' if body.len() >= 3 => {
-                    let id = u16::from_le_bytes([body[1], body[2]]);
-                    let name = String::from_utf8_lossy(&body[3..]).into_owned();
-                    topics.entry(id).or_default().name = name;
+                    let id = usize::from(u16::from_le_bytes([body[1], body[2]]));
+                    if topics.len() <= id {
+                        topics.resize_with(id + 1, Topic::default);
+                    }
+                    topics[id].name = String::from_utf8_lossy(&body[3..]).into_owned();
                 }
                 b'D' if body.len() >= 2 => {
-                    let id = u16::from_le_bytes([body[0], body[1]]);
-                    let topic = topics.entry(id).or_default();
+                    let id = usize::from(u16::from_le_bytes([body[0], body[1]]));
+                    if topics.len() <= id {
+                        topics.resize_with(id + 1, Topic::default);
+                    }
+                    let topic = &mut topics[id];
                     topic.data_messages += 1;
                     topic.first_offset.get_or_insert(offset as u64);
                 }
@@ -274,7 +280,7 @@ impl Analyzer for UlogAnalyzer {
             }
             offset += 3 + size;
         }
-        let messages: u64 = counts.values().sum();
+        let messages: u64 = counts.iter().sum();
         if messages == 0 || skipped > content.len() / 2 {
             return Err(AnalyzeError::new(format!(
                 "{skipped} of {} bytes are not ULog messages",
@@ -292,7 +298,7 @@ impl Analyzer for UlogAnalyzer {
             set.insert(parameter);
         }
         let mut subscribed: Vec<&Topic> = topics
-            .values()
+            .iter()
             .filter(|topic| !topic.name.is_empty())
             .collect();
         subscribed.sort_by(|a, b| a.name.cmp(&b.name));
@@ -359,7 +365,12 @@ impl Analyzer for UlogAnalyzer {
             "info": info,
             "multi_info": multi_info,
             "firmware": firmware,
-            "message_counts": counts.iter().map(|(kind, count)| (kind.to_string(), json!(count))).collect::<Map<_, _>>(),
+            "message_counts": counts
+                .iter()
+                .enumerate()
+                .filter(|(_, count)| **count > 0)
+                .map(|(kind, count)| (char::from(kind as u8).to_string(), json!(count)))
+                .collect::<Map<_, _>>(),
             "formats": formats,
             "topics": topic_list,
             "positions": positions,
