@@ -210,6 +210,37 @@ fn ulog(board: &str, release: u32, cellular: bool, seconds: u32, repeat: u32) ->
     log
 }
 
+/// A DJI flight record of format `version`: the 12-byte prefix, frame records (opaque here),
+/// then the details block (the old layout: location text, start time, home point, flight
+/// time, serial numbers, aircraft name, app).
+fn dji_record(version: u8) -> Vec<u8> {
+    let records = vec![0x5a; 2000];
+    let mut details = vec![0u8; 400];
+    details[40..51].copy_from_slice(b"Canberra\0\0\0");
+    details[91..99].copy_from_slice(&1_793_527_200_000i64.to_le_bytes());
+    details[99..107].copy_from_slice(&149.1652f64.to_le_bytes());
+    details[107..115].copy_from_slice(&(-35.3632f64).to_le_bytes());
+    details[115..119].copy_from_slice(&1840.5f32.to_le_bytes());
+    details[119..123].copy_from_slice(&1_260_000i32.to_le_bytes());
+    details[123..127].copy_from_slice(&118.0f32.to_le_bytes());
+    details[267..277].copy_from_slice(b"1ZNBH9P00C");
+    details[277] = 13;
+    details[278..286].copy_from_slice(b"FIELD-02");
+    details[318..328].copy_from_slice(b"3JJDH8U00A");
+    details[328..338].copy_from_slice(b"3JKDH6F00B");
+    details[338..348].copy_from_slice(b"3JMDH7H00C");
+    details[348] = 2;
+    details[349..352].copy_from_slice(&[4, 3, 36]);
+    let offset = (12 + records.len()) as u64;
+    let mut file = offset.to_le_bytes().to_vec();
+    file.extend_from_slice(&(details.len() as u16).to_le_bytes());
+    file.push(version);
+    file.push(0);
+    file.extend(records);
+    file.extend(details);
+    file
+}
+
 fn write(path: &Path, bytes: &[u8]) {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).expect("create the folder");
@@ -266,6 +297,13 @@ fn main() {
     write(
         &fixtures.join("LOG-004/passes.ulg"),
         &ulog("PX4_FMU_V6C", 0x010e_03ff, false, 10, 1),
+    );
+    write(&fixtures.join("LOG-005/fires.txt"), &dji_record(5));
+    write(&fixtures.join("LOG-005/passes.txt"), &dji_record(13));
+    // The field Mavic's tablet still holds the DJI Pilot record of its last flight.
+    write(
+        &root.join("samples/m2e-field/tablet/DJIFlightRecord_2026-11-01_[10-00-00].txt"),
+        &dji_record(5),
     );
     // The quadcopter's last flight log, left on its card: the track, and the release flown.
     write(

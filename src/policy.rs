@@ -321,7 +321,10 @@ impl Policy {
                 self.enrich_endpoints(document);
                 self.enrich_flown_firmware(document);
             }
-            ArtifactKind::Shadow | ArtifactKind::Passwd | ArtifactKind::Tlog => {}
+            ArtifactKind::Shadow
+            | ArtifactKind::Passwd
+            | ArtifactKind::Tlog
+            | ArtifactKind::DjiFlightRecord => {}
             ArtifactKind::Capture => self.enrich_flows(document),
         }
     }

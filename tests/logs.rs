@@ -247,3 +247,37 @@ fn damaged_logs_are_partial_or_errors() {
     // The cut telemetry log still shows unsigned MAVLink: findings outrank incompleteness.
     assert_eq!(output.status.code(), Some(1));
 }
+
+/// The DJI flight record of SOURCES.md: version 4, details in the clear.
+#[test]
+fn dji_flight_record_details_are_read() {
+    let Some(record) = corpus("djilog/DJIFlightRecord_2015-12-29__19-05-48_.txt") else {
+        return;
+    };
+    let (inspected, code) = inspect(&record);
+    assert_eq!(code, 0);
+    assert_eq!(inspected["kind"], "dji-flight-record");
+    let evidence = &inspected["evidence"];
+    assert_eq!(evidence["version"], 4);
+    assert_eq!(evidence["encrypted"], false);
+    assert_eq!(evidence["details_offset"], 119262);
+    let details = &evidence["details"];
+    for (field, value) in [
+        ("aircraft_serial", "03Z0265508"),
+        ("camera_serial", "048LA08500"),
+        ("remote_serial", "04DJA64612"),
+        ("battery_serial", "0000000000"),
+        ("aircraft_name", "moo"),
+        ("app_platform", "android"),
+        ("app_version", "2.4.3"),
+    ] {
+        assert_eq!(details[field], value, "{field}");
+    }
+    assert_eq!(details["start_time_ms"], 1451415948484u64);
+    assert_eq!(details["flight_time_s"], 92.941);
+    assert_eq!(details["max_height_m"], 39.5);
+    assert_eq!(details["product_type"], 4);
+    let latitude = details["home"]["latitude"].as_f64().expect("latitude");
+    let longitude = details["home"]["longitude"].as_f64().expect("longitude");
+    assert!((latitude - 53.73588).abs() < 1e-4 && (longitude + 1.76652).abs() < 1e-4);
+}

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod ardupilot_params;
 pub mod capture;
 pub mod dataflash;
+pub mod dji_record;
 pub mod hostapd;
 pub mod mavlink;
 pub mod mavlink_router;
@@ -59,10 +60,12 @@ pub enum ArtifactKind {
     Tlog,
     /// A PX4 ULog flight log (`.ulg`).
     Ulog,
+    /// A DJI flight record (`DJIFlightRecord_*.txt`).
+    DjiFlightRecord,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 13] = [
+    pub const ALL: [ArtifactKind; 14] = [
         ArtifactKind::Profile,
         ArtifactKind::ArdupilotParams,
         ArtifactKind::QgcParams,
@@ -76,6 +79,7 @@ impl ArtifactKind {
         ArtifactKind::DataflashLog,
         ArtifactKind::Tlog,
         ArtifactKind::Ulog,
+        ArtifactKind::DjiFlightRecord,
     ];
 
     pub fn id(self) -> &'static str {
@@ -93,6 +97,7 @@ impl ArtifactKind {
             ArtifactKind::DataflashLog => "dataflash-log",
             ArtifactKind::Tlog => "tlog",
             ArtifactKind::Ulog => "ulog",
+            ArtifactKind::DjiFlightRecord => "dji-flight-record",
         }
     }
 }
@@ -170,6 +175,7 @@ static ANALYZERS: &[&dyn Analyzer] = &[
     &dataflash::DataflashAnalyzer,
     &tlog::TlogAnalyzer,
     &ulog::UlogAnalyzer,
+    &dji_record::DjiRecordAnalyzer,
     &profile::ProfileAnalyzer,
     &qgc_params::QgcParamsAnalyzer,
     &ardupilot_params::ArdupilotParamsAnalyzer,
