@@ -298,6 +298,26 @@ fn main() {
         &fixtures.join("LOG-004/passes.ulg"),
         &ulog("PX4_FMU_V6C", 0x010e_03ff, false, 10, 1),
     );
+    // Two flights' logs kept on one vehicle, against one.
+    write(
+        &fixtures.join("LOG-006/fires/log_0006.ulg"),
+        &ulog("PX4_FMU_V6C", 0x010e_03ff, false, 10, 1),
+    );
+    write(
+        &fixtures.join("LOG-006/fires/log_0007.ulg"),
+        &ulog("PX4_FMU_V6C", 0x010e_03ff, false, 10, 1),
+    );
+    write(
+        &fixtures.join("LOG-006/passes/log_0007.ulg"),
+        &ulog("PX4_FMU_V6C", 0x010e_03ff, false, 10, 1),
+    );
+    // A vehicle log among its files (fires); a ground station's telemetry log is not on the
+    // vehicle's card (passes).
+    write(
+        &fixtures.join("LOG-007/fires/00000042.BIN"),
+        &log(&copter("4.5.7"), &HARDENED, 0, false),
+    );
+    write(&fixtures.join("LOG-007/passes.tlog"), &telemetry_log());
     write(&fixtures.join("LOG-005/fires.txt"), &dji_record(5));
     write(&fixtures.join("LOG-005/passes.txt"), &dji_record(13));
     // The field Mavic's tablet still holds the DJI Pilot record of its last flight.

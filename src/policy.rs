@@ -41,6 +41,9 @@ pub struct Policy {
     pub allowed_destinations: Vec<AllowedDestination>,
     /// Findings the organisation accepts, until a date.
     pub waivers: Vec<Waiver>,
+    /// Whether the vehicles' memory cards are taken out after every flight (DHS
+    /// mitigation 3): a flight log still on a vehicle's card is then a finding.
+    pub cards_removed_after_flight: bool,
 }
 
 /// What the policy approves for one model and component.
@@ -83,6 +86,14 @@ struct RawPolicy {
     network: RawNetwork,
     #[serde(default)]
     waiver: Vec<RawWaiver>,
+    #[serde(default)]
+    storage: RawStorage,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    cards_removed_after_flight: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -152,6 +163,7 @@ impl Default for Policy {
             ssh_require_keys: true,
             allowed_destinations: Vec::new(),
             waivers: Vec::new(),
+            cards_removed_after_flight: true,
         }
     }
 }
@@ -256,6 +268,9 @@ impl Policy {
         policy.disabled_rules = raw.rules.disable;
         if let Some(require_keys) = raw.ssh.require_keys {
             policy.ssh_require_keys = require_keys;
+        }
+        if let Some(removed) = raw.storage.cards_removed_after_flight {
+            policy.cards_removed_after_flight = removed;
         }
         for (index, raw_waiver) in raw.waiver.iter().enumerate() {
             let at = source

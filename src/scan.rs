@@ -235,7 +235,7 @@ fn build_report(
     let scanned: Vec<(DeviceReport, Vec<Finding>, Vec<ArtifactRecord>)> = files_by_device
         .par_iter()
         .map(|(device, paths)| {
-            let analyzed: Vec<Analyzed> = paths
+            let mut analyzed: Vec<Analyzed> = paths
                 .par_iter()
                 .map(|path| {
                     let analyzed = analyze_file(path, device, policy, limits);
@@ -243,6 +243,15 @@ fn build_report(
                     analyzed
                 })
                 .collect();
+            let mut view: Vec<DeviceArtifact<'_>> = analyzed
+                .iter_mut()
+                .map(|artifact| DeviceArtifact {
+                    path: &artifact.record.path,
+                    kind: artifact.record.kind,
+                    evidence: artifact.evidence.as_mut(),
+                })
+                .collect();
+            annotate_flight_logs(&mut view, policy);
             let (report, findings) = evaluate_device(
                 device,
                 discovery.devices.get(*device),
@@ -477,6 +486,69 @@ fn finish_analysis(
             }
         }
         Err(error) => Analyzed::failed(record, ArtifactStatus::Error, error.message),
+    }
+}
+
+/// One artifact of a device, as [`annotate_flight_logs`] sees it.
+pub struct DeviceArtifact<'a> {
+    pub path: &'a str,
+    pub kind: Option<ArtifactKind>,
+    pub evidence: Option<&'a mut Evidence>,
+}
+
+fn is_flight_log(kind: Option<ArtifactKind>) -> bool {
+    matches!(
+        kind,
+        Some(
+            ArtifactKind::Ulog
+                | ArtifactKind::DataflashLog
+                | ArtifactKind::DjiFlightRecord
+                | ArtifactKind::Tlog
+        )
+    )
+}
+
+/// Flight logs are judged together as well as one by one: how many a device keeps (logs of
+/// earlier flights not erased) and whether a vehicle's own log is among its files while the
+/// policy says cards come out after every flight. Each log's evidence gets a `storage` node.
+pub fn annotate_flight_logs(artifacts: &mut [DeviceArtifact<'_>], policy: &Policy) {
+    let logs = artifacts
+        .iter()
+        .filter(|artifact| is_flight_log(artifact.kind))
+        .count();
+    let first = artifacts
+        .iter()
+        .filter(|artifact| is_flight_log(artifact.kind) && artifact.evidence.is_some())
+        .map(|artifact| artifact.path)
+        .min()
+        .map(str::to_owned);
+    for artifact in artifacts.iter_mut() {
+        if !is_flight_log(artifact.kind) {
+            continue;
+        }
+        let on_vehicle_card = matches!(
+            artifact.kind,
+            Some(ArtifactKind::Ulog | ArtifactKind::DataflashLog)
+        );
+        let first_log_on_device = first.as_deref() == Some(artifact.path);
+        let Some(document) = artifact
+            .evidence
+            .as_deref_mut()
+            .and_then(|evidence| evidence.document.as_object_mut())
+        else {
+            continue;
+        };
+        document.insert(
+            "storage".to_owned(),
+            serde_json::json!({
+                "flight_logs_on_device": logs,
+                "first_log_on_device": first_log_on_device,
+                "on_vehicle_card": on_vehicle_card,
+                "policy": {"cards_removed_after_flight": policy.cards_removed_after_flight},
+                // The facts are about the whole file: findings point at its start.
+                "offset": 0,
+            }),
+        );
     }
 }
 

@@ -172,12 +172,26 @@ fn the_sample_logs_tell_the_story() {
             .map(|finding| finding["rule"].as_str().expect("rule").to_owned())
             .collect()
     };
-    // Both vehicles' last logs are still on their cards, tracks in the clear; the firmware
-    // they flew is the approved one.
-    assert_eq!(fired("samples/px4-quad/logs/log_0007.ulg"), vec!["LOG-001"]);
+    // Both vehicles' last logs are still among their files (the cards stayed in), tracks in
+    // the clear; the firmware they flew is the approved one. The quad also keeps its ground
+    // station's telemetry log: two flights' worth of logs on one device.
+    let sorted = |mut rules: Vec<String>| {
+        rules.sort();
+        rules
+    };
     assert_eq!(
-        fired("samples/ardupilot-plane/logs/00000042.BIN"),
-        vec!["LOG-001"]
+        sorted(fired("samples/px4-quad/logs/log_0007.ulg")),
+        vec!["LOG-001", "LOG-006", "LOG-007"]
+    );
+    assert_eq!(
+        sorted(fired("samples/ardupilot-plane/logs/00000042.BIN")),
+        vec!["LOG-001", "LOG-007"]
+    );
+    assert_eq!(
+        sorted(fired(
+            "samples/m2e-field/tablet/DJIFlightRecord_2026-11-01_[10-00-00].txt"
+        )),
+        vec!["LOG-001", "LOG-005"]
     );
     let kinds: Vec<&str> = report["artifacts"]
         .as_array()

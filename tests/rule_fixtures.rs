@@ -7,11 +7,15 @@
 //! - `passes.<ext>`: an artifact on which the rule is assessed (its `requires` matches) and
 //!   selects nothing: a "not assessed" would prove nothing.
 //! - `policy.toml` (optional): the policy both are scanned under; defaults otherwise.
+//!
+//! A fixture may be a folder (`fires/`, `passes/`): the artifacts of one device, for rules that
+//! judge a device's artifacts together (several flight logs kept on one device).
 
 use drone_audit::analyze::{self, Evidence};
 use drone_audit::policy::Policy;
 use drone_audit::rules::engine::{evaluate, Outcome};
 use drone_audit::rules::{self, Rule, RuleSet};
+use drone_audit::scan::{annotate_flight_logs, DeviceArtifact};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -51,6 +55,57 @@ fn evidence_of(path: &Path, rule: &Rule, policy: &Policy) -> Result<Evidence, St
     Ok(evidence)
 }
 
+/// The evidence of a fixture: one file, or every file of a fixture folder, annotated as a
+/// scan annotates one device's artifacts (a single file is a device of one artifact).
+fn evidences_of(path: &Path, rule: &Rule, policy: &Policy) -> Result<Vec<Evidence>, String> {
+    let mut files: Vec<PathBuf> = if path.is_dir() {
+        fs::read_dir(path)
+            .map_err(|error| error.to_string())?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .collect()
+    } else {
+        vec![path.to_path_buf()]
+    };
+    files.sort();
+    let mut evidences = files
+        .iter()
+        .map(|file| evidence_of(file, rule, policy))
+        .collect::<Result<Vec<Evidence>, String>>()?;
+    let names: Vec<String> = files
+        .iter()
+        .map(|file| file.display().to_string())
+        .collect();
+    let mut view: Vec<DeviceArtifact<'_>> = names
+        .iter()
+        .zip(evidences.iter_mut())
+        .map(|(name, evidence)| DeviceArtifact {
+            path: name,
+            kind: Some(evidence.kind),
+            evidence: Some(evidence),
+        })
+        .collect();
+    annotate_flight_logs(&mut view, policy);
+    Ok(evidences)
+}
+
+/// The rule over every evidence of a fixture: assessed if it is on any, with all matches.
+fn outcome(rule: &Rule, evidences: &[Evidence]) -> Outcome {
+    let mut assessed = false;
+    let mut matches = Vec::new();
+    for evidence in evidences {
+        if let Outcome::Assessed(found) = evaluate(rule, evidence) {
+            assessed = true;
+            matches.extend(found);
+        }
+    }
+    if assessed {
+        Outcome::Assessed(matches)
+    } else {
+        Outcome::NoEvidence
+    }
+}
+
 fn check_rule(rule: &Rule, all_rules: &RuleSet) -> Result<(), String> {
     let dir = fixtures_root().join(&rule.id);
     let policy = match dir.join("policy.toml") {
@@ -66,7 +121,7 @@ fn check_rule(rule: &Rule, all_rules: &RuleSet) -> Result<(), String> {
     let passes =
         find_fixture(&dir, "passes").ok_or_else(|| format!("{}: no passes.* fixture", rule.id))?;
 
-    let rendered = match evaluate(rule, &evidence_of(&fires, rule, &policy)?) {
+    let rendered = match outcome(rule, &evidences_of(&fires, rule, &policy)?) {
         Outcome::Assessed(matches) if !matches.is_empty() => matches
             .iter()
             .map(|found| {
@@ -102,7 +157,7 @@ fn check_rule(rule: &Rule, all_rules: &RuleSet) -> Result<(), String> {
         ));
     }
 
-    match evaluate(rule, &evidence_of(&passes, rule, &policy)?) {
+    match outcome(rule, &evidences_of(&passes, rule, &policy)?) {
         Outcome::Assessed(matches) if matches.is_empty() => Ok(()),
         Outcome::Assessed(matches) => Err(format!(
             "{}: {} must not fire, but found {matches:?}",
