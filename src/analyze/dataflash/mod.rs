@@ -1,4 +1,5 @@
-//! ArduPilot DataFlash binary logs (`.bin`): what a vehicle actually flew with. The log is
+//! ArduPilot DataFlash logs (`.bin`, and their text form `.log`): what a vehicle actually
+//! flew with. The log is
 //! self-describing: each record starts `A3 95 TYPE`, and FMT records (type 128) give every
 //! other type's name, length and field layout. From them the evidence keeps the parameters
 //! as they were when the log was written (PARM: the same shape as a parameter file's, so the
@@ -155,174 +156,342 @@ fn firmware_of(message: &str) -> Option<Value> {
     }))
 }
 
+/// Where a record is: a byte offset in a binary log, a line in a text one.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Offset(u64),
+    Line(u32),
+}
+
+impl Place {
+    fn insert_into(self, node: &mut Value) {
+        match self {
+            Place::Offset(offset) => node["offset"] = json!(offset),
+            Place::Line(line) => node["line"] = json!(line),
+        }
+    }
+}
+
+/// What the records of a log say, whichever form it is in.
+#[derive(Default)]
+struct LogFacts {
+    records: u64,
+    counts: BTreeMap<String, u64>,
+    parameters: BTreeMap<String, Parameter>,
+    messages: Vec<Value>,
+    firmware: Option<Value>,
+    gps_records: u64,
+    position_records: u64,
+    first_position: Option<Place>,
+}
+
+impl LogFacts {
+    fn record(&mut self, name: &str) {
+        self.records += 1;
+        *self.counts.entry(name.to_owned()).or_default() += 1;
+    }
+
+    fn parameter(&mut self, name: String, value: f64, place: Place) {
+        let Some(value) = parameter_value(value) else {
+            return;
+        };
+        let (line, offset) = match place {
+            Place::Offset(offset) => (0, Some(offset)),
+            Place::Line(line) => (line, None),
+        };
+        self.parameters.insert(
+            name.clone(),
+            Parameter {
+                name,
+                value,
+                line,
+                offset,
+                r#type: None,
+                component_id: None,
+            },
+        );
+    }
+
+    /// A MSG text; the first that names a vehicle and version is the firmware.
+    fn message(&mut self, text: String, place: Place) {
+        if self.firmware.is_none() {
+            self.firmware = firmware_of(&text).map(|mut found| {
+                place.insert_into(&mut found);
+                found
+            });
+        }
+        if self.messages.len() < MAX_MESSAGES {
+            let mut message = json!({"text": text});
+            place.insert_into(&mut message);
+            self.messages.push(message);
+        }
+    }
+
+    /// A VER record's firmware string: it says what flew better than a MSG.
+    fn version(&mut self, text: &str, place: Place) {
+        if let Some(mut found) = firmware_of(text) {
+            place.insert_into(&mut found);
+            self.firmware = Some(found);
+        }
+    }
+
+    fn gps(&mut self, latitude: Option<f64>, place: Place) {
+        self.gps_records += 1;
+        if latitude.is_some_and(|latitude| latitude != 0.0) {
+            self.position_records += 1;
+            self.first_position.get_or_insert(place);
+        }
+    }
+
+    fn document(self, format: &str) -> Value {
+        let mut set = ParameterSet::default();
+        for parameter in self.parameters.into_values() {
+            set.insert(parameter);
+        }
+        let mut positions = json!({
+            "present": self.position_records > 0,
+            "gps_records": self.gps_records,
+            "position_records": self.position_records,
+        });
+        if let Some(first) = self.first_position {
+            first.insert_into(&mut positions);
+        }
+        json!({
+            "autopilot": "ardupilot",
+            "format": format,
+            "records": self.records,
+            "record_counts": self.counts,
+            "firmware": self.firmware,
+            "messages": self.messages,
+            "positions": positions,
+            "parameter_count": set.len(),
+            "parameters": set.to_json(),
+            "endpoints": set.endpoints(),
+        })
+    }
+}
+
+/// The binary form: records located by byte offset.
+fn analyze_binary(content: &[u8]) -> Result<Evidence, AnalyzeError> {
+    let mut formats: Vec<Option<RecordFormat>> = vec![None; 256];
+    let mut facts = LogFacts::default();
+    let (mut skipped, mut incomplete, mut offset) = (0usize, None, 0usize);
+    while offset + 3 <= content.len() {
+        if content[offset..offset + 2] != HEADER {
+            let next = content[offset + 1..]
+                .windows(2)
+                .position(|window| window == HEADER)
+                .map_or(content.len(), |position| offset + 1 + position);
+            skipped += next - offset;
+            offset = next;
+            continue;
+        }
+        let kind = content[offset + 2];
+        let length = if kind == FMT_TYPE {
+            FMT_LENGTH
+        } else if let Some(format) = &formats[usize::from(kind)] {
+            format.length
+        } else {
+            // A type no FMT described: not a record boundary after all.
+            skipped += 1;
+            offset += 1;
+            continue;
+        };
+        let Some(record) = content.get(offset..offset + length) else {
+            incomplete = Some(format!(
+                "the log ends in the middle of a record at byte {offset}: the rest was not read"
+            ));
+            break;
+        };
+        let place = Place::Offset(offset as u64);
+        if kind == FMT_TYPE {
+            facts.record("FMT");
+            if let Some((described, format)) = RecordFormat::parse(record) {
+                formats[usize::from(described)] = Some(format);
+            }
+        } else if let Some(format) = &formats[usize::from(kind)] {
+            facts.record(&format.name);
+            match format.name.as_str() {
+                "PARM" => {
+                    if let (Some(name), Some(value)) = (
+                        format.string(record, "Name"),
+                        format.number(record, "Value"),
+                    ) {
+                        facts.parameter(name, value, place);
+                    }
+                }
+                "MSG" => {
+                    if let Some(message) = format.string(record, "Message") {
+                        facts.message(message, place);
+                    }
+                }
+                "VER" => {
+                    if let Some(text) = format.string(record, "FWS") {
+                        facts.version(&text, place);
+                    }
+                }
+                "GPS" => facts.gps(format.number(record, "Lat"), place),
+                _ => {}
+            }
+        }
+        offset += length;
+    }
+    if facts.records == 0 || skipped > content.len() / 2 {
+        return Err(AnalyzeError::new(format!(
+            "{skipped} of {} bytes are not DataFlash records",
+            content.len()
+        )));
+    }
+    let mut warnings = Vec::new();
+    if skipped > 0 {
+        warnings.push(format!(
+            "{skipped} bytes between records were not DataFlash records and were skipped"
+        ));
+    }
+    Ok(Evidence {
+        kind: ArtifactKind::DataflashLog,
+        document: facts.document("dataflash"),
+        lines: Default::default(),
+        warnings,
+        incomplete,
+    })
+}
+
+/// The text form (`.log`, as Mission Planner and mavlogdump write it): `NAME, field, …`
+/// lines, FMT lines first (`FMT, type, length, name, format, Col1,Col2,…`); records located
+/// by line.
+fn analyze_text(content: &[u8]) -> Result<Evidence, AnalyzeError> {
+    let text = crate::analyze::text::decode(content)?;
+    let mut columns: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut facts = LogFacts::default();
+    let mut warnings = Vec::new();
+    let mut unreadable = 0usize;
+    for line in crate::analyze::text::lines(text) {
+        let line = line?;
+        let trimmed = line.text.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let Some((name, rest)) = trimmed.split_once(',') else {
+            unreadable += 1;
+            continue;
+        };
+        let name = name.trim();
+        let place = Place::Line(line.number);
+        if name == "FMT" {
+            // type, length, name, format, then the columns (commas without spaces).
+            let fields: Vec<&str> = rest.splitn(5, ',').map(str::trim).collect();
+            if let [_, _, described, _, described_columns] = fields.as_slice() {
+                columns.insert(
+                    (*described).to_owned(),
+                    described_columns
+                        .split(',')
+                        .map(|c| c.trim().to_owned())
+                        .collect(),
+                );
+            }
+            facts.record("FMT");
+            continue;
+        }
+        let Some(names) = columns.get(name) else {
+            unreadable += 1;
+            continue;
+        };
+        // The last column takes the rest of the line (a MSG text may hold commas).
+        let values: Vec<&str> = rest
+            .splitn(names.len().max(1), ',')
+            .map(str::trim)
+            .collect();
+        let field = |wanted: &str| {
+            names
+                .iter()
+                .position(|column| column == wanted)
+                .and_then(|index| values.get(index).copied())
+        };
+        facts.record(name);
+        match name {
+            "PARM" => {
+                if let (Some(parameter), Some(value)) = (
+                    field("Name"),
+                    field("Value").and_then(|value| value.parse().ok()),
+                ) {
+                    facts.parameter(parameter.to_owned(), value, place);
+                }
+            }
+            "MSG" => {
+                if let Some(message) = field("Message") {
+                    facts.message(message.to_owned(), place);
+                }
+            }
+            "VER" => {
+                if let Some(firmware) = field("FWS") {
+                    facts.version(firmware, place);
+                }
+            }
+            "GPS" => facts.gps(field("Lat").and_then(|value| value.parse().ok()), place),
+            _ => {}
+        }
+    }
+    if facts.records == 0 {
+        return Err(AnalyzeError::new("no DataFlash text record could be read"));
+    }
+    if unreadable > 0 {
+        warnings.push(format!(
+            "{unreadable} lines were not records of a type a FMT line described, and were skipped"
+        ));
+    }
+    Ok(Evidence {
+        kind: ArtifactKind::DataflashLog,
+        document: facts.document("dataflash-text"),
+        lines: Default::default(),
+        warnings,
+        incomplete: None,
+    })
+}
+
+/// Whether `content` opens like a DataFlash text log: `FMT, 128, 89, FMT, …`.
+fn is_text_log(content: &[u8]) -> bool {
+    let head = &content[..content.len().min(256)];
+    let head = String::from_utf8_lossy(head);
+    let mut fields = head
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(str::trim);
+    fields.next() == Some("FMT")
+        && fields.next().is_some_and(|kind| kind.parse::<u8>().is_ok())
+        && fields
+            .next()
+            .is_some_and(|length| length.parse::<u8>().is_ok())
+}
+
 impl Analyzer for DataflashAnalyzer {
     fn kind(&self) -> ArtifactKind {
         ArtifactKind::DataflashLog
     }
 
     fn extensions(&self) -> &'static [&'static str] {
-        &["bin"]
+        &["bin", "log"]
     }
 
     fn identify(&self, content: &[u8]) -> bool {
-        // Logs open with the FMT record describing FMT itself.
-        content.len() >= FMT_LENGTH
+        // Binary logs open with the FMT record describing FMT itself; text logs with its line.
+        let binary = content.len() >= FMT_LENGTH
             && content[..3] == [0xa3, 0x95, FMT_TYPE]
             && content[3] == FMT_TYPE
-            && usize::from(content[4]) == FMT_LENGTH
+            && usize::from(content[4]) == FMT_LENGTH;
+        binary || is_text_log(content)
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
-        if !self.identify(content) {
-            return Err(AnalyzeError::new(
+        if content.starts_with(&[0xa3, 0x95]) {
+            analyze_binary(content)
+        } else if is_text_log(content) {
+            analyze_text(content)
+        } else {
+            Err(AnalyzeError::new(
                 "not an ArduPilot DataFlash log: it does not open with the FMT record of FMT",
-            ));
+            ))
         }
-        let mut formats: Vec<Option<RecordFormat>> = vec![None; 256];
-        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-        let mut parameters: BTreeMap<String, Parameter> = BTreeMap::new();
-        let mut messages: Vec<Value> = Vec::new();
-        let mut firmware: Option<Value> = None;
-        let mut gps = (0u64, 0u64, None::<u64>); // records, with a position, first offset
-        let mut skipped = 0usize;
-        let mut records = 0u64;
-        let mut incomplete = None;
-        let mut offset = 0usize;
-        while offset + 3 <= content.len() {
-            if content[offset..offset + 2] != HEADER {
-                let next = content[offset + 1..]
-                    .windows(2)
-                    .position(|window| window == HEADER)
-                    .map_or(content.len(), |position| offset + 1 + position);
-                skipped += next - offset;
-                offset = next;
-                continue;
-            }
-            let kind = content[offset + 2];
-            let length = if kind == FMT_TYPE {
-                FMT_LENGTH
-            } else if let Some(format) = &formats[usize::from(kind)] {
-                format.length
-            } else {
-                // A type no FMT described: not a record boundary after all.
-                skipped += 1;
-                offset += 1;
-                continue;
-            };
-            let Some(record) = content.get(offset..offset + length) else {
-                incomplete = Some(format!(
-                    "the log ends in the middle of a record at byte {offset}: the rest was not read"
-                ));
-                break;
-            };
-            records += 1;
-            if kind == FMT_TYPE {
-                if let Some((described, format)) = RecordFormat::parse(record) {
-                    formats[usize::from(described)] = Some(format);
-                }
-            } else if let Some(format) = &formats[usize::from(kind)] {
-                *counts.entry(format.name.clone()).or_default() += 1;
-                match format.name.as_str() {
-                    "PARM" => {
-                        if let (Some(name), Some(value)) = (
-                            format.string(record, "Name"),
-                            format.number(record, "Value"),
-                        ) {
-                            if let Some(value) = parameter_value(value) {
-                                parameters.insert(
-                                    name.clone(),
-                                    Parameter {
-                                        name,
-                                        value,
-                                        line: 0,
-                                        offset: Some(offset as u64),
-                                        r#type: None,
-                                        component_id: None,
-                                    },
-                                );
-                            }
-                        }
-                    }
-                    "MSG" => {
-                        if let Some(message) = format.string(record, "Message") {
-                            if firmware.is_none() {
-                                firmware = firmware_of(&message).map(|mut found| {
-                                    found["offset"] = json!(offset);
-                                    found
-                                });
-                            }
-                            if messages.len() < MAX_MESSAGES {
-                                messages.push(json!({"text": message, "offset": offset}));
-                            }
-                        }
-                    }
-                    "VER" => {
-                        if let Some(text) = format.string(record, "FWS") {
-                            if let Some(found) = firmware_of(&text) {
-                                let mut found = found;
-                                found["offset"] = json!(offset);
-                                firmware = Some(found);
-                            }
-                        }
-                    }
-                    "GPS" => {
-                        gps.0 += 1;
-                        let positioned = format
-                            .number(record, "Lat")
-                            .is_some_and(|latitude| latitude != 0.0);
-                        if positioned {
-                            gps.1 += 1;
-                            gps.2.get_or_insert(offset as u64);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            offset += length;
-        }
-        if records == 0 || skipped > content.len() / 2 {
-            return Err(AnalyzeError::new(format!(
-                "{skipped} of {} bytes are not DataFlash records",
-                content.len()
-            )));
-        }
-        let mut warnings = Vec::new();
-        if skipped > 0 {
-            warnings.push(format!(
-                "{skipped} bytes between records were not DataFlash records and were skipped"
-            ));
-        }
-        let mut set = ParameterSet::default();
-        for parameter in parameters.into_values() {
-            set.insert(parameter);
-        }
-        let mut positions = json!({
-            "present": gps.1 > 0,
-            "gps_records": gps.0,
-            "position_records": gps.1,
-        });
-        if let Some(first) = gps.2 {
-            positions["offset"] = json!(first);
-        }
-        let document = json!({
-            "autopilot": "ardupilot",
-            "format": "dataflash",
-            "records": records,
-            "record_counts": counts,
-            "firmware": firmware,
-            "messages": messages,
-            "positions": positions,
-            "parameter_count": set.len(),
-            "parameters": set.to_json(),
-            "endpoints": set.endpoints(),
-        });
-        Ok(Evidence {
-            kind: ArtifactKind::DataflashLog,
-            document,
-            lines: Default::default(),
-            warnings,
-            incomplete,
-        })
     }
 }
 
@@ -388,6 +557,27 @@ mod tests {
         assert_eq!(document["firmware"]["git_hash"], "2a3dc4b7");
         assert_eq!(document["positions"]["present"], false);
         assert_eq!(evidence.incomplete, None);
+    }
+
+    #[test]
+    fn the_text_form_gives_the_same_facts_by_line() {
+        let text = "FMT, 128, 89, FMT, BBnNZ, Type,Length,Name,Format,Columns\n\
+                    FMT, 64, 31, PARM, QNf, TimeUS,Name,Value\n\
+                    FMT, 65, 75, MSG, QZ, TimeUS,Message\n\
+                    PARM, 1, SYSID_ENFORCE, 0\n\
+                    MSG, 2, ArduCopter V4.5.7 (2a3dc4b7)\n\
+                    MSG, 3, Arming, checks: passed\n";
+        assert!(DataflashAnalyzer.identify(text.as_bytes()));
+        let evidence = DataflashAnalyzer
+            .analyze(text.as_bytes())
+            .expect("analyzes");
+        let document = &evidence.document;
+        assert_eq!(document["format"], "dataflash-text");
+        assert_eq!(document["parameters"]["SYSID_ENFORCE"]["value"], 0);
+        assert_eq!(document["parameters"]["SYSID_ENFORCE"]["line"], 4);
+        assert_eq!(document["firmware"]["version"], "4.5.7");
+        assert_eq!(document["messages"][1]["text"], "Arming, checks: passed");
+        assert!(!DataflashAnalyzer.identify(b"FMT is a word"));
     }
 
     #[test]
