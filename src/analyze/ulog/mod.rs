@@ -18,6 +18,11 @@ pub struct UlogAnalyzer;
 
 /// The first seven bytes of every ULog file; the eighth is its version.
 pub const MAGIC: [u8; 7] = [b'U', b'L', b'o', b'g', 0x01, 0x12, 0x35];
+/// An encrypted ULog (`.ulge`, PX4 log encryption): a 22-byte header (this magic, version,
+/// key algorithm, wrapped-key and nonce sizes), the wrapped key, the nonce, then the log
+/// encrypted with XChaCha20 (PX4 Tools/log_encryption/decrypt_logs.py reads it so).
+pub const ENCRYPTED_MAGIC: &[u8; 7] = b"ULogEnc";
+const ENCRYPTED_HEADER: usize = 22;
 const SYNC: [u8; 8] = [0x2f, 0x73, 0x13, 0x20, 0x25, 0x0c, 0xbb, 0x12];
 const HEADER: usize = 16;
 /// Logged strings and multi-info values kept.
@@ -101,14 +106,17 @@ impl Analyzer for UlogAnalyzer {
     }
 
     fn extensions(&self) -> &'static [&'static str] {
-        &["ulg"]
+        &["ulg", "ulge"]
     }
 
     fn identify(&self, content: &[u8]) -> bool {
-        content.starts_with(&MAGIC)
+        content.starts_with(&MAGIC) || content.starts_with(ENCRYPTED_MAGIC)
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        if content.starts_with(ENCRYPTED_MAGIC) {
+            return encrypted(content);
+        }
         if content.len() < HEADER || !content.starts_with(&MAGIC) {
             return Err(AnalyzeError::new("not a ULog file: no ULog header"));
         }
@@ -393,6 +401,44 @@ impl Analyzer for UlogAnalyzer {
     }
 }
 
+/// An encrypted ULog: what its header says; the log itself cannot be read without the key.
+fn encrypted(content: &[u8]) -> Result<Evidence, AnalyzeError> {
+    let Some(header) = content.get(..ENCRYPTED_HEADER) else {
+        return Err(AnalyzeError::new(
+            "an encrypted ULog shorter than its 22-byte header",
+        ));
+    };
+    let key_size = usize::from(u16::from_le_bytes([header[18], header[19]]));
+    let nonce_size = usize::from(u16::from_le_bytes([header[20], header[21]]));
+    let data = ENCRYPTED_HEADER + key_size + nonce_size;
+    let algorithm = match header[16] {
+        4 => "RSA2048-OAEP wrapping XChaCha20",
+        _ => "unknown",
+    };
+    let incomplete = (data > content.len()).then(|| {
+        format!(
+            "the file ends inside the wrapped key or nonce ({key_size} + {nonce_size} bytes after the header)"
+        )
+    });
+    let document = json!({
+        "autopilot": "px4",
+        "format": "ulog-encrypted",
+        "encrypted": true,
+        "header_version": header[7],
+        "key_algorithm": algorithm,
+        "wrapped_key_bytes": key_size,
+        "nonce_bytes": nonce_size,
+        "encrypted_bytes": content.len().saturating_sub(data),
+    });
+    Ok(Evidence {
+        kind: ArtifactKind::Ulog,
+        document,
+        lines: Default::default(),
+        warnings: Vec::new(),
+        incomplete,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,6 +495,28 @@ mod tests {
         assert_eq!(document["positions"]["present"], true);
         assert_eq!(document["logged_strings"][0]["text"], "Takeoff detected");
         assert_eq!(evidence.incomplete, None);
+    }
+
+    #[test]
+    fn encrypted_logs_are_recognised_as_such() {
+        let mut log = ENCRYPTED_MAGIC.to_vec();
+        log.push(1);
+        log.extend_from_slice(&[0; 8]);
+        log.push(4);
+        log.push(0);
+        log.extend_from_slice(&256u16.to_le_bytes());
+        log.extend_from_slice(&24u16.to_le_bytes());
+        log.extend(std::iter::repeat_n(0x77, 256 + 24 + 1000));
+        assert!(UlogAnalyzer.identify(&log));
+        let evidence = UlogAnalyzer.analyze(&log).expect("analyzes");
+        assert_eq!(evidence.document["encrypted"], true);
+        assert_eq!(evidence.document["encrypted_bytes"], 1000);
+        assert!(
+            evidence.document.get("positions").is_none(),
+            "nothing to read in the clear"
+        );
+        let cut = UlogAnalyzer.analyze(&log[..100]).expect("analyzes");
+        assert!(cut.incomplete.is_some());
     }
 
     #[test]
