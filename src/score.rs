@@ -67,6 +67,23 @@ pub struct ControlResult {
     pub rules: Vec<RuleResult>,
 }
 
+impl ControlResult {
+    /// Rules assessed (passed, failed or waived), and of them those that failed.
+    pub fn assessed_and_failed(&self) -> (usize, usize) {
+        let assessed = self
+            .rules
+            .iter()
+            .filter(|rule| rule.status != RuleStatus::NotAssessed)
+            .count();
+        let failed = self
+            .rules
+            .iter()
+            .filter(|rule| rule.status == RuleStatus::Failed)
+            .count();
+        (assessed, failed)
+    }
+}
+
 /// Rules not assessed for one reason.
 #[derive(Serialize, Deserialize)]
 struct NotAssessedGroup<R, I: Ord> {

@@ -1,19 +1,14 @@
 //! End-to-end tests of the `drone-audit` command on the sample fleet and on crafted folders:
 //! every exit code, the JSON report's fields, determinism, inspect, rules and help.
 
-use assert_cmd::Command;
+mod common;
+
+use common::drone_audit;
+
 use predicates::prelude::*;
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
-
-fn drone_audit() -> Command {
-    let mut command = Command::cargo_bin("drone-audit").expect("binary built");
-    command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1");
-    command
-}
 
 fn json_report(args: &[&str]) -> (Value, Vec<u8>, i32) {
     let output = drone_audit()

@@ -3,19 +3,10 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::copy_folder;
+use common::{copy_folder, drone_audit};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
-
-fn drone_audit() -> Command {
-    let mut command = Command::cargo_bin("drone-audit").expect("binary built");
-    command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1");
-    command
-}
 
 fn compare_json(args: &[&str]) -> (Value, i32) {
     let output = drone_audit()

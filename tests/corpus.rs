@@ -2,25 +2,14 @@
 //! test skips, saying so, when the corpus is not beside the project. Nothing is copied into
 //! the project: hardened variants are written to temporary folders by the tests.
 
+mod common;
+
+use common::corpus;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::fs;
-use std::path::{Path, PathBuf};
-
-fn corpus(relative: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipped: {} is absent (the shared corpus is not beside the project)",
-            path.display()
-        );
-        None
-    }
-}
+use std::path::Path;
 
 fn scan_json(path: &Path) -> (Value, i32) {
     let output = Command::cargo_bin("drone-audit")

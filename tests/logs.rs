@@ -3,33 +3,13 @@
 //! `ulog_info`; the sample fleet's logs give the findings the story needs; damaged logs give
 //! a partial result or a clear error.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{corpus, drone_audit};
+
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-fn drone_audit() -> Command {
-    let mut command = Command::cargo_bin("drone-audit").expect("binary built");
-    command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1");
-    command
-}
-
-fn corpus(relative: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipped: {} is absent (the shared corpus is not beside the project)",
-            path.display()
-        );
-        None
-    }
-}
+use std::path::Path;
 
 fn inspect(path: &Path) -> (Value, i32) {
     let output = drone_audit()

@@ -93,6 +93,16 @@ pub fn sniff<'a>(content: &'a [u8], comment_markers: &[char], count: usize) -> V
         .collect()
 }
 
+/// A fixed-size text field of a binary format: up to its first NUL, trimmed, invalid UTF-8
+/// replaced.
+pub fn fixed_field(bytes: &[u8]) -> String {
+    let end = bytes
+        .iter()
+        .position(|&byte| byte == 0)
+        .unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).trim().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -221,16 +221,7 @@ fn cell_style(result: Option<&ControlResult>) -> CellStyle {
             pattern: true,
         };
     };
-    let assessed = result
-        .rules
-        .iter()
-        .filter(|rule| rule.status != RuleStatus::NotAssessed)
-        .count();
-    let failed = result
-        .rules
-        .iter()
-        .filter(|rule| rule.status == RuleStatus::Failed)
-        .count();
+    let (assessed, failed) = result.assessed_and_failed();
     match result.status {
         ControlStatus::Pass => CellStyle {
             fill: PASS_FILL,

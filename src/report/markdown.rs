@@ -237,16 +237,7 @@ fn device_row(device: &DeviceReport) -> String {
 }
 
 fn control_cell(result: &ControlResult) -> String {
-    let assessed = result
-        .rules
-        .iter()
-        .filter(|rule| rule.status != RuleStatus::NotAssessed)
-        .count();
-    let failed = result
-        .rules
-        .iter()
-        .filter(|rule| rule.status == RuleStatus::Failed)
-        .count();
+    let (assessed, failed) = result.assessed_and_failed();
     match result.status {
         ControlStatus::Pass => format!("✅ {failed}/{assessed}"),
         ControlStatus::Fail => format!("❌ {failed}/{assessed}"),

@@ -6,7 +6,7 @@
 
 use crate::control::{Control, Severity};
 use crate::report::{status_label, ArtifactStatus, Renderer, Report};
-use crate::score::{ControlStatus, RuleStatus};
+use crate::score::ControlStatus;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
 use std::io;
@@ -180,16 +180,7 @@ fn write_devices(report: &Report, paint: Paint, out: &mut dyn io::Write) -> io::
             let cell = device.control(control).map_or_else(
                 || Cell::new(""),
                 |result| {
-                    let assessed = result
-                        .rules
-                        .iter()
-                        .filter(|rule| rule.status != RuleStatus::NotAssessed)
-                        .count();
-                    let failed = result
-                        .rules
-                        .iter()
-                        .filter(|rule| rule.status == RuleStatus::Failed)
-                        .count();
+                    let (assessed, failed) = result.assessed_and_failed();
                     let text = match result.status {
                         ControlStatus::Fail => {
                             format!("{} {failed}/{assessed}", status_label(result.status))

@@ -12,6 +12,7 @@
 //! partial. At most [`MAX_MESSAGES`] text messages are kept.
 
 use crate::analyze::parameters::{Parameter, ParameterSet};
+use crate::analyze::text::fixed_field;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde_json::{json, Number, Value};
 use std::collections::BTreeMap;
@@ -47,21 +48,13 @@ fn field_size(format: u8) -> Option<usize> {
     })
 }
 
-fn text(bytes: &[u8]) -> String {
-    let end = bytes
-        .iter()
-        .position(|&byte| byte == 0)
-        .unwrap_or(bytes.len());
-    String::from_utf8_lossy(&bytes[..end]).trim().to_owned()
-}
-
 impl RecordFormat {
     fn parse(record: &[u8]) -> Option<(u8, RecordFormat)> {
         let kind = record[3];
         let length = usize::from(record[4]);
-        let name = text(&record[5..9]);
-        let format = text(&record[9..25]);
-        let columns = text(&record[25..89]);
+        let name = fixed_field(&record[5..9]);
+        let format = fixed_field(&record[9..25]);
+        let columns = fixed_field(&record[25..89]);
         let names: Vec<&str> = columns.split(',').collect();
         if names.len() != format.len() || name.is_empty() {
             return None;
@@ -112,7 +105,7 @@ impl RecordFormat {
 
     fn string(&self, record: &[u8], name: &str) -> Option<String> {
         let (character, bytes) = self.field(record, name)?;
-        matches!(character, b'n' | b'N' | b'Z').then(|| text(bytes))
+        matches!(character, b'n' | b'N' | b'Z').then(|| fixed_field(bytes))
     }
 }
 

@@ -10,6 +10,7 @@
 //! the end of the file. The details field offsets below are those of the versions before 6
 //! (the "old prefix" of 12 bytes); later layouts are not read yet and say so.
 
+use crate::analyze::text::fixed_field;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde_json::{json, Value};
 
@@ -29,14 +30,6 @@ fn prefix(content: &[u8]) -> Option<(usize, usize, u8)> {
     let length = u16::from_le_bytes(content.get(8..10)?.try_into().ok()?);
     let version = *content.get(10)?;
     Some((usize::try_from(offset).ok()?, usize::from(length), version))
-}
-
-fn text(bytes: &[u8]) -> String {
-    let end = bytes
-        .iter()
-        .position(|&byte| byte == 0)
-        .unwrap_or(bytes.len());
-    String::from_utf8_lossy(&bytes[..end]).trim().to_owned()
 }
 
 fn f64_at(bytes: &[u8], at: usize) -> f64 {
@@ -67,22 +60,22 @@ fn old_details(details: &[u8]) -> Value {
     };
     json!({
         "location": {
-            "sub_street": text(&details[0..20]),
-            "street": text(&details[20..40]),
-            "city": text(&details[40..60]),
-            "area": text(&details[60..80]),
+            "sub_street": fixed_field(&details[0..20]),
+            "street": fixed_field(&details[20..40]),
+            "city": fixed_field(&details[40..60]),
+            "area": fixed_field(&details[60..80]),
         },
         "start_time_ms": start_ms,
         "home": {"latitude": rounded(latitude, 7), "longitude": rounded(longitude, 7)},
         "total_distance_m": rounded(f32_at(details, 115), 1),
         "flight_time_s": rounded(f64::from(i32::from_le_bytes(details[119..123].try_into().unwrap_or_default())) / 1000.0, 3),
         "max_height_m": rounded(f32_at(details, 123), 1),
-        "aircraft_serial": text(&details[267..277]),
+        "aircraft_serial": fixed_field(&details[267..277]),
         "product_type": details[277],
-        "aircraft_name": text(&details[278..310]),
-        "camera_serial": text(&details[318..328]),
-        "remote_serial": text(&details[328..338]),
-        "battery_serial": text(&details[338..348]),
+        "aircraft_name": fixed_field(&details[278..310]),
+        "camera_serial": fixed_field(&details[318..328]),
+        "remote_serial": fixed_field(&details[328..338]),
+        "battery_serial": fixed_field(&details[338..348]),
         "app_platform": platform,
         "app_version": format!("{}.{}.{}", details[349], details[350], details[351]),
     })
