@@ -213,7 +213,7 @@ fn ulog(board: &str, release: u32, cellular: bool, seconds: u32, repeat: u32) ->
 /// A DJI flight record of format `version`: the 12-byte prefix, frame records (opaque here),
 /// then the details block (the old layout: location text, start time, home point, flight
 /// time, serial numbers, aircraft name, app).
-fn dji_record(version: u8) -> Vec<u8> {
+fn dji_record(version: u8, identified: bool) -> Vec<u8> {
     let records = vec![0x5a; 2000];
     let mut details = vec![0u8; 400];
     details[40..51].copy_from_slice(b"Canberra\0\0\0");
@@ -223,7 +223,9 @@ fn dji_record(version: u8) -> Vec<u8> {
     details[115..119].copy_from_slice(&1840.5f32.to_le_bytes());
     details[119..123].copy_from_slice(&1_260_000i32.to_le_bytes());
     details[123..127].copy_from_slice(&118.0f32.to_le_bytes());
-    details[267..277].copy_from_slice(b"1ZNBH9P00C");
+    if identified {
+        details[267..277].copy_from_slice(b"1ZNBH9P00C");
+    }
     details[277] = 13;
     details[278..286].copy_from_slice(b"FIELD-02");
     details[318..328].copy_from_slice(b"3JJDH8U00A");
@@ -307,27 +309,40 @@ fn main() {
         &fixtures.join("LOG-006/fires/log_0007.ulg"),
         &ulog("PX4_FMU_V6C", 0x010e_03ff, false, 10, 1),
     );
+    // One flight's vehicle log and its ground station's telemetry log: one flight, not two.
     write(
         &fixtures.join("LOG-006/passes/log_0007.ulg"),
         &ulog("PX4_FMU_V6C", 0x010e_03ff, false, 10, 1),
     );
-    // A vehicle log among its files (fires); a ground station's telemetry log is not on the
-    // vehicle's card (passes).
     write(
-        &fixtures.join("LOG-007/fires/00000042.BIN"),
+        &fixtures.join("LOG-006/passes/flight-0007.tlog"),
+        &telemetry_log(),
+    );
+    // A vehicle log in its card's layout (fires); a copy downloaded elsewhere (passes).
+    write(
+        &fixtures.join("LOG-007/fires/APM/LOGS/00000042.BIN"),
         &log(&copter("4.5.7"), &HARDENED, 0, false),
     );
-    write(&fixtures.join("LOG-007/passes.tlog"), &telemetry_log());
-    write(&fixtures.join("LOG-005/fires.txt"), &dji_record(5));
-    write(&fixtures.join("LOG-005/passes.txt"), &dji_record(13));
+    write(
+        &fixtures.join("LOG-007/passes/downloads/00000042.BIN"),
+        &log(&copter("4.5.7"), &HARDENED, 0, false),
+    );
+    // A record that names its aircraft, and one whose serial fields are blank.
+    write(&fixtures.join("LOG-005/fires.txt"), &dji_record(5, true));
+    write(&fixtures.join("LOG-005/passes.txt"), &dji_record(5, false));
     // The field Mavic's tablet still holds the DJI Pilot record of its last flight.
     write(
         &root.join("samples/m2e-field/tablet/DJIFlightRecord_2026-11-01_[10-00-00].txt"),
-        &dji_record(5),
+        &dji_record(5, true),
     );
-    // The quadcopter's last flight log, left on its card: the track, and the release flown.
+    // The quadcopter's card still holds its last two flights' logs: tracks, and the release
+    // flown.
     write(
-        &root.join("samples/px4-quad/logs/log_0007.ulg"),
+        &root.join("samples/px4-quad/log/2026-10-31/14_20_05.ulg"),
+        &ulog("PX4_FMU_V6C", 0x010e_03ff, false, 90, 1),
+    );
+    write(
+        &root.join("samples/px4-quad/log/2026-11-01/10_00_00.ulg"),
         &ulog("PX4_FMU_V6C", 0x010e_03ff, false, 120, 1),
     );
     // The quadcopter's ground station keeps its telemetry: unsigned MAVLink 2.
@@ -337,7 +352,7 @@ fn main() {
     );
     // The survey plane's last flight, left on the card: its track is in the clear.
     write(
-        &root.join("samples/ardupilot-plane/logs/00000042.BIN"),
+        &root.join("samples/ardupilot-plane/APM/LOGS/00000042.BIN"),
         &log("ArduPlane V4.5.7 (2a3dc4b7)", &HARDENED, 40, true),
     );
 }

@@ -553,7 +553,11 @@ impl Policy {
                         "no SHA-256 recorded to check against the approved list".to_owned(),
                     ),
                 }
-            } else if entry.versions.iter().any(|approved| approved == version) {
+            } else if entry
+                .versions
+                .iter()
+                .any(|approved| same_version(approved, version))
+            {
                 (true, "version on the approved list".to_owned())
             } else {
                 (
@@ -566,6 +570,13 @@ impl Policy {
         }
         Value::Object(facts)
     }
+}
+
+/// Whether two version texts name the same version: a leading `v` (`v1.14.3`, as PX4 tags
+/// releases) does not count.
+fn same_version(a: &str, b: &str) -> bool {
+    let bare = |text: &str| text.trim().trim_start_matches(['v', 'V']).to_owned();
+    bare(a) == bare(b)
 }
 
 fn array_mut<'a>(document: &'a mut Value, key: &str) -> impl Iterator<Item = &'a mut Value> {

@@ -496,41 +496,69 @@ pub struct DeviceArtifact<'a> {
     pub evidence: Option<&'a mut Evidence>,
 }
 
-fn is_flight_log(kind: Option<ArtifactKind>) -> bool {
-    matches!(
-        kind,
-        Some(
-            ArtifactKind::Ulog
-                | ArtifactKind::DataflashLog
-                | ArtifactKind::DjiFlightRecord
-                | ArtifactKind::Tlog
-        )
-    )
+/// The group a flight log counts in: the vehicle's own logs, a ground station's telemetry
+/// logs, an app's flight records. Logs of one flight in different groups (the vehicle's
+/// ULog and the ground station's tlog) are not "several flights".
+fn log_group(kind: Option<ArtifactKind>) -> Option<&'static str> {
+    match kind? {
+        ArtifactKind::Ulog | ArtifactKind::DataflashLog => Some("vehicle logs"),
+        ArtifactKind::Tlog => Some("telemetry logs"),
+        ArtifactKind::DjiFlightRecord => Some("app flight records"),
+        _ => None,
+    }
 }
 
-/// Flight logs are judged together as well as one by one: how many a device keeps (logs of
-/// earlier flights not erased) and whether a vehicle's own log is among its files while the
-/// policy says cards come out after every flight. Each log's evidence gets a `storage` node.
-pub fn annotate_flight_logs(artifacts: &mut [DeviceArtifact<'_>], policy: &Policy) {
-    let logs = artifacts
-        .iter()
-        .filter(|artifact| is_flight_log(artifact.kind))
-        .count();
-    let first = artifacts
-        .iter()
-        .filter(|artifact| is_flight_log(artifact.kind) && artifact.evidence.is_some())
-        .map(|artifact| artifact.path)
-        .min()
-        .map(str::to_owned);
-    for artifact in artifacts.iter_mut() {
-        if !is_flight_log(artifact.kind) {
-            continue;
+/// The part of a log's path that is a vehicle's memory-card layout: ArduPilot's `APM/LOGS/`,
+/// PX4's `log/YYYY-MM-DD/` (or `fs/microsd/log/`).
+fn card_path(path: &str) -> Option<String> {
+    let components: Vec<&str> = path.split(['/', '\\']).collect();
+    let folders = &components[..components.len().saturating_sub(1)];
+    for pair in folders.windows(2) {
+        if pair[0].eq_ignore_ascii_case("APM") && pair[1].eq_ignore_ascii_case("LOGS") {
+            return Some("APM/LOGS".to_owned());
         }
-        let on_vehicle_card = matches!(
-            artifact.kind,
-            Some(ArtifactKind::Ulog | ArtifactKind::DataflashLog)
-        );
-        let first_log_on_device = first.as_deref() == Some(artifact.path);
+        let dated = pair[1].len() == 10
+            && pair[1].bytes().enumerate().all(|(index, byte)| {
+                if index == 4 || index == 7 {
+                    byte == b'-'
+                } else {
+                    byte.is_ascii_digit()
+                }
+            });
+        if pair[0] == "log" && dated {
+            return Some(format!("log/{}", pair[1]));
+        }
+    }
+    None
+}
+
+/// Flight logs are judged together as well as one by one: how many of a kind a device keeps
+/// (logs of earlier flights not erased) and whether a vehicle's log sits in its memory-card
+/// layout while the policy says cards come out after every flight. Each log's evidence gets
+/// a `storage` node.
+pub fn annotate_flight_logs(artifacts: &mut [DeviceArtifact<'_>], policy: &Policy) {
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut firsts: BTreeMap<&'static str, String> = BTreeMap::new();
+    for artifact in artifacts.iter() {
+        let Some(group) = log_group(artifact.kind) else {
+            continue;
+        };
+        *counts.entry(group).or_default() += 1;
+        if artifact.evidence.is_some() {
+            let first = firsts
+                .entry(group)
+                .or_insert_with(|| artifact.path.to_owned());
+            if artifact.path < first.as_str() {
+                *first = artifact.path.to_owned();
+            }
+        }
+    }
+    for artifact in artifacts.iter_mut() {
+        let Some(group) = log_group(artifact.kind) else {
+            continue;
+        };
+        let on_card = card_path(artifact.path).filter(|_| group == "vehicle logs");
+        let first_log_on_device = firsts.get(group).map(String::as_str) == Some(artifact.path);
         let Some(document) = artifact
             .evidence
             .as_deref_mut()
@@ -538,17 +566,19 @@ pub fn annotate_flight_logs(artifacts: &mut [DeviceArtifact<'_>], policy: &Polic
         else {
             continue;
         };
-        document.insert(
-            "storage".to_owned(),
-            serde_json::json!({
-                "flight_logs_on_device": logs,
-                "first_log_on_device": first_log_on_device,
-                "on_vehicle_card": on_vehicle_card,
-                "policy": {"cards_removed_after_flight": policy.cards_removed_after_flight},
-                // The facts are about the whole file: findings point at its start.
-                "offset": 0,
-            }),
-        );
+        let mut storage = serde_json::json!({
+            "kind_of_log": group,
+            "logs_of_its_kind_on_device": counts.get(group).copied().unwrap_or(0),
+            "first_log_on_device": first_log_on_device,
+            "on_vehicle_card": on_card.is_some(),
+            "policy": {"cards_removed_after_flight": policy.cards_removed_after_flight},
+            // The facts are about the whole file: findings point at its start.
+            "offset": 0,
+        });
+        if let Some(card) = on_card {
+            storage["card_path"] = serde_json::json!(card);
+        }
+        document.insert("storage".to_owned(), storage);
     }
 }
 

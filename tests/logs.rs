@@ -57,7 +57,8 @@ fn pyulog_sample_log_shows_its_facts() {
     assert_eq!(info["ver_sw"], "8583f1da30b63154d6ba0bc187d86135dfe33cf9");
     assert_eq!(info["ver_sw_release"], 17498624);
     assert_eq!(info["sys_uuid"], "000600000000383638393239510d0035002d");
-    assert_eq!(evidence["firmware"]["version"], "1.11.2");
+    // ver_sw_release 0x010B0200: 1.11.2, build type 0, a development build.
+    assert_eq!(evidence["firmware"]["version"], "1.11.2-dev");
     for (name, value) in [
         ("MAV_PROTO_VER", 0),
         ("MAV_SYS_ID", 1),
@@ -152,19 +153,24 @@ fn the_sample_logs_tell_the_story() {
             .map(|finding| finding["rule"].as_str().expect("rule").to_owned())
             .collect()
     };
-    // Both vehicles' last logs are still among their files (the cards stayed in), tracks in
-    // the clear; the firmware they flew is the approved one. The quad also keeps its ground
-    // station's telemetry log: two flights' worth of logs on one device.
+    // Both vehicles' logs are still in their cards' layouts (the cards stayed in), tracks in
+    // the clear; the firmware they flew is the approved one. The quad's card holds two
+    // flights: the data of the earlier one was not erased (reported once, on the first log).
+    // Its ground station's telemetry log is of another kind: it does not make a third.
     let sorted = |mut rules: Vec<String>| {
         rules.sort();
         rules
     };
     assert_eq!(
-        sorted(fired("samples/px4-quad/logs/log_0007.ulg")),
+        sorted(fired("samples/px4-quad/log/2026-10-31/14_20_05.ulg")),
         vec!["LOG-001", "LOG-006", "LOG-007"]
     );
     assert_eq!(
-        sorted(fired("samples/ardupilot-plane/logs/00000042.BIN")),
+        sorted(fired("samples/px4-quad/log/2026-11-01/10_00_00.ulg")),
+        vec!["LOG-001", "LOG-007"]
+    );
+    assert_eq!(
+        sorted(fired("samples/ardupilot-plane/APM/LOGS/00000042.BIN")),
         vec!["LOG-001", "LOG-007"]
     );
     assert_eq!(
@@ -191,8 +197,8 @@ fn damaged_logs_are_partial_or_errors() {
     let device = dir.path().join("quad");
     std::fs::create_dir_all(&device).expect("mkdir");
     for (sample, name) in [
-        ("samples/px4-quad/logs/log_0007.ulg", "cut.ulg"),
-        ("samples/ardupilot-plane/logs/00000042.BIN", "cut.BIN"),
+        ("samples/px4-quad/log/2026-11-01/10_00_00.ulg", "cut.ulg"),
+        ("samples/ardupilot-plane/APM/LOGS/00000042.BIN", "cut.BIN"),
         ("samples/px4-quad/telemetry/flight-0007.tlog", "cut.tlog"),
     ] {
         let whole = std::fs::read(root.join(sample)).expect("sample");

@@ -58,15 +58,18 @@ fn evidence_of(path: &Path, rule: &Rule, policy: &Policy) -> Result<Evidence, St
 /// The evidence of a fixture: one file, or every file of a fixture folder, annotated as a
 /// scan annotates one device's artifacts (a single file is a device of one artifact).
 fn evidences_of(path: &Path, rule: &Rule, policy: &Policy) -> Result<Vec<Evidence>, String> {
-    let mut files: Vec<PathBuf> = if path.is_dir() {
-        fs::read_dir(path)
-            .map_err(|error| error.to_string())?
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .collect()
-    } else {
-        vec![path.to_path_buf()]
-    };
+    fn walk(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
+        if !path.is_dir() {
+            files.push(path.to_path_buf());
+            return Ok(());
+        }
+        for entry in fs::read_dir(path).map_err(|error| error.to_string())? {
+            walk(&entry.map_err(|error| error.to_string())?.path(), files)?;
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(path, &mut files)?;
     files.sort();
     let mut evidences = files
         .iter()

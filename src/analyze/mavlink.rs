@@ -109,6 +109,13 @@ impl Systems {
         }
     }
 
+    /// Forgets systems with fewer than `frames` frames (a look-alike found while skipping
+    /// damage is not a system); returns the ids kept.
+    pub fn retain_at_least(&mut self, frames: u64) -> Vec<u8> {
+        self.systems.retain(|_, system| system.frames >= frames);
+        self.systems.keys().copied().collect()
+    }
+
     /// The systems as evidence, each with its first frame's place under `location_key`
     /// (`packet` in a capture, `offset` in a log).
     pub fn to_json(&self, location_key: &str) -> serde_json::Value {

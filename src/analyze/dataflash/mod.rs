@@ -8,8 +8,8 @@
 //! offset. Documented in docs/evidence/dataflash-log.md.
 //!
 //! Damage: bytes that are not a record are skipped to the next `A3 95` and counted; a record
-//! cut off by the end of the file, or more than half the file unreadable, makes the result
-//! partial. At most [`MAX_MESSAGES`] text messages are kept.
+//! cut off by the end of the file makes the result partial; more than half the file
+//! unreadable is an error. At most [`MAX_MESSAGES`] text messages are kept.
 
 use crate::analyze::parameters::{Parameter, ParameterSet};
 use crate::analyze::text::fixed_field;
@@ -173,6 +173,7 @@ struct LogFacts {
     parameters: BTreeMap<String, Parameter>,
     messages: Vec<Value>,
     firmware: Option<Value>,
+    /// Records that can hold a position (a `Lat` field): GPS, GPS2, POS, AHR2…
     gps_records: u64,
     position_records: u64,
     first_position: Option<Place>,
@@ -323,8 +324,11 @@ fn analyze_binary(content: &[u8]) -> Result<Evidence, AnalyzeError> {
                         facts.version(&text, place);
                     }
                 }
-                "GPS" => facts.gps(format.number(record, "Lat"), place),
                 _ => {}
+            }
+            // Any record with a latitude (GPS, GPS2, POS, AHR2…) stores a position.
+            if matches!(format.field(record, "Lat"), Some((b'L', _))) {
+                facts.gps(format.number(record, "Lat"), place);
             }
         }
         offset += length;
@@ -421,8 +425,10 @@ fn analyze_text(content: &[u8]) -> Result<Evidence, AnalyzeError> {
                     facts.version(firmware, place);
                 }
             }
-            "GPS" => facts.gps(field("Lat").and_then(|value| value.parse().ok()), place),
             _ => {}
+        }
+        if names.iter().any(|column| column == "Lat") {
+            facts.gps(field("Lat").and_then(|value| value.parse().ok()), place);
         }
     }
     if facts.records == 0 {
@@ -451,10 +457,9 @@ fn is_text_log(content: &[u8]) -> bool {
         .split(',')
         .map(str::trim);
     fields.next() == Some("FMT")
-        && fields.next().is_some_and(|kind| kind.parse::<u8>().is_ok())
-        && fields
-            .next()
-            .is_some_and(|length| length.parse::<u8>().is_ok())
+        && fields.next() == Some("128")
+        && fields.next() == Some("89")
+        && fields.next() == Some("FMT")
 }
 
 impl Analyzer for DataflashAnalyzer {

@@ -128,13 +128,18 @@ impl Analyzer for DjiRecordAnalyzer {
             .as_f64()
             .zip(details_value["home"]["longitude"].as_f64())
             .is_some_and(|(latitude, longitude)| latitude != 0.0 || longitude != 0.0);
-        let mut positions = json!({
-            "present": home_present,
-            "position_records": u64::from(home_present),
+        // Unread details say nothing about positions: the rules about them are then not
+        // assessed rather than passed.
+        let positions = (!details_value.is_null()).then(|| {
+            let mut positions = json!({
+                "present": home_present,
+                "position_records": u64::from(home_present),
+            });
+            if home_present {
+                positions["offset"] = json!(offset);
+            }
+            positions
         });
-        if home_present {
-            positions["offset"] = json!(offset);
-        }
         let document = json!({
             "format": "dji-flight-record",
             "version": version,

@@ -31,15 +31,30 @@ fn record_at(content: &[u8], offset: usize) -> Option<(u64, Frame, usize)> {
     Some((stamp, frame, 8 + length))
 }
 
-/// Whether a record starts at `offset` but the file ends before it does.
-fn cut_off_at(content: &[u8], offset: usize) -> bool {
-    let Some(stamp) = content.get(offset..offset + 8) else {
+/// Frames a system must have sent to count (a look-alike met while skipping damage has one).
+const MIN_FRAMES: u64 = 3;
+
+/// Whether the file ends inside a record that starts at `offset`: a frame whose header
+/// promises more than is left, or (right where the previous record ended) a cut timestamp.
+fn cut_off_at(content: &[u8], offset: usize, in_sync: bool) -> bool {
+    let rest = &content[offset.min(content.len())..];
+    if rest.len() < 8 {
+        return in_sync && !rest.is_empty();
+    }
+    let stamp = u64::from_be_bytes(rest[..8].try_into().unwrap_or_default());
+    if !PLAUSIBLE.contains(&stamp) {
         return false;
+    }
+    let frame = &rest[8..];
+    let declared = match (frame.first(), frame.get(1), frame.get(2)) {
+        (Some(0xfe), Some(&length), _) => 6 + usize::from(length) + 2,
+        (Some(0xfd), Some(&length), Some(&flags)) => {
+            10 + usize::from(length) + 2 + if flags & 1 != 0 { 13 } else { 0 }
+        }
+        (Some(0xfd | 0xfe), _, _) => usize::MAX,
+        _ => return false,
     };
-    let stamp = u64::from_be_bytes(stamp.try_into().unwrap_or_default());
-    PLAUSIBLE.contains(&stamp)
-        && matches!(content.get(offset + 8), Some(0xfd | 0xfe))
-        && record_at(content, offset).is_none()
+    declared > frame.len()
 }
 
 impl Analyzer for TlogAnalyzer {
@@ -56,7 +71,7 @@ impl Analyzer for TlogAnalyzer {
         match record_at(content, 0) {
             Some((_, _, length)) if length == content.len() => true,
             Some((_, _, length)) => {
-                record_at(content, length).is_some() || cut_off_at(content, length)
+                record_at(content, length).is_some() || cut_off_at(content, length, true)
             }
             None => false,
         }
@@ -69,9 +84,12 @@ impl Analyzer for TlogAnalyzer {
         let (mut records, mut skipped, mut offset) = (0u64, 0usize, 0usize);
         let (mut first_time, mut last_time) = (None, 0u64);
         let mut incomplete = None;
+        // Whether the previous record ended where the next one is read (not skipping damage).
+        let mut in_sync = true;
         while offset < content.len() {
             match record_at(content, offset) {
                 Some((stamp, frame, length)) => {
+                    in_sync = true;
                     records += 1;
                     first_time.get_or_insert(stamp);
                     last_time = stamp;
@@ -88,13 +106,14 @@ impl Analyzer for TlogAnalyzer {
                     }
                     offset += length;
                 }
-                None if cut_off_at(content, offset) => {
+                None if cut_off_at(content, offset, in_sync) => {
                     incomplete = Some(format!(
                         "the log ends in the middle of a record at byte {offset}: the rest was not read"
                     ));
                     break;
                 }
                 None => {
+                    in_sync = false;
                     skipped += 1;
                     offset += 1;
                 }
@@ -112,6 +131,12 @@ impl Analyzer for TlogAnalyzer {
                 "{skipped} bytes between records were not telemetry-log records and were skipped"
             ));
         }
+        let kept = systems.retain_at_least(MIN_FRAMES);
+        setup_signing.retain(|entry| {
+            entry["system_id"]
+                .as_u64()
+                .is_some_and(|id| kept.contains(&(id as u8)))
+        });
         let seconds = |stamp: u64| stamp as f64 / 1e6;
         let document = json!({
             "format": "tlog",
@@ -160,6 +185,8 @@ mod tests {
     fn records_are_tallied_per_system() {
         let mut log = record(T0, &heartbeat(1, false));
         log.extend(record(T0 + 1000, &heartbeat(1, true)));
+        log.extend(record(T0 + 1500, &[0xfe, 0, 0, 1, 1, 0, 0, 0]));
+        // A single frame of system 255: too few to count as a system.
         log.extend(record(T0 + 2000, &[0xfe, 0, 0, 255, 190, 0, 0, 0]));
         assert!(TlogAnalyzer.identify(&log));
         let evidence = TlogAnalyzer.analyze(&log).expect("analyzes");
@@ -168,7 +195,8 @@ mod tests {
         assert_eq!(systems[0]["v2_unsigned_frames"], 1);
         assert_eq!(systems[0]["v2_signed_frames"], 1);
         assert_eq!(systems[0]["offset"], 0);
-        assert_eq!(systems[1]["v1_frames"], 1);
+        assert_eq!(systems[0]["v1_frames"], 1);
+        assert_eq!(systems.as_array().map(Vec::len), Some(1));
         assert_eq!(evidence.incomplete, None);
     }
 

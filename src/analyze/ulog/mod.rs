@@ -28,11 +28,10 @@ const HEADER: usize = 16;
 /// Logged strings and multi-info values kept.
 pub const MAX_STRINGS: usize = 200;
 /// Topics whose data are positions.
-const POSITION_TOPICS: [&str; 4] = [
+const POSITION_TOPICS: [&str; 3] = [
     "vehicle_gps_position",
     "sensor_gps",
     "vehicle_global_position",
-    "vehicle_local_position",
 ];
 /// Topics that show a cellular modem in use.
 const CELLULAR_TOPICS: [&str; 1] = ["cellular_status"];
@@ -76,15 +75,27 @@ fn value(kind: &str, bytes: &[u8]) -> Value {
     parsed.unwrap_or(Value::Null)
 }
 
-/// `ver_sw_release` as `major.minor.patch` (PX4 packs 0xAABBCCTT, TT the release type).
+/// `ver_sw_release` as `major.minor.patch`, with the build type PX4 packs in the low byte
+/// (0xAABBCCTT: TT below 64 a development build, below 128 alpha, below 192 beta, below 255
+/// a release candidate, 255 a release).
 fn release(packed: u64) -> String {
-    format!(
+    let version = format!(
         "{}.{}.{}",
         (packed >> 24) & 0xff,
         (packed >> 16) & 0xff,
         (packed >> 8) & 0xff
-    )
+    );
+    match packed & 0xff {
+        0..=63 => format!("{version}-dev"),
+        64..=127 => format!("{version}-alpha"),
+        128..=191 => format!("{version}-beta"),
+        192..=254 => format!("{version}-rc"),
+        _ => version,
+    }
 }
+
+/// The message types of the ULog specification.
+const MESSAGE_TYPES: &[u8] = b"BFIMPQARDLCSO";
 
 /// `type name` of an info or parameter key.
 fn split_key(key: &[u8]) -> Option<(String, String)> {
@@ -144,13 +155,18 @@ impl Analyzer for UlogAnalyzer {
             };
             let size = usize::from(u16::from_le_bytes([header[0], header[1]]));
             let kind = header[2];
-            let Some(body) = content.get(offset + 3..offset + 3 + size) else {
+            // A type the specification does not have is corruption: resynchronise first,
+            // before trusting the size.
+            let known = MESSAGE_TYPES.contains(&kind);
+            let body = content.get(offset + 3..offset + 3 + size);
+            if known && body.is_none() {
                 incomplete = Some(format!(
                     "the log ends in the middle of a message at byte {offset}: the rest was not read"
                 ));
                 break;
-            };
-            if !kind.is_ascii_uppercase() {
+            }
+            let body = body.unwrap_or_default();
+            if !known {
                 // Corrupt: pass over to the next sync marker.
                 let next = content[offset + 1..]
                     .windows(SYNC.len())
