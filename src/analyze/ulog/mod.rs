@@ -12,7 +12,7 @@
 use crate::analyze::parameters::{Parameter, ParameterSet};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde_json::{json, Map, Number, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub struct UlogAnalyzer;
 
@@ -109,6 +109,72 @@ struct Topic {
     name: String,
     data_messages: u64,
     first_offset: Option<u64>,
+    /// For a position topic: where its latitude is in a data message, and its type.
+    latitude: Option<(usize, LatitudeType)>,
+    /// Data messages with a latitude other than 0, and the first one's offset.
+    positions: u64,
+    first_position: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LatitudeType {
+    Int32,
+    Float,
+    Double,
+}
+
+/// The size of a primitive ULog field type, arrays included (`uint8_t[3]`); None for a
+/// nested message type.
+fn field_size(kind: &str) -> Option<usize> {
+    let (base, count) = match kind.split_once('[') {
+        Some((base, rest)) => (base, rest.trim_end_matches(']').parse::<usize>().ok()?),
+        None => (kind, 1),
+    };
+    let size: usize = match base {
+        "int8_t" | "uint8_t" | "bool" | "char" => 1,
+        "int16_t" | "uint16_t" => 2,
+        "int32_t" | "uint32_t" | "float" => 4,
+        "int64_t" | "uint64_t" | "double" => 8,
+        _ => return None,
+    };
+    size.checked_mul(count)
+}
+
+/// Where the latitude (`lat` or `latitude_deg`) is in a topic's data, from its format
+/// (`name:type field;type field;…`): the sum of the sizes of the fields before it.
+fn latitude_field(format: &str) -> Option<(usize, LatitudeType)> {
+    let (_, fields) = format.split_once(':')?;
+    let mut offset = 0usize;
+    for field in fields.split(';').filter(|field| !field.is_empty()) {
+        let (kind, name) = field.trim().rsplit_once(' ')?;
+        if name == "lat" || name == "latitude_deg" {
+            let latitude = match kind {
+                "int32_t" => LatitudeType::Int32,
+                "float" => LatitudeType::Float,
+                "double" => LatitudeType::Double,
+                _ => return None,
+            };
+            return Some((offset, latitude));
+        }
+        offset = offset.checked_add(field_size(kind)?)?;
+    }
+    None
+}
+
+/// Whether the data message holds a latitude other than 0 at `at`.
+fn has_position(data: &[u8], at: usize, latitude: LatitudeType) -> bool {
+    let value = match latitude {
+        LatitudeType::Int32 => data
+            .get(at..at + 4)
+            .map(|bytes| f64::from(i32::from_le_bytes(bytes.try_into().unwrap_or_default()))),
+        LatitudeType::Float => data
+            .get(at..at + 4)
+            .map(|bytes| f64::from(f32::from_le_bytes(bytes.try_into().unwrap_or_default()))),
+        LatitudeType::Double => data
+            .get(at..at + 8)
+            .map(|bytes| f64::from_le_bytes(bytes.try_into().unwrap_or_default())),
+    };
+    value.is_some_and(|value| value.is_finite() && value != 0.0)
 }
 
 impl Analyzer for UlogAnalyzer {
@@ -140,6 +206,8 @@ impl Analyzer for UlogAnalyzer {
         let mut formats = 0u64;
         // By message id (a u16): a table, not a map, since every data message looks one up.
         let mut topics: Vec<Topic> = Vec::new();
+        // Where each position topic's latitude is, from its format.
+        let mut latitudes: HashMap<String, (usize, LatitudeType)> = HashMap::new();
         let mut strings: Vec<Value> = Vec::new();
         let mut counts = [0u64; 256];
         let (mut dropouts, mut dropout_ms) = (0u64, 0u64);
@@ -199,7 +267,17 @@ impl Analyzer for UlogAnalyzer {
                         "appended_offsets": offsets,
                     }));
                 }
-                b'F' => formats += 1,
+                b'F' => {
+                    formats += 1;
+                    let text = String::from_utf8_lossy(body);
+                    if let Some((name, _)) = text.split_once(':') {
+                        if POSITION_TOPICS.contains(&name) {
+                            if let Some(latitude) = latitude_field(&text) {
+                                latitudes.insert(name.to_owned(), latitude);
+                            }
+                        }
+                    }
+                }
                 b'I' | b'P' | b'M' | b'Q' => {
                     let (skip, is_continued) = match kind {
                         b'M' => (1, body.first().copied().unwrap_or(0) != 0),
@@ -275,7 +353,9 @@ impl Analyzer for UlogAnalyzer {
                     if topics.len() <= id {
                         topics.resize_with(id + 1, Topic::default);
                     }
-                    topics[id].name = String::from_utf8_lossy(&body[3..]).into_owned();
+                    let name = String::from_utf8_lossy(&body[3..]).into_owned();
+                    topics[id].latitude = latitudes.get(&name).copied();
+                    topics[id].name = name;
                 }
                 b'D' if body.len() >= 2 => {
                     let id = usize::from(u16::from_le_bytes([body[0], body[1]]));
@@ -285,6 +365,12 @@ impl Analyzer for UlogAnalyzer {
                     let topic = &mut topics[id];
                     topic.data_messages += 1;
                     topic.first_offset.get_or_insert(offset as u64);
+                    if let Some((at, latitude)) = topic.latitude {
+                        if has_position(&body[2..], at, latitude) {
+                            topic.positions += 1;
+                            topic.first_position.get_or_insert(offset as u64);
+                        }
+                    }
                 }
                 b'L' | b'C' => {
                     let text_at = if kind == b'L' { 9 } else { 11 };
@@ -340,7 +426,25 @@ impl Analyzer for UlogAnalyzer {
                     )
                 })
         };
-        let (position_messages, position_offset) = carrying(&POSITION_TOPICS);
+        // Positions: data messages of a position topic with a latitude other than 0 (where
+        // the topic's format says where the latitude is; otherwise every data message).
+        let (position_messages, position_offset) = subscribed
+            .iter()
+            .filter(|topic| POSITION_TOPICS.contains(&topic.name.as_str()))
+            .fold((0, None::<u64>), |(count, first), topic| {
+                let (positions, first_position) = if topic.latitude.is_some() {
+                    (topic.positions, topic.first_position)
+                } else {
+                    (topic.data_messages, topic.first_offset)
+                };
+                (
+                    count + positions,
+                    match (first, first_position) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    },
+                )
+            });
         let (cellular_messages, cellular_offset) = carrying(&CELLULAR_TOPICS);
         let text = |key: &str| info.get(key).and_then(Value::as_str).map(str::to_owned);
         let version = info
@@ -511,6 +615,44 @@ mod tests {
         assert_eq!(document["positions"]["present"], true);
         assert_eq!(document["logged_strings"][0]["text"], "Takeoff detected");
         assert_eq!(evidence.incomplete, None);
+    }
+
+    #[test]
+    fn positions_are_data_messages_with_a_latitude() {
+        assert_eq!(
+            latitude_field(
+                "sensor_gps:uint64_t timestamp;uint8_t[3] _padding0;double latitude_deg;"
+            ),
+            Some((11, LatitudeType::Double))
+        );
+        assert_eq!(
+            latitude_field("vehicle_gps_position:uint64_t timestamp;int32_t lat;"),
+            Some((8, LatitudeType::Int32))
+        );
+        assert_eq!(
+            latitude_field("x:nested_t inner;int32_t lat;"),
+            None,
+            "a nested type hides the offset"
+        );
+        // Two fixes without a position (latitude 0) and one with: one position.
+        let mut content = MAGIC.to_vec();
+        content.push(1);
+        content.extend_from_slice(&0u64.to_le_bytes());
+        content.extend(message(
+            b'F',
+            b"sensor_gps:uint64_t timestamp;int32_t latitude_deg;",
+        ));
+        let mut subscribe = vec![0, 3, 0];
+        subscribe.extend_from_slice(b"sensor_gps");
+        content.extend(message(b'A', &subscribe));
+        for latitude in [0i32, 0, -353_632_610] {
+            let mut data = vec![3, 0];
+            data.extend_from_slice(&1u64.to_le_bytes());
+            data.extend_from_slice(&latitude.to_le_bytes());
+            content.extend(message(b'D', &data));
+        }
+        let evidence = UlogAnalyzer.analyze(&content).expect("analyzes");
+        assert_eq!(evidence.document["positions"]["position_records"], 1);
     }
 
     #[test]
