@@ -210,12 +210,14 @@ fn ulog(board: &str, release: u32, cellular: bool, seconds: u32, repeat: u32) ->
     log
 }
 
-/// A DJI flight record of format `version`: the 12-byte prefix, frame records (opaque here),
-/// then the details block (the old layout: location text, start time, home point, flight
-/// time, serial numbers, aircraft name, app).
+/// A DJI flight record of format `version`: the prefix, the frame records (opaque here: from
+/// version 13 on DJI encrypts them) and the details block (location text, start time, home
+/// point, flight time, serial numbers, aircraft name, app), laid out as that version lays it
+/// out (dji-log-parser's `layout/prefix.rs` and `layout/info.rs`).
 fn dji_record(version: u8, identified: bool) -> Vec<u8> {
     let records = vec![0x5a; 2000];
-    let mut details = vec![0u8; 400];
+    let new_layout = version >= 6;
+    let mut details = vec![0u8; if new_layout { 436 } else { 400 }];
     details[40..51].copy_from_slice(b"Canberra\0\0\0");
     details[91..99].copy_from_slice(&1_793_527_200_000i64.to_le_bytes());
     details[99..107].copy_from_slice(&149.1652f64.to_le_bytes());
@@ -223,21 +225,39 @@ fn dji_record(version: u8, identified: bool) -> Vec<u8> {
     details[115..119].copy_from_slice(&1840.5f32.to_le_bytes());
     details[119..123].copy_from_slice(&1_260_000i32.to_le_bytes());
     details[123..127].copy_from_slice(&118.0f32.to_le_bytes());
+    let (product, name, aircraft, camera, remote, battery, platform) = if new_layout {
+        (271, 280, 312, 328, 344, 360, 376)
+    } else {
+        (277, 278, 267, 318, 328, 338, 348)
+    };
+    details[product] = 118; // Mavic 3 Enterprise
+    details[name..name + 8].copy_from_slice(b"FIELD-02");
     if identified {
-        details[267..277].copy_from_slice(b"1ZNBH9P00C");
+        details[aircraft..aircraft + 10].copy_from_slice(b"1ZNBH9P00C");
     }
-    details[277] = 13;
-    details[278..286].copy_from_slice(b"FIELD-02");
-    details[318..328].copy_from_slice(b"3JJDH8U00A");
-    details[328..338].copy_from_slice(b"3JKDH6F00B");
-    details[338..348].copy_from_slice(b"3JMDH7H00C");
-    details[348] = 2;
-    details[349..352].copy_from_slice(&[4, 3, 36]);
-    let offset = (12 + records.len()) as u64;
+    details[camera..camera + 10].copy_from_slice(b"3JJDH8U00A");
+    details[remote..remote + 10].copy_from_slice(b"3JKDH6F00B");
+    details[battery..battery + 10].copy_from_slice(b"3JMDH7H00C");
+    details[platform] = 2;
+    details[platform + 1..platform + 4].copy_from_slice(&[1, 14, 4]);
+    if version >= 12 {
+        // Prefix (100 bytes), details, then the records from the details offset on.
+        let offset = (100 + details.len()) as u64;
+        let mut file = offset.to_le_bytes().to_vec();
+        file.extend_from_slice(&(details.len() as u16).to_le_bytes());
+        file.push(version);
+        file.resize(100, 0);
+        file.extend(details);
+        file.extend(records);
+        return file;
+    }
+    // Before 12: prefix, records, then the details block ending the file.
+    let prefix = if new_layout { 100 } else { 12 };
+    let offset = (prefix + records.len()) as u64;
     let mut file = offset.to_le_bytes().to_vec();
     file.extend_from_slice(&(details.len() as u16).to_le_bytes());
     file.push(version);
-    file.push(0);
+    file.resize(prefix, 0);
     file.extend(records);
     file.extend(details);
     file
@@ -330,10 +350,11 @@ fn main() {
     // A record that names its aircraft, and one whose serial fields are blank.
     write(&fixtures.join("LOG-005/fires.txt"), &dji_record(5, true));
     write(&fixtures.join("LOG-005/passes.txt"), &dji_record(5, false));
-    // The field Mavic's tablet still holds the DJI Pilot record of its last flight.
+    // The field Mavic's tablet still holds the DJI Pilot 2 record of its last flight
+    // (format 14: frame records encrypted, details in the clear).
     write(
         &root.join("samples/m2e-field/tablet/DJIFlightRecord_2026-11-01_[10-00-00].txt"),
-        &dji_record(5, true),
+        &dji_record(14, true),
     );
     // The quadcopter's card still holds its last two flights' logs: tracks, and the release
     // flown.

@@ -1,14 +1,17 @@
-//! DJI flight records (`DJIFlightRecord_*.txt`, written by DJI GO and DJI Pilot): the prefix
-//! (details offset and length, format version) and, for the versions that keep it in the
-//! clear, the details block: aircraft name and serial numbers, app, flight time and distance,
-//! the home point. Records of version 13 and later are encrypted with keys DJI hands out
-//! online; they are reported as encrypted and not read (this tool makes no network calls).
-//! Documented in docs/evidence/dji-flight-record.md.
+//! DJI flight records (`DJIFlightRecord_*.txt`, written by DJI GO, DJI Fly and DJI Pilot):
+//! the prefix (details offset, format version) and the details block, which every version
+//! keeps in the clear: location text, start time, home point, flight time and distance, the
+//! aircraft's name and serial numbers, the app. The frame records are not decoded; those of
+//! version 13 and later are encrypted with keys DJI hands out online, and are reported as
+//! encrypted (this tool makes no network calls). Documented in
+//! docs/evidence/dji-flight-record.md.
 //!
-//! Layout (little-endian), as dji-log-parser and mikeemoo's DJI log parser read it: the prefix
-//! is `u64 details offset`, `u16 details length`, `u8 version`, and the details block runs to
-//! the end of the file. The details field offsets below are those of the versions before 6
-//! (the "old prefix" of 12 bytes); later layouts are not read yet and say so.
+//! Layout (little-endian), as lvauvillier's dji-log-parser reads it (`layout/prefix.rs`,
+//! `layout/info.rs`): the prefix is `u64 details offset`, `u16 details length`, `u8 version`
+//! (100 bytes from version 6 on, 12 before). The details ("info") block is at the details
+//! offset before version 12 (it ends the file), and right after the 100-byte prefix from 12 on.
+//! Versions up to 5 place the serials and the aircraft name at fixed offsets; later ones lay
+//! the fields out one after another, with 16-byte serials and a 32-byte name.
 
 use crate::analyze::text::fixed_field;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
@@ -16,20 +19,52 @@ use serde_json::{json, Value};
 
 pub struct DjiRecordAnalyzer;
 
-/// The prefix: details offset (u64), details length (u16), version (u8).
-const PREFIX: usize = 11;
-/// Versions from this one on encrypt their records.
+/// Versions from this one on encrypt their frame records.
 pub const FIRST_ENCRYPTED_VERSION: u8 = 13;
-/// Versions before this one use the layout read here.
-const FIRST_NEW_LAYOUT: u8 = 6;
-/// The details block of the old layout is at least this long.
+/// From this version on the details follow the 100-byte prefix.
+const DETAILS_AFTER_PREFIX: u8 = 12;
+/// The prefix from version 6 on.
+const PREFIX: usize = 100;
+/// The details block: 352 bytes up to version 5, 380 after.
 const OLD_DETAILS: usize = 352;
+const NEW_DETAILS: usize = 380;
 
 fn prefix(content: &[u8]) -> Option<(usize, usize, u8)> {
     let offset = u64::from_le_bytes(content.get(0..8)?.try_into().ok()?);
     let length = u16::from_le_bytes(content.get(8..10)?.try_into().ok()?);
     let version = *content.get(10)?;
     Some((usize::try_from(offset).ok()?, usize::from(length), version))
+}
+
+/// Where the details block is, if the prefix and the file agree on one.
+fn details_at(content: &[u8]) -> Option<(usize, u8)> {
+    let (offset, length, version) = prefix(content)?;
+    if !(1..=20).contains(&version) {
+        return None;
+    }
+    if version < DETAILS_AFTER_PREFIX {
+        // The details block ends the file.
+        let size = if version <= 5 {
+            OLD_DETAILS
+        } else {
+            NEW_DETAILS
+        };
+        (offset >= 12 && length >= size && offset.checked_add(length) == Some(content.len()))
+            .then_some((offset, version))
+    } else {
+        // The details follow the prefix; the records start at the details offset (13+) or
+        // after the 436-byte details (12). The app platform byte must be one DJI uses.
+        let records = if version == DETAILS_AFTER_PREFIX {
+            PREFIX + 436
+        } else {
+            offset
+        };
+        let platform = *content.get(PREFIX + 376)?;
+        (records >= PREFIX + NEW_DETAILS
+            && records <= content.len()
+            && matches!(platform, 1 | 2 | 10 | 11))
+        .then_some((PREFIX, version))
+    }
 }
 
 fn f64_at(bytes: &[u8], at: usize) -> f64 {
@@ -48,36 +83,42 @@ fn rounded(value: f64, places: i32) -> Value {
     json!((value * scale).round() / scale)
 }
 
-/// The details block of the old layout.
-fn old_details(details: &[u8]) -> Value {
-    let start_ms = i64::from_le_bytes(details[91..99].try_into().unwrap_or_default());
-    let longitude = f64_at(details, 99);
-    let latitude = f64_at(details, 107);
-    let platform = match details[348] {
+/// The details block, laid out as `version` lays it out.
+fn details(block: &[u8], version: u8) -> Value {
+    // Fixed offsets up to version 5; one field after another from 6 on.
+    let (product, name, aircraft, camera, remote, battery, platform) = if version <= 5 {
+        (277, 278..302, 267..277, 318..328, 328..338, 338..348, 348)
+    } else {
+        (271, 280..312, 312..328, 328..344, 344..360, 360..376, 376)
+    };
+    let start_ms = i64::from_le_bytes(block[91..99].try_into().unwrap_or_default());
+    let platform_name = match block[platform] {
         1 => "ios",
         2 => "android",
+        10 => "windows",
+        11 => "mac",
         _ => "unknown",
     };
     json!({
         "location": {
-            "sub_street": fixed_field(&details[0..20]),
-            "street": fixed_field(&details[20..40]),
-            "city": fixed_field(&details[40..60]),
-            "area": fixed_field(&details[60..80]),
+            "sub_street": fixed_field(&block[0..20]),
+            "street": fixed_field(&block[20..40]),
+            "city": fixed_field(&block[40..60]),
+            "area": fixed_field(&block[60..80]),
         },
         "start_time_ms": start_ms,
-        "home": {"latitude": rounded(latitude, 7), "longitude": rounded(longitude, 7)},
-        "total_distance_m": rounded(f32_at(details, 115), 1),
-        "flight_time_s": rounded(f64::from(i32::from_le_bytes(details[119..123].try_into().unwrap_or_default())) / 1000.0, 3),
-        "max_height_m": rounded(f32_at(details, 123), 1),
-        "aircraft_serial": fixed_field(&details[267..277]),
-        "product_type": details[277],
-        "aircraft_name": fixed_field(&details[278..310]),
-        "camera_serial": fixed_field(&details[318..328]),
-        "remote_serial": fixed_field(&details[328..338]),
-        "battery_serial": fixed_field(&details[338..348]),
-        "app_platform": platform,
-        "app_version": format!("{}.{}.{}", details[349], details[350], details[351]),
+        "home": {"latitude": rounded(f64_at(block, 107), 7), "longitude": rounded(f64_at(block, 99), 7)},
+        "total_distance_m": rounded(f32_at(block, 115), 1),
+        "flight_time_s": rounded(f64::from(i32::from_le_bytes(block[119..123].try_into().unwrap_or_default())) / 1000.0, 3),
+        "max_height_m": rounded(f32_at(block, 123), 1),
+        "product_type": block[product],
+        "aircraft_name": fixed_field(&block[name]),
+        "aircraft_serial": fixed_field(&block[aircraft]),
+        "camera_serial": fixed_field(&block[camera]),
+        "remote_serial": fixed_field(&block[remote]),
+        "battery_serial": fixed_field(&block[battery]),
+        "app_platform": platform_name,
+        "app_version": format!("{}.{}.{}", block[platform + 1], block[platform + 2], block[platform + 3]),
     })
 }
 
@@ -91,61 +132,43 @@ impl Analyzer for DjiRecordAnalyzer {
     }
 
     fn identify(&self, content: &[u8]) -> bool {
-        // The details block ends the file: offset + length is the file's size.
-        prefix(content).is_some_and(|(offset, length, version)| {
-            (1..=20).contains(&version)
-                && offset >= 12
-                && length > 0
-                && offset.checked_add(length) == Some(content.len())
-        })
+        details_at(content).is_some()
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
-        let Some((offset, length, version)) = prefix(content) else {
+        let Some((at, version)) = details_at(content) else {
             return Err(AnalyzeError::new(
-                "shorter than a DJI flight record's prefix",
+                "not a DJI flight record: its prefix names no details block inside the file",
             ));
         };
-        let Some(details) = content.get(offset..offset.saturating_add(length)) else {
+        let size = if version <= 5 {
+            OLD_DETAILS
+        } else {
+            NEW_DETAILS
+        };
+        let Some(block) = content.get(at..at + size) else {
             return Err(AnalyzeError::new(format!(
-                "the details block ({length} bytes at byte {offset}) is past the end of the file ({} bytes)",
-                content.len()
+                "the details block ({size} bytes at byte {at}) runs past the end of the file"
             )));
         };
-        let encrypted = version >= FIRST_ENCRYPTED_VERSION;
-        let mut warnings = Vec::new();
-        let details_value = if version < FIRST_NEW_LAYOUT && details.len() >= OLD_DETAILS {
-            let mut value = old_details(details);
-            value["offset"] = json!(offset);
-            value
-        } else {
-            warnings.push(format!(
-                "version {version}: the details layout of this version is not read yet; only the prefix is"
-            ));
-            Value::Null
-        };
+        let mut details_value = details(block, version);
+        details_value["offset"] = json!(at);
         let home_present = details_value["home"]["latitude"]
             .as_f64()
             .zip(details_value["home"]["longitude"].as_f64())
             .is_some_and(|(latitude, longitude)| latitude != 0.0 || longitude != 0.0);
-        // Unread details say nothing about positions: the rules about them are then not
-        // assessed rather than passed.
-        let positions = (!details_value.is_null()).then(|| {
-            let mut positions = json!({
-                "present": home_present,
-                "position_records": u64::from(home_present),
-            });
-            if home_present {
-                positions["offset"] = json!(offset);
-            }
-            positions
+        let mut positions = json!({
+            "present": home_present,
+            "position_records": u64::from(home_present),
         });
+        if home_present {
+            positions["offset"] = json!(at);
+        }
         let document = json!({
             "format": "dji-flight-record",
             "version": version,
-            "encrypted": encrypted,
-            "records_bytes": offset.saturating_sub(PREFIX + 1),
-            "details_offset": offset,
+            "encrypted": version >= FIRST_ENCRYPTED_VERSION,
+            "details_offset": at,
             "details": details_value,
             "positions": positions,
         });
@@ -153,7 +176,7 @@ impl Analyzer for DjiRecordAnalyzer {
             kind: ArtifactKind::DjiFlightRecord,
             document,
             lines: Default::default(),
-            warnings,
+            warnings: Vec::new(),
             incomplete: None,
         })
     }
@@ -165,6 +188,26 @@ mod tests {
 
     fn record(version: u8) -> Vec<u8> {
         let records = vec![0x5a; 100];
+        if version >= 12 {
+            // Prefix (100 bytes), details (380, padded to 436), then the records.
+            let mut details = vec![0u8; 436];
+            details[40..46].copy_from_slice(b"Leeds\0");
+            details[107..115].copy_from_slice(&53.7358f64.to_le_bytes());
+            details[99..107].copy_from_slice(&(-1.7665f64).to_le_bytes());
+            details[119..123].copy_from_slice(&92_941i32.to_le_bytes());
+            details[280..283].copy_from_slice(b"moo");
+            details[312..326].copy_from_slice(b"1581F4XDB22C00");
+            details[376] = 2;
+            details[377..380].copy_from_slice(&[1, 9, 2]);
+            let offset = (100 + details.len()) as u64;
+            let mut file = offset.to_le_bytes().to_vec();
+            file.extend_from_slice(&(details.len() as u16).to_le_bytes());
+            file.push(version);
+            file.resize(100, 0);
+            file.extend(details);
+            file.extend(records);
+            return file;
+        }
         let mut details = vec![0u8; 400];
         details[40..46].copy_from_slice(b"Leeds\0");
         details[107..115].copy_from_slice(&53.7358f64.to_le_bytes());
@@ -200,12 +243,24 @@ mod tests {
     }
 
     #[test]
-    fn new_versions_are_encrypted_and_noise_is_not_a_record() {
+    fn new_versions_keep_details_after_the_prefix_and_encrypt_their_records() {
         let file = record(13);
+        assert!(DjiRecordAnalyzer.identify(&file));
         let evidence = DjiRecordAnalyzer.analyze(&file).expect("analyzes");
-        assert_eq!(evidence.document["encrypted"], true);
-        assert!(evidence.document["details"].is_null());
+        let document = &evidence.document;
+        assert_eq!(document["encrypted"], true);
+        assert_eq!(document["details_offset"], 100);
+        assert_eq!(document["details"]["aircraft_serial"], "1581F4XDB22C00");
+        assert_eq!(document["details"]["aircraft_name"], "moo");
+        assert_eq!(document["details"]["app_version"], "1.9.2");
+        assert_eq!(document["positions"]["present"], true);
         assert!(!DjiRecordAnalyzer.identify(b"just some notes about a flight"));
         assert!(!DjiRecordAnalyzer.identify(&[0xff; 64]));
+        let mut no_platform = file.clone();
+        no_platform[476] = 7;
+        assert!(
+            !DjiRecordAnalyzer.identify(&no_platform),
+            "an unknown app platform"
+        );
     }
 }
