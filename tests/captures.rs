@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{corpus, drone_audit};
+use common::{artifact, corpus, drone_audit, rules_fired};
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -253,24 +253,15 @@ fn the_sample_captures_tell_the_story() {
         .output()
         .expect("runs");
     let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    let fired = |artifact: &str| -> Vec<String> {
-        report["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .filter(|finding| finding["artifact"] == artifact)
-            .map(|finding| finding["rule"].as_str().expect("rule").to_owned())
-            .collect()
-    };
     assert!(
-        fired("samples/m2e-hq/ground-station.pcap").is_empty(),
+        rules_fired(&report, "samples/m2e-hq/ground-station.pcap").is_empty(),
         "Local Data Mode on"
     );
-    let field = fired("samples/m2e-field/ground-station.pcap");
+    let field = rules_fired(&report, "samples/m2e-field/ground-station.pcap");
     for rule in ["CAP-001", "CAP-002", "CAP-003", "CAP-004", "CAP-005"] {
         assert!(field.contains(&rule.to_owned()), "{rule} in {field:?}");
     }
-    let tlog = fired("samples/px4-quad/telemetry/flight-0007.tlog");
+    let tlog = rules_fired(&report, "samples/px4-quad/telemetry/flight-0007.tlog");
     assert_eq!(
         tlog,
         vec!["CAP-006".to_owned(), "CAP-006".to_owned()],
@@ -284,7 +275,7 @@ fn the_sample_captures_tell_the_story() {
             |finding| finding["artifact"] == "samples/px4-quad/telemetry/flight-0007.tlog"
                 && finding["location"]["offset"] == 0
         ));
-    let quad = fired("samples/px4-quad/companion/telemetry.pcap");
+    let quad = rules_fired(&report, "samples/px4-quad/companion/telemetry.pcap");
     assert!(
         quad.contains(&"CAP-006".to_owned()) && quad.contains(&"CAP-007".to_owned()),
         "{quad:?}"
@@ -353,20 +344,7 @@ fn damaged_captures_are_partial_or_errors_never_panics() {
         .output()
         .expect("runs");
     let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    let artifact = |name: &str| {
-        report["artifacts"]
-            .as_array()
-            .expect("artifacts")
-            .iter()
-            .find(|artifact| {
-                artifact["path"]
-                    .as_str()
-                    .is_some_and(|path| path.ends_with(name))
-            })
-            .unwrap_or_else(|| panic!("{name} listed"))
-            .clone()
-    };
-    let cut = artifact("cut.pcap");
+    let cut = artifact(&report, "cut.pcap");
     assert_eq!(
         cut["status"], "partial",
         "assessed on what could be read: {cut}"
@@ -378,15 +356,15 @@ fn damaged_captures_are_partial_or_errors_never_panics() {
             .contains("ends in the middle of a record"),
         "{cut}"
     );
-    let bogus = artifact("bogus.pcap");
+    let bogus = artifact(&report, "bogus.pcap");
     assert_eq!(bogus["status"], "error", "{bogus}");
     assert!(bogus["reason"]
         .as_str()
         .expect("reason")
         .contains("no packet could be read"));
-    let looping = artifact("looping.pcapng");
+    let looping = artifact(&report, "looping.pcapng");
     assert_eq!(looping["status"], "error", "{looping}");
-    let huge = artifact("huge.pcap");
+    let huge = artifact(&report, "huge.pcap");
     assert_eq!(huge["status"], "partial", "{huge}");
     assert!(
         huge["reason"]
@@ -395,7 +373,7 @@ fn damaged_captures_are_partial_or_errors_never_panics() {
             .contains("bogus length"),
         "{huge}"
     );
-    let interfaces = artifact("interfaces.pcapng");
+    let interfaces = artifact(&report, "interfaces.pcapng");
     assert_eq!(interfaces["status"], "error", "{interfaces}");
     assert!(
         interfaces["reason"]
@@ -404,7 +382,7 @@ fn damaged_captures_are_partial_or_errors_never_panics() {
             .contains("more than 1024 interfaces"),
         "{interfaces}"
     );
-    let noise = artifact("noise.pcap");
+    let noise = artifact(&report, "noise.pcap");
     assert!(
         noise["status"] == "error" || noise["status"] == "partial",
         "{noise}"

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::drone_audit;
+use common::{artifact, drone_audit};
 
 use predicates::prelude::*;
 use serde_json::Value;
@@ -810,20 +810,7 @@ fn malformed_configs_are_named_with_their_line_and_the_scan_goes_on() {
         code, 3,
         "one artifact could not be analyzed, nothing else failed"
     );
-    let artifact = |suffix: &str| {
-        report["artifacts"]
-            .as_array()
-            .expect("artifacts")
-            .iter()
-            .find(|artifact| {
-                artifact["path"]
-                    .as_str()
-                    .is_some_and(|path| path.ends_with(suffix))
-            })
-            .expect("artifact listed")
-            .clone()
-    };
-    let long = artifact("companion/sshd_config");
+    let long = artifact(&report, "companion/sshd_config");
     assert_eq!(long["status"], "error");
     assert!(
         long["reason"]
@@ -832,7 +819,7 @@ fn malformed_configs_are_named_with_their_line_and_the_scan_goes_on() {
             .contains("line 4 is 102407 bytes long"),
         "{long}"
     );
-    let truncated = artifact("companion/autopilot.params");
+    let truncated = artifact(&report, "companion/autopilot.params");
     assert_eq!(truncated["status"], "assessed");
     assert!(
         truncated["warnings"][0]
@@ -841,7 +828,7 @@ fn malformed_configs_are_named_with_their_line_and_the_scan_goes_on() {
             .starts_with("line 33:"),
         "{truncated}"
     );
-    let unknown = artifact("gcs/sshd_config");
+    let unknown = artifact(&report, "gcs/sshd_config");
     assert_eq!(unknown["status"], "assessed");
     assert!(
         unknown["warnings"]
@@ -853,7 +840,7 @@ fn malformed_configs_are_named_with_their_line_and_the_scan_goes_on() {
                 .is_some_and(|text| text.contains("line 4") && text.contains("FrobnicateLogins"))),
         "{unknown}"
     );
-    let noise = artifact("gcs/hostapd.conf");
+    let noise = artifact(&report, "gcs/hostapd.conf");
     assert_eq!(noise["status"], "skipped");
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::drone_audit;
+use common::{artifact, drone_audit};
 use serde_json::Value;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
@@ -13,19 +13,6 @@ use std::path::Path;
 use std::time::Duration;
 
 const COMPLIANT: &str = include_str!("../samples/m2e-hq/profile.toml");
-
-fn artifact<'a>(report: &'a Value, suffix: &str) -> &'a Value {
-    report["artifacts"]
-        .as_array()
-        .expect("artifacts")
-        .iter()
-        .find(|artifact| {
-            artifact["path"]
-                .as_str()
-                .is_some_and(|path| path.ends_with(suffix))
-        })
-        .unwrap_or_else(|| panic!("{suffix} listed in {report}"))
-}
 
 #[test]
 fn odd_files_are_reported_and_the_device_is_still_assessed() {

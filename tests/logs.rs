@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{corpus, drone_audit};
+use common::{artifact, corpus, drone_audit, rules_fired};
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -144,15 +144,6 @@ fn the_sample_logs_tell_the_story() {
         .output()
         .expect("runs");
     let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    let fired = |artifact: &str| -> Vec<String> {
-        report["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .filter(|finding| finding["artifact"] == artifact)
-            .map(|finding| finding["rule"].as_str().expect("rule").to_owned())
-            .collect()
-    };
     // Both vehicles' logs are still in their cards' layouts (the cards stayed in), tracks in
     // the clear; the firmware they flew is the approved one. The quad's card holds two
     // flights: the data of the earlier one was not erased (reported once, on the first log).
@@ -162,19 +153,29 @@ fn the_sample_logs_tell_the_story() {
         rules
     };
     assert_eq!(
-        sorted(fired("samples/px4-quad/log/2026-10-31/14_20_05.ulg")),
+        sorted(rules_fired(
+            &report,
+            "samples/px4-quad/log/2026-10-31/14_20_05.ulg"
+        )),
         vec!["LOG-001", "LOG-006", "LOG-007"]
     );
     assert_eq!(
-        sorted(fired("samples/px4-quad/log/2026-11-01/10_00_00.ulg")),
+        sorted(rules_fired(
+            &report,
+            "samples/px4-quad/log/2026-11-01/10_00_00.ulg"
+        )),
         vec!["LOG-001", "LOG-007"]
     );
     assert_eq!(
-        sorted(fired("samples/ardupilot-plane/APM/LOGS/00000042.BIN")),
+        sorted(rules_fired(
+            &report,
+            "samples/ardupilot-plane/APM/LOGS/00000042.BIN"
+        )),
         vec!["LOG-001", "LOG-007"]
     );
     assert_eq!(
-        sorted(fired(
+        sorted(rules_fired(
+            &report,
             "samples/m2e-field/tablet/DJIFlightRecord_2026-11-01_[10-00-00].txt"
         )),
         vec!["LOG-001", "LOG-005"]
@@ -221,16 +222,7 @@ fn damaged_logs_are_partial_or_errors() {
         .expect("runs");
     let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     let status = |name: &str| -> (String, String) {
-        let artifact = report["artifacts"]
-            .as_array()
-            .expect("artifacts")
-            .iter()
-            .find(|artifact| {
-                artifact["path"]
-                    .as_str()
-                    .is_some_and(|path| path.ends_with(name))
-            })
-            .unwrap_or_else(|| panic!("{name} listed"));
+        let artifact = artifact(&report, name);
         (
             artifact["status"].as_str().unwrap_or_default().to_owned(),
             artifact["reason"].as_str().unwrap_or_default().to_owned(),

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
+use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -43,4 +44,29 @@ pub fn copy_folder(from: &Path, to: &Path) {
             fs::copy(entry.path(), target).expect("copy");
         }
     }
+}
+
+/// The artifact of a JSON report whose path ends with `suffix`.
+pub fn artifact<'a>(report: &'a Value, suffix: &str) -> &'a Value {
+    report["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .find(|artifact| {
+            artifact["path"]
+                .as_str()
+                .is_some_and(|path| path.ends_with(suffix))
+        })
+        .unwrap_or_else(|| panic!("{suffix} listed in the report"))
+}
+
+/// The rule ids of a JSON report's findings on `artifact`, in report order.
+pub fn rules_fired(report: &Value, artifact: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|finding| finding["artifact"] == artifact)
+        .map(|finding| finding["rule"].as_str().expect("rule").to_owned())
+        .collect()
 }
