@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{artifact, corpus, drone_audit, rules_fired};
+use common::{artifact, corpus, drone_audit, inspect, rules_fired};
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -15,17 +15,8 @@ use std::path::{Path, PathBuf};
 
 /// The evidence `inspect` prints for a capture.
 fn evidence(path: &Path) -> Value {
-    let output = drone_audit()
-        .arg("inspect")
-        .arg(path)
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let inspected: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let (inspected, code) = inspect(path);
+    assert_eq!(code, 0, "{inspected}");
     assert_eq!(inspected["kind"], "capture");
     inspected["evidence"].clone()
 }

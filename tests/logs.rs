@@ -5,26 +5,11 @@
 
 mod common;
 
-use common::{artifact, corpus, drone_audit, rules_fired};
+use common::{artifact, corpus, drone_audit, inspect, rules_fired};
 
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn inspect(path: &Path) -> (Value, i32) {
-    let output = drone_audit()
-        .arg("inspect")
-        .arg(path)
-        .output()
-        .expect("runs");
-    let inspected: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "invalid JSON ({error}): {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (inspected, output.status.code().expect("exit code"))
-}
 
 #[test]
 fn pyulog_sample_log_shows_its_facts() {

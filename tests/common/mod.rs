@@ -70,3 +70,19 @@ pub fn rules_fired(report: &Value, artifact: &str) -> Vec<String> {
         .map(|finding| finding["rule"].as_str().expect("rule").to_owned())
         .collect()
 }
+
+/// What `drone-audit inspect` prints for `path`, and its exit code.
+pub fn inspect(path: &Path) -> (Value, i32) {
+    let output = drone_audit()
+        .arg("inspect")
+        .arg(path)
+        .output()
+        .expect("runs");
+    let inspected: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "invalid JSON ({error}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (inspected, output.status.code().expect("exit code"))
+}
