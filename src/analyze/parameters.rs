@@ -302,9 +302,27 @@ pub fn parse_value(text: &str) -> Option<Number> {
         .and_then(Number::from_f64)
 }
 
+/// A parameter value logged as a float: whole numbers become integers (a log stores
+/// `SYSID_ENFORCE 1` as `1.0`), others stay finite floats.
+pub fn number_from_float(value: f64) -> Option<Number> {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        Some(Number::from(value as i64))
+    } else {
+        Number::from_f64(value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logged_floats_become_integers_when_whole() {
+        assert_eq!(number_from_float(1.0), Some(Number::from(1)));
+        assert_eq!(number_from_float(-3.0), Some(Number::from(-3)));
+        assert_eq!(number_from_float(0.5), Number::from_f64(0.5));
+        assert_eq!(number_from_float(f64::NAN), None);
+    }
 
     #[test]
     fn names_follow_mavlink_param_ids() {

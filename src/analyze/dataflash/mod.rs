@@ -11,10 +11,10 @@
 //! cut off by the end of the file makes the result partial; more than half the file
 //! unreadable is an error. At most [`MAX_MESSAGES`] text messages are kept.
 
-use crate::analyze::parameters::{Parameter, ParameterSet};
+use crate::analyze::parameters::{self, Parameter, ParameterSet};
 use crate::analyze::text::fixed_field;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
-use serde_json::{json, Number, Value};
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 pub struct DataflashAnalyzer;
@@ -109,15 +109,6 @@ impl RecordFormat {
     }
 }
 
-/// A parameter value as JSON: an integer when the float holds one exactly.
-fn parameter_value(value: f64) -> Option<Number> {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        Some(Number::from(value as i64))
-    } else {
-        Number::from_f64(value)
-    }
-}
-
 /// The firmware a MSG text announces: `ArduPlane V3.8.2-dev (8178ab40)`.
 fn firmware_of(message: &str) -> Option<Value> {
     let vehicles = [
@@ -186,7 +177,7 @@ impl LogFacts {
     }
 
     fn parameter(&mut self, name: String, value: f64, place: Place) {
-        let Some(value) = parameter_value(value) else {
+        let Some(value) = parameters::number_from_float(value) else {
             return;
         };
         let (line, offset) = match place {

@@ -9,7 +9,7 @@
 //! off by the end of the file makes the result partial; a corrupt stretch is passed over to
 //! the next sync marker and counted.
 
-use crate::analyze::parameters::{Parameter, ParameterSet};
+use crate::analyze::parameters::{self, Parameter, ParameterSet};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde_json::{json, Map, Number, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -322,13 +322,11 @@ impl Analyzer for UlogAnalyzer {
                         b'Q' => defaults += 1,
                         _ => {
                             let number = match &decoded {
-                                Value::Number(number) => number
+                                Value::Number(number) if number.is_f64() => number
                                     .as_f64()
-                                    .filter(|float| float.fract() == 0.0 && float.abs() < 1e15)
-                                    .map_or_else(
-                                        || number.clone(),
-                                        |float| Number::from(float as i64),
-                                    ),
+                                    .and_then(parameters::number_from_float)
+                                    .unwrap_or_else(|| number.clone()),
+                                Value::Number(number) => number.clone(),
                                 _ => {
                                     offset += 3 + size;
                                     continue;
