@@ -19,7 +19,7 @@ use drone_audit::rules::{self, Rule, RuleSet};
 use drone_audit::scan::{self, Limits, Progress, ScanOptions};
 use drone_audit::shard::Shard;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -548,16 +548,16 @@ fn candidate_name(folder: &Path) -> String {
 
 fn run_inspect(file: PathBuf, policy: Option<PathBuf>) -> anyhow::Result<u8> {
     // Captures are streamed, whatever their size; other artifacts are read whole.
-    let capture =
-        analyze::capture::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    let (kind, result) = match capture {
-        Some((format, stream)) => (
+    let cannot_read = || format!("cannot read {}", file.display());
+    let (format, mut stream) = analyze::capture::open(&file).with_context(cannot_read)?;
+    let (kind, result) = match format {
+        Some(format) => (
             ArtifactKind::Capture,
             analyze::capture::analyze_stream(format, io::BufReader::new(stream)),
         ),
         None => {
-            let content =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let mut content = Vec::new();
+            stream.read_to_end(&mut content).with_context(cannot_read)?;
             let Some(analyzer) = analyze::identify(&file, &content) else {
                 eprintln!(
                     "drone-audit: {}: not a known artifact kind (no analyzer recognised its content)",

@@ -359,48 +359,37 @@ fn analyze_file(path: &Path, device: &str, policy: &Policy, limits: Limits) -> A
         warnings: Vec::new(),
     };
     let failed = Analyzed::failed;
-    // Captures are streamed through a bounded buffer, so they are not held to the file-size
-    // limit; everything else is read whole.
-    match capture::open(path) {
-        Ok(Some((format, file))) => return analyze_capture(file, format, record, policy),
-        Ok(None) => {}
-        Err(error) => {
-            return failed(
-                record,
-                ArtifactStatus::Error,
-                format!("cannot read: {error}"),
-            )
-        }
-    }
-    match std::fs::metadata(path) {
-        Ok(metadata) if metadata.len() > limits.max_file_size => {
-            record.size = Some(metadata.len());
-            let reason = format!(
-                "file is {} bytes, over the {}-byte limit (--max-file-size)",
-                metadata.len(),
-                limits.max_file_size
-            );
-            return failed(record, ArtifactStatus::Error, reason);
-        }
-        Ok(_) => {}
-        Err(error) => {
-            return failed(
-                record,
-                ArtifactStatus::Error,
-                format!("cannot read: {error}"),
-            )
-        }
-    }
-    let content = match std::fs::read(path) {
-        Ok(content) => content,
-        Err(error) => {
-            return failed(
-                record,
-                ArtifactStatus::Error,
-                format!("cannot read: {error}"),
-            )
-        }
+    let cannot_read = |record, error: std::io::Error| {
+        failed(
+            record,
+            ArtifactStatus::Error,
+            format!("cannot read: {error}"),
+        )
     };
+    // Captures are streamed through a bounded buffer, so they are not held to the file-size
+    // limit; everything else is read whole, from the file already open.
+    let mut file = match capture::open(path) {
+        Ok((Some(format), file)) => return analyze_capture(file, format, record, policy),
+        Ok((None, file)) => file,
+        Err(error) => return cannot_read(record, error),
+    };
+    let size = match file.metadata() {
+        Ok(metadata) => metadata.len(),
+        Err(error) => return cannot_read(record, error),
+    };
+    if size > limits.max_file_size {
+        record.size = Some(size);
+        let reason = format!(
+            "file is {size} bytes, over the {}-byte limit (--max-file-size)",
+            limits.max_file_size
+        );
+        return failed(record, ArtifactStatus::Error, reason);
+    }
+    let mut content = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    if let Err(error) = file.read_to_end(&mut content) {
+        return cannot_read(record, error);
+    }
+    drop(file);
     record.size = Some(content.len() as u64);
     record.sha256 = Some(hex(&Sha256::digest(&content)));
     if content.is_empty() {

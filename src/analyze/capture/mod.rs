@@ -74,9 +74,9 @@ impl Analyzer for CaptureAnalyzer {
     }
 }
 
-/// Opens `path` and, when its first bytes are a capture's, returns its format and the file
-/// rewound to its start, for [`analyze_stream`].
-pub fn open(path: &std::path::Path) -> std::io::Result<Option<(Format, std::fs::File)>> {
+/// Opens `path`, reads its first bytes to tell whether it is a capture (and of which format),
+/// and returns the file rewound to its start either way, so the caller reads it only once.
+pub fn open(path: &std::path::Path) -> std::io::Result<(Option<Format>, std::fs::File)> {
     use std::io::{Seek, SeekFrom};
     let mut file = std::fs::File::open(path)?;
     let mut head = [0u8; 12];
@@ -87,11 +87,8 @@ pub fn open(path: &std::path::Path) -> std::io::Result<Option<(Format, std::fs::
             count => filled += count,
         }
     }
-    let Some(format) = Format::sniff(&head[..filled]) else {
-        return Ok(None);
-    };
     file.seek(SeekFrom::Start(0))?;
-    Ok(Some((format, file)))
+    Ok((Format::sniff(&head[..filled]), file))
 }
 
 /// Analyzes a capture read as a stream: memory stays bounded whatever the file's size.
