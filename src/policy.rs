@@ -575,8 +575,12 @@ impl Policy {
 /// Whether two version texts name the same version: a leading `v` (`v1.14.3`, as PX4 tags
 /// releases) does not count.
 fn same_version(a: &str, b: &str) -> bool {
-    let bare = |text: &str| text.trim().trim_start_matches(['v', 'V']).to_owned();
-    bare(a) == bare(b)
+    bare_version(a) == bare_version(b)
+}
+
+/// A version as written without surrounding space or a leading `v`: `v4.5.7 ` is `4.5.7`.
+fn bare_version(version: &str) -> &str {
+    version.trim().trim_start_matches(['v', 'V'])
 }
 
 fn array_mut<'a>(document: &'a mut Value, key: &str) -> impl Iterator<Item = &'a mut Value> {
@@ -615,7 +619,7 @@ fn version_parts(version: &str) -> (Vec<u64>, bool) {
             .map(|run| run.parse::<u64>().unwrap_or(u64::MAX))
             .collect()
     };
-    let trimmed = version.trim().trim_start_matches(['v', 'V']);
+    let trimmed = bare_version(version);
     let release_end = trimmed
         .find(|character: char| !(character.is_ascii_digit() || character == '.'))
         .unwrap_or(trimmed.len());
