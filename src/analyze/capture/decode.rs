@@ -158,17 +158,15 @@ const RADIOTAP_BAD_FCS: u8 = 0x40;
 fn radiotap(frame: &[u8]) -> Option<(usize, u8)> {
     let length = usize::from(u16::from_le_bytes([*frame.get(2)?, *frame.get(3)?]));
     let header = frame.get(..length)?;
-    let mut at = 4;
-    let mut present = Vec::new();
-    loop {
-        let word = u32::from_le_bytes(header.get(at..at + 4)?.try_into().ok()?);
-        present.push(word);
+    let word_at = |at: usize| Some(u32::from_le_bytes(header.get(at..at + 4)?.try_into().ok()?));
+    let first = word_at(4)?;
+    // Further present words follow while bit 31 is set; only the first names TSFT and Flags.
+    let mut at = 8;
+    let mut word = first;
+    while word & (1 << 31) != 0 && at < 4 + 4 * 9 {
+        word = word_at(at)?;
         at += 4;
-        if word & (1 << 31) == 0 || present.len() > 8 {
-            break;
-        }
     }
-    let first = present[0];
     if first & 1 != 0 {
         at = at.next_multiple_of(8) + 8;
     }
@@ -481,6 +479,24 @@ mod tests {
         assert_eq!(decode(LINKTYPE_ETHERNET, &[0; 10]), Decoded::Short);
         assert_eq!(decode(LINKTYPE_RAW, &[0x45, 0]), Decoded::Short);
         assert_eq!(decode(9999, &[1, 2, 3]), Decoded::Other);
+    }
+
+    #[test]
+    fn radiotap_flags_are_found_after_chained_present_words_and_tsft() {
+        // Two present words (bit 31 chains), TSFT (bit 0) aligned to 8, then Flags (bit 1).
+        let mut header = vec![0, 0, 0, 0];
+        header.extend_from_slice(&(0x8000_0003u32).to_le_bytes());
+        header.extend_from_slice(&0u32.to_le_bytes());
+        header.extend_from_slice(&[0; 4]); // pad to 16, the TSFT's 8-byte alignment
+        header.extend_from_slice(&[0; 8]); // TSFT
+        header.push(0x10); // Flags: FCS at end
+        header.push(0); // Rate
+        header[2] = header.len() as u8;
+        assert_eq!(radiotap(&header), Some((26, 0x10)));
+        // Without Flags present the flags are 0; a header cut short is refused.
+        header[4] = 0x01;
+        assert_eq!(radiotap(&header), Some((26, 0)));
+        assert_eq!(radiotap(&header[..6]), None);
     }
 
     #[test]
