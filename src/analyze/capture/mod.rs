@@ -23,7 +23,7 @@ use decode::{Decoded, Segment, Transport};
 pub use packets::Format;
 use packets::Packet;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read;
 use std::net::IpAddr;
 use std::sync::OnceLock;
@@ -351,7 +351,8 @@ struct CaptureBuilder {
     resolved: HashMap<IpAddr, BTreeSet<String>>,
     dns: BTreeMap<String, DnsRecord>,
     tls: Vec<TlsRecord>,
-    tls_seen: HashMap<(Endpoint, Endpoint, Option<String>), usize>,
+    /// The ClientHellos kept, by client, server and name: a retransmission is not kept again.
+    tls_seen: HashSet<(Endpoint, Endpoint, Option<String>)>,
     /// The latest ClientHello from a client to a server, for its ServerHello.
     latest_hello: HashMap<(Endpoint, Endpoint), usize>,
     requests: Vec<RequestRecord>,
@@ -655,7 +656,7 @@ impl CaptureBuilder {
                 cipher_suites,
             } => {
                 let seen_key = (source, destination, server_name.clone());
-                if self.tls_seen.contains_key(&seen_key) || !self.keep(self.tls.len()) {
+                if self.tls_seen.contains(&seen_key) || !self.keep(self.tls.len()) {
                     return;
                 }
                 if let (Some(name), Some(flow)) = (&server_name, self.flows.get_mut(key)) {
@@ -667,7 +668,7 @@ impl CaptureBuilder {
                     .collect();
                 weak.sort_unstable();
                 weak.dedup();
-                self.tls_seen.insert(seen_key, self.tls.len());
+                self.tls_seen.insert(seen_key);
                 self.latest_hello
                     .insert((source, destination), self.tls.len());
                 self.tls.push(TlsRecord {
