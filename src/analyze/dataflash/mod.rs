@@ -173,7 +173,12 @@ struct LogFacts {
 impl LogFacts {
     fn record(&mut self, name: &str) {
         self.records += 1;
-        *self.counts.entry(name.to_owned()).or_default() += 1;
+        // Only a record type's first record allocates its name.
+        if let Some(count) = self.counts.get_mut(name) {
+            *count += 1;
+        } else {
+            self.counts.insert(name.to_owned(), 1);
+        }
     }
 
     fn parameter(&mut self, name: String, value: f64, place: Place) {
