@@ -10,7 +10,7 @@
 
 use crate::analyze::mavlink::{self, Frame, Systems};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 pub struct TlogAnalyzer;
@@ -98,11 +98,7 @@ impl Analyzer for TlogAnalyzer {
                     if frame.message_id == mavlink::SETUP_SIGNING
                         && setup_signing.len() < MAX_SETUP_SIGNING
                     {
-                        setup_signing.push(json!({
-                            "offset": offset,
-                            "system_id": frame.system_id,
-                            "component_id": frame.component_id,
-                        }));
+                        setup_signing.push((offset, frame.system_id, frame.component_id));
                     }
                     offset += length;
                 }
@@ -132,11 +128,13 @@ impl Analyzer for TlogAnalyzer {
             ));
         }
         let kept = systems.retain_at_least(MIN_FRAMES);
-        setup_signing.retain(|entry| {
-            entry["system_id"]
-                .as_u64()
-                .is_some_and(|id| kept.contains(&(id as u8)))
-        });
+        let setup_signing: Vec<Value> = setup_signing
+            .into_iter()
+            .filter(|(_, system_id, _)| kept.contains(system_id))
+            .map(|(offset, system_id, component_id)| {
+                json!({"offset": offset, "system_id": system_id, "component_id": component_id})
+            })
+            .collect();
         let seconds = |stamp: u64| stamp as f64 / 1e6;
         let document = json!({
             "format": "tlog",
@@ -198,6 +196,28 @@ mod tests {
         assert_eq!(systems[0]["v1_frames"], 1);
         assert_eq!(systems.as_array().map(Vec::len), Some(1));
         assert_eq!(evidence.incomplete, None);
+    }
+
+    fn setup_signing(system: u8) -> Vec<u8> {
+        let mut frame = vec![0xfd, 42, 0, 0, 0, system, 190, 0, 1, 0]; // message 256
+        frame.extend_from_slice(&[0; 42 + 2]);
+        frame
+    }
+
+    #[test]
+    fn setup_signing_is_listed_for_systems_kept() {
+        let mut log = record(T0, &heartbeat(1, false));
+        log.extend(record(T0 + 1000, &heartbeat(1, false)));
+        let at = log.len();
+        log.extend(record(T0 + 2000, &setup_signing(1)));
+        // System 9 sends one frame only: too few to count, so its key message is not listed.
+        log.extend(record(T0 + 3000, &setup_signing(9)));
+        let evidence = TlogAnalyzer.analyze(&log).expect("analyzes");
+        let listed = &evidence.document["mavlink"]["setup_signing"];
+        assert_eq!(
+            listed,
+            &json!([{"offset": at, "system_id": 1, "component_id": 190}])
+        );
     }
 
     #[test]
