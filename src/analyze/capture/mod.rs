@@ -182,7 +182,7 @@ pub fn vendor_of(name: &str) -> Option<&'static VendorEndpoint> {
         .max_by_key(|endpoint| endpoint.domain.len())
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct FlowKey {
     transport: Transport,
     low: Endpoint,
@@ -413,12 +413,10 @@ impl CaptureBuilder {
             low: source.min(destination),
             high: source.max(destination),
         };
-        let tracked = self.flows.len() < MAX_FLOWS || self.flows.contains_key(&key);
-        if !tracked {
+        if self.flows.len() >= MAX_FLOWS && !self.flows.contains_key(&key) {
             self.flows_dropped += 1;
-        }
-        if tracked {
-            let flow = self.flows.entry(key.clone()).or_insert_with(|| {
+        } else {
+            let flow = self.flows.entry(key).or_insert_with(|| {
                 // The client opened the conversation: a TCP SYN's sender (a SYN-ACK seen first
                 // means the other side did); without a handshake, the side on a service port
                 // is the server; else whoever sent first.
@@ -529,7 +527,7 @@ impl CaptureBuilder {
         if !self.candidates.contains_key(key) && self.candidates.len() >= MAX_FLOWS {
             return None;
         }
-        let candidate = self.candidates.entry(key.clone()).or_default();
+        let candidate = self.candidates.entry(*key).or_default();
         if candidate.confirmed == Some("mavlink") {
             self.add_mavlink(number, &[frame], source, destination);
             return Some("mavlink");
@@ -565,7 +563,7 @@ impl CaptureBuilder {
         if !self.candidates.contains_key(key) && self.candidates.len() >= MAX_FLOWS {
             return None;
         }
-        let candidate = self.candidates.entry(key.clone()).or_default();
+        let candidate = self.candidates.entry(*key).or_default();
         let sequence = u16::from_be_bytes([payload[2], payload[3]]);
         let ssrc = u32::from_be_bytes([payload[8], payload[9], payload[10], payload[11]]);
         let identity = u64::from(ssrc) << 8 | u64::from(payload[1] & 0x7f);
