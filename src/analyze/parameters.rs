@@ -26,12 +26,9 @@ pub struct Parameter {
     pub name: String,
     /// The value as a JSON number: an integer when the file writes one, else a float.
     pub value: Number,
-    /// 1-based line of the file; 0 for parameters read from a binary log.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub line: u32,
-    /// Byte offset of the record, for parameters read from a binary log.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub offset: Option<u64>,
+    /// Where the file states it: `line` in a text file, `offset` in a binary log.
+    #[serde(flatten)]
+    pub place: Place,
     /// QGroundControl only: the MAVLink type of the value (`MAV_PARAM_TYPE`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<&'static str>,
@@ -40,27 +37,40 @@ pub struct Parameter {
     pub component_id: Option<u8>,
 }
 
-fn is_zero(line: &u32) -> bool {
-    *line == 0
+/// Where a record is: a 1-based line in a text file, a byte offset in a binary one. In
+/// evidence it is a `line` or an `offset` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Place {
+    Line(u32),
+    Offset(u64),
 }
 
-impl Parameter {
-    /// Where the parameter is, as evidence locates it: `line` in a text file, `offset` in a
-    /// binary log.
-    fn place(&self) -> (&'static str, Value) {
-        match self.offset {
-            Some(offset) => ("offset", json!(offset)),
-            None => ("line", json!(self.line)),
+impl Place {
+    /// Writes the place into an evidence node as its `line` or `offset` key.
+    pub fn insert_into(self, node: &mut Value) {
+        if let Some(object) = node.as_object_mut() {
+            let (key, value) = match self {
+                Place::Line(line) => ("line", json!(line)),
+                Place::Offset(offset) => ("offset", json!(offset)),
+            };
+            object.insert(key.to_owned(), value);
+        }
+    }
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Line(line) => write!(formatter, "line {line}"),
+            Place::Offset(offset) => write!(formatter, "byte {offset}"),
         }
     }
 }
 
 /// Adds `parameter`'s place to a derived node (an endpoint made of several parameters).
 fn placed(mut node: Value, parameter: &Parameter) -> Value {
-    if let Some(object) = node.as_object_mut() {
-        let (key, value) = parameter.place();
-        object.insert(key.to_owned(), value);
-    }
+    parameter.place.insert_into(&mut node);
     node
 }
 
@@ -76,8 +86,8 @@ impl ParameterSet {
     pub fn insert(&mut self, parameter: Parameter) {
         if let Some(earlier) = self.parameters.get(&parameter.name) {
             self.warnings.push(format!(
-                "line {}: {} set again (first on line {}); the later value {} wins",
-                parameter.line, parameter.name, earlier.line, parameter.value
+                "{}: {} set again (first on {}); the later value {} wins",
+                parameter.place, parameter.name, earlier.place, parameter.value
             ));
         }
         self.parameters.insert(parameter.name.clone(), parameter);
@@ -349,8 +359,7 @@ mod tests {
             set.insert(Parameter {
                 name: (*name).to_owned(),
                 value: (*value).into(),
-                line: line as u32 + 1,
-                offset: None,
+                place: Place::Line(line as u32 + 1),
                 r#type: None,
                 component_id: None,
             });
@@ -449,14 +458,16 @@ mod tests {
         let parameter = |value: i64, line: u32| Parameter {
             name: "LOG_DISARMED".into(),
             value: value.into(),
-            line,
-            offset: None,
+            place: Place::Line(line),
             r#type: None,
             component_id: None,
         };
         set.insert(parameter(0, 3));
         set.insert(parameter(1, 9));
-        assert_eq!(set.get("LOG_DISARMED").map(|p| p.line), Some(9));
+        assert_eq!(
+            set.get("LOG_DISARMED").map(|p| p.place),
+            Some(Place::Line(9))
+        );
         assert_eq!(set.warnings.len(), 1);
         assert!(set.warnings[0].contains("first on line 3"));
     }

@@ -6,7 +6,7 @@
 //! a file with no parameter at all is an error. The evidence shape is shared with
 //! QGroundControl files ([`crate::analyze::parameters`]).
 
-use crate::analyze::parameters::{is_parameter_name, parse_value, Parameter, ParameterSet};
+use crate::analyze::parameters::{is_parameter_name, parse_value, Parameter, ParameterSet, Place};
 use crate::analyze::text;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde_json::json;
@@ -102,8 +102,7 @@ impl Analyzer for ArdupilotParamsAnalyzer {
             parameters.insert(Parameter {
                 name: name.to_owned(),
                 value,
-                line: line.number,
-                offset: None,
+                place: Place::Line(line.number),
                 r#type: None,
                 component_id: None,
             });

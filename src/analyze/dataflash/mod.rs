@@ -11,7 +11,7 @@
 //! cut off by the end of the file makes the result partial; more than half the file
 //! unreadable is an error. At most [`MAX_MESSAGES`] text messages are kept.
 
-use crate::analyze::parameters::{self, Parameter, ParameterSet};
+use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
 use crate::analyze::text::fixed_field;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde_json::{json, Value};
@@ -140,22 +140,6 @@ fn firmware_of(message: &str) -> Option<Value> {
     }))
 }
 
-/// Where a record is: a byte offset in a binary log, a line in a text one.
-#[derive(Debug, Clone, Copy)]
-enum Place {
-    Offset(u64),
-    Line(u32),
-}
-
-impl Place {
-    fn insert_into(self, node: &mut Value) {
-        match self {
-            Place::Offset(offset) => node["offset"] = json!(offset),
-            Place::Line(line) => node["line"] = json!(line),
-        }
-    }
-}
-
 /// What the records of a log say, whichever form it is in.
 #[derive(Default)]
 struct LogFacts {
@@ -185,17 +169,12 @@ impl LogFacts {
         let Some(value) = parameters::number_from_float(value) else {
             return;
         };
-        let (line, offset) = match place {
-            Place::Offset(offset) => (0, Some(offset)),
-            Place::Line(line) => (line, None),
-        };
         self.parameters.insert(
             name.clone(),
             Parameter {
                 name,
                 value,
-                line,
-                offset,
+                place,
                 r#type: None,
                 component_id: None,
             },

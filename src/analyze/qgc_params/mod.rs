@@ -6,7 +6,7 @@
 //! The evidence shape is shared with ArduPilot's own files
 //! ([`crate::analyze::parameters`]), plus `header` and `vehicle_ids`.
 
-use crate::analyze::parameters::{is_parameter_name, parse_value, Parameter, ParameterSet};
+use crate::analyze::parameters::{is_parameter_name, parse_value, Parameter, ParameterSet, Place};
 use crate::analyze::text;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde_json::{json, Map, Value};
@@ -148,8 +148,7 @@ impl Analyzer for QgcParamsAnalyzer {
             parameters.insert(Parameter {
                 name: row.name.to_owned(),
                 value,
-                line: line.number,
-                offset: None,
+                place: Place::Line(line.number),
                 r#type: Some(r#type),
                 component_id: Some(row.component_id),
             });

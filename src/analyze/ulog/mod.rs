@@ -9,7 +9,7 @@
 //! off by the end of the file makes the result partial; a corrupt stretch is passed over to
 //! the next sync marker and counted.
 
-use crate::analyze::parameters::{self, Parameter, ParameterSet};
+use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde_json::{json, Map, Number, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -337,8 +337,7 @@ impl Analyzer for UlogAnalyzer {
                                 Parameter {
                                     name,
                                     value: number,
-                                    line: 0,
-                                    offset: Some(offset as u64),
+                                    place: Place::Offset(offset as u64),
                                     r#type: None,
                                     component_id: None,
                                 },
