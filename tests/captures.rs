@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{artifact, corpus, drone_audit, inspect, rules_fired};
+use common::{artifact, corpus, drone_audit, inspect, rules_fired, scan_json};
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -324,17 +324,7 @@ fn damaged_captures_are_partial_or_errors_never_panics() {
         state as u8
     }));
     fs::write(device.join("noise.pcap"), &noise).expect("write");
-    let output = drone_audit()
-        .args([
-            "scan",
-            dir.path().to_str().expect("UTF-8"),
-            "--format",
-            "json",
-        ])
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .expect("runs");
-    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let (report, code) = scan_json(dir.path());
     let cut = artifact(&report, "cut.pcap");
     assert_eq!(
         cut["status"], "partial",
@@ -379,5 +369,5 @@ fn damaged_captures_are_partial_or_errors_never_panics() {
         "{noise}"
     );
     assert_eq!(report["summary"]["incomplete"], true);
-    assert!(matches!(output.status.code(), Some(1) | Some(3)));
+    assert!(matches!(code, 1 | 3));
 }

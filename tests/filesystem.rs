@@ -5,12 +5,10 @@
 
 mod common;
 
-use common::{artifact, drone_audit};
-use serde_json::Value;
+use common::{artifact, drone_audit, scan_json};
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::time::Duration;
 
 const COMPLIANT: &str = include_str!("../samples/m2e-hq/profile.toml");
 
@@ -38,22 +36,7 @@ fn odd_files_are_reported_and_the_device_is_still_assessed() {
     let sparse = fs::File::create(device.join("huge.img")).expect("create");
     sparse.set_len(10 << 30).expect("a sparse 10 GB file");
 
-    let output = drone_audit()
-        .args([
-            "scan",
-            dir.path().to_str().expect("UTF-8"),
-            "--format",
-            "json",
-        ])
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("runs");
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "invalid JSON ({error}): {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
+    let (report, code) = scan_json(dir.path());
 
     assert_eq!(artifact(&report, "m2e/profile.toml")["status"], "assessed");
     for link in ["m2e/a", "m2e/b", "m2e/passwd"] {
@@ -85,7 +68,7 @@ fn odd_files_are_reported_and_the_device_is_still_assessed() {
         "{huge}"
     );
     // The compliant profile passes; the huge file makes the scan incomplete.
-    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(code, 3);
     assert!(Path::new(&fifo).exists(), "nothing was written or removed");
 }
 

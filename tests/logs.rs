@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{artifact, corpus, drone_audit, inspect, rules_fired};
+use common::{artifact, corpus, drone_audit, inspect, rules_fired, scan_json};
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -195,17 +195,7 @@ fn damaged_logs_are_partial_or_errors() {
     bogus.extend_from_slice(&[0; 8]);
     bogus.extend_from_slice(&[0xff, 0xff, b'D', 1, 2, 3]);
     std::fs::write(device.join("bogus.ulg"), &bogus).expect("write");
-    let output = drone_audit()
-        .args([
-            "scan",
-            dir.path().to_str().expect("UTF-8"),
-            "--format",
-            "json",
-        ])
-        .timeout(std::time::Duration::from_secs(60))
-        .output()
-        .expect("runs");
-    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let (report, code) = scan_json(dir.path());
     let status = |name: &str| -> (String, String) {
         let artifact = artifact(&report, name);
         (
@@ -222,7 +212,7 @@ fn damaged_logs_are_partial_or_errors() {
     assert_eq!(status, "error", "{reason}");
     assert_eq!(report["summary"]["incomplete"], true);
     // The cut telemetry log still shows unsigned MAVLink: findings outrank incompleteness.
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(code, 1);
 }
 
 /// The DJI flight record of SOURCES.md: version 4, details in the clear.

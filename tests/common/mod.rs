@@ -86,3 +86,22 @@ pub fn inspect(path: &Path) -> (Value, i32) {
     });
     (inspected, output.status.code().expect("exit code"))
 }
+
+/// The JSON report of `drone-audit scan folder`, and its exit code; a scan that hangs on a
+/// hostile file fails the test after a minute instead of stalling the suite.
+pub fn scan_json(folder: &Path) -> (Value, i32) {
+    let output = drone_audit()
+        .arg("scan")
+        .arg(folder)
+        .args(["--format", "json"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "invalid JSON ({error}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (report, output.status.code().expect("exit code"))
+}
