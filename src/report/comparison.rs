@@ -8,12 +8,12 @@
 
 use crate::compare::{Candidate, CandidateControl, Comparison};
 use crate::control::{Control, Severity};
-use crate::report::html::{grade_class, score_text, STYLE};
+use crate::report::html::{grade_class, head, score_text};
 use crate::report::markdown;
 use crate::report::table::Paint;
 use crate::score::ControlStatus;
 use comfy_table::Cell;
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, DOCTYPE};
 use std::io;
 
 /// Failed rule ids a cell lists before summarising the rest.
@@ -239,13 +239,7 @@ pub fn write_html(comparison: &Comparison, out: &mut dyn io::Write) -> io::Resul
     let page = html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="generator" content={ (comparison.tool.name) " " (comparison.tool.version) };
-                title { "Drone security comparison" }
-                style { (PreEscaped(STYLE)) (PreEscaped(COMPARE_STYLE)) }
-            }
+            (head(&comparison.tool, "Drone security comparison", COMPARE_STYLE))
             body {
                 header {
                     h1 { "Drone security comparison" }

@@ -9,7 +9,9 @@
 //! colour, so it reads in greyscale and on paper; a print stylesheet lays the page out for A4.
 
 use crate::control::{Control, Severity};
-use crate::report::{ArtifactRecord, ArtifactStatus, DeviceReport, Finding, Renderer, Report};
+use crate::report::{
+    ArtifactRecord, ArtifactStatus, DeviceReport, Finding, Renderer, Report, Tool,
+};
 use crate::score::{ControlResult, ControlStatus, RuleStatus};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,7 +25,7 @@ impl Renderer for HtmlRenderer {
     }
 }
 
-pub(crate) const STYLE: &str = r#"
+const STYLE: &str = r#"
 :root { --ink: #1b1f24; --muted: #57606a; --line: #d0d7de; --paper: #ffffff;
   --pass: #c7e9c0; --pass-ink: #0b3d0b; --fail: #f6b3b0; --fail-ink: #5c0a06;
   --na: #e6e8eb; --na-ink: #3d444d;
@@ -73,18 +75,26 @@ footer { margin-top: 40px; padding-top: 8px; border-top: 1px solid var(--line); 
 }
 "#;
 
+/// The `head` of every page drone-audit writes: its title, the generator, the shared style
+/// and any page-specific style after it.
+pub(crate) fn head(tool: &Tool, title: &str, extra_style: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            meta name="generator" content={ (tool.name) " " (tool.version) };
+            title { (title) }
+            style { (PreEscaped(STYLE)) (PreEscaped(extra_style)) }
+        }
+    }
+}
+
 fn page(report: &Report) -> Markup {
     let grade = report.summary.grade.label();
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="generator" content={ (report.tool.name) " " (report.tool.version) };
-                title { "Drone fleet audit: grade " (grade) }
-                style { (PreEscaped(STYLE)) }
-            }
+            (head(&report.tool, &format!("Drone fleet audit: grade {grade}"), ""))
             body {
                 (header(report))
                 main {
