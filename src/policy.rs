@@ -341,6 +341,30 @@ impl Policy {
             | ArtifactKind::Tlog
             | ArtifactKind::DjiFlightRecord => {}
             ArtifactKind::Capture => self.enrich_flows(document),
+            ArtifactKind::Firmware => self.enrich_firmware_images(document),
+        }
+    }
+
+    /// `images[*]` (autopilot packages) and `packages[*]` (DJI xV4) of a firmware artifact:
+    /// judged by the `[[firmware]]` entry for their own vendor, model (the board, or DJI's
+    /// model code) and component, by SHA-256 where the entry lists hashes.
+    fn enrich_firmware_images(&self, document: &mut Value) {
+        for section in ["images", "packages"] {
+            for image in array_mut(document, section) {
+                let text = |key: &str| {
+                    image
+                        .get(key)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                let (vendor, model) = (text("vendor"), text("model"));
+                if model.is_empty() {
+                    continue;
+                }
+                let facts = self.firmware_facts(&vendor, &model, image);
+                insert_policy(image, facts);
+            }
         }
     }
 

@@ -209,11 +209,11 @@ fn fail_on_sets_the_threshold_and_nothing_else() {
         with_none["findings"], with_high["findings"],
         "reports hold every finding whatever the threshold"
     );
-    // m2e-field's worst finding is high: it fails on high, not on critical.
+    // ardupilot-plane's worst finding is high: it fails on high, not on critical.
     drone_audit()
         .args([
             "scan",
-            "samples/m2e-field",
+            "samples/ardupilot-plane",
             "--policy",
             "samples/drone-audit.toml",
             "--fail-on",
@@ -224,7 +224,7 @@ fn fail_on_sets_the_threshold_and_nothing_else() {
     drone_audit()
         .args([
             "scan",
-            "samples/m2e-field",
+            "samples/ardupilot-plane",
             "--policy",
             "samples/drone-audit.toml",
             "--fail-on",

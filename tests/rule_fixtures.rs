@@ -2,7 +2,8 @@
 //! `tests/fixtures/rules/<RULE-ID>/`:
 //!
 //! - `fires.<ext>`: an artifact on which the rule selects at least one node. The findings it
-//!   renders (`line N: message`, `packet N: …` or `offset N: …`, one a line) must equal `expected.txt` beside it, so a change
+//!   renders (`line N: message`, `packet N: …` or `offset N: …`, one a line, after the
+//!   container chain inside an image) must equal `expected.txt` beside it, so a change
 //!   of wording or location shows up in review. `UPDATE_EXPECTED=1 cargo test` rewrites them.
 //! - `passes.<ext>`: an artifact on which the rule is assessed (its `requires` matches) and
 //!   selects nothing: a "not assessed" would prove nothing.
@@ -129,14 +130,20 @@ fn check_rule(rule: &Rule, all_rules: &RuleSet) -> Result<(), String> {
             .iter()
             .map(|found| {
                 let location = &found.location;
-                match (location.packet, location.line, location.offset) {
-                    (Some(packet), _, _) => format!("packet {packet}: {}\n", found.message),
-                    (None, Some(line), _) => format!("line {line}: {}\n", found.message),
-                    (None, None, Some(offset)) => {
-                        format!("offset {offset}: {}\n", found.message)
+                let container = location
+                    .container
+                    .as_ref()
+                    .map(|container| format!("{container}: "))
+                    .unwrap_or_default();
+                container
+                    + &match (location.packet, location.line, location.offset) {
+                        (Some(packet), _, _) => format!("packet {packet}: {}\n", found.message),
+                        (None, Some(line), _) => format!("line {line}: {}\n", found.message),
+                        (None, None, Some(offset)) => {
+                            format!("offset {offset}: {}\n", found.message)
+                        }
+                        (None, None, None) => format!("line ?: {}\n", found.message),
                     }
-                    (None, None, None) => format!("line ?: {}\n", found.message),
-                }
             })
             .collect::<String>(),
         other => {

@@ -10,6 +10,7 @@ pub mod ardupilot_params;
 pub mod capture;
 pub mod dataflash;
 pub mod dji_record;
+pub mod firmware;
 pub mod hostapd;
 pub mod mavlink;
 pub mod mavlink_router;
@@ -62,10 +63,13 @@ pub enum ArtifactKind {
     Ulog,
     /// A DJI flight record (`DJIFlightRecord_*.txt`).
     DjiFlightRecord,
+    /// A firmware image, update package or the archive it comes in (`.apj`, `.px4`, DJI
+    /// `IM*H` and xV4, uImage, gzip, tar, zip, SquashFS, ELF), unpacked recursively.
+    Firmware,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 14] = [
+    pub const ALL: [ArtifactKind; 15] = [
         ArtifactKind::Profile,
         ArtifactKind::ArdupilotParams,
         ArtifactKind::QgcParams,
@@ -80,6 +84,7 @@ impl ArtifactKind {
         ArtifactKind::Tlog,
         ArtifactKind::Ulog,
         ArtifactKind::DjiFlightRecord,
+        ArtifactKind::Firmware,
     ];
 
     pub fn id(self) -> &'static str {
@@ -98,6 +103,7 @@ impl ArtifactKind {
             ArtifactKind::Tlog => "tlog",
             ArtifactKind::Ulog => "ulog",
             ArtifactKind::DjiFlightRecord => "dji-flight-record",
+            ArtifactKind::Firmware => "firmware",
         }
     }
 }
@@ -185,6 +191,8 @@ static ANALYZERS: &[&dyn Analyzer] = &[
     &sshd::SshdConfigAnalyzer,
     &accounts::ShadowAnalyzer,
     &accounts::PasswdAnalyzer,
+    // Last: archives (zip, tar, gzip) are firmware only when nothing more specific claims them.
+    &firmware::FirmwareAnalyzer,
 ];
 
 /// Every analyzer, in the order identification tries them.

@@ -295,10 +295,14 @@ pub struct Waived {
 }
 
 impl Finding {
-    /// `file:line`, then any packet, byte offset or log message the finding points at.
+    /// `file:line` (`image > container > member:line` inside an image), then any packet,
+    /// byte offset or log message the finding points at.
     pub fn place(&self) -> String {
         let location = &self.location;
         let mut place = self.artifact.clone();
+        if let Some(container) = &location.container {
+            place.push_str(&format!(" > {container}"));
+        }
         if let Some(line) = location.line {
             place.push_str(&format!(":{line}"));
         }

@@ -210,6 +210,8 @@ struct ResultProperties<'a> {
     offset: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     log_message: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<&'a str>,
     evidence_path: &'a str,
 }
 
@@ -394,6 +396,7 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult<'_> {
             packet: location.packet,
             offset: location.offset,
             log_message: location.message,
+            container: location.container.as_deref(),
             evidence_path: &location.evidence_path,
         },
     }
@@ -404,6 +407,9 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult<'_> {
 fn place_facts(finding: &Finding) -> Vec<String> {
     let location = &finding.location;
     let mut facts = Vec::new();
+    if let Some(container) = &location.container {
+        facts.push(format!("in {container}"));
+    }
     if let Some(packet) = location.packet {
         facts.push(format!("packet {packet}"));
     }

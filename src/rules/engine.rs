@@ -21,6 +21,10 @@ pub struct Location {
     /// 0-based index of the message in a log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<u64>,
+    /// The path through the containers of an image to the member the finding is in
+    /// (`rootfs.squashfs > /etc/shadow`); the line and byte offset are the member's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
     /// RFC 9535 normalized path of the selected node in the evidence document.
     pub evidence_path: String,
 }
@@ -85,6 +89,12 @@ fn locate(document: &Value, pointer: &str) -> Location {
             location.packet = location.packet.or(fact("packet"));
             location.offset = location.offset.or(fact("offset"));
             location.message = location.message.or(fact("message_index"));
+            if location.container.is_none() {
+                location.container = node
+                    .get("container")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+            }
         }
         match current.rfind('/') {
             Some(cut) => current = &current[..cut],
@@ -106,5 +116,13 @@ mod tests {
         assert_eq!(location.packet, Some(7));
         assert_eq!(location.offset, Some(40));
         assert_eq!(location.line, None);
+        let document =
+            json!({"accounts": [{"line": 2, "container": "rootfs.squashfs > /etc/shadow"}]});
+        let location = locate(&document, "/accounts/0");
+        assert_eq!(
+            location.container.as_deref(),
+            Some("rootfs.squashfs > /etc/shadow")
+        );
+        assert_eq!(location.line, Some(2));
     }
 }

@@ -159,7 +159,7 @@ struct Catalogue {
 
 const CATALOGUE: &str = include_str!("../../../rules/catalogue/vendor-endpoints.toml");
 
-fn catalogue() -> &'static [VendorEndpoint] {
+pub fn catalogue() -> &'static [VendorEndpoint] {
     static ENDPOINTS: OnceLock<Vec<VendorEndpoint>> = OnceLock::new();
     ENDPOINTS.get_or_init(|| {
         toml::from_str::<Catalogue>(CATALOGUE)

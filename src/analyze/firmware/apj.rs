@@ -1,0 +1,249 @@
+//! Autopilot firmware packages: ArduPilot `.apj` (magic `APJFWv1`) and PX4 `.px4` (magic
+//! `PX4FWv1`), JSON documents whose `image` is the firmware, zlib-compressed and base64-encoded
+//! (ArduPilot `Tools/ardupilotwaf/chibios.py`, PX4 `Tools/px_mkfw.py`).
+//!
+//! In an ArduPilot image, the app descriptor says whether the firmware is signed
+//! (`libraries/AP_CheckFirmware/AP_CheckFirmware.h`): the magic `40 a2 e4 f1 64 68 91 06`
+//! starts the unsigned descriptor; `41 a3 e5 f2 65 69 92 07` the signed one, whose
+//! `signature_length` (u32 at +24) is 72 once `Tools/scripts/signing/make_secure_fw.py` has
+//! signed it (a u64 signature version 30437 at +28, then 64 bytes of signature) and 0 before.
+//! Both carry CRC-32s (initial value 0, no final inversion) of the image before and after the
+//! bytes that signing fills. The package's `signed_firmware` flag is a claim, checked against
+//! the descriptor.
+
+use super::{Chain, Format, Walk};
+use crate::rules::hex;
+use base64::Engine;
+use regex::bytes::Regex;
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
+
+const UNSIGNED_MAGIC: [u8; 8] = [0x40, 0xa2, 0xe4, 0xf1, 0x64, 0x68, 0x91, 0x06];
+const SIGNED_MAGIC: [u8; 8] = [0x41, 0xa3, 0xe5, 0xf2, 0x65, 0x69, 0x92, 0x07];
+/// The signature version make_secure_fw.py writes before a 64-byte signature.
+const SIGNATURE_VERSION: u64 = 30437;
+const SIGNATURE_LENGTH: u32 = 72;
+
+/// The fields drone-audit reads; the rest of the package is ignored.
+#[derive(Debug, Deserialize)]
+struct Package {
+    magic: String,
+    #[serde(default)]
+    board_id: Option<u64>,
+    #[serde(default)]
+    board_revision: Option<u64>,
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    git_identity: Option<String>,
+    #[serde(default)]
+    image_size: Option<u64>,
+    #[serde(default)]
+    signed_firmware: Option<bool>,
+    /// PX4's flag for images signed for secure boot.
+    #[serde(default)]
+    image_signed: Option<bool>,
+    #[serde(default)]
+    build_time: Option<u64>,
+    image: String,
+}
+
+/// A JSON package is recognised by its `magic` value among its first bytes.
+pub fn detect(bytes: &[u8]) -> Option<Format> {
+    let start = bytes.iter().position(|byte| !byte.is_ascii_whitespace())?;
+    if bytes[start] != b'{' {
+        return None;
+    }
+    let head = &bytes[start..bytes.len().min(start + 65_536)];
+    let has = |needle: &[u8]| head.windows(needle.len()).any(|window| window == needle);
+    if has(b"\"APJFWv1\"") {
+        Some(Format::ArdupilotApj)
+    } else if has(b"\"PX4FWv1\"") {
+        Some(Format::Px4)
+    } else {
+        None
+    }
+}
+
+/// CRC-32 as ArduPilot's `crc32_small` computes it: reflected 0xEDB88320, initial value 0,
+/// no final inversion.
+fn ardupilot_crc(bytes: &[u8]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new_with_initial(0xffff_ffff);
+    hasher.update(bytes);
+    hasher.finalize() ^ 0xffff_ffff
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// What the app descriptor of an ArduPilot image says about signing.
+fn descriptor(image: &[u8]) -> serde_json::Value {
+    let find = |magic: &[u8; 8]| memchr::memmem::find(image, magic);
+    let (offset, signed_format) = match (find(&UNSIGNED_MAGIC), find(&SIGNED_MAGIC)) {
+        (None, None) => return json!({"present": false}),
+        (Some(unsigned), Some(signed)) if signed < unsigned => (signed, true),
+        (Some(unsigned), _) => (unsigned, false),
+        (None, Some(signed)) => (signed, true),
+    };
+    // The CRCs skip the fields signing fills: from after the magic to `version_major`.
+    let skipped = if signed_format { 92 } else { 16 };
+    let crc1_end = offset + 8;
+    let image_size = u32_at(image, offset + 16).unwrap_or_default() as usize;
+    let crc_ok = (|| {
+        let crc1 = u32_at(image, offset + 8)?;
+        let crc2 = u32_at(image, offset + 12)?;
+        let rest = image.get(crc1_end + skipped..image_size)?;
+        Some(ardupilot_crc(&image[..crc1_end]) == crc1 && ardupilot_crc(rest) == crc2)
+    })()
+    .unwrap_or(false);
+    let mut node = json!({
+        "present": true,
+        "format": if signed_format { "signed" } else { "unsigned" },
+        "image_size": image_size,
+        "crc_ok": crc_ok,
+        "offset": offset,
+    });
+    let (version_at, board_at) = if signed_format { (100, 102) } else { (24, 26) };
+    if let (Some(major), Some(minor)) = (
+        image.get(offset + version_at),
+        image.get(offset + version_at + 1),
+    ) {
+        node["version"] = json!(format!("{major}.{minor}"));
+    }
+    if let Some(board) = image.get(offset + board_at..offset + board_at + 2) {
+        node["board_id"] = json!(u16::from_le_bytes([board[0], board[1]]));
+    }
+    if signed_format {
+        let length = u32_at(image, offset + 24).unwrap_or_default();
+        let version = image
+            .get(offset + 28..offset + 36)
+            .map(|bytes| u64::from_le_bytes(bytes.try_into().unwrap_or_default()))
+            .unwrap_or_default();
+        node["signature_length"] = json!(length);
+        node["signature"] = json!(match (length, version) {
+            (0, _) => "empty",
+            (SIGNATURE_LENGTH, SIGNATURE_VERSION) => "present",
+            _ => "unknown-scheme",
+        });
+    }
+    node
+}
+
+/// The vehicle and version an ArduPilot image announces (`ArduCopter V4.3.7 (8e9671f6)`).
+fn announced_version(image: &[u8]) -> Option<(String, String)> {
+    static ANNOUNCEMENT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(Ardu(?:Copter|Plane|Rover|Sub|Tracker|Blimp)|AntennaTracker|Rover) V(\d+\.\d+\.\d+)",
+        )
+        .expect("valid regex")
+    });
+    let captures = ANNOUNCEMENT.captures(image)?;
+    let text = |index: usize| String::from_utf8_lossy(&captures[index]).into_owned();
+    Some((text(1), text(2)))
+}
+
+pub fn unpack(walk: &mut Walk, format: Format, chain: &Chain, bytes: &[u8]) {
+    let package: Package = match serde_json::from_slice(bytes) {
+        Ok(package) => package,
+        Err(error) => return walk.damaged(chain, format, error),
+    };
+    let packed = match base64::engine::general_purpose::STANDARD.decode(package.image.trim()) {
+        Ok(packed) => packed,
+        Err(error) => {
+            return walk.damaged(chain, format, format!("`image` is not base64: {error}"))
+        }
+    };
+    let member = chain.child("image");
+    let decoder = flate2::read::ZlibDecoder::new(packed.as_slice());
+    let Some(image) = walk.inflate(&member, format, decoder) else {
+        return;
+    };
+    let ardupilot = format == Format::ArdupilotApj;
+    let board = package
+        .summary
+        .clone()
+        .filter(|summary| !summary.is_empty())
+        .or(package.board_id.map(|id| format!("board {id}")));
+    let vendor = if ardupilot { "ArduPilot" } else { "PX4" };
+    let mut node = json!({
+        "label": format!("{vendor} image for {}", board.as_deref().unwrap_or("an unnamed board")),
+        "format": format.id(),
+        "vendor": vendor,
+        "component": "autopilot",
+        "model": board,
+        "board_id": package.board_id,
+        "board_revision": package.board_revision,
+        "description": package.description,
+        "package_version": package.version,
+        "git_identity": package.git_identity,
+        "build_time": package.build_time,
+        "image_size": image.len(),
+        "image_size_matches": package.image_size.map(|size| size == image.len() as u64),
+        "sha256": hex(&Sha256::digest(bytes)),
+        "magic": package.magic,
+        "offset": 0,
+    });
+    if ardupilot {
+        let descriptor = descriptor(&image);
+        let signature_present = descriptor["signature"] == "present";
+        let claimed = package.signed_firmware.unwrap_or(false);
+        node["signed_flag"] = json!(claimed);
+        node["signed"] = json!(signature_present);
+        node["signing_consistent"] = json!(claimed == signature_present);
+        node["descriptor"] = descriptor;
+        if let Some((vehicle, version)) = announced_version(&image) {
+            node["vehicle"] = json!(vehicle);
+            node["version"] = json!(version);
+        }
+    } else {
+        let claimed = package.image_signed.unwrap_or(false);
+        node["signed_flag"] = json!(claimed);
+        node["signed"] = json!(claimed);
+        node["signing_consistent"] = json!(true);
+        if let Some(version) = package
+            .git_identity
+            .as_deref()
+            .and_then(|identity| identity.strip_prefix('v'))
+            .and_then(|identity| identity.split('-').next())
+        {
+            node["version"] = json!(version);
+        }
+    }
+    walk.record("images", chain, node);
+    if walk.admit_member(&member) {
+        walk.visit(&member, &image);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_crc_is_ardupilots() {
+        assert_eq!(ardupilot_crc(b"123456789"), 0x2DFD_2D88);
+    }
+
+    #[test]
+    fn descriptors_are_told_apart() {
+        let mut image = vec![0u8; 64];
+        image.extend_from_slice(&UNSIGNED_MAGIC);
+        image.extend_from_slice(&[0; 28]);
+        assert_eq!(descriptor(&image)["format"], "unsigned");
+        let mut signed = vec![0u8; 64];
+        signed.extend_from_slice(&SIGNED_MAGIC);
+        signed.extend_from_slice(&[0; 104]);
+        assert_eq!(descriptor(&signed)["signature"], "empty");
+        signed[64 + 24..64 + 28].copy_from_slice(&72u32.to_le_bytes());
+        signed[64 + 28..64 + 36].copy_from_slice(&SIGNATURE_VERSION.to_le_bytes());
+        assert_eq!(descriptor(&signed)["signature"], "present");
+        assert_eq!(descriptor(&[0u8; 100])["present"], false);
+    }
+}

@@ -1,0 +1,181 @@
+//! The general-purpose containers firmware ships in: gzip (flate2), tar (tar), zip (zip) and
+//! SquashFS root filesystems (backhand). Each member is handed back to the walker, which
+//! bounds what is unpacked.
+
+use super::{Chain, Format, Walk};
+use serde_json::json;
+use std::io::Cursor;
+
+/// The name of what a gzip stream holds: the file's name without `.gz` (`.tgz` → `.tar`).
+fn gunzipped_name(chain: &Chain) -> String {
+    let name = chain.name().rsplit('/').next().unwrap_or_default();
+    if let Some(stem) = name.strip_suffix(".tgz") {
+        format!("{stem}.tar")
+    } else if let Some(stem) = name.strip_suffix(".gz").filter(|stem| !stem.is_empty()) {
+        stem.to_owned()
+    } else {
+        "gunzipped".to_owned()
+    }
+}
+
+pub fn unpack_gzip(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
+    let member = chain.child(gunzipped_name(chain));
+    if !walk.admit_member(&member) {
+        return;
+    }
+    let decoder = flate2::read::MultiGzDecoder::new(bytes);
+    if let Some(unpacked) = walk.inflate(chain, Format::Gzip, decoder) {
+        walk.visit(&member, &unpacked);
+    }
+}
+
+pub fn unpack_tar(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
+    let mut archive = tar::Archive::new(bytes);
+    let entries = match archive.entries() {
+        Ok(entries) => entries,
+        Err(error) => return walk.damaged(chain, Format::Tar, error),
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => return walk.damaged(chain, Format::Tar, error),
+        };
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let path = entry
+            .path()
+            .map(|path| path.to_string_lossy().trim_start_matches("./").to_owned());
+        let path = path.unwrap_or_else(|_| "(unreadable name)".to_owned());
+        let member = chain.child(path);
+        if !walk.admit_member(&member) {
+            return;
+        }
+        // A tar stores its members as they are: hand over the slice, without a copy.
+        let start = entry.raw_file_position() as usize;
+        let data = bytes.get(start..start.saturating_add(entry.size() as usize));
+        match data {
+            Some(data) => walk.visit(&member, data),
+            None => walk.damaged(
+                &member,
+                Format::Tar,
+                "the member runs past the end of the archive",
+            ),
+        }
+    }
+}
+
+pub fn unpack_zip(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
+    let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
+        Ok(archive) => archive,
+        Err(error) => return walk.damaged(chain, Format::Zip, error),
+    };
+    for index in 0..archive.len() {
+        let (name, encrypted, offset) = match archive.by_index_raw(index) {
+            Ok(file) if file.is_dir() => continue,
+            Ok(file) => (
+                file.name().to_owned(),
+                file.encrypted(),
+                file.data_start().unwrap_or_else(|| file.header_start()),
+            ),
+            Err(error) => return walk.damaged(chain, Format::Zip, error),
+        };
+        let member = chain.child(name);
+        if !walk.admit_member(&member) {
+            return;
+        }
+        if encrypted {
+            walk.record(
+                "not_unpacked",
+                &member,
+                json!({"reason": "encrypted with a password", "offset": offset}),
+            );
+            continue;
+        }
+        let unpacked = match archive.by_index(index) {
+            Ok(file) => walk.inflate(&member, Format::Zip, file),
+            Err(error) => {
+                walk.damaged(&member, Format::Zip, error);
+                None
+            }
+        };
+        if let Some(unpacked) = unpacked {
+            walk.visit(&member, &unpacked);
+        }
+    }
+}
+
+/// Whether a SquashFS 4.0 superblock is sane enough to hand to backhand: the filesystem fits
+/// the bytes, and the block size is a power of two between 4 KiB and 1 MiB that matches its log.
+fn squashfs_superblock_problem(bytes: &[u8]) -> Option<String> {
+    let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+    let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or_default());
+    let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default());
+    let block_size = u32_at(12);
+    let block_log = u16_at(22);
+    let bytes_used = u64_at(40);
+    if (u16_at(28), u16_at(30)) != (4, 0) {
+        return Some(format!(
+            "SquashFS version {}.{} (only 4.0 is read)",
+            u16_at(28),
+            u16_at(30)
+        ));
+    }
+    if !(4096..=1 << 20).contains(&block_size)
+        || 1u32.checked_shl(u32::from(block_log)) != Some(block_size)
+    {
+        return Some(format!(
+            "block size {block_size} with log {block_log} is not valid"
+        ));
+    }
+    if bytes_used > bytes.len() as u64 {
+        return Some(format!(
+            "the superblock says {bytes_used} bytes are used, but only {} are there (cut short?)",
+            bytes.len()
+        ));
+    }
+    None
+}
+
+pub fn unpack_squashfs(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
+    use backhand::{FilesystemReader, InnerNode};
+    if let Some(problem) = squashfs_superblock_problem(bytes) {
+        return walk.damaged(chain, Format::Squashfs, problem);
+    }
+    // backhand indexes its tables with values from the image; a hostile image must not take
+    // the scan down, so a panic inside it is caught and reported as a damaged filesystem.
+    let opened = std::panic::catch_unwind(|| FilesystemReader::from_reader(Cursor::new(bytes)));
+    let filesystem = match opened {
+        Ok(Ok(filesystem)) => filesystem,
+        Ok(Err(error)) => return walk.damaged(chain, Format::Squashfs, format!("{error:?}")),
+        Err(_) => {
+            return walk.damaged(
+                chain,
+                Format::Squashfs,
+                "the filesystem's tables are inconsistent",
+            )
+        }
+    };
+    for node in filesystem.files() {
+        let InnerNode::File(file) = &node.inner else {
+            continue;
+        };
+        let member = chain.child(node.fullpath.to_string_lossy().into_owned());
+        if !walk.admit_member(&member) {
+            return;
+        }
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let reader = filesystem.file(file).reader();
+            walk.inflate(&member, Format::Squashfs, reader)
+        }));
+        match read {
+            Ok(Some(content)) => walk.visit(&member, &content),
+            Ok(None) => {}
+            Err(_) => walk.damaged(
+                &member,
+                Format::Squashfs,
+                "the file's blocks are inconsistent",
+            ),
+        }
+    }
+}

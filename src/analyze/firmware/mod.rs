@@ -1,0 +1,451 @@
+//! Firmware images and update packages, unpacked recursively: ArduPilot `.apj` and PX4 `.px4`
+//! files, DJI `IM*H` modules and xV4 containers, U-Boot uImages, gzip, tar, zip and SquashFS,
+//! down to the files inside, which are checked for hardening (ELF), secrets and endpoints
+//! (one multi-pattern scan over every byte), and root-filesystem configuration (accounts,
+//! services started at boot, authorized keys). Documented in docs/evidence/firmware.md.
+//!
+//! Every node of the tree is named by its container chain (`rootfs.squashfs > /etc/shadow`) and
+//! every finding carries the chain and a byte offset in the innermost member. Unpacking is
+//! bounded ([`Limits`]): depth, members, bytes unpacked in all and the ratio of unpacked to
+//! packed bytes. A limit hit or a damaged nested container is recorded in the evidence (rules
+//! report bombs and recursion) and makes the artifact partial, never an abort.
+
+mod apj;
+mod archive;
+mod content;
+mod dji;
+mod elf;
+mod rootfs;
+mod uimage;
+
+use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use serde_json::{json, Map, Value};
+
+pub use content::PATTERNS;
+
+pub struct FirmwareAnalyzer;
+
+/// Bounds on unpacking one artifact.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Containers nested deeper than this are not opened.
+    pub max_depth: usize,
+    /// Members (files in archives, modules in packages) visited in all.
+    pub max_members: u64,
+    /// Bytes produced by decompression in all.
+    pub max_unpacked: u64,
+    /// An artifact that unpacks to more than this many times its own size (and more than
+    /// [`Limits::ratio_floor`] bytes) is a decompression bomb.
+    pub max_ratio: u64,
+    pub ratio_floor: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 12,
+            max_members: 200_000,
+            max_unpacked: 2 << 30,
+            max_ratio: 1_000,
+            ratio_floor: 16 << 20,
+        }
+    }
+}
+
+/// The formats the walker recognises by their first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    ArdupilotApj,
+    Px4,
+    DjiImah,
+    DjiXv4,
+    UImage,
+    Gzip,
+    Tar,
+    Zip,
+    Squashfs,
+    Elf,
+}
+
+impl Format {
+    pub fn id(self) -> &'static str {
+        match self {
+            Format::ArdupilotApj => "apj",
+            Format::Px4 => "px4",
+            Format::DjiImah => "dji-imah",
+            Format::DjiXv4 => "dji-xv4",
+            Format::UImage => "uimage",
+            Format::Gzip => "gzip",
+            Format::Tar => "tar",
+            Format::Zip => "zip",
+            Format::Squashfs => "squashfs",
+            Format::Elf => "elf",
+        }
+    }
+
+    /// The format of `bytes`, from their magic numbers (and, for the JSON packages, the
+    /// `magic` value near the start).
+    pub fn detect(bytes: &[u8]) -> Option<Format> {
+        let starts = |magic: &[u8]| bytes.starts_with(magic);
+        // ELF: the magic, a class (32/64-bit), a byte order and version 1, and room for a header.
+        if starts(b"\x7fELF")
+            && bytes.len() >= 52
+            && matches!(bytes[4], 1 | 2)
+            && matches!(bytes[5], 1 | 2)
+            && bytes[6] == 1
+        {
+            Some(Format::Elf)
+        } else if starts(&[0x1f, 0x8b, 0x08]) {
+            Some(Format::Gzip)
+        } else if starts(&uimage::MAGIC) && bytes.len() >= uimage::HEADER {
+            Some(Format::UImage)
+        } else if starts(b"hsqs") && bytes.len() >= 96 {
+            Some(Format::Squashfs)
+        } else if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") {
+            Some(Format::Zip)
+        } else if starts(dji::IMAH_MAGIC) {
+            Some(Format::DjiImah)
+        } else if dji::is_xv4(bytes) {
+            Some(Format::DjiXv4)
+        } else if bytes.len() >= 512 && &bytes[257..262] == b"ustar" {
+            Some(Format::Tar)
+        } else {
+            apj::detect(bytes)
+        }
+    }
+}
+
+/// The path of a member through the containers that hold it: `["rootfs.squashfs", "/etc/shadow"]`.
+#[derive(Debug, Clone, Default)]
+pub struct Chain(Vec<String>);
+
+impl Chain {
+    pub fn child(&self, name: impl Into<String>) -> Chain {
+        let mut names = self.0.clone();
+        names.push(name.into());
+        Chain(names)
+    }
+
+    /// The last name: the member's own path inside its container.
+    pub fn name(&self) -> &str {
+        self.0.last().map(String::as_str).unwrap_or_default()
+    }
+
+    pub fn depth(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl std::fmt::Display for Chain {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.0.join(" > "))
+    }
+}
+
+/// Why unpacking stopped short of a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitKind {
+    Depth,
+    Members,
+    Unpacked,
+    Ratio,
+    Recursion,
+}
+
+impl LimitKind {
+    fn id(self) -> &'static str {
+        match self {
+            LimitKind::Depth => "depth",
+            LimitKind::Members => "members",
+            LimitKind::Unpacked => "unpacked-size",
+            LimitKind::Ratio => "compression-ratio",
+            LimitKind::Recursion => "recursion",
+        }
+    }
+}
+
+/// The state of one artifact's walk: what was found, and what is left of the budget.
+pub struct Walk {
+    limits: Limits,
+    artifact_size: u64,
+    unpacked: u64,
+    members: u64,
+    /// Fingerprints of the containers being unpacked, outermost first, to tell a container
+    /// that holds itself.
+    open: Vec<Fingerprint>,
+    /// Evidence arrays by name (`tree`, `secrets`, `elf`…), in the order found.
+    sections: Map<String, Value>,
+    /// What could not be assessed: limits hit and damaged containers.
+    problems: Vec<String>,
+    pub content: content::Scanner,
+}
+
+impl Walk {
+    fn new(limits: Limits, artifact_size: u64) -> Self {
+        Walk {
+            limits,
+            artifact_size,
+            unpacked: 0,
+            members: 0,
+            open: Vec::new(),
+            sections: Map::new(),
+            problems: Vec::new(),
+            content: content::Scanner::new(),
+        }
+    }
+
+    /// Adds a node to the evidence array `section`, with its container chain.
+    pub fn record(&mut self, section: &str, chain: &Chain, mut node: Value) {
+        if let Some(object) = node.as_object_mut() {
+            if chain.depth() > 0 {
+                object.insert("container".to_owned(), json!(chain.to_string()));
+            }
+        }
+        let array = self
+            .sections
+            .entry(section.to_owned())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(nodes) = array {
+            nodes.push(node);
+        }
+    }
+
+    /// A nested container that could not be read whole: an error node, and a partial artifact.
+    pub fn damaged(&mut self, chain: &Chain, format: Format, error: impl std::fmt::Display) {
+        let message = format!("{} {}: {error}", format.id(), describe(chain));
+        self.record(
+            "errors",
+            chain,
+            json!({"format": format.id(), "error": error.to_string(), "offset": 0}),
+        );
+        self.problems.push(message);
+    }
+
+    /// A limit stopped unpacking at `chain`.
+    pub fn limit(&mut self, chain: &Chain, kind: LimitKind, detail: String) {
+        self.problems
+            .push(format!("{} not unpacked: {detail}", describe(chain)));
+        self.record(
+            "limits",
+            chain,
+            json!({"limit": kind.id(), "detail": detail, "offset": 0}),
+        );
+    }
+
+    /// How many more bytes decompression may produce, and the limit that sets it: what is left
+    /// of the total, or of what the ratio allows the whole artifact (its size times the ratio,
+    /// at least the floor). The ratio is of the artifact, not of one member, because a single
+    /// deflate stream cannot pass ~1,032:1 and bombs nest or overlap instead.
+    pub fn unpack_allowance(&self) -> (u64, LimitKind) {
+        let left = self.limits.max_unpacked.saturating_sub(self.unpacked);
+        let by_ratio = self
+            .artifact_size
+            .saturating_mul(self.limits.max_ratio)
+            .max(self.limits.ratio_floor)
+            .saturating_sub(self.unpacked);
+        if by_ratio < left {
+            (by_ratio, LimitKind::Ratio)
+        } else {
+            (left, LimitKind::Unpacked)
+        }
+    }
+
+    /// Decompresses `reader` within the allowance; `None` (with a limit or an error recorded)
+    /// when it cannot be had whole.
+    pub fn inflate(
+        &mut self,
+        chain: &Chain,
+        format: Format,
+        reader: impl std::io::Read,
+    ) -> Option<Vec<u8>> {
+        use std::io::Read;
+        let (allowance, kind) = self.unpack_allowance();
+        let mut unpacked = Vec::new();
+        let result = reader
+            .take(allowance.saturating_add(1))
+            .read_to_end(&mut unpacked);
+        self.unpacked += unpacked.len() as u64;
+        if let Err(error) = result {
+            self.damaged(chain, format, error);
+            return None;
+        }
+        if unpacked.len() as u64 > allowance {
+            let detail = match kind {
+                LimitKind::Ratio => format!(
+                    "the image would unpack to more than {}x its {} bytes, a decompression bomb",
+                    self.limits.max_ratio, self.artifact_size
+                ),
+                _ => format!(
+                    "unpacking would exceed {} bytes in all (a decompression bomb or a very large image)",
+                    self.limits.max_unpacked
+                ),
+            };
+            self.limit(chain, kind, detail);
+            return None;
+        }
+        Some(unpacked)
+    }
+
+    /// Counts one more member; false (with the limit recorded once) when there are too many.
+    pub fn admit_member(&mut self, chain: &Chain) -> bool {
+        self.members += 1;
+        if self.members == self.limits.max_members + 1 {
+            let detail = format!(
+                "more than {} members in all; the rest were not examined",
+                self.limits.max_members
+            );
+            self.limit(chain, LimitKind::Members, detail);
+        }
+        self.members <= self.limits.max_members
+    }
+
+    /// Examines one member (or the artifact itself, with an empty chain): opens it if it is a
+    /// container, checks it if it is a file.
+    pub fn visit(&mut self, chain: &Chain, bytes: &[u8]) {
+        let format = Format::detect(bytes);
+        let mut node = json!({"size": bytes.len(), "depth": chain.depth()});
+        if let Some(format) = format {
+            node["format"] = json!(format.id());
+        }
+        if chain.depth() > 0 {
+            self.record("tree", chain, node);
+        }
+        // A member identical to a container it is in would unpack for ever (zip quines).
+        let fingerprint = Fingerprint::of(bytes);
+        if self.open.contains(&fingerprint) {
+            let detail =
+                "the member is identical to a container that holds it: it would unpack for ever"
+                    .to_owned();
+            self.limit(chain, LimitKind::Recursion, detail);
+            return;
+        }
+        match format {
+            Some(format) if format != Format::Elf => {
+                if chain.depth() >= self.limits.max_depth {
+                    let detail =
+                        format!("nested more than {} containers deep", self.limits.max_depth);
+                    self.limit(chain, LimitKind::Depth, detail);
+                    return;
+                }
+                self.open.push(fingerprint);
+                self.unpack(format, chain, bytes);
+                self.open.pop();
+            }
+            Some(Format::Elf) => {
+                elf::check(self, chain, bytes);
+                self.check_file(chain, bytes);
+            }
+            _ => self.check_file(chain, bytes),
+        }
+    }
+
+    fn unpack(&mut self, format: Format, chain: &Chain, bytes: &[u8]) {
+        match format {
+            Format::ArdupilotApj | Format::Px4 => apj::unpack(self, format, chain, bytes),
+            Format::DjiImah => dji::unpack_imah(self, chain, bytes),
+            Format::DjiXv4 => dji::unpack_xv4(self, chain, bytes),
+            Format::UImage => uimage::unpack(self, chain, bytes),
+            Format::Gzip => archive::unpack_gzip(self, chain, bytes),
+            Format::Tar => archive::unpack_tar(self, chain, bytes),
+            Format::Zip => archive::unpack_zip(self, chain, bytes),
+            Format::Squashfs => archive::unpack_squashfs(self, chain, bytes),
+            Format::Elf => {}
+        }
+    }
+
+    /// The checks on a file's bytes: the content scan, and the root-filesystem checks its
+    /// path calls for.
+    fn check_file(&mut self, chain: &Chain, bytes: &[u8]) {
+        let found = self
+            .content
+            .scan(bytes, rootfs::is_shadow(&rootfs::rooted(chain.name())));
+        for (section, node) in found {
+            self.record(section, chain, node);
+        }
+        rootfs::check(self, chain, bytes);
+    }
+}
+
+/// The length and a digest of the first and last 4 KiB of a member: equal for identical
+/// members, and cheap for big ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fingerprint(usize, [u8; 32]);
+
+impl Fingerprint {
+    fn of(bytes: &[u8]) -> Self {
+        use sha2::{Digest, Sha256};
+        const EDGE: usize = 4096;
+        let mut hasher = Sha256::new();
+        hasher.update(&bytes[..bytes.len().min(EDGE)]);
+        hasher.update(&bytes[bytes.len().saturating_sub(EDGE)..]);
+        Fingerprint(bytes.len(), hasher.finalize().into())
+    }
+}
+
+/// A chain for messages: "the image itself" for the artifact, else its path.
+fn describe(chain: &Chain) -> String {
+    if chain.depth() == 0 {
+        "the image".to_owned()
+    } else {
+        chain.to_string()
+    }
+}
+
+impl Analyzer for FirmwareAnalyzer {
+    fn kind(&self) -> ArtifactKind {
+        ArtifactKind::Firmware
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &[
+            "apj", "px4", "bin", "img", "fw", "tar", "gz", "tgz", "zip", "squashfs", "sqfs", "elf",
+            "ubi",
+        ]
+    }
+
+    fn identify(&self, content: &[u8]) -> bool {
+        Format::detect(content).is_some()
+    }
+
+    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        analyze_with(content, Limits::default())
+    }
+}
+
+/// Unpacks and checks `content` within `limits`.
+pub fn analyze_with(content: &[u8], limits: Limits) -> Result<Evidence, AnalyzeError> {
+    let Some(format) = Format::detect(content) else {
+        return Err(AnalyzeError::new(
+            "not a firmware image or archive format drone-audit reads",
+        ));
+    };
+    let mut walk = Walk::new(limits, content.len() as u64);
+    walk.visit(&Chain::default(), content);
+    let mut document = json!({"format": format.id(), "size": content.len()});
+    for (section, nodes) in std::mem::take(&mut walk.sections) {
+        document[section] = nodes;
+    }
+    document["members"] = json!(walk.members);
+    document["unpacked_bytes"] = json!(walk.unpacked);
+    document["content_scan"] = walk.content.summary();
+    let incomplete = (!walk.problems.is_empty()).then(|| {
+        let count = walk.problems.len();
+        let mut reason = walk
+            .problems
+            .into_iter()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("; ");
+        if count > 3 {
+            reason.push_str(&format!("; and {} more", count - 3));
+        }
+        reason
+    });
+    Ok(Evidence {
+        kind: ArtifactKind::Firmware,
+        document,
+        lines: Default::default(),
+        warnings: Vec::new(),
+        incomplete,
+    })
+}

@@ -1,0 +1,245 @@
+//! Root-filesystem checks, chosen by a file's path inside the image: the accounts of
+//! `/etc/shadow` and `/etc/passwd` (read by the companion-computer analyzers into one `accounts`
+//! array, whose entries the ACCT rules tell apart by their fields), services that
+//! the boot scripts start (telnetd, adbd, dropbear allowing blank passwords, a shell bound to a
+//! console or a port), and `authorized_keys` files that let someone in.
+
+use super::{Chain, Walk};
+use crate::analyze::accounts::{PasswdAnalyzer, ShadowAnalyzer};
+use crate::analyze::Analyzer;
+use regex::Regex;
+use serde_json::{json, Value};
+use std::sync::LazyLock;
+
+pub fn is_shadow(path: &str) -> bool {
+    path.ends_with("/etc/shadow") || path.ends_with("/etc/shadow-")
+}
+
+fn is_passwd(path: &str) -> bool {
+    path.ends_with("/etc/passwd") || path.ends_with("/etc/passwd-")
+}
+
+/// Files that start services at boot: SysV init scripts and rc files, BusyBox and SysV
+/// inittab, inetd, systemd units, upstart jobs, Android init.
+fn is_boot_script(path: &str) -> bool {
+    path.contains("/etc/init.d/")
+        || path.contains("/etc/rc")
+        || path.ends_with("/etc/inittab")
+        || path.ends_with("/etc/inetd.conf")
+        || path.contains("/etc/xinetd.d/")
+        || path.contains("/etc/init/")
+        || (path.contains("/systemd/system/") && path.ends_with(".service"))
+        || (path.ends_with(".rc") && (path.starts_with("/init") || path.contains("/etc/init/")))
+}
+
+fn is_authorized_keys(path: &str) -> bool {
+    path.ends_with("/authorized_keys") || path.ends_with("/authorized_keys2")
+}
+
+/// A service a boot script starts, and whether it lets anyone in without a password.
+struct ServiceRule {
+    service: &'static str,
+    pattern: Regex,
+    unauthenticated: Option<Regex>,
+}
+
+static SERVICES: LazyLock<Vec<ServiceRule>> = LazyLock::new(|| {
+    let rule = |service, pattern: &str, unauthenticated: Option<&str>| ServiceRule {
+        service,
+        pattern: Regex::new(pattern).expect("valid regex"),
+        unauthenticated: unauthenticated.map(|pattern| Regex::new(pattern).expect("valid regex")),
+    };
+    vec![
+        // `telnetd -l /bin/sh` logs in with a shell, no password asked.
+        rule(
+            "telnetd",
+            r"\b(?:u?telnetd|in\.telnetd)\b",
+            Some(r"-l\s*/bin/(?:ba|a)?sh\b"),
+        ),
+        rule(
+            "adbd",
+            r"\badbd\b|persist\.sys\.usb\.config[= ]\S*adb|service\.adb\.tcp\.port",
+            None,
+        ),
+        // dropbear -B allows logins with a blank password.
+        rule("dropbear", r"\bdropbear\b", Some(r"\s-[A-Za-z]*B")),
+        // A shell on a console or a port without a login: inittab `::respawn:/bin/sh`,
+        // `getty -n -l /bin/sh`, `nc -e /bin/sh`.
+        rule(
+            "shell",
+            r"(?:^|:)(?:-)?/bin/(?:ba|a)?sh\s*$|\bgetty\b.*-n\b.*-l\s*/bin/(?:ba|a)?sh|\bnc\b.*-e\s*/bin/(?:ba|a)?sh",
+            Some(r"."),
+        ),
+    ]
+});
+
+/// A member's path as the root filesystem sees it: `./etc/shadow` and `etc/shadow` (in a tar),
+/// `/etc/shadow` (in a SquashFS) are all `/etc/shadow`.
+pub fn rooted(path: &str) -> String {
+    format!("/{}", path.trim_start_matches("./").trim_start_matches('/'))
+}
+
+pub fn check(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
+    let path = &rooted(chain.name());
+    if is_shadow(path) {
+        accounts(walk, chain, bytes, &ShadowAnalyzer);
+    } else if is_passwd(path) {
+        accounts(walk, chain, bytes, &PasswdAnalyzer);
+    } else if is_boot_script(path) {
+        services(walk, chain, bytes);
+    } else if is_authorized_keys(path) {
+        authorized_keys(walk, chain, bytes);
+    }
+}
+
+/// The accounts of a shadow or passwd file, each with its line, as the companion analyzers
+/// read them (so the ACCT rules' selectors apply unchanged to `accounts`).
+fn accounts(walk: &mut Walk, chain: &Chain, bytes: &[u8], analyzer: &dyn Analyzer) {
+    if !analyzer.identify(bytes) {
+        return;
+    }
+    match analyzer.analyze(bytes) {
+        Ok(evidence) => {
+            let Value::Array(entries) = evidence.document["accounts"].clone() else {
+                return;
+            };
+            for entry in entries {
+                walk.record("accounts", chain, entry);
+            }
+        }
+        Err(error) => walk.record(
+            "errors",
+            chain,
+            json!({"format": analyzer.kind().id(), "error": error.message}),
+        ),
+    }
+}
+
+/// Lines of text with their 1-based number and byte offset, comments and blanks left out.
+fn script_lines(bytes: &[u8]) -> impl Iterator<Item = (usize, usize, String)> + '_ {
+    let mut offset = 0;
+    bytes
+        .split(|byte| *byte == b'\n')
+        .enumerate()
+        .filter_map(move |(index, line)| {
+            let start = offset;
+            offset += line.len() + 1;
+            let text = String::from_utf8_lossy(line).trim().to_owned();
+            (!text.is_empty() && !text.starts_with('#')).then_some((index + 1, start, text))
+        })
+}
+
+fn services(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
+    for (line, offset, text) in script_lines(bytes) {
+        for rule in SERVICES.iter() {
+            if !rule.pattern.is_match(&text) {
+                continue;
+            }
+            let unauthenticated = rule
+                .unauthenticated
+                .as_ref()
+                .is_some_and(|pattern| pattern.is_match(&text));
+            walk.record(
+                "services",
+                chain,
+                json!({
+                    "service": rule.service,
+                    "unauthenticated": unauthenticated,
+                    "text": text.chars().take(200).collect::<String>(),
+                    "line": line,
+                    "offset": offset,
+                }),
+            );
+        }
+    }
+}
+
+fn authorized_keys(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
+    for (line, offset, text) in script_lines(bytes) {
+        // Options may come first: the key type is the first field that names one.
+        let fields: Vec<&str> = text.split_whitespace().collect();
+        let Some(position) = fields.iter().position(|field| {
+            field.starts_with("ssh-") || field.starts_with("ecdsa-") || field.starts_with("sk-")
+        }) else {
+            continue;
+        };
+        walk.record(
+            "authorized_keys",
+            chain,
+            json!({
+                "type": fields[position],
+                "comment": fields.get(position + 2..).map(|rest| rest.join(" ")).unwrap_or_default(),
+                "options": position > 0,
+                "line": line,
+                "offset": offset,
+            }),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn services_of(script: &str) -> Vec<(String, bool)> {
+        SERVICES
+            .iter()
+            .flat_map(|rule| {
+                script_lines(script.as_bytes())
+                    .filter(|(_, _, text)| rule.pattern.is_match(text))
+                    .map(|(_, _, text)| {
+                        let open = rule
+                            .unauthenticated
+                            .as_ref()
+                            .is_some_and(|p| p.is_match(&text));
+                        (rule.service.to_owned(), open)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn boot_scripts_are_read_for_services() {
+        assert_eq!(
+            services_of("telnetd -l /bin/sh &\n"),
+            [("telnetd".to_owned(), true)]
+        );
+        assert_eq!(
+            services_of("/usr/sbin/telnetd -p 23\n"),
+            [("telnetd".to_owned(), false)]
+        );
+        assert_eq!(services_of("# telnetd -l /bin/sh\n"), []);
+        assert_eq!(
+            services_of("dropbear -R -B -p 22\n"),
+            [("dropbear".to_owned(), true)]
+        );
+        assert_eq!(
+            services_of("dropbear -R -p 22\n"),
+            [("dropbear".to_owned(), false)]
+        );
+        assert_eq!(
+            services_of("ttyS0::respawn:/bin/sh\n"),
+            [("shell".to_owned(), true)]
+        );
+        assert_eq!(
+            services_of("ttyS0::respawn:/sbin/getty -L ttyS0 115200 vt100\n"),
+            []
+        );
+        assert_eq!(
+            services_of("setprop persist.sys.usb.config mtp,adb\n"),
+            [("adbd".to_owned(), false)]
+        );
+    }
+
+    #[test]
+    fn paths_choose_the_check() {
+        assert!(is_shadow("/etc/shadow"));
+        assert!(!is_shadow("/etc/shadow.bak"));
+        assert!(is_boot_script("/etc/init.d/S50telnet"));
+        assert!(is_boot_script("/etc/inittab"));
+        assert!(is_boot_script("/lib/systemd/system/telnet.service"));
+        assert!(!is_boot_script("/usr/share/doc/rcs/README"));
+        assert!(is_authorized_keys("/root/.ssh/authorized_keys"));
+    }
+}
