@@ -6,8 +6,12 @@ use super::{Chain, Format, Walk};
 use serde_json::json;
 use std::io::Cursor;
 
-/// The name of what a gzip stream holds: the file's name without `.gz` (`.tgz` → `.tar`).
-fn gunzipped_name(chain: &Chain) -> String {
+/// The name of what a gzip stream holds: the original name its header records (gzip keeps
+/// it), else the file's name without `.gz` (`.tgz` → `.tar`).
+fn gunzipped_name(chain: &Chain, recorded: Option<&[u8]>) -> String {
+    if let Some(recorded) = recorded.filter(|name| !name.is_empty()) {
+        return String::from_utf8_lossy(recorded).into_owned();
+    }
     let name = chain.name().rsplit('/').next().unwrap_or_default();
     if let Some(stem) = name.strip_suffix(".tgz") {
         format!("{stem}.tar")
@@ -19,11 +23,12 @@ fn gunzipped_name(chain: &Chain) -> String {
 }
 
 pub fn unpack_gzip(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
-    let member = chain.child(gunzipped_name(chain));
+    let decoder = flate2::read::MultiGzDecoder::new(bytes);
+    let recorded = decoder.header().and_then(|header| header.filename());
+    let member = chain.child(gunzipped_name(chain, recorded));
     if !walk.admit_member(&member) {
         return;
     }
-    let decoder = flate2::read::MultiGzDecoder::new(bytes);
     if let Some(unpacked) = walk.inflate(chain, Format::Gzip, decoder) {
         walk.visit(&member, &unpacked);
     }

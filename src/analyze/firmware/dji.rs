@@ -254,4 +254,89 @@ mod tests {
     fn versions_print_as_dji_does() {
         assert_eq!(module_version(0x0100_0500), "01.00.05.00");
     }
+
+    /// An xV4 package of two modules, the second encrypted, as dji_xv4_fwcon.py lays it out.
+    fn xv4_package() -> Vec<u8> {
+        let timestamp = 1_450_000_000u32;
+        let modules: [(u8, u8, &[u8]); 2] = [
+            (0x21, 0, b"\x7fELF flight controller app"),
+            (0x01, 0x10, &[0xaa; 64]),
+        ];
+        let table_end = XV4_HEADER + XV4_ENTRY * modules.len();
+        let mut package = vec![0u8; table_end + 2];
+        package[0..4].copy_from_slice(&XV4_MAGIC);
+        package[4..6].copy_from_slice(&1u16.to_le_bytes());
+        package[6..8].copy_from_slice(&((table_end + 2) as u16).to_le_bytes());
+        package[8..12].copy_from_slice(&timestamp.to_le_bytes());
+        package[12..15].copy_from_slice(b"DJI");
+        package[28..32].copy_from_slice(b"P3X\0");
+        package[44..46].copy_from_slice(&(modules.len() as u16).to_le_bytes());
+        let version = 0x0102_0300u32 ^ timestamp ^ 0x5127_A564;
+        package[46..50].copy_from_slice(&version.to_le_bytes());
+        for (index, (target, coding, data)) in modules.iter().enumerate() {
+            let entry = XV4_HEADER + index * XV4_ENTRY;
+            let start = package.len() as u32;
+            package[entry] = *target;
+            package[entry + 1] = *coding;
+            package[entry + 4..entry + 8].copy_from_slice(&0x0102_0005u32.to_le_bytes());
+            package[entry + 8..entry + 12].copy_from_slice(&start.to_le_bytes());
+            package[entry + 12..entry + 16].copy_from_slice(&(data.len() as u32).to_le_bytes());
+            package.extend_from_slice(data);
+        }
+        package
+    }
+
+    #[test]
+    fn xv4_packages_list_their_modules() {
+        let package = xv4_package();
+        assert!(is_xv4(&package));
+        let evidence =
+            crate::analyze::firmware::analyze_with(&package, Default::default()).expect("analyzed");
+        let document = &evidence.document;
+        assert_eq!(document["format"], "dji-xv4");
+        assert_eq!(document["packages"][0]["model"], "P3X");
+        assert_eq!(document["packages"][0]["version"], "01.02.0768");
+        let modules = document["modules"].as_array().expect("modules");
+        assert_eq!(modules[0]["name"], "m0101");
+        assert_eq!(modules[0]["encrypted"], false);
+        assert_eq!(modules[1]["name"], "m0100");
+        assert_eq!(modules[1]["encrypted"], true);
+        // The plaintext module is unpacked; the encrypted one is listed only.
+        assert_eq!(document["members"], 1);
+        assert!(evidence.incomplete.is_none());
+    }
+
+    #[test]
+    fn imah_payload_digests_are_checked() {
+        let payload = [0x42u8; 64];
+        let mut module = vec![0u8; IMAH_HEADER + CHUNK_HEADER];
+        module[0..4].copy_from_slice(IMAH_MAGIC);
+        module[16..20].copy_from_slice(&((IMAH_HEADER + CHUNK_HEADER) as u32).to_le_bytes());
+        module[24..28].copy_from_slice(&64u32.to_le_bytes());
+        module[156..160].copy_from_slice(&1u32.to_le_bytes());
+        module[160..192].copy_from_slice(&Sha256::digest(payload));
+        module[IMAH_HEADER + 8..IMAH_HEADER + 12].copy_from_slice(&64u32.to_le_bytes());
+        module.extend_from_slice(&payload);
+        let analyze = |bytes: &[u8]| {
+            crate::analyze::firmware::analyze_with(bytes, Default::default())
+                .expect("analyzed")
+                .document
+        };
+        let document = analyze(&module);
+        assert_eq!(document["modules"][0]["payload_digest_matches"], true);
+        assert_eq!(document["modules"][0]["signed"], false);
+        let last = module.len() - 1;
+        module[last] ^= 1;
+        assert_eq!(
+            analyze(&module)["modules"][0]["payload_digest_matches"],
+            false
+        );
+        module.truncate(last);
+        let cut =
+            crate::analyze::firmware::analyze_with(&module, Default::default()).expect("analyzed");
+        assert!(cut
+            .incomplete
+            .expect("partial")
+            .contains("runs past the end"));
+    }
 }

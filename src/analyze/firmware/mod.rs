@@ -449,3 +449,62 @@ pub fn analyze_with(content: &[u8], limits: Limits) -> Result<Evidence, AnalyzeE
         incomplete,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar_of(count: usize) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for index in 0..count {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(4);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, format!("etc/file{index}"), &b"text"[..])
+                .expect("tar entry");
+        }
+        builder.into_inner().expect("tar")
+    }
+
+    #[test]
+    fn a_member_identical_to_its_container_is_not_opened_again() {
+        let archive = tar_of(2);
+        let mut walk = Walk::new(Limits::default(), archive.len() as u64);
+        walk.open.push(Fingerprint::of(&archive));
+        walk.visit(&Chain::default().child("self.tar"), &archive);
+        assert_eq!(walk.sections["limits"][0]["limit"], "recursion");
+        assert!(walk
+            .sections
+            .get("tree")
+            .is_some_and(|tree| tree.as_array().is_some_and(|nodes| nodes.len() == 1)));
+    }
+
+    #[test]
+    fn too_many_members_make_the_result_partial() {
+        let limits = Limits {
+            max_members: 3,
+            ..Limits::default()
+        };
+        let evidence = analyze_with(&tar_of(10), limits).expect("analyzed");
+        assert_eq!(evidence.document["members"], 4);
+        assert_eq!(evidence.document["limits"][0]["limit"], "members");
+        assert!(evidence
+            .incomplete
+            .expect("partial")
+            .contains("more than 3 members"));
+    }
+
+    #[test]
+    fn formats_are_told_by_their_magic() {
+        assert_eq!(Format::detect(&tar_of(1)), Some(Format::Tar));
+        assert_eq!(Format::detect(b"\x1f\x8b\x08\0rest"), Some(Format::Gzip));
+        assert_eq!(
+            Format::detect(b"{\"magic\": \"APJFWv1\", \"image\": \"\"}"),
+            Some(Format::ArdupilotApj)
+        );
+        assert_eq!(Format::detect(b"{\"magic\": \"other\"}"), None);
+        assert_eq!(Format::detect(b"\x7fELF\0\0\xff"), None);
+        assert_eq!(Format::detect(b"plain text"), None);
+    }
+}

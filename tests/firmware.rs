@@ -1,0 +1,427 @@
+//! Firmware images end to end: the real ArduPilot package of the corpus shows its board,
+//! version and signing state; programs compiled here with and without hardening get the same
+//! verdicts as Debian's hardening-check; a SquashFS root filesystem made here with mksquashfs,
+//! inside a tar, gives its findings with their container chain; damaged, nested and bomb
+//! archives end with a clear error or a partial result, quickly.
+
+mod common;
+
+use common::{artifact, corpus, drone_audit, inspect, rules_fired, scan_json};
+
+use serde_json::Value;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn installed(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !found {
+        eprintln!("skipped: {tool} is not installed");
+    }
+    found
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("compress");
+    encoder.finish().expect("compress")
+}
+
+/// A gzip stream recording the name of what it holds, as `gzip FILE` writes it.
+fn gzip_named(name: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::GzBuilder::new()
+        .filename(name)
+        .write(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("compress");
+    encoder.finish().expect("compress")
+}
+
+fn tar(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (path, content) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, path, *content)
+            .expect("tar entry");
+    }
+    builder.into_inner().expect("tar")
+}
+
+#[test]
+fn the_corpus_apj_shows_board_version_and_signing_state() {
+    let Some(package) = corpus("apfw/AP3_0.1.5_copter.apj") else {
+        return;
+    };
+    let (inspected, code) = inspect(&package);
+    assert_eq!(code, 0, "{inspected}");
+    assert_eq!(inspected["kind"], "firmware");
+    let image = &inspected["evidence"]["images"][0];
+    // SOURCES.md: board_id 150, summary AP3, git_identity 8e9671f6, image_size 1565084 equal to
+    // the decompressed length, "ArduCopter V4.3.7 (8e9671f6)" inside, no signed_firmware key,
+    // neither app-descriptor magic present.
+    assert_eq!(image["board_id"], 150);
+    assert_eq!(image["model"], "AP3");
+    assert_eq!(image["git_identity"], "8e9671f6");
+    assert_eq!(image["image_size"], 1_565_084);
+    assert_eq!(image["image_size_matches"], true);
+    assert_eq!(image["vehicle"], "ArduCopter");
+    assert_eq!(image["version"], "4.3.7");
+    assert_eq!(image["signed_flag"], false);
+    assert_eq!(image["descriptor"]["present"], false);
+    assert_eq!(image["signed"], false);
+    assert_eq!(
+        image["sha256"],
+        "7ef67087f710dc66867b9151051d97a038878a1818d93f1c31d45ab01a2ffba2"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::create_dir_all(dir.path().join("copter")).expect("mkdir");
+    fs::copy(&package, dir.path().join("copter/AP3_0.1.5_copter.apj")).expect("copy");
+    let (report, _) = scan_json(dir.path());
+    let fired = rules_fired(
+        &report,
+        &format!("{}/copter/AP3_0.1.5_copter.apj", dir.path().display()),
+    );
+    assert!(fired.contains(&"FW-003".to_owned()), "{fired:?}");
+}
+
+/// A small C program compiled with `flags`.
+fn compile(dir: &Path, name: &str, flags: &[&str]) -> PathBuf {
+    let source = dir.join(format!("{name}.c"));
+    fs::write(
+        &source,
+        "#include <stdio.h>\n#include <string.h>\nint main(int argc, char **argv) {\n  char buffer[32];\n  if (argc < 2) return 1;\n  strcpy(buffer, argv[1]);\n  printf(\"%s\\n\", buffer);\n  return 0;\n}\n",
+    )
+    .expect("write source");
+    let output = dir.join(name);
+    let status = Command::new("gcc")
+        .args(["-O2", "-o"])
+        .arg(&output)
+        .arg(&source)
+        .args(flags)
+        .status()
+        .expect("gcc runs");
+    assert!(status.success(), "gcc {flags:?}");
+    output
+}
+
+/// hardening-check's verdict on one line (`yes` or not) for `label`.
+fn hardening_check_says(report: &str, label: &str) -> bool {
+    report
+        .lines()
+        .find(|line| line.trim_start().starts_with(label))
+        .unwrap_or_else(|| panic!("hardening-check prints {label}: {report}"))
+        .split_once(':')
+        .is_some_and(|(_, verdict)| verdict.trim().starts_with("yes"))
+}
+
+#[test]
+fn elf_verdicts_agree_with_hardening_check() {
+    if !installed("gcc") || !installed("hardening-check") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let builds: [(&str, &[&str]); 4] = [
+        (
+            "hardened",
+            &[
+                "-fPIE",
+                "-pie",
+                "-fstack-protector-strong",
+                "-D_FORTIFY_SOURCE=2",
+                "-Wl,-z,relro,-z,now",
+            ],
+        ),
+        (
+            "bare",
+            &[
+                "-fno-pie",
+                "-no-pie",
+                "-fno-stack-protector",
+                "-U_FORTIFY_SOURCE",
+                "-Wl,-z,norelro",
+            ],
+        ),
+        ("partial-relro", &["-fno-stack-protector", "-Wl,-z,relro"]),
+        ("execstack", &["-fstack-protector-all", "-z", "execstack"]),
+    ];
+    for (name, flags) in builds {
+        let program = compile(dir.path(), name, flags);
+        let oracle = Command::new("hardening-check")
+            .arg(&program)
+            .output()
+            .expect("hardening-check runs");
+        let said = String::from_utf8_lossy(&oracle.stdout).into_owned();
+        let (inspected, code) = inspect(&program);
+        assert_eq!(code, 0, "{inspected}");
+        let elf = &inspected["evidence"]["elf"][0];
+        let checks = [
+            ("Position Independent Executable", elf["pie"] == true),
+            ("Stack protected", elf["canary"] == true),
+            ("Fortify Source functions", elf["fortify"] == "yes"),
+            ("Read-only relocations", elf["relro"] != "none"),
+            ("Immediate binding", elf["bind_now"] == true),
+        ];
+        for (label, ours) in checks {
+            assert_eq!(
+                ours,
+                hardening_check_says(&said, label),
+                "{name}: {label} differs from hardening-check\n{said}\n{elf}"
+            );
+        }
+        // hardening-check has no NX line; readelf's GNU_STACK flags say it.
+        let readelf = Command::new("readelf")
+            .args(["-lW"])
+            .arg(&program)
+            .output()
+            .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
+            .unwrap_or_default();
+        if let Some(stack) = readelf.lines().find(|line| line.contains("GNU_STACK")) {
+            assert_eq!(
+                elf["nx"] == true,
+                !stack.contains("RWE"),
+                "{name}: NX\n{stack}"
+            );
+        }
+    }
+}
+
+/// A root filesystem with an empty root password, a private host key, telnetd started at boot,
+/// made into a SquashFS by mksquashfs.
+fn planted_rootfs(dir: &Path) -> Vec<u8> {
+    let root = dir.join("rootfs");
+    let files: [(&str, &str); 4] = [
+        ("etc/shadow", "root::19800:0:99999:7:::\ndaemon:*:19800:0:99999:7:::\n"),
+        ("etc/passwd", "root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"),
+        (
+            "etc/ssh/ssh_host_rsa_key",
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAtestkeyonlyfordroneaudit\n-----END RSA PRIVATE KEY-----\n",
+        ),
+        ("etc/init.d/S40network", "#!/bin/sh\nifup -a\ntelnetd -p 23\n"),
+    ];
+    for (path, content) in files {
+        let file = root.join(path);
+        fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+        fs::write(file, content).expect("write");
+    }
+    let image = dir.join("rootfs.squashfs");
+    let status = Command::new("mksquashfs")
+        .arg(&root)
+        .arg(&image)
+        .args([
+            "-comp",
+            "xz",
+            "-noappend",
+            "-all-root",
+            "-quiet",
+            "-no-progress",
+        ])
+        .status()
+        .expect("mksquashfs runs");
+    assert!(status.success());
+    fs::read(image).expect("read the filesystem")
+}
+
+#[test]
+fn a_nested_root_filesystem_gives_findings_with_their_container_chain() {
+    if !installed("mksquashfs") {
+        return;
+    }
+    let work = tempfile::tempdir().expect("tempdir");
+    let rootfs = planted_rootfs(work.path());
+    let fleet = tempfile::tempdir().expect("tempdir");
+    let image = fleet.path().join("companion/image.tar.gz");
+    fs::create_dir_all(image.parent().expect("parent")).expect("mkdir");
+    fs::write(
+        &image,
+        gzip_named("image.tar", &tar(&[("rootfs.squashfs", &rootfs)])),
+    )
+    .expect("write");
+
+    let (report, code) = scan_json(fleet.path());
+    assert_eq!(code, 1, "critical findings fail the scan");
+    assert_eq!(artifact(&report, "image.tar.gz")["status"], "assessed");
+    let findings: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .collect();
+    let find = |rule: &str| {
+        findings
+            .iter()
+            .find(|finding| finding["rule"] == rule)
+            .unwrap_or_else(|| panic!("{rule} fires: {findings:?}"))
+    };
+    let empty_root = find("ACCT-001");
+    assert_eq!(
+        empty_root["location"]["container"],
+        "image.tar > rootfs.squashfs > /etc/shadow"
+    );
+    assert_eq!(empty_root["location"]["line"], 1);
+    let key = find("FW-008");
+    assert_eq!(
+        key["location"]["container"],
+        "image.tar > rootfs.squashfs > /etc/ssh/ssh_host_rsa_key"
+    );
+    assert_eq!(key["location"]["offset"], 0);
+    let telnet = find("FW-010");
+    assert_eq!(telnet["location"]["line"], 3);
+    assert_eq!(telnet["location"]["offset"], 18);
+
+    // The reports name the chain; inspect shows the tree.
+    drone_audit()
+        .arg("scan")
+        .arg(fleet.path())
+        .args(["--format", "markdown"])
+        .assert()
+        .stdout(predicates::str::contains(
+            "image.tar.gz > image.tar > rootfs.squashfs > /etc/shadow",
+        ));
+    let (inspected, _) = inspect(&image);
+    let tree: Vec<&str> = inspected["evidence"]["tree"]
+        .as_array()
+        .expect("tree")
+        .iter()
+        .map(|node| node["container"].as_str().expect("container"))
+        .collect();
+    assert_eq!(
+        tree,
+        [
+            "image.tar",
+            "image.tar > rootfs.squashfs",
+            "image.tar > rootfs.squashfs > /etc/init.d/S40network",
+            "image.tar > rootfs.squashfs > /etc/passwd",
+            "image.tar > rootfs.squashfs > /etc/shadow",
+            "image.tar > rootfs.squashfs > /etc/ssh/ssh_host_rsa_key",
+        ]
+    );
+}
+
+/// Scans one file in a folder of its own and returns its artifact record and the report.
+fn scan_one(name: &str, bytes: &[u8]) -> (Value, Value, i32) {
+    let fleet = tempfile::tempdir().expect("tempdir");
+    let path = fleet.path().join("device").join(name);
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs::write(&path, bytes).expect("write");
+    let (report, code) = scan_json(fleet.path());
+    (artifact(&report, name).clone(), report, code)
+}
+
+#[test]
+fn damaged_archives_are_partial_with_the_reason() {
+    let good_tar = tar(&[
+        ("etc/hostname", b"companion\n"),
+        ("etc/motd", &[b'x'; 4000]),
+    ]);
+    // A tar cut in the middle of its second member.
+    let (record, _, code) = scan_one("cut.tar", &good_tar[..good_tar.len() / 2 + 700]);
+    assert_eq!(record["status"], "partial", "{record}");
+    assert!(
+        record["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("etc/motd"),
+        "{record}"
+    );
+    assert_eq!(code, 3);
+    // A gzip whose deflate stream is corrupted.
+    let mut corrupt = gzip(&good_tar);
+    let middle = corrupt.len() / 2;
+    corrupt[middle..middle + 16].fill(0xff);
+    let (record, _, _) = scan_one("corrupt.tar.gz", &corrupt);
+    assert_eq!(record["status"], "partial", "{record}");
+    assert!(
+        record["reason"]
+            .as_str()
+            .expect("reason")
+            .starts_with("gzip the image"),
+        "{record}"
+    );
+    // A zip whose central directory is gone.
+    let (record, _, _) = scan_one("broken.zip", b"PK\x03\x04 this is not really a zip archive");
+    assert_eq!(record["status"], "partial", "{record}");
+    // A SquashFS cut short, and random bytes behind its magic.
+    if installed("mksquashfs") {
+        let work = tempfile::tempdir().expect("tempdir");
+        let rootfs = planted_rootfs(work.path());
+        // mksquashfs pads to 4 KiB: cut inside the bytes the superblock says are used.
+        let used = u64::from_le_bytes(rootfs[40..48].try_into().expect("8 bytes")) as usize;
+        let (record, _, _) = scan_one("cut.squashfs", &rootfs[..used * 2 / 3]);
+        assert_eq!(record["status"], "partial", "{record}");
+        assert!(
+            record["reason"]
+                .as_str()
+                .expect("reason")
+                .contains("cut short"),
+            "{record}"
+        );
+        let mut noisy = rootfs.clone();
+        for (index, byte) in noisy.iter_mut().enumerate().skip(96) {
+            *byte = (index.wrapping_mul(2_654_435_761) >> 7) as u8;
+        }
+        let (record, _, _) = scan_one("noisy.squashfs", &noisy);
+        assert_eq!(record["status"], "partial", "{record}");
+    }
+    // An uImage whose header CRC is wrong, and an ELF header with nothing behind it.
+    let mut uimage = vec![0x27, 0x05, 0x19, 0x56];
+    uimage.resize(64, 0);
+    let (record, _, _) = scan_one("kernel.img", &uimage);
+    assert_eq!(record["status"], "partial", "{record}");
+    assert!(
+        record["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("header CRC"),
+        "{record}"
+    );
+}
+
+#[test]
+fn bombs_and_deep_nesting_end_with_a_finding_quickly() {
+    // 256 MiB of zeros, gzipped twice: under 1 KB on disk.
+    let zeros = vec![0u8; 256 << 20];
+    let bomb = gzip(&gzip(&zeros));
+    drop(zeros);
+    let started = std::time::Instant::now();
+    let (record, report, code) = scan_one("update.gz", &bomb);
+    assert!(started.elapsed().as_secs() < 60);
+    assert_eq!(record["status"], "partial", "{record}");
+    assert_eq!(code, 1, "the bomb is a high finding");
+    let bomb_finding = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|finding| finding["rule"] == "FW-019")
+        .expect("FW-019 fires");
+    assert!(bomb_finding["message"]
+        .as_str()
+        .expect("message")
+        .contains("decompression bomb"));
+
+    // A file gzipped 20 times: the walker stops at its depth limit.
+    let mut nested = b"root::0:0:99999:7:::\n".to_vec();
+    for _ in 0..20 {
+        nested = gzip(&nested);
+    }
+    let (record, report, _) = scan_one("nested.gz", &nested);
+    assert_eq!(record["status"], "partial", "{record}");
+    assert!(
+        record["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("containers deep"),
+        "{record}"
+    );
+    assert!(report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|finding| finding["rule"] == "FW-019"));
+}
