@@ -5,7 +5,10 @@
 //! KINDS is a comma-separated list of what each device folder gets (default `profiles`):
 //! - `profiles`: `profile.{toml,json}` (JSON and TOML alternate);
 //! - `params`: an autopilot parameter dump of about 900 parameters, ArduPilot's Mission
-//!   Planner form and QGroundControl's PX4 table alternating.
+//!   Planner form and QGroundControl's PX4 table alternating;
+//! - `artifacts`: the other artifacts of one of the sample devices (`samples/*/`, in turn):
+//!   packet captures, flight and telemetry logs, firmware images, companion configurations —
+//!   for a mixed fleet.
 //!
 //! Also writes a policy `OUT_DIR/drone-audit.toml`. Content is deterministic (a fixed-seed
 //! xorshift generator) and varied, so that about half the rules fire somewhere in the fleet,
@@ -241,6 +244,37 @@ fn parameter_file(index: usize, generator: &mut Generator) -> (String, String) {
     }
 }
 
+/// The sample fleet's device folders, in name order.
+fn sample_devices() -> std::io::Result<Vec<std::path::PathBuf>> {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut devices: Vec<_> = fs::read_dir(samples)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.is_dir())
+        .collect();
+    devices.sort();
+    Ok(devices)
+}
+
+/// Copies a sample device's files but its profile and parameter dumps (generated instead).
+fn copy_artifacts(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in fs::read_dir(from)? {
+        let path = entry?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let target = to.join(&*name);
+        if path.is_dir() {
+            fs::create_dir_all(&target)?;
+            copy_artifacts(&path, &target)?;
+        } else if !(name.starts_with("profile.")
+            || name.ends_with(".param")
+            || name.ends_with(".params"))
+        {
+            fs::copy(&path, &target)?;
+        }
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let (out, devices, kinds) = match arguments.as_slice() {
@@ -251,10 +285,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let kinds: Vec<&str> = kinds.split(',').collect();
     if let Some(unknown) = kinds
         .iter()
-        .find(|kind| !matches!(**kind, "profiles" | "params"))
+        .find(|kind| !matches!(**kind, "profiles" | "params" | "artifacts"))
     {
-        return Err(format!("unknown kind `{unknown}` (expected profiles or params)").into());
+        return Err(
+            format!("unknown kind `{unknown}` (expected profiles, params or artifacts)").into(),
+        );
     }
+    let samples = sample_devices()?;
     let devices: usize = devices.parse()?;
     let out = Path::new(out);
     fs::create_dir_all(out)?;
@@ -277,6 +314,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if kinds.contains(&"params") {
             let (name, text) = parameter_file(index, &mut generator);
             fs::write(folder.join(name), text)?;
+        }
+        if kinds.contains(&"artifacts") {
+            copy_artifacts(&samples[index % samples.len()], &folder)?;
         }
     }
     println!(
