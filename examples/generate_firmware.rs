@@ -120,31 +120,40 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().expect("compress")
 }
 
-/// An `.apj` as ArduPilot's build writes it (`json.dumps(d, indent=4)`).
+/// An `.apj` as ArduPilot's build writes it (`json.dumps(d, indent=4)`, its keys in the
+/// order `generate_apj` adds them).
 fn apj(board: &str, board_id: u16, image: &[u8], signed_firmware: bool) -> Vec<u8> {
-    let mut package = serde_json::json!({
-        "board_id": board_id,
-        "magic": "APJFWv1",
-        "description": format!("Firmware for a {board} board"),
-        "image": base64::engine::general_purpose::STANDARD.encode(zlib(image)),
-        "extf_image": base64::engine::general_purpose::STANDARD.encode(zlib(b"")),
-        "summary": board,
-        "version": "0.1",
-        "image_size": image.len(),
-        "extf_image_size": 0,
-        "flash_total": 1_966_080,
-        "image_maxsize": 1_966_080,
-        "flash_free": 1_966_080 - image.len(),
-        "extflash_total": 0,
-        "extflash_free": 0,
-        "git_identity": "2a3dc4b7",
-        "board_revision": 0,
-        "USBID": "0x2DAE/0x1016",
-    });
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(zlib(bytes));
+    let mut fields: Vec<(&str, serde_json::Value)> = vec![
+        ("board_id", board_id.into()),
+        ("magic", "APJFWv1".into()),
+        (
+            "description",
+            format!("Firmware for a {board} board").into(),
+        ),
+        ("image", encode(image).into()),
+        ("extf_image", encode(b"").into()),
+        ("summary", board.into()),
+        ("version", "0.1".into()),
+        ("image_size", image.len().into()),
+        ("extf_image_size", 0.into()),
+        ("flash_total", 1_966_080.into()),
+        ("image_maxsize", 1_966_080.into()),
+        ("flash_free", (1_966_080 - image.len()).into()),
+        ("extflash_total", 0.into()),
+        ("extflash_free", 0.into()),
+        ("git_identity", "2a3dc4b7".into()),
+        ("board_revision", 0.into()),
+        ("USBID", "0x2DAE/0x1016".into()),
+    ];
     if signed_firmware {
-        package["signed_firmware"] = serde_json::json!(true);
+        fields.push(("signed_firmware", true.into()));
     }
-    serde_json::to_vec_pretty(&package).expect("JSON")
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(key, value)| format!("    \"{key}\": {value}"))
+        .collect();
+    format!("{{\n{}\n}}", body.join(",\n")).into_bytes()
 }
 
 /// A DJI IM*H module: header version 2, one chunk, a 256-byte signature, the payload padded to

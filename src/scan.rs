@@ -632,7 +632,7 @@ fn evaluate_device(
         } else if !broken.is_empty() {
             (
                 RuleStatus::NotAssessed,
-                Some(format!("could not analyze all of {}", broken.join(", "))),
+                Some(format!("{} {}", score::DAMAGED_EVIDENCE, broken.join(", "))),
             )
         } else if assessed_any {
             (RuleStatus::Passed, None)

@@ -247,18 +247,34 @@ pub fn tally<'a>(results: impl IntoIterator<Item = &'a RuleResult>) -> Tally {
     Tally { score, coverage }
 }
 
-/// A control's verdict from its rule results: failed if any rule failed, passed if any was
-/// assessed (passed or waived) and none failed, otherwise not assessed.
+/// How the reason of a rule not assessed because an artifact it applies to could not be read
+/// (whole) starts.
+pub const DAMAGED_EVIDENCE: &str = "could not analyze all of";
+
+/// A control's verdict from its rule results: failed if any rule failed; otherwise passed if
+/// any was assessed (passed or waived) and none is left unassessed by a damaged artifact (a
+/// control fails closed: it does not pass on the part of the evidence that could be read);
+/// otherwise not assessed.
 pub fn control_status<'a>(results: impl IntoIterator<Item = &'a RuleResult>) -> ControlStatus {
-    let mut status = ControlStatus::NotAssessed;
+    let mut assessed = false;
+    let mut damaged = false;
     for result in results {
         match result.status {
             RuleStatus::Failed => return ControlStatus::Fail,
-            RuleStatus::Passed | RuleStatus::Waived => status = ControlStatus::Pass,
-            RuleStatus::NotAssessed => {}
+            RuleStatus::Passed | RuleStatus::Waived => assessed = true,
+            RuleStatus::NotAssessed => {
+                damaged |= result
+                    .reason
+                    .as_deref()
+                    .is_some_and(|reason| reason.starts_with(DAMAGED_EVIDENCE));
+            }
         }
     }
-    status
+    if assessed && !damaged {
+        ControlStatus::Pass
+    } else {
+        ControlStatus::NotAssessed
+    }
 }
 
 /// Groups a device's rule results by control and scores each control.

@@ -71,19 +71,21 @@ pub fn strip_comment(line: &str, marker: char) -> &str {
 }
 
 /// The first `count` lines of the start of `content` that are neither blank nor comments
-/// starting with one of `comment_markers`, trimmed; nothing for binary or non-UTF-8 content.
+/// starting with one of `comment_markers`, trimmed; nothing for binary content. Text is read
+/// up to its first invalid UTF-8 byte, so a damaged config is still identified, and its
+/// analysis reports the damage.
 pub fn sniff<'a>(content: &'a [u8], comment_markers: &[char], count: usize) -> Vec<&'a str> {
     let head = &content[..content.len().min(SNIFF_BYTES)];
     if head.contains(&0) {
         return Vec::new();
     }
     let text = match std::str::from_utf8(head) {
-        Ok(text) => text,
-        // The cut may fall inside a character: keep the valid part.
-        Err(error) if error.error_len().is_none() => {
-            std::str::from_utf8(&head[..error.valid_up_to()]).unwrap_or_default()
+        Ok(text) if head.len() == content.len() => text,
+        Ok(text) => whole_lines(text),
+        // A cut inside a character, or a damaged byte: keep the whole lines before it.
+        Err(error) => {
+            whole_lines(std::str::from_utf8(&head[..error.valid_up_to()]).unwrap_or_default())
         }
-        Err(_) => return Vec::new(),
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     text.lines()
@@ -91,6 +93,12 @@ pub fn sniff<'a>(content: &'a [u8], comment_markers: &[char], count: usize) -> V
         .filter(|line| !line.is_empty() && !line.starts_with(comment_markers))
         .take(count)
         .collect()
+}
+
+/// The lines of `text` that end before its end, which a cut or a damaged byte left partial;
+/// all of it when it holds no line end.
+fn whole_lines(text: &str) -> &str {
+    text.rfind('\n').map_or(text, |end| &text[..end])
 }
 
 /// A fixed-size text field of a binary format: up to its first NUL, trimmed, invalid UTF-8

@@ -67,6 +67,24 @@ fn details_at(content: &[u8]) -> Option<(usize, u8)> {
     }
 }
 
+/// A record of a version before 12 cut short: a prefix whose details block (at a plausible
+/// offset, of a plausible length) runs past the end of the file. Returns the block's offset
+/// and length.
+fn cut_details(content: &[u8]) -> Option<(usize, usize)> {
+    let (offset, length, version) = prefix(content)?;
+    let size = if version <= 5 {
+        OLD_DETAILS
+    } else {
+        NEW_DETAILS
+    };
+    ((1..DETAILS_AFTER_PREFIX).contains(&version)
+        && (size..=4096).contains(&length)
+        && offset >= 12
+        && offset <= 1 << 30
+        && offset + length > content.len())
+    .then_some((offset, length))
+}
+
 fn f64_at(bytes: &[u8], at: usize) -> f64 {
     f64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default())
 }
@@ -132,10 +150,16 @@ impl Analyzer for DjiRecordAnalyzer {
     }
 
     fn identify(&self, content: &[u8]) -> bool {
-        details_at(content).is_some()
+        details_at(content).is_some() || cut_details(content).is_some()
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        if let (None, Some((offset, length))) = (details_at(content), cut_details(content)) {
+            return Err(AnalyzeError::new(format!(
+                "the record is cut short: its details block ({length} bytes at byte {offset}) runs past the end of the file ({} bytes)",
+                content.len()
+            )));
+        }
         let Some((at, version)) = details_at(content) else {
             return Err(AnalyzeError::new(
                 "not a DJI flight record: its prefix names no details block inside the file",

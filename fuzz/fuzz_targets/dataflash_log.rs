@@ -1,0 +1,5 @@
+#![no_main]
+//! The dataflash log analyzer, then the policy and its rules, on arbitrary bytes.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    drone_audit_fuzz::analyze(drone_audit::analyze::ArtifactKind::DataflashLog, data);
+});

@@ -1,0 +1,5 @@
+#![no_main]
+//! The firmware walker from apj inputs (its seeds are apj images; any format can follow).
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    drone_audit_fuzz::firmware(data);
+});
