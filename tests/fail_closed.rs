@@ -42,7 +42,10 @@ fn damage(kind: ArtifactKind, bytes: &[u8]) -> Vec<u8> {
             // In the last line, after the first lines, which identification reads.
             let mut spoiled = bytes.to_vec();
             let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-            let at = body.iter().rposition(|byte| *byte == b'\n').map_or(0, |end| end + 1);
+            let at = body
+                .iter()
+                .rposition(|byte| *byte == b'\n')
+                .map_or(0, |end| end + 1);
             spoiled.splice(at..at, [0xff, 0xfe, 0xc3, 0x28]);
             spoiled
         }

@@ -79,8 +79,7 @@ fn cut_details(content: &[u8]) -> Option<(usize, usize)> {
     };
     ((1..DETAILS_AFTER_PREFIX).contains(&version)
         && (size..=4096).contains(&length)
-        && offset >= 12
-        && offset <= 1 << 30
+        && (12..=1 << 30).contains(&offset)
         && offset + length > content.len())
     .then_some((offset, length))
 }
