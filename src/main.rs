@@ -4,6 +4,7 @@
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
+use drone_audit::analyze::firmware::Limits as FirmwareLimits;
 use drone_audit::analyze::{self, profile::evidence::Profile, ArtifactKind};
 use drone_audit::baseline::Baseline;
 use drone_audit::compare::Comparison;
@@ -98,9 +99,45 @@ struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..=1024))]
     jobs: Option<u16>,
-    /// Largest file read, in bytes; larger ones are reported as not assessed.
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// What one artifact may make the scanner do (docs/limits.md).
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Largest file read, in bytes; larger ones are reported as not assessed (captures are
+    /// streamed and exempt).
     #[arg(long, default_value_t = Limits::default().max_file_size)]
     max_file_size: u64,
+    /// Most bytes unpacking one firmware artifact may produce in all.
+    #[arg(long, default_value_t = FirmwareLimits::default().max_unpacked)]
+    max_unpacked_size: u64,
+    /// Most times its own size a firmware artifact may unpack to (at least 16 MiB is always
+    /// allowed); beyond, it is a decompression bomb.
+    #[arg(long, default_value_t = FirmwareLimits::default().max_ratio)]
+    max_unpack_ratio: u64,
+    /// Deepest nesting of containers opened in a firmware artifact.
+    #[arg(long, default_value_t = FirmwareLimits::default().max_depth)]
+    max_archive_depth: usize,
+    /// Most members (files, modules) examined in one firmware artifact.
+    #[arg(long, default_value_t = FirmwareLimits::default().max_members)]
+    max_archive_members: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_file_size: self.max_file_size,
+            firmware: FirmwareLimits {
+                max_depth: self.max_archive_depth,
+                max_members: self.max_archive_members,
+                max_unpacked: self.max_unpacked_size,
+                max_ratio: self.max_unpack_ratio,
+                ..FirmwareLimits::default()
+            },
+        }
+    }
 }
 
 /// What becomes of a report: its formats and files, the baseline, and the exit code.
@@ -161,9 +198,8 @@ struct CompareArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short, value_parser = clap::value_parser!(u16).range(1..=1024))]
     jobs: Option<u16>,
-    /// Largest file read, in bytes; larger ones are reported as not assessed.
-    #[arg(long, default_value_t = Limits::default().max_file_size)]
-    max_file_size: u64,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// No progress bar on standard error.
     #[arg(long, short)]
     quiet: bool,
@@ -293,9 +329,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         policy: args.policy,
         rules_dir: args.rules,
         jobs: args.jobs.map(usize::from),
-        limits: Limits {
-            max_file_size: args.max_file_size,
-        },
+        limits: args.limits.limits(),
         ignore_found_policies: false,
         shard: args.shard,
     };
@@ -489,9 +523,7 @@ fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
             policy: args.policy.clone(),
             rules_dir: args.rules.clone(),
             jobs: args.jobs.map(usize::from),
-            limits: Limits {
-                max_file_size: args.max_file_size,
-            },
+            limits: args.limits.limits(),
             ignore_found_policies: true,
             shard: None,
         };

@@ -425,3 +425,31 @@ fn bombs_and_deep_nesting_end_with_a_finding_quickly() {
         .iter()
         .any(|finding| finding["rule"] == "FW-019"));
 }
+
+#[test]
+fn unpacking_limits_are_configurable() {
+    let mut nested = b"root::0:0:99999:7:::\n".to_vec();
+    for _ in 0..3 {
+        nested = gzip(&nested);
+    }
+    let fleet = tempfile::tempdir().expect("tempdir");
+    let path = fleet.path().join("device/nested.gz");
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs::write(&path, &nested).expect("write");
+    let output = drone_audit()
+        .arg("scan")
+        .arg(fleet.path())
+        .args(["--format", "json", "--max-archive-depth", "2"])
+        .output()
+        .expect("runs");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let record = artifact(&report, "nested.gz");
+    assert_eq!(record["status"], "partial", "{record}");
+    assert!(record["reason"]
+        .as_str()
+        .expect("reason")
+        .contains("more than 2 containers deep"));
+    // The default depth unpacks all three.
+    let (report, _) = scan_json(fleet.path());
+    assert_eq!(artifact(&report, "nested.gz")["status"], "assessed");
+}
