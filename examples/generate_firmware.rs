@@ -565,6 +565,18 @@ fn rule_fixtures(fixtures: &Path) {
         &fixture("FW-018", "passes.zip"),
         &zip(&[("lib/arm64-v8a/libflightsync.so", offline)]),
     );
+    // FW-020: a device whose profile says its autopilot runs 4.5.7, with an older image.
+    let profile = "[identity]\nvendor = \"ArduPilot\"\nmodel = \"Survey Plane X8\"\nserial = \"CUBE-ORANGE-3B0047\"\n\n[[firmware]]\ncomponent = \"autopilot\"\nversion = \"4.5.7\"\n";
+    for (name, version) in [("fires", "4.3.7"), ("passes", "4.5.7")] {
+        write(
+            &fixture("FW-020", &format!("{name}/profile.toml")),
+            profile.as_bytes(),
+        );
+        write(
+            &fixture("FW-020", &format!("{name}/update/arduplane.apj")),
+            &apj("CubeOrange", 140, &plane(version, Descriptor::Signed), true),
+        );
+    }
     // FW-019: a gzip inside a gzip that unpacks to 4,000 times the file's size.
     write(
         &fixture("FW-019", "fires.gz"),

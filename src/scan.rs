@@ -255,7 +255,7 @@ fn build_report(
                     evidence: artifact.evidence.as_mut(),
                 })
                 .collect();
-            annotate_flight_logs(&mut view, policy);
+            annotate_device(&mut view, policy);
             let (report, findings) = evaluate_device(
                 device,
                 discovery.devices.get(*device),
@@ -485,7 +485,7 @@ fn finish_analysis(
     }
 }
 
-/// One artifact of a device, as [`annotate_flight_logs`] sees it.
+/// One artifact of a device, as [`annotate_device`] sees it.
 pub struct DeviceArtifact<'a> {
     pub path: &'a str,
     pub kind: Option<ArtifactKind>,
@@ -528,11 +528,91 @@ fn card_path(path: &str) -> Option<String> {
     None
 }
 
+/// The facts that come from a device's artifacts together: flight logs kept
+/// ([`annotate_flight_logs`]) and firmware images older than what the device runs
+/// ([`annotate_firmware_images`]).
+pub fn annotate_device(artifacts: &mut [DeviceArtifact<'_>], policy: &Policy) {
+    annotate_flight_logs(artifacts, policy);
+    annotate_firmware_images(artifacts);
+}
+
+/// Each autopilot image (`images[*]`) and DJI package (`packages[*]`) of a firmware artifact is
+/// compared with the version the device's profile says that component runs
+/// (`firmware[*].version` of the same `component`; an `autopilot` image is compared with the
+/// `aircraft` when the profile names no autopilot): `installed_version`, and `downgrade` when
+/// the image is older — installing it would roll the device back.
+pub fn annotate_firmware_images(artifacts: &mut [DeviceArtifact<'_>]) {
+    let installed: Vec<(String, String)> = artifacts
+        .iter()
+        .filter(|artifact| artifact.kind == Some(ArtifactKind::Profile))
+        .filter_map(|artifact| artifact.evidence.as_deref())
+        .filter_map(|evidence| evidence.document.get("firmware")?.as_array())
+        .flatten()
+        .filter_map(|component| {
+            let text = |key: &str| component.get(key)?.as_str().map(str::to_ascii_lowercase);
+            Some((
+                text("component")?,
+                component.get("version")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    if installed.is_empty() {
+        return;
+    }
+    for artifact in artifacts.iter_mut() {
+        if artifact.kind != Some(ArtifactKind::Firmware) {
+            continue;
+        }
+        let Some(evidence) = artifact.evidence.as_deref_mut() else {
+            continue;
+        };
+        for section in ["images", "packages"] {
+            let Some(images) = evidence
+                .document
+                .get_mut(section)
+                .and_then(|node| node.as_array_mut())
+            else {
+                continue;
+            };
+            for image in images {
+                let component = image
+                    .get("component")
+                    .and_then(|value| value.as_str())
+                    .map(str::to_ascii_lowercase);
+                let version = image
+                    .get("version")
+                    .and_then(|value| value.as_str())
+                    .map(str::to_owned);
+                let (Some(component), Some(version)) = (component, version) else {
+                    continue;
+                };
+                // An autopilot is the aircraft's own firmware where the profile does not tell
+                // them apart.
+                let running = installed
+                    .iter()
+                    .find(|(name, _)| *name == component)
+                    .or_else(|| {
+                        (component == "autopilot")
+                            .then(|| installed.iter().find(|(name, _)| name == "aircraft"))
+                            .flatten()
+                    });
+                if let Some((_, running)) = running {
+                    image["installed_version"] = serde_json::json!(running);
+                    image["downgrade"] = serde_json::json!(
+                        crate::policy::compare_versions(&version, running)
+                            == std::cmp::Ordering::Less
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Flight logs are judged together as well as one by one: how many of a kind a device keeps
 /// (logs of earlier flights not erased) and whether a vehicle's log sits in its memory-card
 /// layout while the policy says cards come out after every flight. Each log's evidence gets
 /// a `storage` node.
-pub fn annotate_flight_logs(artifacts: &mut [DeviceArtifact<'_>], policy: &Policy) {
+fn annotate_flight_logs(artifacts: &mut [DeviceArtifact<'_>], policy: &Policy) {
     let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut firsts: BTreeMap<&'static str, String> = BTreeMap::new();
     for artifact in artifacts.iter() {

@@ -265,6 +265,7 @@ fn a_nested_root_filesystem_gives_findings_with_their_container_chain() {
         "image.tar > rootfs.squashfs > /etc/shadow"
     );
     assert_eq!(empty_root["location"]["line"], 1);
+    assert_eq!(empty_root["location"]["offset"], 0);
     let key = find("FW-008");
     assert_eq!(
         key["location"]["container"],

@@ -16,7 +16,7 @@ use drone_audit::analyze::{self, Evidence};
 use drone_audit::policy::Policy;
 use drone_audit::rules::engine::{evaluate, Outcome};
 use drone_audit::rules::{self, Rule, RuleSet};
-use drone_audit::scan::{annotate_flight_logs, DeviceArtifact};
+use drone_audit::scan::{annotate_device, DeviceArtifact};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -35,12 +35,19 @@ fn find_fixture(dir: &Path, stem: &str) -> Option<PathBuf> {
     candidates.into_iter().next()
 }
 
-fn evidence_of(path: &Path, rule: &Rule, policy: &Policy) -> Result<Evidence, String> {
+/// The evidence of one fixture file; `of_the_rule` requires it to be of a kind the rule reads
+/// (the other files of a fixture folder are the device's context, a profile say).
+fn evidence_of(
+    path: &Path,
+    rule: &Rule,
+    policy: &Policy,
+    of_the_rule: bool,
+) -> Result<Evidence, String> {
     let content =
         fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
     let analyzer = analyze::identify(path, &content)
         .ok_or_else(|| format!("{} is not identified as any kind", path.display()))?;
-    if !rule.kinds.contains(&analyzer.kind()) {
+    if of_the_rule && !rule.kinds.contains(&analyzer.kind()) {
         return Err(format!(
             "{} is a {}, but {} applies to {:?}",
             path.display(),
@@ -72,10 +79,22 @@ fn evidences_of(path: &Path, rule: &Rule, policy: &Policy) -> Result<Vec<Evidenc
     let mut files = Vec::new();
     walk(path, &mut files)?;
     files.sort();
+    let single = !path.is_dir();
     let mut evidences = files
         .iter()
-        .map(|file| evidence_of(file, rule, policy))
+        .map(|file| evidence_of(file, rule, policy, single))
         .collect::<Result<Vec<Evidence>, String>>()?;
+    if !evidences
+        .iter()
+        .any(|evidence| rule.kinds.contains(&evidence.kind))
+    {
+        return Err(format!(
+            "{} holds no {:?} artifact for {}",
+            path.display(),
+            rule.kinds,
+            rule.id
+        ));
+    }
     let names: Vec<String> = files
         .iter()
         .map(|file| file.display().to_string())
@@ -89,7 +108,7 @@ fn evidences_of(path: &Path, rule: &Rule, policy: &Policy) -> Result<Vec<Evidenc
             evidence: Some(evidence),
         })
         .collect();
-    annotate_flight_logs(&mut view, policy);
+    annotate_device(&mut view, policy);
     Ok(evidences)
 }
 

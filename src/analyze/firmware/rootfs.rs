@@ -103,7 +103,13 @@ fn accounts(walk: &mut Walk, chain: &Chain, bytes: &[u8], analyzer: &dyn Analyze
             let Value::Array(entries) = evidence.document["accounts"].clone() else {
                 return;
             };
-            for entry in entries {
+            // Where each account's line starts, for the finding's byte offset.
+            let starts: Vec<usize> = std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', bytes).map(|end| end + 1))
+                .collect();
+            for mut entry in entries {
+                let line = entry["line"].as_u64().unwrap_or(1) as usize;
+                entry["offset"] = json!(starts.get(line.saturating_sub(1)).copied().unwrap_or(0));
                 walk.record("accounts", chain, entry);
             }
         }
