@@ -11,6 +11,8 @@ pub mod baseline;
 pub mod compare;
 pub mod control;
 pub mod discover;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod net;
 pub mod policy;
 pub mod report;
