@@ -434,85 +434,43 @@ fn rule_fixtures(fixtures: &Path) {
         entries.extend(extra);
         tar(&entries)
     };
-    write(
-        &fixture("FW-008", "fires.tar"),
-        &with(vec![(
-            "./etc/ssh/ssh_host_ed25519_key",
-            OPENSSH_KEY.as_bytes().to_vec(),
-            0o600,
-        )]),
-    );
-    write(
-        &fixture("FW-008", "passes.tar"),
-        &with(vec![(
-            "./etc/ssh/ssh_host_ed25519_key.pub",
-            PUBLIC_KEY.as_bytes().to_vec(),
-            0o644,
-        )]),
-    );
-    write(
-        &fixture("FW-009", "fires.tar"),
-        &with(vec![(
-            "./opt/gcs-bridge/bridge.conf",
-            b"[cloud]\nendpoint = telemetry.example.net\napi_key = \"Zq8vR2mK4tLw9xNc\"\n".to_vec(),
-            0o644,
-        )]),
-    );
-    write(
-        &fixture("FW-009", "passes.tar"),
-        &with(vec![(
-            "./opt/gcs-bridge/bridge.conf",
-            b"[cloud]\nendpoint = telemetry.example.net\napi_key_file = /run/secrets/bridge\n"
-                .to_vec(),
-            0o644,
-        )]),
-    );
-    write(
-        &fixture("FW-010", "fires.tar"),
-        &with(vec![(
-            "./etc/init.d/S50telnet",
-            b"#!/bin/sh\ncase \"$1\" in\n  start) /usr/sbin/telnetd -p 23 ;;\nesac\n".to_vec(),
-            0o755,
-        )]),
-    );
-    write(
-        &fixture("FW-010", "passes.tar"),
-        &with(vec![(
-            "./etc/init.d/S50dropbear",
-            b"#!/bin/sh\ncase \"$1\" in\n  start) /usr/sbin/dropbear -R -s -p 22 ;;\nesac\n"
-                .to_vec(),
-            0o755,
-        )]),
-    );
-    write(
-        &fixture("FW-011", "fires.tar"),
-        &with(vec![(
-            "./etc/inittab",
-            b"::sysinit:/etc/init.d/rcS\nttyS0::respawn:/bin/sh\n::shutdown:/bin/umount -a -r\n"
-                .to_vec(),
-            0o644,
-        )]),
-    );
-    write(
-        &fixture("FW-011", "passes.tar"),
-        &with(vec![("./etc/inittab", b"::sysinit:/etc/init.d/rcS\nttyS0::respawn:/sbin/getty -L ttyS0 115200 vt100\n::shutdown:/bin/umount -a -r\n".to_vec(), 0o644)]),
-    );
-    write(
-        &fixture("FW-012", "fires.tar"),
-        &with(vec![(
-            "./root/.ssh/authorized_keys",
-            PUBLIC_KEY.as_bytes().to_vec(),
-            0o600,
-        )]),
-    );
-    write(
-        &fixture("FW-012", "passes.tar"),
-        &with(vec![(
-            "./root/.ssh/known_hosts",
-            b"# no keys\n".to_vec(),
-            0o644,
-        )]),
-    );
+    // One file of a root filesystem that fires the rule, and its compliant counterpart.
+    type RootFile = (&'static str, &'static [u8], u32);
+    let root_files: [(&str, RootFile, RootFile); 5] = [
+        (
+            "FW-008",
+            ("./etc/ssh/ssh_host_ed25519_key", OPENSSH_KEY.as_bytes(), 0o600),
+            ("./etc/ssh/ssh_host_ed25519_key.pub", PUBLIC_KEY.as_bytes(), 0o644),
+        ),
+        (
+            "FW-009",
+            ("./opt/gcs-bridge/bridge.conf", b"[cloud]\nendpoint = telemetry.example.net\napi_key = \"Zq8vR2mK4tLw9xNc\"\n", 0o644),
+            ("./opt/gcs-bridge/bridge.conf", b"[cloud]\nendpoint = telemetry.example.net\napi_key_file = /run/secrets/bridge\n", 0o644),
+        ),
+        (
+            "FW-010",
+            ("./etc/init.d/S50telnet", b"#!/bin/sh\ncase \"$1\" in\n  start) /usr/sbin/telnetd -p 23 ;;\nesac\n", 0o755),
+            ("./etc/init.d/S50dropbear", b"#!/bin/sh\ncase \"$1\" in\n  start) /usr/sbin/dropbear -R -s -p 22 ;;\nesac\n", 0o755),
+        ),
+        (
+            "FW-011",
+            ("./etc/inittab", b"::sysinit:/etc/init.d/rcS\nttyS0::respawn:/bin/sh\n::shutdown:/bin/umount -a -r\n", 0o644),
+            ("./etc/inittab", b"::sysinit:/etc/init.d/rcS\nttyS0::respawn:/sbin/getty -L ttyS0 115200 vt100\n::shutdown:/bin/umount -a -r\n", 0o644),
+        ),
+        (
+            "FW-012",
+            ("./root/.ssh/authorized_keys", PUBLIC_KEY.as_bytes(), 0o600),
+            ("./root/.ssh/known_hosts", b"# no keys\n", 0o644),
+        ),
+    ];
+    for (rule, fires, passes) in root_files {
+        for (name, (path, content, mode)) in [("fires.tar", fires), ("passes.tar", passes)] {
+            write(
+                &fixture(rule, name),
+                &with(vec![(path, content.to_vec(), mode)]),
+            );
+        }
+    }
     // FW-013..017: one hardening measure missing from an otherwise hardened program.
     let hardened_but = |missing: &[&str], extra: &[&str], unsafe_calls: bool| {
         let flags: Vec<&str> = HARDENED

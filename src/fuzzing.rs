@@ -55,7 +55,10 @@ pub fn packets(data: &[u8]) {
     capture.extend_from_slice(&LINK_TYPES[usize::from(choice) % LINK_TYPES.len()].to_le_bytes());
     let mut start = 0;
     let mut records = Vec::new();
-    while let Some(position) = rest[start..].windows(4).position(|window| window == b"\n--\n") {
+    while let Some(position) = rest[start..]
+        .windows(4)
+        .position(|window| window == b"\n--\n")
+    {
         records.push(&rest[start..start + position]);
         start += position + 4;
     }
