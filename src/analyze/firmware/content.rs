@@ -17,11 +17,11 @@ const KEPT_PER_PATTERN: usize = 50;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Pattern {
-    pub id: String,
-    pub kind: String,
-    pub title: String,
-    pub regex: String,
+struct Pattern {
+    id: String,
+    kind: String,
+    title: String,
+    regex: String,
 }
 
 #[derive(Deserialize)]
@@ -31,14 +31,14 @@ struct PatternFile {
 }
 
 /// The secret patterns, as the catalogue lists them.
-pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
+static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     toml::from_str::<PatternFile>(PATTERN_FILE)
         .map(|file| file.pattern)
         .expect("rules/catalogue/secret-patterns.toml is valid (a unit test reads it)")
 });
 
 /// The vendor domains as regex literals (`dji\.com`).
-pub fn domain_patterns() -> Vec<String> {
+fn domain_patterns() -> Vec<String> {
     catalogue()
         .iter()
         .map(|endpoint| regex::escape(&endpoint.domain))

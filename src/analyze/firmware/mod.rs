@@ -21,8 +21,6 @@ mod uimage;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde_json::{json, Map, Value};
 
-pub use content::PATTERNS;
-
 pub struct FirmwareAnalyzer;
 
 /// Bounds on unpacking one artifact.
@@ -54,7 +52,7 @@ impl Default for Limits {
 
 /// The formats the walker recognises by their first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+enum Format {
     ArdupilotApj,
     Px4,
     DjiImah,
@@ -68,7 +66,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn id(self) -> &'static str {
+    fn id(self) -> &'static str {
         match self {
             Format::ArdupilotApj => "apj",
             Format::Px4 => "px4",
@@ -85,7 +83,7 @@ impl Format {
 
     /// The format of `bytes`, from their magic numbers (and, for the JSON packages, the
     /// `magic` value near the start).
-    pub fn detect(bytes: &[u8]) -> Option<Format> {
+    fn detect(bytes: &[u8]) -> Option<Format> {
         let starts = |magic: &[u8]| bytes.starts_with(magic);
         // ELF: the magic, a class (32/64-bit), a byte order and version 1, and room for a header.
         if starts(b"\x7fELF")
@@ -117,21 +115,21 @@ impl Format {
 
 /// The path of a member through the containers that hold it: `["rootfs.squashfs", "/etc/shadow"]`.
 #[derive(Debug, Clone, Default)]
-pub struct Chain(Vec<String>);
+struct Chain(Vec<String>);
 
 impl Chain {
-    pub fn child(&self, name: impl Into<String>) -> Chain {
+    fn child(&self, name: impl Into<String>) -> Chain {
         let mut names = self.0.clone();
         names.push(name.into());
         Chain(names)
     }
 
     /// The last name: the member's own path inside its container.
-    pub fn name(&self) -> &str {
+    fn name(&self) -> &str {
         self.0.last().map(String::as_str).unwrap_or_default()
     }
 
-    pub fn depth(&self) -> usize {
+    fn depth(&self) -> usize {
         self.0.len()
     }
 }
@@ -144,7 +142,7 @@ impl std::fmt::Display for Chain {
 
 /// Why unpacking stopped short of a member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LimitKind {
+enum LimitKind {
     Depth,
     Members,
     Unpacked,
@@ -165,7 +163,7 @@ impl LimitKind {
 }
 
 /// The state of one artifact's walk: what was found, and what is left of the budget.
-pub struct Walk {
+struct Walk {
     limits: Limits,
     artifact_size: u64,
     unpacked: u64,
@@ -177,7 +175,7 @@ pub struct Walk {
     sections: Map<String, Value>,
     /// What could not be assessed: limits hit and damaged containers.
     problems: Vec<String>,
-    pub content: content::Scanner,
+    content: content::Scanner,
 }
 
 impl Walk {
@@ -195,7 +193,7 @@ impl Walk {
     }
 
     /// Adds a node to the evidence array `section`, with its container chain.
-    pub fn record(&mut self, section: &str, chain: &Chain, mut node: Value) {
+    fn record(&mut self, section: &str, chain: &Chain, mut node: Value) {
         if let Some(object) = node.as_object_mut() {
             if chain.depth() > 0 {
                 object.insert("container".to_owned(), json!(chain.to_string()));
@@ -211,7 +209,7 @@ impl Walk {
     }
 
     /// A nested container that could not be read whole: an error node, and a partial artifact.
-    pub fn damaged(&mut self, chain: &Chain, format: Format, error: impl std::fmt::Display) {
+    fn damaged(&mut self, chain: &Chain, format: Format, error: impl std::fmt::Display) {
         let message = format!("{} {}: {error}", format.id(), describe(chain));
         self.record(
             "errors",
@@ -222,7 +220,7 @@ impl Walk {
     }
 
     /// A limit stopped unpacking at `chain`.
-    pub fn limit(&mut self, chain: &Chain, kind: LimitKind, detail: String) {
+    fn limit(&mut self, chain: &Chain, kind: LimitKind, detail: String) {
         self.problems
             .push(format!("{} not unpacked: {detail}", describe(chain)));
         self.record(
@@ -236,7 +234,7 @@ impl Walk {
     /// of the total, or of what the ratio allows the whole artifact (its size times the ratio,
     /// at least the floor). The ratio is of the artifact, not of one member, because a single
     /// deflate stream cannot pass ~1,032:1 and bombs nest or overlap instead.
-    pub fn unpack_allowance(&self) -> (u64, LimitKind) {
+    fn unpack_allowance(&self) -> (u64, LimitKind) {
         let left = self.limits.max_unpacked.saturating_sub(self.unpacked);
         let by_ratio = self
             .artifact_size
@@ -252,7 +250,7 @@ impl Walk {
 
     /// Decompresses `reader` within the allowance; `None` (with a limit or an error recorded)
     /// when it cannot be had whole.
-    pub fn inflate(
+    fn inflate(
         &mut self,
         chain: &Chain,
         format: Format,
@@ -287,7 +285,7 @@ impl Walk {
     }
 
     /// Counts one more member; false (with the limit recorded once) when there are too many.
-    pub fn admit_member(&mut self, chain: &Chain) -> bool {
+    fn admit_member(&mut self, chain: &Chain) -> bool {
         self.members += 1;
         if self.members == self.limits.max_members + 1 {
             let detail = format!(
@@ -301,7 +299,7 @@ impl Walk {
 
     /// Examines one member (or the artifact itself, with an empty chain): opens it if it is a
     /// container, checks it if it is a file.
-    pub fn visit(&mut self, chain: &Chain, bytes: &[u8]) {
+    fn visit(&mut self, chain: &Chain, bytes: &[u8]) {
         let format = Format::detect(bytes);
         let mut node = json!({"size": bytes.len(), "depth": chain.depth()});
         if let Some(format) = format {
