@@ -117,9 +117,10 @@ struct LimitArgs {
     /// allowed); beyond, it is a decompression bomb.
     #[arg(long, default_value_t = FirmwareLimits::default().max_ratio)]
     max_unpack_ratio: u64,
-    /// Deepest nesting of containers opened in a firmware artifact.
-    #[arg(long, default_value_t = FirmwareLimits::default().max_depth)]
-    max_archive_depth: usize,
+    /// Deepest nesting of containers opened in a firmware artifact (at most 64).
+    #[arg(long, default_value_t = FirmwareLimits::default().max_depth as u16,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    max_archive_depth: u16,
     /// Most members (files, modules) examined in one firmware artifact.
     #[arg(long, default_value_t = FirmwareLimits::default().max_members)]
     max_archive_members: u64,
@@ -130,7 +131,7 @@ impl LimitArgs {
         Limits {
             max_file_size: self.max_file_size,
             firmware: FirmwareLimits {
-                max_depth: self.max_archive_depth,
+                max_depth: usize::from(self.max_archive_depth),
                 max_members: self.max_archive_members,
                 max_unpacked: self.max_unpacked_size,
                 max_ratio: self.max_unpack_ratio,

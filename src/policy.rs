@@ -551,10 +551,13 @@ impl Policy {
         };
         if let Some(minimum) = &entry.minimum {
             facts.insert("minimum".to_owned(), json!(minimum));
-            facts.insert(
-                "below_minimum".to_owned(),
-                json!(compare_versions(version, minimum) == Ordering::Less),
-            );
+            // An unknown version is not below anything: the minimum rule is not assessed.
+            if !version.is_empty() {
+                facts.insert(
+                    "below_minimum".to_owned(),
+                    json!(compare_versions(version, minimum) == Ordering::Less),
+                );
+            }
         }
         if !entry.versions.is_empty() || !entry.sha256.is_empty() {
             let hash = component

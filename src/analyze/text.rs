@@ -96,9 +96,9 @@ pub fn sniff<'a>(content: &'a [u8], comment_markers: &[char], count: usize) -> V
 }
 
 /// The lines of `text` that end before its end, which a cut or a damaged byte left partial;
-/// all of it when it holds no line end.
+/// nothing when it holds no line end.
 fn whole_lines(text: &str) -> &str {
-    text.rfind('\n').map_or(text, |end| &text[..end])
+    text.rfind('\n').map_or("", |end| &text[..end])
 }
 
 /// A fixed-size text field of a binary format: up to its first NUL, trimmed, invalid UTF-8

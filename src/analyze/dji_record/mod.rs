@@ -71,6 +71,10 @@ fn details_at(content: &[u8]) -> Option<(usize, u8)> {
 /// offset, of a plausible length) runs past the end of the file. Returns the block's offset
 /// and length.
 fn cut_details(content: &[u8]) -> Option<(usize, usize)> {
+    // Container formats' magic numbers can pass for a prefix (a gzip with mtime 0).
+    if crate::analyze::firmware::FirmwareAnalyzer.identify(content) {
+        return None;
+    }
     let (offset, length, version) = prefix(content)?;
     let size = if version <= 5 {
         OLD_DETAILS

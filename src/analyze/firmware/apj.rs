@@ -60,11 +60,16 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     if bytes[start] != b'{' {
         return None;
     }
+    // The `magic` key with its value, as both tools write it (`"magic": "APJFWv1"`).
     let head = &bytes[start..bytes.len().min(start + 65_536)];
-    let has = |needle: &[u8]| head.windows(needle.len()).any(|window| window == needle);
-    if has(b"\"APJFWv1\"") {
+    let at = memchr::memmem::find(head, b"\"magic\"")? + 7;
+    let value = head[at..]
+        .iter()
+        .position(|byte| !matches!(byte, b' ' | b'\t' | b'\r' | b'\n' | b':'))
+        .map(|skip| &head[at + skip..])?;
+    if value.starts_with(b"\"APJFWv1\"") {
         Some(Format::ArdupilotApj)
-    } else if has(b"\"PX4FWv1\"") {
+    } else if value.starts_with(b"\"PX4FWv1\"") {
         Some(Format::Px4)
     } else {
         None
@@ -161,6 +166,9 @@ pub fn unpack(walk: &mut Walk, format: Format, chain: &Chain, bytes: &[u8]) {
         }
     };
     let member = chain.child("image");
+    if !walk.admit_member(&member) {
+        return;
+    }
     let decoder = flate2::read::ZlibDecoder::new(packed.as_slice());
     let Some(image) = walk.inflate(&member, format, decoder) else {
         return;
@@ -217,9 +225,7 @@ pub fn unpack(walk: &mut Walk, format: Format, chain: &Chain, bytes: &[u8]) {
         }
     }
     walk.record("images", chain, node);
-    if walk.admit_member(&member) {
-        walk.visit(&member, &image);
-    }
+    walk.visit(&member, &image);
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub fn unpack_gzip(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     if !walk.admit_member(&member) {
         return;
     }
-    if let Some(unpacked) = walk.inflate(chain, Format::Gzip, decoder) {
+    if let Some(unpacked) = walk.inflate(&member, Format::Gzip, decoder) {
         walk.visit(&member, &unpacked);
     }
 }
@@ -93,7 +93,7 @@ pub fn unpack_zip(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
             walk.record(
                 "not_unpacked",
                 &member,
-                json!({"reason": "encrypted with a password", "offset": offset}),
+                json!({"reason": "encrypted with a password", "offset": 0, "data_offset": offset}),
             );
             continue;
         }
@@ -142,6 +142,54 @@ fn squashfs_superblock_problem(bytes: &[u8]) -> Option<String> {
     None
 }
 
+/// backhand's decompression with a bound: a SquashFS block unpacks to at most the size its
+/// reader asks room for (8 KiB for metadata, the block size for data; 1 MiB at most), so a
+/// block built to inflate a thousandfold is an error, not gigabytes of memory.
+struct BoundedDecompression;
+
+impl backhand::compression::CompressionAction for BoundedDecompression {
+    fn decompress(
+        &self,
+        bytes: &[u8],
+        out: &mut Vec<u8>,
+        compressor: backhand::compression::Compressor,
+    ) -> Result<(), backhand::BackhandError> {
+        use backhand::compression::Compressor;
+        use std::io::Read;
+        let bound = out.capacity().clamp(8 << 10, 1 << 20);
+        let reader: Box<dyn Read + '_> = match compressor {
+            Compressor::None => Box::new(bytes),
+            Compressor::Gzip => Box::new(flate2::read::ZlibDecoder::new(bytes)),
+            Compressor::Xz => Box::new(liblzma::read::XzDecoder::new(bytes)),
+            other => return Err(backhand::BackhandError::UnsupportedCompression(other)),
+        };
+        let start = out.len();
+        reader.take(bound as u64 + 1).read_to_end(out)?;
+        if out.len() - start > bound {
+            return Err(backhand::BackhandError::CorruptedOrInvalidSquashfs);
+        }
+        Ok(())
+    }
+
+    fn compress(
+        &self,
+        bytes: &[u8],
+        compressor: backhand::FilesystemCompressor,
+        block_size: u32,
+    ) -> Result<Vec<u8>, backhand::BackhandError> {
+        backhand::compression::DefaultCompressor.compress(bytes, compressor, block_size)
+    }
+
+    fn compression_options(
+        &self,
+        superblock: &mut backhand::SuperBlock,
+        kind: &backhand::kind::Kind,
+        compressor: backhand::FilesystemCompressor,
+    ) -> Result<Vec<u8>, backhand::BackhandError> {
+        backhand::compression::DefaultCompressor.compression_options(superblock, kind, compressor)
+    }
+}
+
 pub fn unpack_squashfs(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     use backhand::{FilesystemReader, InnerNode};
     if let Some(problem) = squashfs_superblock_problem(bytes) {
@@ -149,7 +197,10 @@ pub fn unpack_squashfs(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     }
     // backhand indexes its tables with values from the image; a hostile image must not take
     // the scan down, so a panic inside it is caught and reported as a damaged filesystem.
-    let opened = std::panic::catch_unwind(|| FilesystemReader::from_reader(Cursor::new(bytes)));
+    let kind = backhand::kind::Kind::new(&BoundedDecompression);
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        FilesystemReader::from_reader_with_offset_and_kind(Cursor::new(bytes), 0, kind)
+    }));
     let filesystem = match opened {
         Ok(Ok(filesystem)) => filesystem,
         Ok(Err(error)) => return walk.damaged(chain, Format::Squashfs, format!("{error:?}")),
@@ -182,5 +233,33 @@ pub fn unpack_squashfs(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
                 "the file's blocks are inconsistent",
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use backhand::compression::{CompressionAction, Compressor};
+    use std::io::Write;
+
+    #[test]
+    fn a_squashfs_block_cannot_inflate_past_the_room_asked_for() {
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![0u8; 4 << 20]).expect("compress");
+        let bomb = encoder.finish().expect("compress");
+        // A metadata block: 8 KiB of room.
+        let mut out = Vec::with_capacity(8 << 10);
+        assert!(BoundedDecompression
+            .decompress(&bomb, &mut out, Compressor::Gzip)
+            .is_err());
+        // A data block of 128 KiB inflates as it should.
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![7u8; 128 << 10]).expect("compress");
+        let block = encoder.finish().expect("compress");
+        let mut out = Vec::with_capacity(128 << 10);
+        BoundedDecompression
+            .decompress(&block, &mut out, Compressor::Gzip)
+            .expect("inflates");
+        assert_eq!(out.len(), 128 << 10);
     }
 }

@@ -12,6 +12,10 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 const PATTERN_FILE: &str = include_str!("../../../rules/catalogue/secret-patterns.toml");
+/// The longest DNS name.
+const MAX_HOST: usize = 253;
+/// Distinct vendor host names kept per file.
+const MAX_HOSTS: usize = 1_000;
 /// Findings of one pattern kept per image; the rest are counted.
 const KEPT_PER_PATTERN: usize = 50;
 
@@ -158,15 +162,21 @@ impl Scanner {
                     {
                         continue;
                     }
-                    let start = bytes[..matched.start()]
+                    // A host name is at most 253 bytes: look no further back.
+                    let window = matched.start().saturating_sub(MAX_HOST - matched.len());
+                    let start = bytes[window..matched.start()]
                         .iter()
                         .rposition(|byte| !is_host_byte(*byte))
-                        .map_or(0, |position| position + 1);
+                        .map_or(window, |position| window + position + 1);
                     let host = String::from_utf8_lossy(&bytes[start..matched.end()])
                         .trim_start_matches(['.', '-'])
                         .to_ascii_lowercase();
-                    let entry = hosts.entry(host).or_insert((start, 0));
-                    entry.1 += 1;
+                    // Distinct names kept per file are bounded too; repeats are counted.
+                    if let Some(entry) = hosts.get_mut(&host) {
+                        entry.1 += 1;
+                    } else if hosts.len() < MAX_HOSTS {
+                        hosts.insert(host, (start, 1));
+                    }
                 }
             }
         }
@@ -245,6 +255,15 @@ mod tests {
         assert_eq!(found[0].1["host"], "mydjiflight.dji.com");
         assert_eq!(found[0].1["occurrences"], 2);
         assert_eq!(found[0].1["offset"], 12);
+    }
+
+    #[test]
+    fn a_run_of_domains_is_bounded() {
+        let text = "dji.com.".repeat(100_000);
+        let found = Scanner::new().scan(text.as_bytes(), false);
+        assert!(found.iter().all(|(_, node)| node["host"]
+            .as_str()
+            .is_none_or(|host| host.len() <= MAX_HOST)));
     }
 
     #[test]

@@ -46,10 +46,6 @@ fn u16_at(bytes: &[u8], at: usize) -> u16 {
     u16::from_le_bytes(bytes[at..at + 2].try_into().unwrap_or_default())
 }
 
-fn four_cc(bytes: &[u8]) -> String {
-    fixed_field(bytes)
-}
-
 /// `major.minor.build.rev`, two digits each, as DJI prints module versions.
 fn module_version(version: u32) -> String {
     let [rev, build, minor, major] = version.to_le_bytes();
@@ -72,8 +68,8 @@ pub fn unpack_imah(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     let signature_size = u32_at(bytes, 20) as usize;
     let payload_size = u32_at(bytes, 24) as usize;
     let chunk_count = u32_at(bytes, 156) as usize;
-    let auth_key = four_cc(&bytes[40..44]);
-    let enc_key = four_cc(&bytes[44..48]);
+    let auth_key = fixed_field(&bytes[40..44]);
+    let enc_key = fixed_field(&bytes[44..48]);
     let payload_start = header_size.saturating_add(signature_size);
     let table_end = chunk_count
         .checked_mul(CHUNK_HEADER)
@@ -88,29 +84,23 @@ pub fn unpack_imah(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     }
     let payload = bytes.get(payload_start..payload_start.saturating_add(payload_size));
     let digest_matches = payload.map(|payload| Sha256::digest(payload)[..] == bytes[160..192]);
-    let mut chunks = Vec::with_capacity(chunk_count);
-    let mut all_plain = true;
-    for index in 0..chunk_count {
-        let at = IMAH_HEADER + index * CHUNK_HEADER;
-        let entry = &bytes[at..at + CHUNK_HEADER];
-        let plain = enc_key.is_empty() || u32_at(entry, 12) & 1 == 1;
-        all_plain &= plain;
-        chunks.push(json!({
-            "id": four_cc(&entry[0..4]),
-            "offset": u32_at(entry, 4),
-            "size": u32_at(entry, 8),
-            "encrypted": !plain,
-        }));
-    }
-    let signed = signature_size > 0 && !auth_key.is_empty();
-    let signing_key_published = PUBLISHED_SIGNING_KEYS.contains(&auth_key.as_str());
+    let chunks: Vec<Chunk> = bytes[IMAH_HEADER..header_size]
+        .chunks_exact(CHUNK_HEADER)
+        .map(|entry| Chunk {
+            id: fixed_field(&entry[0..4]),
+            offset: u32_at(entry, 4) as usize,
+            size: u32_at(entry, 8) as usize,
+            plain: enc_key.is_empty() || u32_at(entry, 12) & 1 == 1,
+        })
+        .collect();
+    let all_plain = chunks.iter().all(|chunk| chunk.plain);
     let name = fixed_field(&bytes[64..96]);
     let module = json!({
         "label": format!("DJI module {name}"),
         "format": "dji-imah",
         "header_version": header_version,
         "name": name,
-        "type": four_cc(&bytes[96..100]),
+        "type": fixed_field(&bytes[96..100]),
         "version": module_version(u32_at(bytes, 100)),
         "date": format!("{:08x}", u32_at(bytes, 104)),
         "anti_rollback_version": bytes[35],
@@ -119,13 +109,16 @@ pub fn unpack_imah(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         "enc_key": enc_key,
         "signature_size": signature_size,
         "payload_size": payload_size,
-        "signed": signed,
+        "signed": signature_size > 0 && !auth_key.is_empty(),
         "encrypted": !all_plain,
-        "signing_key_published": signing_key_published,
+        "signing_key_published": PUBLISHED_SIGNING_KEYS.contains(&auth_key.as_str()),
         "signing_key_dji": DJI_SIGNING_KEYS.contains(&auth_key.as_str()),
         "encryption_key_published": !enc_key.is_empty() && PUBLISHED_ENCRYPTION_KEYS.contains(&enc_key.as_str()),
         "payload_digest_matches": digest_matches,
-        "chunks": chunks,
+        "chunks": chunks
+            .iter()
+            .map(|chunk| json!({"id": chunk.id, "offset": chunk.offset, "size": chunk.size, "encrypted": !chunk.plain}))
+            .collect::<Vec<_>>(),
         "offset": 0,
     });
     walk.record("modules", chain, module);
@@ -139,24 +132,34 @@ pub fn unpack_imah(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         );
         return;
     };
+    // An encrypted module's content is listed (`encrypted`), not examined.
     if !all_plain {
         return;
     }
-    for (index, chunk) in (0..chunk_count).map(|index| (index, IMAH_HEADER + index * CHUNK_HEADER))
-    {
-        let offset = u32_at(bytes, chunk + 4) as usize;
-        let size = u32_at(bytes, chunk + 8) as usize;
-        let id = four_cc(&bytes[chunk..chunk + 4]);
-        let member = chain.child(format!("chunk {index} ({id})"));
+    let mut seen = std::collections::BTreeSet::new();
+    for (index, chunk) in chunks.iter().enumerate() {
+        // Chunks that point at the same bytes are examined once.
+        if chunk.size == 0 || !seen.insert((chunk.offset, chunk.size)) {
+            continue;
+        }
+        let member = chain.child(format!("chunk {index} ({})", chunk.id));
         if !walk.admit_member(&member) {
             return;
         }
-        match payload.get(offset..offset.saturating_add(size)) {
-            Some(data) if size > 0 => walk.visit(&member, data),
-            Some(_) => {}
+        match payload.get(chunk.offset..chunk.offset.saturating_add(chunk.size)) {
+            Some(data) => walk.visit(&member, data),
             None => walk.damaged(&member, Format::DjiImah, "the chunk runs past the payload"),
         }
     }
+}
+
+/// One entry of an IM*H chunk table.
+struct Chunk {
+    id: String,
+    offset: usize,
+    size: usize,
+    /// Stored unencrypted: the module has no encryption key, or bit 0 of `attrib` is set.
+    plain: bool,
 }
 
 /// Whether `bytes` start an xV4 container: the magic, and a header end that fits its entries.
@@ -229,7 +232,8 @@ pub fn unpack_xv4(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
                 "encryption_type": encryption,
                 // xV4 modules carry MD5 checksums, no signature.
                 "signed": false,
-                "offset": start,
+                "data_offset": start,
+                "offset": 0,
             }),
         );
         if length == 0 || encryption != 0 || !walk.admit_member(&member) {
@@ -304,6 +308,29 @@ mod tests {
         // The plaintext module is unpacked; the encrypted one is listed only.
         assert_eq!(document["members"], 1);
         assert!(evidence.incomplete.is_none());
+    }
+
+    #[test]
+    fn chunks_pointing_at_the_same_bytes_are_examined_once() {
+        let chunks = 1000;
+        let header_size = IMAH_HEADER + CHUNK_HEADER * chunks;
+        let mut module = vec![0u8; header_size];
+        module[0..4].copy_from_slice(IMAH_MAGIC);
+        module[16..20].copy_from_slice(&(header_size as u32).to_le_bytes());
+        module[24..28].copy_from_slice(&64u32.to_le_bytes());
+        module[156..160].copy_from_slice(&(chunks as u32).to_le_bytes());
+        for index in 0..chunks {
+            let at = IMAH_HEADER + index * CHUNK_HEADER + 8;
+            module[at..at + 4].copy_from_slice(&64u32.to_le_bytes());
+        }
+        module.extend_from_slice(&[0x42u8; 64]);
+        let evidence =
+            crate::analyze::firmware::analyze_with(&module, Default::default()).expect("analyzed");
+        assert_eq!(evidence.document["members"], 1);
+        let listed = evidence.document["modules"][0]["chunks"]
+            .as_array()
+            .map(Vec::len);
+        assert_eq!(listed, Some(chunks));
     }
 
     #[test]

@@ -135,18 +135,15 @@ pub fn check(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         .filter(|name| imports.contains(name))
         .collect();
     // Hardening is a property of programs an operating system loads: a bare-metal image (no
-    // interpreter, no dynamic section, like an autopilot's) has none of these mechanisms.
-    let userland = elf.interpreter.is_some() || elf.dynamic.is_some();
-    walk.record(
-        "elf",
-        chain,
-        json!({
+    // interpreter, no dynamic section, no GNU stack header, like an autopilot's) has none of
+    // these mechanisms; a static Linux program (BusyBox) has the stack header.
+    let userland = elf.interpreter.is_some() || elf.dynamic.is_some() || stack.is_some();
+    let mut node = json!({
             "parsed": true,
             "type": kind,
             "machine": goblin::elf::header::machine_to_str(elf.header.e_machine),
             "bits": if elf.is_64 { 64 } else { 32 },
             "userland": userland,
-            "interpreter": elf.interpreter,
             "nx": nx,
             "pie": kind == "pie-executable",
             "relro": relro,
@@ -159,6 +156,10 @@ pub fn check(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
             "runpath": elf.runpaths,
             "banned_imports": banned,
             "offset": 0,
-        }),
-    );
+    });
+    // Only dynamically linked programs have one: rules test its presence.
+    if let Some(interpreter) = elf.interpreter {
+        node["interpreter"] = json!(interpreter);
+    }
+    walk.record("elf", chain, node);
 }

@@ -35,6 +35,7 @@ pub struct Limits {
     /// An artifact that unpacks to more than this many times its own size (and more than
     /// [`Limits::ratio_floor`] bytes) is a decompression bomb.
     pub max_ratio: u64,
+    /// What any artifact may unpack to, however small it is.
     pub ratio_floor: u64,
 }
 
@@ -167,7 +168,10 @@ struct Walk {
     limits: Limits,
     artifact_size: u64,
     unpacked: u64,
+    /// Bytes of members handed to `visit`, decompressed or sliced.
+    examined: u64,
     members: u64,
+    members_limit_hit: bool,
     /// Fingerprints of the containers being unpacked, outermost first, to tell a container
     /// that holds itself.
     open: Vec<Fingerprint>,
@@ -184,7 +188,9 @@ impl Walk {
             limits,
             artifact_size,
             unpacked: 0,
+            examined: 0,
             members: 0,
+            members_limit_hit: false,
             open: Vec::new(),
             sections: Map::new(),
             problems: Vec::new(),
@@ -210,11 +216,17 @@ impl Walk {
 
     /// A nested container that could not be read whole: an error node, and a partial artifact.
     fn damaged(&mut self, chain: &Chain, format: Format, error: impl std::fmt::Display) {
-        let message = format!("{} {}: {error}", format.id(), describe(chain));
+        self.unreadable(chain, format.id(), error);
+    }
+
+    /// A member of kind `what` (a container format, or a file such as a shadow file) that
+    /// could not be read: an error node, and a partial artifact.
+    fn unreadable(&mut self, chain: &Chain, what: &str, error: impl std::fmt::Display) {
+        let message = format!("{what} {}: {error}", describe(chain));
         self.record(
             "errors",
             chain,
-            json!({"format": format.id(), "error": error.to_string(), "offset": 0}),
+            json!({"format": what, "error": error.to_string(), "offset": 0}),
         );
         self.problems.push(message);
     }
@@ -286,36 +298,43 @@ impl Walk {
 
     /// Counts one more member; false (with the limit recorded once) when there are too many.
     fn admit_member(&mut self, chain: &Chain) -> bool {
-        self.members += 1;
-        if self.members == self.limits.max_members + 1 {
-            let detail = format!(
-                "more than {} members in all; the rest were not examined",
-                self.limits.max_members
-            );
-            self.limit(chain, LimitKind::Members, detail);
+        self.members = self.members.saturating_add(1);
+        if self.members > self.limits.max_members {
+            if !self.members_limit_hit {
+                self.members_limit_hit = true;
+                let detail = format!(
+                    "more than {} members in all; the rest were not examined",
+                    self.limits.max_members
+                );
+                self.limit(chain, LimitKind::Members, detail);
+            }
+            return false;
         }
-        self.members <= self.limits.max_members
+        true
     }
 
     /// Examines one member (or the artifact itself, with an empty chain): opens it if it is a
     /// container, checks it if it is a file.
     fn visit(&mut self, chain: &Chain, bytes: &[u8]) {
         let format = Format::detect(bytes);
-        let mut node = json!({"size": bytes.len(), "depth": chain.depth()});
-        if let Some(format) = format {
-            node["format"] = json!(format.id());
-        }
         if chain.depth() > 0 {
+            let mut node = json!({"size": bytes.len(), "depth": chain.depth()});
+            if let Some(format) = format {
+                node["format"] = json!(format.id());
+            }
             self.record("tree", chain, node);
-        }
-        // A member identical to a container it is in would unpack for ever (zip quines).
-        let fingerprint = Fingerprint::of(bytes);
-        if self.open.contains(&fingerprint) {
-            let detail =
-                "the member is identical to a container that holds it: it would unpack for ever"
-                    .to_owned();
-            self.limit(chain, LimitKind::Recursion, detail);
-            return;
+            // Members that are slices of their container (tar files, DJI chunks and modules)
+            // cost no decompression, but overlapping ones could make the scan read the same
+            // bytes without end: what is examined in all is bounded too.
+            self.examined = self.examined.saturating_add(bytes.len() as u64);
+            let budget = self.limits.max_unpacked.saturating_add(self.artifact_size);
+            if self.examined > budget {
+                let detail = format!(
+                    "members examined add up to more than {budget} bytes (overlapping members?)"
+                );
+                self.limit(chain, LimitKind::Unpacked, detail);
+                return;
+            }
         }
         match format {
             Some(format) if format != Format::Elf => {
@@ -323,6 +342,14 @@ impl Walk {
                     let detail =
                         format!("nested more than {} containers deep", self.limits.max_depth);
                     self.limit(chain, LimitKind::Depth, detail);
+                    return;
+                }
+                // A member identical to a container it is in would unpack for ever (zip
+                // quines).
+                let fingerprint = Fingerprint::of(bytes);
+                if self.open.contains(&fingerprint) {
+                    let detail = "the member is identical to a container that holds it: it would unpack for ever".to_owned();
+                    self.limit(chain, LimitKind::Recursion, detail);
                     return;
                 }
                 self.open.push(fingerprint);

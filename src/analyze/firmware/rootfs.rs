@@ -95,7 +95,10 @@ pub fn check(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
 /// The accounts of a shadow or passwd file, each with its line, as the companion analyzers
 /// read them (so the ACCT rules' selectors apply unchanged to `accounts`).
 fn accounts(walk: &mut Walk, chain: &Chain, bytes: &[u8], analyzer: &dyn Analyzer) {
+    // A file at /etc/shadow or /etc/passwd that is not one is unreadable evidence, not none.
     if !analyzer.identify(bytes) {
+        let error = format!("not a {} file", analyzer.kind());
+        walk.unreadable(chain, analyzer.kind().id(), error);
         return;
     }
     match analyzer.analyze(bytes) {
@@ -113,11 +116,7 @@ fn accounts(walk: &mut Walk, chain: &Chain, bytes: &[u8], analyzer: &dyn Analyze
                 walk.record("accounts", chain, entry);
             }
         }
-        Err(error) => walk.record(
-            "errors",
-            chain,
-            json!({"format": analyzer.kind().id(), "error": error.message}),
-        ),
+        Err(error) => walk.unreadable(chain, analyzer.kind().id(), error.message),
     }
 }
 
@@ -174,7 +173,11 @@ fn authorized_keys(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
             chain,
             json!({
                 "type": fields[position],
-                "comment": fields.get(position + 2..).map(|rest| rest.join(" ")).unwrap_or_default(),
+                "comment": fields
+                    .get(position + 2..)
+                    .map(|rest| rest.join(" "))
+                    .filter(|comment| !comment.is_empty())
+                    .unwrap_or_else(|| "no comment".to_owned()),
                 "options": position > 0,
                 "line": line,
                 "offset": offset,

@@ -131,7 +131,7 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         _ => walk.record(
             "not_unpacked",
             &member,
-            json!({"reason": format!("{} compression is not unpacked", compression_name(compression)), "offset": HEADER}),
+            json!({"reason": format!("{} compression is not unpacked", compression_name(compression)), "offset": 0, "data_offset": HEADER}),
         ),
     }
 }
