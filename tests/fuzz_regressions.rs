@@ -1,4 +1,4 @@
-//! Every input a fuzz target found a crash or a hang with, kept under
+//! Every input a fuzz target (or a review) found a crash, a hang or exhaustion with, kept under
 //! `tests/fuzz_regressions/TARGET/` (TARGET as in fuzz/fuzz_targets/), replayed through the
 //! same entry point (`drone_audit::fuzzing::run`): each must now run to the end, quickly.
 
