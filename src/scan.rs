@@ -407,12 +407,24 @@ fn analyze_file(path: &Path, device: &str, policy: &Policy, limits: Limits) -> A
         );
     };
     record.kind = Some(analyzer.kind());
-    let result = match analyzer.kind() {
+    let result = contain_panic(|| match analyzer.kind() {
         ArtifactKind::Firmware => firmware::analyze_with(&content, limits.firmware),
         _ => analyzer.analyze(&content),
-    };
+    });
     drop(content);
     finish_analysis(record, result, policy)
+}
+
+/// Runs an analyzer so that a bug in it (a panic on some input, despite the fuzzing) costs
+/// that artifact, reported as an error, and not the scan of the fleet.
+fn contain_panic(
+    analyze: impl FnOnce() -> Result<Evidence, analyze::AnalyzeError>,
+) -> Result<Evidence, analyze::AnalyzeError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(analyze)).unwrap_or_else(|_| {
+        Err(analyze::AnalyzeError::new(
+            "the analyzer failed on this input (a bug in drone-audit: please report it with the file)",
+        ))
+    })
 }
 
 /// A reader that hashes what passes through it and counts the bytes.
@@ -444,7 +456,7 @@ fn analyze_capture(
         hasher: Sha256::new(),
         bytes: 0,
     };
-    let result = capture::analyze_stream(format, &mut reader);
+    let result = contain_panic(|| capture::analyze_stream(format, &mut reader));
     // The analysis may stop early (a damaged record): the digest still covers the whole file.
     let rest = std::io::copy(&mut reader, &mut std::io::sink());
     record.size = Some(reader.bytes);

@@ -36,39 +36,58 @@ fn is_authorized_keys(path: &str) -> bool {
     path.ends_with("/authorized_keys") || path.ends_with("/authorized_keys2")
 }
 
-/// A service a boot script starts, and whether it lets anyone in without a password.
+/// A service a boot script starts, and when it lets anyone in without a password.
 struct ServiceRule {
     service: &'static str,
     pattern: Regex,
-    unauthenticated: Option<Regex>,
+    unauthenticated: Unauthenticated,
+}
+
+/// When a started service asks for no password.
+enum Unauthenticated {
+    Never,
+    Always,
+    /// When the line also matches this (`telnetd -l /bin/sh`, `dropbear -B`).
+    With(Regex),
+}
+
+impl Unauthenticated {
+    fn holds(&self, line: &str) -> bool {
+        match self {
+            Unauthenticated::Never => false,
+            Unauthenticated::Always => true,
+            Unauthenticated::With(pattern) => pattern.is_match(line),
+        }
+    }
 }
 
 static SERVICES: LazyLock<Vec<ServiceRule>> = LazyLock::new(|| {
-    let rule = |service, pattern: &str, unauthenticated: Option<&str>| ServiceRule {
+    let rule = |service, pattern: &str, unauthenticated| ServiceRule {
         service,
         pattern: Regex::new(pattern).expect("valid regex"),
-        unauthenticated: unauthenticated.map(|pattern| Regex::new(pattern).expect("valid regex")),
+        unauthenticated,
     };
+    let with = |pattern: &str| Unauthenticated::With(Regex::new(pattern).expect("valid regex"));
     vec![
         // `telnetd -l /bin/sh` logs in with a shell, no password asked.
         rule(
             "telnetd",
             r"\b(?:u?telnetd|in\.telnetd)\b",
-            Some(r"-l\s*/bin/(?:ba|a)?sh\b"),
+            with(r"-l\s*/bin/(?:ba|a)?sh\b"),
         ),
         rule(
             "adbd",
             r"\badbd\b|persist\.sys\.usb\.config[= ]\S*adb|service\.adb\.tcp\.port",
-            None,
+            Unauthenticated::Never,
         ),
         // dropbear -B allows logins with a blank password.
-        rule("dropbear", r"\bdropbear\b", Some(r"\s-[A-Za-z]*B")),
+        rule("dropbear", r"\bdropbear\b", with(r"\s-[A-Za-z]*B")),
         // A shell on a console or a port without a login: inittab `::respawn:/bin/sh`,
         // `getty -n -l /bin/sh`, `nc -e /bin/sh`.
         rule(
             "shell",
             r"(?:^|:)(?:-)?/bin/(?:ba|a)?sh\s*$|\bgetty\b.*-n\b.*-l\s*/bin/(?:ba|a)?sh|\bnc\b.*-e\s*/bin/(?:ba|a)?sh",
-            Some(r"."),
+            Unauthenticated::Always,
         ),
     ]
 });
@@ -140,10 +159,7 @@ fn services(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
             if !rule.pattern.is_match(&text) {
                 continue;
             }
-            let unauthenticated = rule
-                .unauthenticated
-                .as_ref()
-                .is_some_and(|pattern| pattern.is_match(&text));
+            let unauthenticated = rule.unauthenticated.holds(&text);
             walk.record(
                 "services",
                 chain,
@@ -197,11 +213,7 @@ mod tests {
                 script_lines(script.as_bytes())
                     .filter(|(_, _, text)| rule.pattern.is_match(text))
                     .map(|(_, _, text)| {
-                        let open = rule
-                            .unauthenticated
-                            .as_ref()
-                            .is_some_and(|p| p.is_match(&text));
-                        (rule.service.to_owned(), open)
+                        (rule.service.to_owned(), rule.unauthenticated.holds(&text))
                     })
                     .collect::<Vec<_>>()
             })
