@@ -454,3 +454,31 @@ fn unpacking_limits_are_configurable() {
     let (report, _) = scan_json(fleet.path());
     assert_eq!(artifact(&report, "nested.gz")["status"], "assessed");
 }
+
+#[test]
+fn a_root_filesystem_inside_a_raw_flash_dump_is_found() {
+    if !installed("mksquashfs") {
+        return;
+    }
+    let work = tempfile::tempdir().expect("tempdir");
+    let rootfs = planted_rootfs(work.path());
+    // A bootloader and kernel area, the filesystem at 64 KiB, erased flash after it.
+    let mut dump: Vec<u8> = (0..65_536u32)
+        .map(|index| (index.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    dump.extend_from_slice(&rootfs);
+    dump.extend(std::iter::repeat_n(0xff, 8192));
+    let (record, report, _) = scan_one("flash-dump.bin", &dump);
+    assert_eq!(record["kind"], "firmware", "{record}");
+    assert_eq!(record["status"], "assessed", "{record}");
+    let empty_root = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|finding| finding["rule"] == "ACCT-001")
+        .expect("ACCT-001 fires");
+    assert_eq!(
+        empty_root["location"]["container"],
+        "squashfs@0x10000 > /etc/shadow"
+    );
+}

@@ -71,10 +71,6 @@ fn details_at(content: &[u8]) -> Option<(usize, u8)> {
 /// offset, of a plausible length) runs past the end of the file. Returns the block's offset
 /// and length.
 fn cut_details(content: &[u8]) -> Option<(usize, usize)> {
-    // Container formats' magic numbers can pass for a prefix (a gzip with mtime 0).
-    if crate::analyze::firmware::FirmwareAnalyzer.identify(content) {
-        return None;
-    }
     let (offset, length, version) = prefix(content)?;
     let size = if version <= 5 {
         OLD_DETAILS
@@ -86,6 +82,8 @@ fn cut_details(content: &[u8]) -> Option<(usize, usize)> {
         && (12..=1 << 30).contains(&offset)
         && offset + length > content.len())
     .then_some((offset, length))
+    // Container formats' magic numbers can pass for a prefix (a gzip with mtime 0).
+    .filter(|_| !crate::analyze::firmware::FirmwareAnalyzer.identify(content))
 }
 
 fn f64_at(bytes: &[u8], at: usize) -> f64 {

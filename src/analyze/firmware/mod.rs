@@ -388,6 +388,13 @@ impl Walk {
             self.record(section, chain, node);
         }
         rootfs::check(self, chain, bytes);
+        for (offset, length) in archive::embedded_squashfs(bytes) {
+            let member = chain.child(format!("squashfs@{offset:#x}"));
+            if !self.admit_member(&member) {
+                break;
+            }
+            self.visit(&member, &bytes[offset..offset + length]);
+        }
     }
 }
 
@@ -429,7 +436,7 @@ impl Analyzer for FirmwareAnalyzer {
     }
 
     fn identify(&self, content: &[u8]) -> bool {
-        Format::detect(content).is_some()
+        Format::detect(content).is_some() || !archive::embedded_squashfs(content).is_empty()
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
@@ -439,14 +446,19 @@ impl Analyzer for FirmwareAnalyzer {
 
 /// Unpacks and checks `content` within `limits`.
 pub fn analyze_with(content: &[u8], limits: Limits) -> Result<Evidence, AnalyzeError> {
-    let Some(format) = Format::detect(content) else {
-        return Err(AnalyzeError::new(
-            "not a firmware image or archive format drone-audit reads",
-        ));
+    // A raw image (no format at its start) is read for the filesystems embedded in it.
+    let format = match Format::detect(content) {
+        Some(format) => format.id(),
+        None if !archive::embedded_squashfs(content).is_empty() => "raw",
+        None => {
+            return Err(AnalyzeError::new(
+                "not a firmware image or archive format drone-audit reads",
+            ))
+        }
     };
     let mut walk = Walk::new(limits, content.len() as u64);
     walk.visit(&Chain::default(), content);
-    let mut document = json!({"format": format.id(), "size": content.len()});
+    let mut document = json!({"format": format, "size": content.len()});
     for (section, nodes) in std::mem::take(&mut walk.sections) {
         document[section] = nodes;
     }

@@ -121,6 +121,15 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         );
         return;
     };
+    // What follows the image in the file (a root filesystem after the kernel, in flash
+    // layouts) is read for embedded filesystems and content too.
+    let end = HEADER + data.len();
+    if bytes.len() - end >= 4096 {
+        let rest = chain.child("after the image");
+        if walk.admit_member(&rest) {
+            walk.visit(&rest, &bytes[end..]);
+        }
+    }
     let member = chain.child("payload");
     if !walk.admit_member(&member) {
         return;
