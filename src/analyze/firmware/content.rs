@@ -22,7 +22,7 @@ const KEPT_PER_PATTERN: usize = 50;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Pattern {
-    id: String,
+    name: String,
     kind: String,
     title: String,
     regex: String,
@@ -138,7 +138,7 @@ impl Scanner {
                     if skip_hashes && pattern.kind == "password-hash" {
                         continue;
                     }
-                    let count = self.counts.entry(pattern.id.clone()).or_default();
+                    let count = self.counts.entry(pattern.name.clone()).or_default();
                     *count += 1;
                     if *count as usize > KEPT_PER_PATTERN {
                         continue;
@@ -146,7 +146,7 @@ impl Scanner {
                     found.push((
                         "secrets",
                         json!({
-                            "pattern": pattern.id,
+                            "pattern": pattern.name,
                             "kind": pattern.kind,
                             "title": pattern.title,
                             "excerpt": redact(pattern, slice),
