@@ -389,11 +389,11 @@ fn transport(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// An IPv4 UDP packet (no checksum) from `source:sport` to `destination:dport`.
-    fn udp4(
+    pub(in crate::analyze::capture) fn udp4(
         source: [u8; 4],
         sport: u16,
         destination: [u8; 4],

@@ -911,17 +911,7 @@ mod tests {
 
     /// A raw IPv4 UDP packet (LINKTYPE_RAW) from 10.0.0.1:`sport` to 10.0.0.2:`dport`.
     fn udp(sport: u16, dport: u16, payload: &[u8]) -> Vec<u8> {
-        let total = (28 + payload.len()) as u16;
-        let mut packet = vec![
-            0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-        ];
-        packet[2..4].copy_from_slice(&total.to_be_bytes());
-        packet.extend_from_slice(&sport.to_be_bytes());
-        packet.extend_from_slice(&dport.to_be_bytes());
-        packet.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
-        packet.extend_from_slice(&[0, 0]);
-        packet.extend_from_slice(payload);
-        packet
+        decode::tests::udp4([10, 0, 0, 1], sport, [10, 0, 0, 2], dport, payload)
     }
 
     fn build(payloads: &[(u16, u16, Vec<u8>)]) -> CaptureDocument {
