@@ -27,10 +27,10 @@ pub fn analyze(kind: ArtifactKind, data: &[u8]) {
 
 /// The firmware walker, with unpacking limits small enough for libFuzzer's memory limit.
 pub fn firmware(data: &[u8]) {
-    let limits = firmware::Limits {
+    let limits = analyze::UnpackLimits {
         max_unpacked: 64 << 20,
         ratio_floor: 4 << 20,
-        ..firmware::Limits::default()
+        ..analyze::UnpackLimits::default()
     };
     if let Ok(mut evidence) = firmware::analyze_with(data, limits) {
         evaluate(ArtifactKind::Firmware, &mut evidence);

@@ -4,7 +4,7 @@
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
-use drone_audit::analyze::firmware::Limits as FirmwareLimits;
+use drone_audit::analyze::UnpackLimits;
 use drone_audit::analyze::{self, profile::evidence::Profile, ArtifactKind};
 use drone_audit::baseline::Baseline;
 use drone_audit::compare::Comparison;
@@ -111,18 +111,18 @@ struct LimitArgs {
     #[arg(long, default_value_t = Limits::default().max_file_size)]
     max_file_size: u64,
     /// Most bytes unpacking one firmware artifact may produce in all.
-    #[arg(long, default_value_t = FirmwareLimits::default().max_unpacked)]
+    #[arg(long, default_value_t = UnpackLimits::default().max_unpacked)]
     max_unpacked_size: u64,
     /// Most times its own size a firmware artifact may unpack to (at least 16 MiB is always
     /// allowed); beyond, it is a decompression bomb.
-    #[arg(long, default_value_t = FirmwareLimits::default().max_ratio)]
+    #[arg(long, default_value_t = UnpackLimits::default().max_ratio)]
     max_unpack_ratio: u64,
     /// Deepest nesting of containers opened in a firmware artifact (at most 64).
-    #[arg(long, default_value_t = FirmwareLimits::default().max_depth as u16,
+    #[arg(long, default_value_t = UnpackLimits::default().max_depth as u16,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     max_archive_depth: u16,
     /// Most members (files, modules) examined in one firmware artifact.
-    #[arg(long, default_value_t = FirmwareLimits::default().max_members)]
+    #[arg(long, default_value_t = UnpackLimits::default().max_members)]
     max_archive_members: u64,
 }
 
@@ -130,12 +130,12 @@ impl LimitArgs {
     fn limits(&self) -> Limits {
         Limits {
             max_file_size: self.max_file_size,
-            firmware: FirmwareLimits {
+            unpack: UnpackLimits {
                 max_depth: usize::from(self.max_archive_depth),
                 max_members: self.max_archive_members,
                 max_unpacked: self.max_unpacked_size,
                 max_ratio: self.max_unpack_ratio,
-                ..FirmwareLimits::default()
+                ..UnpackLimits::default()
             },
         }
     }

@@ -5,7 +5,7 @@
 //! report is marked incomplete, and a rule whose kind had such an artifact on a device is
 //! "not assessed" there rather than passed (unless it found something anyway).
 
-use crate::analyze::{self, capture, firmware, ArtifactKind, Evidence};
+use crate::analyze::{self, capture, ArtifactKind, Evidence};
 use crate::control::{Control, Severity};
 use crate::discover::{self, display, DeviceInfo, DiscoverError, Discovery};
 use crate::policy::{Policy, PolicyErrors};
@@ -63,15 +63,15 @@ impl Progress for NoProgress {
 pub struct Limits {
     /// Files larger than this are not read and are reported as errors.
     pub max_file_size: u64,
-    /// How far firmware artifacts are unpacked.
-    pub firmware: firmware::Limits,
+    /// How far artifacts that hold others (firmware images) are unpacked.
+    pub unpack: analyze::UnpackLimits,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_file_size: 256 * 1024 * 1024,
-            firmware: firmware::Limits::default(),
+            unpack: analyze::UnpackLimits::default(),
         }
     }
 }
@@ -183,7 +183,7 @@ fn inputs_digest(options: &ScanOptions) -> String {
         hasher.update(b"\n");
     }
     hasher.update(format!("max-file-size {}\n", options.limits.max_file_size).as_bytes());
-    hasher.update(format!("firmware {:?}\n", options.limits.firmware).as_bytes());
+    hasher.update(format!("unpack {:?}\n", options.limits.unpack).as_bytes());
     hex(&hasher.finalize())
 }
 
@@ -407,10 +407,7 @@ fn analyze_file(path: &Path, device: &str, policy: &Policy, limits: Limits) -> A
         );
     };
     record.kind = Some(analyzer.kind());
-    let result = contain_panic(|| match analyzer.kind() {
-        ArtifactKind::Firmware => firmware::analyze_with(&content, limits.firmware),
-        _ => analyzer.analyze(&content),
-    });
+    let result = contain_panic(|| analyzer.analyze_unpacking(&content, limits.unpack));
     drop(content);
     finish_analysis(record, result, policy)
 }

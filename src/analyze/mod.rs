@@ -163,6 +163,34 @@ impl AnalyzeError {
     }
 }
 
+/// Bounds on unpacking one artifact that holds others (a firmware image and its archives).
+#[derive(Debug, Clone, Copy)]
+pub struct UnpackLimits {
+    /// Containers nested deeper than this are not opened.
+    pub max_depth: usize,
+    /// Members (files in archives, modules in packages) visited in all.
+    pub max_members: u64,
+    /// Bytes produced by decompression in all.
+    pub max_unpacked: u64,
+    /// An artifact that unpacks to more than this many times its own size (and more than
+    /// [`UnpackLimits::ratio_floor`] bytes) is a decompression bomb.
+    pub max_ratio: u64,
+    /// What any artifact may unpack to, however small it is.
+    pub ratio_floor: u64,
+}
+
+impl Default for UnpackLimits {
+    fn default() -> Self {
+        UnpackLimits {
+            max_depth: 12,
+            max_members: 200_000,
+            max_unpacked: 2 << 30,
+            max_ratio: 1_000,
+            ratio_floor: 16 << 20,
+        }
+    }
+}
+
 /// One artifact format: identification and analysis.
 pub trait Analyzer: Sync {
     fn kind(&self) -> ArtifactKind;
@@ -173,6 +201,16 @@ pub trait Analyzer: Sync {
     /// errors are reported rather than the file skipped.
     fn identify(&self, content: &[u8]) -> bool;
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError>;
+    /// [`Analyzer::analyze`] within `limits`, for formats that hold other artifacts; the same
+    /// as `analyze` for the others.
+    fn analyze_unpacking(
+        &self,
+        content: &[u8],
+        limits: UnpackLimits,
+    ) -> Result<Evidence, AnalyzeError> {
+        let _ = limits;
+        self.analyze(content)
+    }
 }
 
 /// Most specific formats first: identification stops at the first analyzer that says yes.

@@ -6,7 +6,7 @@
 //!
 //! Every node of the tree is named by its container chain (`rootfs.squashfs > /etc/shadow`) and
 //! every finding carries the chain and a byte offset in the innermost member. Unpacking is
-//! bounded ([`Limits`]): depth, members, bytes unpacked in all and the ratio of unpacked to
+//! bounded ([`UnpackLimits`]): depth, members, bytes unpacked in all and the ratio of unpacked to
 //! packed bytes. A limit hit or a damaged nested container is recorded in the evidence (rules
 //! report bombs and recursion) and makes the artifact partial, never an abort.
 
@@ -18,38 +18,10 @@ mod elf;
 mod rootfs;
 mod uimage;
 
-use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence, UnpackLimits};
 use serde_json::{json, Map, Value};
 
 pub struct FirmwareAnalyzer;
-
-/// Bounds on unpacking one artifact.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Containers nested deeper than this are not opened.
-    pub max_depth: usize,
-    /// Members (files in archives, modules in packages) visited in all.
-    pub max_members: u64,
-    /// Bytes produced by decompression in all.
-    pub max_unpacked: u64,
-    /// An artifact that unpacks to more than this many times its own size (and more than
-    /// [`Limits::ratio_floor`] bytes) is a decompression bomb.
-    pub max_ratio: u64,
-    /// What any artifact may unpack to, however small it is.
-    pub ratio_floor: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_depth: 12,
-            max_members: 200_000,
-            max_unpacked: 2 << 30,
-            max_ratio: 1_000,
-            ratio_floor: 16 << 20,
-        }
-    }
-}
 
 /// The formats the walker recognises by their first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,7 +137,7 @@ impl LimitKind {
 
 /// The state of one artifact's walk: what was found, and what is left of the budget.
 struct Walk {
-    limits: Limits,
+    limits: UnpackLimits,
     artifact_size: u64,
     unpacked: u64,
     /// Bytes of members handed to `visit`, decompressed or sliced.
@@ -183,7 +155,7 @@ struct Walk {
 }
 
 impl Walk {
-    fn new(limits: Limits, artifact_size: u64) -> Self {
+    fn new(limits: UnpackLimits, artifact_size: u64) -> Self {
         Walk {
             limits,
             artifact_size,
@@ -440,12 +412,20 @@ impl Analyzer for FirmwareAnalyzer {
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
-        analyze_with(content, Limits::default())
+        analyze_with(content, UnpackLimits::default())
+    }
+
+    fn analyze_unpacking(
+        &self,
+        content: &[u8],
+        limits: UnpackLimits,
+    ) -> Result<Evidence, AnalyzeError> {
+        analyze_with(content, limits)
     }
 }
 
 /// Unpacks and checks `content` within `limits`.
-pub fn analyze_with(content: &[u8], limits: Limits) -> Result<Evidence, AnalyzeError> {
+pub fn analyze_with(content: &[u8], limits: UnpackLimits) -> Result<Evidence, AnalyzeError> {
     // A raw image (no format at its start) is read for the filesystems embedded in it.
     let format = match Format::detect(content) {
         Some(format) => format.id(),
@@ -507,7 +487,7 @@ mod tests {
     #[test]
     fn a_member_identical_to_its_container_is_not_opened_again() {
         let archive = tar_of(2);
-        let mut walk = Walk::new(Limits::default(), archive.len() as u64);
+        let mut walk = Walk::new(UnpackLimits::default(), archive.len() as u64);
         walk.open.push(Fingerprint::of(&archive));
         walk.visit(&Chain::default().child("self.tar"), &archive);
         assert_eq!(walk.sections["limits"][0]["limit"], "recursion");
@@ -519,9 +499,9 @@ mod tests {
 
     #[test]
     fn too_many_members_make_the_result_partial() {
-        let limits = Limits {
+        let limits = UnpackLimits {
             max_members: 3,
-            ..Limits::default()
+            ..UnpackLimits::default()
         };
         let evidence = analyze_with(&tar_of(10), limits).expect("analyzed");
         assert_eq!(evidence.document["members"], 4);
