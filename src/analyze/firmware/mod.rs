@@ -353,13 +353,12 @@ impl Walk {
     /// The checks on a file's bytes: the content scan, and the root-filesystem checks its
     /// path calls for.
     fn check_file(&mut self, chain: &Chain, bytes: &[u8]) {
-        let found = self
-            .content
-            .scan(bytes, rootfs::is_shadow(&rootfs::rooted(chain.name())));
+        let path = rootfs::rooted(chain.name());
+        let found = self.content.scan(bytes, rootfs::is_shadow(&path));
         for (section, node) in found {
             self.record(section, chain, node);
         }
-        rootfs::check(self, chain, bytes);
+        rootfs::check(self, chain, &path, bytes);
         for (offset, length) in archive::embedded_squashfs(bytes) {
             let member = chain.child(format!("squashfs@{offset:#x}"));
             if !self.admit_member(&member) {
@@ -426,18 +425,16 @@ impl Analyzer for FirmwareAnalyzer {
 
 /// Unpacks and checks `content` within `limits`.
 pub fn analyze_with(content: &[u8], limits: UnpackLimits) -> Result<Evidence, AnalyzeError> {
-    // A raw image (no format at its start) is read for the filesystems embedded in it.
-    let format = match Format::detect(content) {
-        Some(format) => format.id(),
-        None if !archive::embedded_squashfs(content).is_empty() => "raw",
-        None => {
-            return Err(AnalyzeError::new(
-                "not a firmware image or archive format drone-audit reads",
-            ))
-        }
-    };
+    // A raw image (no format at its start) is read for the filesystems embedded in it; it is
+    // one only if the walk found some.
+    let format = Format::detect(content).map_or("raw", Format::id);
     let mut walk = Walk::new(limits, content.len() as u64);
     walk.visit(&Chain::default(), content);
+    if format == "raw" && walk.members == 0 {
+        return Err(AnalyzeError::new(
+            "not a firmware image or archive format drone-audit reads",
+        ));
+    }
     let mut document = json!({"format": format, "size": content.len()});
     for (section, nodes) in std::mem::take(&mut walk.sections) {
         document[section] = nodes;

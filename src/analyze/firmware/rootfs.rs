@@ -98,8 +98,8 @@ pub fn rooted(path: &str) -> String {
     format!("/{}", path.trim_start_matches("./").trim_start_matches('/'))
 }
 
-pub fn check(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
-    let path = &rooted(chain.name());
+/// The checks `path` (the member's path as [`rooted`] gives it) calls for.
+pub fn check(walk: &mut Walk, chain: &Chain, path: &str, bytes: &[u8]) {
     if is_shadow(path) {
         accounts(walk, chain, bytes, &ShadowAnalyzer);
     } else if is_passwd(path) {
