@@ -17,29 +17,53 @@
 use crate::net;
 use serde::Serialize;
 use serde_json::{json, Map, Number, Value};
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// One parameter as a file states it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Parameter {
     pub name: String,
     /// The value as a JSON number: an integer when the file writes one, else a float.
     pub value: Number,
     /// Where the file states it: `line` in a text file, `offset` in a binary log.
-    #[serde(flatten)]
     pub place: Place,
     /// QGroundControl only: the MAVLink type of the value (`MAV_PARAM_TYPE`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<&'static str>,
     /// QGroundControl only: the component that holds the parameter.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub component_id: Option<u8>,
+}
+
+impl Parameter {
+    /// The parameter's node in the evidence document: its fields, and `family` and `bits`
+    /// where its name has them.
+    fn to_json(&self) -> Value {
+        let mut node = Map::new();
+        node.insert("name".to_owned(), Value::String(self.name.clone()));
+        node.insert("value".to_owned(), Value::Number(self.value.clone()));
+        let (place_key, place_value) = match self.place {
+            Place::Line(line) => ("line", Value::from(line)),
+            Place::Offset(offset) => ("offset", Value::from(offset)),
+        };
+        node.insert(place_key.to_owned(), place_value);
+        if let Some(r#type) = self.r#type {
+            node.insert("type".to_owned(), Value::from(r#type));
+        }
+        if let Some(component_id) = self.component_id {
+            node.insert("component_id".to_owned(), Value::from(component_id));
+        }
+        if let Some(family) = family(&self.name) {
+            node.insert("family".to_owned(), Value::String(family));
+        }
+        if let Some(bits) = set_bits(self) {
+            node.insert("bits".to_owned(), Value::from(bits));
+        }
+        Value::Object(node)
+    }
 }
 
 /// Where a record is: a 1-based line in a text file, a byte offset in a binary one. In
 /// evidence it is a `line` or an `offset` key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Place {
     Line(u32),
@@ -78,19 +102,39 @@ fn placed(mut node: Value, parameter: &Parameter) -> Value {
 /// autopilot does) and leaves a warning.
 #[derive(Debug, Default)]
 pub struct ParameterSet {
-    parameters: BTreeMap<String, Parameter>,
+    /// Sorted by name, one parameter a name.
+    parameters: Vec<Parameter>,
     pub warnings: Vec<String>,
 }
 
 impl ParameterSet {
-    pub fn insert(&mut self, parameter: Parameter) {
-        if let Some(earlier) = self.parameters.get(&parameter.name) {
-            self.warnings.push(format!(
-                "{}: {} set again (first on {}); the later value {} wins",
-                parameter.place, parameter.name, earlier.place, parameter.value
-            ));
+    /// The set of the parameters a file states, in the order it states them. Sorting once
+    /// costs a fraction of keeping a map up to date line by line.
+    pub fn new(mut stated: Vec<Parameter>) -> ParameterSet {
+        // Stable: of the parameters with one name, the last stated stays last.
+        stated.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut parameters: Vec<Parameter> = Vec::with_capacity(stated.len());
+        let mut duplicates = Vec::new();
+        for parameter in stated {
+            match parameters.last_mut() {
+                Some(earlier) if earlier.name == parameter.name => {
+                    duplicates.push((
+                        parameter.place,
+                        format!(
+                            "{}: {} set again (first on {}); the later value {} wins",
+                            parameter.place, parameter.name, earlier.place, parameter.value
+                        ),
+                    ));
+                    *earlier = parameter;
+                }
+                _ => parameters.push(parameter),
+            }
         }
-        self.parameters.insert(parameter.name.clone(), parameter);
+        duplicates.sort_by_key(|(place, _)| *place);
+        ParameterSet {
+            parameters,
+            warnings: duplicates.into_iter().map(|(_, warning)| warning).collect(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -102,25 +146,22 @@ impl ParameterSet {
     }
 
     pub fn get(&self, name: &str) -> Option<&Parameter> {
-        self.parameters.get(name)
+        self.parameters
+            .binary_search_by(|parameter| parameter.name.as_str().cmp(name))
+            .ok()
+            .map(|index| &self.parameters[index])
     }
 
-    /// The `parameters` object of the evidence document.
-    pub fn to_json(&self) -> Value {
+    /// The `parameters` object of the evidence document. Built node by node rather than
+    /// through `serde_json::to_value`: a parameter file has about 900 of them, and this is
+    /// most of what reading one costs.
+    pub fn into_json(self) -> Value {
         let object: Map<String, Value> = self
             .parameters
-            .iter()
-            .map(|(name, parameter)| {
-                let mut node = serde_json::to_value(parameter).unwrap_or(Value::Null);
-                if let Some(object) = node.as_object_mut() {
-                    if let Some(family) = family(name) {
-                        object.insert("family".to_owned(), Value::String(family));
-                    }
-                    if let Some(bits) = set_bits(parameter) {
-                        object.insert("bits".to_owned(), json!(bits));
-                    }
-                }
-                (name.clone(), node)
+            .into_iter()
+            .map(|parameter| {
+                let node = parameter.to_json();
+                (parameter.name, node)
             })
             .collect();
         Value::Object(object)
@@ -354,17 +395,19 @@ mod tests {
     }
 
     fn set_of(parameters: &[(&str, i64)]) -> ParameterSet {
-        let mut set = ParameterSet::default();
-        for (line, (name, value)) in parameters.iter().enumerate() {
-            set.insert(Parameter {
-                name: (*name).to_owned(),
-                value: (*value).into(),
-                place: Place::Line(line as u32 + 1),
-                r#type: None,
-                component_id: None,
-            });
-        }
-        set
+        ParameterSet::new(
+            parameters
+                .iter()
+                .enumerate()
+                .map(|(line, (name, value))| Parameter {
+                    name: (*name).to_owned(),
+                    value: (*value).into(),
+                    place: Place::Line(line as u32 + 1),
+                    r#type: None,
+                    component_id: None,
+                })
+                .collect(),
+        )
     }
 
     #[test]
@@ -386,7 +429,7 @@ mod tests {
             ("LOG_BACKEND_TYPE", 3),
             ("SYSID_ENFORCE", 1),
         ]);
-        let json = set.to_json();
+        let json = set.into_json();
         assert_eq!(json["MAV1_OPTIONS"]["bits"], json!([0, 2]));
         assert_eq!(json["LOG_BACKEND_TYPE"]["bits"], json!([0, 1]));
         assert!(json["SYSID_ENFORCE"].get("bits").is_none());
@@ -454,21 +497,34 @@ mod tests {
 
     #[test]
     fn later_duplicates_win_with_a_warning() {
-        let mut set = ParameterSet::default();
-        let parameter = |value: i64, line: u32| Parameter {
-            name: "LOG_DISARMED".into(),
+        let parameter = |name: &str, value: i64, line: u32| Parameter {
+            name: name.into(),
             value: value.into(),
             place: Place::Line(line),
             r#type: None,
             component_id: None,
         };
-        set.insert(parameter(0, 3));
-        set.insert(parameter(1, 9));
+        let set = ParameterSet::new(vec![
+            parameter("LOG_DISARMED", 0, 3),
+            parameter("ARMING_CHECK", 1, 4),
+            parameter("ARMING_CHECK", 0, 5),
+            parameter("LOG_DISARMED", 1, 9),
+            parameter("LOG_DISARMED", 2, 12),
+        ]);
+        assert_eq!(set.len(), 2);
         assert_eq!(
             set.get("LOG_DISARMED").map(|p| p.place),
-            Some(Place::Line(9))
+            Some(Place::Line(12))
         );
-        assert_eq!(set.warnings.len(), 1);
-        assert!(set.warnings[0].contains("first on line 3"));
+        assert_eq!(
+            set.get("ARMING_CHECK").map(|p| p.place),
+            Some(Place::Line(5))
+        );
+        assert!(set.get("SYSID_ENFORCE").is_none());
+        // In the order of the file, each naming the one it replaces.
+        assert_eq!(set.warnings.len(), 3);
+        assert!(set.warnings[0].starts_with("line 5: ARMING_CHECK set again (first on line 4)"));
+        assert!(set.warnings[1].starts_with("line 9: LOG_DISARMED set again (first on line 3)"));
+        assert!(set.warnings[2].starts_with("line 12: LOG_DISARMED set again (first on line 9)"));
     }
 }

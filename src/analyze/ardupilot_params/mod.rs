@@ -65,7 +65,7 @@ impl Analyzer for ArdupilotParamsAnalyzer {
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
         let text = text::decode(content)?;
-        let mut parameters = ParameterSet::default();
+        let mut stated = Vec::new();
         let mut warnings = Vec::new();
         let (mut comma_lines, mut whitespace_lines) = (0usize, 0usize);
         for line in text::lines(text) {
@@ -99,7 +99,7 @@ impl Analyzer for ArdupilotParamsAnalyzer {
                 LineFormat::Comma => comma_lines += 1,
                 LineFormat::Whitespace => whitespace_lines += 1,
             }
-            parameters.insert(Parameter {
+            stated.push(Parameter {
                 name: name.to_owned(),
                 value,
                 place: Place::Line(line.number),
@@ -107,6 +107,7 @@ impl Analyzer for ArdupilotParamsAnalyzer {
                 component_id: None,
             });
         }
+        let mut parameters = ParameterSet::new(stated);
         if parameters.is_empty() {
             return Err(AnalyzeError::new("no parameter line found"));
         }
@@ -117,13 +118,14 @@ impl Analyzer for ArdupilotParamsAnalyzer {
         };
         let mut duplicate_warnings = std::mem::take(&mut parameters.warnings);
         warnings.append(&mut duplicate_warnings);
-        let document = json!({
+        let mut document = json!({
             "autopilot": "ardupilot",
             "format": format,
             "parameter_count": parameters.len(),
-            "parameters": parameters.to_json(),
             "endpoints": parameters.endpoints(),
         });
+        // Moved in, not through json!, which would copy every parameter node.
+        document["parameters"] = parameters.into_json();
         Ok(Evidence {
             incomplete: None,
             kind: ArtifactKind::ArdupilotParams,

@@ -213,10 +213,7 @@ impl LogFacts {
     }
 
     fn document(self, format: &str) -> Value {
-        let mut set = ParameterSet::default();
-        for parameter in self.parameters.into_values() {
-            set.insert(parameter);
-        }
+        let set = ParameterSet::new(self.parameters.into_values().collect());
         let mut positions = json!({
             "present": self.position_records > 0,
             "gps_records": self.gps_records,
@@ -225,7 +222,7 @@ impl LogFacts {
         if let Some(first) = self.first_position {
             first.insert_into(&mut positions);
         }
-        json!({
+        let mut document = json!({
             "autopilot": "ardupilot",
             "format": format,
             "records": self.records,
@@ -234,9 +231,11 @@ impl LogFacts {
             "messages": self.messages,
             "positions": positions,
             "parameter_count": set.len(),
-            "parameters": set.to_json(),
             "endpoints": set.endpoints(),
-        })
+        });
+        // Moved in, not through json!, which would copy every parameter node.
+        document["parameters"] = set.into_json();
+        document
     }
 }
 

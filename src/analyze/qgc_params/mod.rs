@@ -95,7 +95,7 @@ impl Analyzer for QgcParamsAnalyzer {
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
         let text = text::decode(content)?;
         let mut header = Map::new();
-        let mut parameters = ParameterSet::default();
+        let mut stated = Vec::new();
         let mut vehicle_ids = BTreeSet::new();
         let mut warnings = Vec::new();
         for line in text::lines(text) {
@@ -145,7 +145,7 @@ impl Analyzer for QgcParamsAnalyzer {
                 continue;
             };
             vehicle_ids.insert(row.vehicle_id);
-            parameters.insert(Parameter {
+            stated.push(Parameter {
                 name: row.name.to_owned(),
                 value,
                 place: Place::Line(line.number),
@@ -153,6 +153,7 @@ impl Analyzer for QgcParamsAnalyzer {
                 component_id: Some(row.component_id),
             });
         }
+        let mut parameters = ParameterSet::new(stated);
         if parameters.is_empty() {
             return Err(AnalyzeError::new("no parameter line found"));
         }
@@ -178,16 +179,17 @@ impl Analyzer for QgcParamsAnalyzer {
         };
         let mut duplicate_warnings = std::mem::take(&mut parameters.warnings);
         warnings.append(&mut duplicate_warnings);
-        let document = json!({
+        let mut document = json!({
             "autopilot": autopilot,
             "format": "qgroundcontrol",
             "header": header,
             "vehicle_ids": vehicle_ids,
             "parameter_count": parameters.len(),
-            "parameters": parameters.to_json(),
             "endpoints": parameters.endpoints(),
             "mavlink_instances": parameters.px4_mavlink_instances(),
         });
+        // Moved in, not through json!, which would copy every parameter node.
+        document["parameters"] = parameters.into_json();
         Ok(Evidence {
             incomplete: None,
             kind: ArtifactKind::QgcParams,

@@ -400,10 +400,7 @@ impl Analyzer for UlogAnalyzer {
                 "{skipped} corrupt bytes were passed over to the next sync marker"
             ));
         }
-        let mut set = ParameterSet::default();
-        for parameter in parameters.into_values() {
-            set.insert(parameter);
-        }
+        let set = ParameterSet::new(parameters.into_values().collect());
         let mut subscribed: Vec<&Topic> = topics
             .iter()
             .filter(|topic| !topic.name.is_empty())
@@ -481,7 +478,7 @@ impl Analyzer for UlogAnalyzer {
             .iter()
             .map(|topic| json!({"name": topic.name, "data_messages": topic.data_messages}))
             .collect();
-        let document = json!({
+        let mut document = json!({
             "autopilot": "px4",
             "format": "ulog",
             "version": format_version,
@@ -504,10 +501,11 @@ impl Analyzer for UlogAnalyzer {
             "logged_strings": strings,
             "default_parameters": defaults,
             "parameter_count": set.len(),
-            "parameters": set.to_json(),
             "endpoints": set.endpoints(),
             "mavlink_instances": set.px4_mavlink_instances(),
         });
+        // Moved in, not through json!, which would copy every parameter node.
+        document["parameters"] = set.into_json();
         Ok(Evidence {
             kind: ArtifactKind::Ulog,
             document,
