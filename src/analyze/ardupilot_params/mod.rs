@@ -65,7 +65,8 @@ impl Analyzer for ArdupilotParamsAnalyzer {
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
         let text = text::decode(content)?;
-        let mut stated = Vec::new();
+        // One parameter a line at most: sized once, as growing it by doubling maps fresh pages.
+        let mut stated = Vec::with_capacity(text.bytes().filter(|byte| *byte == b'\n').count() + 1);
         let mut warnings = Vec::new();
         let (mut comma_lines, mut whitespace_lines) = (0usize, 0usize);
         for line in text::lines(text) {

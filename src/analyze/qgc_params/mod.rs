@@ -95,7 +95,8 @@ impl Analyzer for QgcParamsAnalyzer {
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
         let text = text::decode(content)?;
         let mut header = Map::new();
-        let mut stated = Vec::new();
+        // One parameter a line at most: sized once, as growing it by doubling maps fresh pages.
+        let mut stated = Vec::with_capacity(text.bytes().filter(|byte| *byte == b'\n').count() + 1);
         let mut vehicle_ids = BTreeSet::new();
         let mut warnings = Vec::new();
         for line in text::lines(text) {
