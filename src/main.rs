@@ -328,9 +328,22 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// Writing a report uses rayon's global pool (the JSON report's long lists are rendered on
+/// all its threads); `--jobs` bounds it as it bounds the scan's own pool.
+fn use_jobs_for_reports(jobs: Option<u16>) -> anyhow::Result<()> {
+    if let Some(jobs) = jobs {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(jobs))
+            .build_global()
+            .with_context(|| format!("cannot start {jobs} threads"))?;
+    }
+    Ok(())
+}
+
 fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     // Arguments are checked before the scan, so a typo costs nothing.
     let destinations = report_destinations(&args.report.format, &args.report.output)?;
+    use_jobs_for_reports(args.jobs)?;
     let options = ScanOptions {
         paths: args.paths,
         policy: args.policy,
@@ -513,6 +526,7 @@ impl Progress for ScanProgress {
 }
 
 fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
+    use_jobs_for_reports(args.jobs)?;
     let progress = ScanProgress::new(args.quiet);
     let mut candidates = Vec::with_capacity(args.candidates.len());
     for (position, folder) in args.candidates.iter().enumerate() {
