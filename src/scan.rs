@@ -190,7 +190,7 @@ fn inputs_digest(options: &ScanOptions) -> String {
 /// The report's order of artifacts: by path, then the rest, so equal paths (a file given
 /// on the command line and found by the walk too) keep one order however they were gathered.
 pub(crate) fn sort_artifacts(artifacts: &mut [ArtifactRecord]) {
-    artifacts.sort_by(|a, b| {
+    artifacts.par_sort_by(|a, b| {
         a.path
             .cmp(&b.path)
             .then_with(|| a.device.cmp(&b.device))
@@ -849,8 +849,9 @@ fn merge_identity(
 }
 
 /// The report's order of findings: most severe first, then by place.
+/// Stable and parallel (a 10,000-device scan has some 65,000 findings to order).
 pub(crate) fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
+    findings.par_sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.device.cmp(&b.device))
