@@ -9,6 +9,7 @@ use drone_audit::analyze::{self, profile::evidence::Profile, ArtifactKind};
 use drone_audit::baseline::Baseline;
 use drone_audit::compare::Comparison;
 use drone_audit::control::Severity;
+use drone_audit::file_bytes;
 use drone_audit::report::html::HtmlRenderer;
 use drone_audit::report::json::JsonRenderer;
 use drone_audit::report::junit::JunitRenderer;
@@ -20,7 +21,7 @@ use drone_audit::rules::{self, Rule, RuleSet};
 use drone_audit::scan::{self, Limits, Progress, ScanOptions};
 use drone_audit::shard::Shard;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -609,8 +610,8 @@ fn run_inspect(file: PathBuf, policy: Option<PathBuf>) -> anyhow::Result<u8> {
             analyze::capture::analyze_stream(format, io::BufReader::new(stream)),
         ),
         None => {
-            let mut content = Vec::new();
-            stream.read_to_end(&mut content).with_context(cannot_read)?;
+            let size = stream.metadata().with_context(cannot_read)?.len();
+            let content = file_bytes::load(&mut stream, size).with_context(cannot_read)?;
             let Some(analyzer) = analyze::identify(&file, &content) else {
                 eprintln!(
                     "drone-audit: {}: not a known artifact kind (no analyzer recognised its content)",

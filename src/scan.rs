@@ -8,6 +8,7 @@
 use crate::analyze::{self, capture, ArtifactKind, Evidence};
 use crate::control::{Control, Severity};
 use crate::discover::{self, display, DeviceInfo, DiscoverError, Discovery};
+use crate::file_bytes;
 use crate::policy::{Policy, PolicyErrors};
 use crate::report::{
     ArtifactRecord, ArtifactStatus, ControlSummary, DeviceReport, Finding, FleetSummary,
@@ -389,13 +390,13 @@ fn analyze_file(path: &Path, device: &str, policy: &Policy, limits: Limits) -> A
         );
         return failed(record, ArtifactStatus::Error, reason);
     }
-    let mut content = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    if let Err(error) = file.read_to_end(&mut content) {
-        return cannot_read(record, error);
-    }
+    let content = match file_bytes::load(&mut file, size) {
+        Ok(content) => content,
+        Err(error) => return cannot_read(record, error),
+    };
     drop(file);
     record.size = Some(content.len() as u64);
-    record.sha256 = Some(hex(&Sha256::digest(&content)));
+    record.sha256 = Some(hex(&Sha256::digest(&*content)));
     if content.is_empty() {
         return failed(record, ArtifactStatus::Skipped, "empty file".to_owned());
     }

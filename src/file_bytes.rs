@@ -1,0 +1,85 @@
+//! An artifact's bytes, as the analyzers see them: small files read into memory, large ones
+//! memory-mapped. Reading a 200 MB flight log copied it from the page cache into fresh pages,
+//! which was most of the time `inspect` took; a map shares the page cache's pages instead.
+//!
+//! The map is the crate's one `unsafe` block. A file-backed map is undefined behaviour if the
+//! file changes while it is mapped, and the process is killed (SIGBUS) if it is truncated:
+//! drone-audit reads folders of collected evidence, which nothing should be writing while they
+//! are audited (docs/limits.md says so). Files under [`MAP_THRESHOLD`] are read, so the common
+//! small configuration file never takes that risk.
+
+use memmap2::{Advice, Mmap, MmapOptions};
+use std::fs::File;
+use std::io::{self, Read};
+use std::ops::Deref;
+
+/// Files at least this large are mapped rather than read: below it, reading costs less than
+/// setting up and tearing down a map.
+pub const MAP_THRESHOLD: u64 = 8 << 20;
+
+/// The whole content of a file.
+pub enum FileBytes {
+    Read(Vec<u8>),
+    Mapped(Mmap),
+}
+
+impl Deref for FileBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Read(bytes) => bytes,
+            FileBytes::Mapped(map) => map,
+        }
+    }
+}
+
+/// The content of `file`, which its metadata says is `size` bytes long.
+pub fn load(file: &mut File, size: u64) -> io::Result<FileBytes> {
+    if size >= MAP_THRESHOLD {
+        return map(file);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok(FileBytes::Read(bytes))
+}
+
+#[allow(unsafe_code)]
+fn map(file: &File) -> io::Result<FileBytes> {
+    // SAFETY: the map is read-only and private to this process; the file is evidence that
+    // nothing should change while it is audited (see the module's documentation). `populate`
+    // reads the whole file in at once, as every analyzer reads it from start to end.
+    let map = unsafe { MmapOptions::new().populate().map(file)? };
+    // Only a hint: the kernel reads ahead further and drops pages behind.
+    let _ = map.advise(Advice::Sequential);
+    Ok(FileBytes::Mapped(map))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file_of(size: usize) -> (tempfile::NamedTempFile, Vec<u8>) {
+        let content: Vec<u8> = (0..size).map(|index| (index % 251) as u8).collect();
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(&content).unwrap();
+        file.flush().unwrap();
+        (file, content)
+    }
+
+    #[test]
+    fn small_files_are_read_and_large_ones_mapped_with_the_same_bytes() {
+        for (size, mapped) in [(0, false), (100, false), (MAP_THRESHOLD as usize + 5, true)] {
+            let (file, content) = file_of(size);
+            let mut handle = file.reopen().unwrap();
+            let bytes = load(&mut handle, size as u64).unwrap();
+            assert_eq!(
+                matches!(bytes, FileBytes::Mapped(_)),
+                mapped,
+                "{size} bytes"
+            );
+            assert_eq!(&bytes[..], &content[..]);
+        }
+    }
+}
