@@ -118,7 +118,7 @@ impl Candidate {
                 let failed_rules: BTreeSet<&str> = results
                     .iter()
                     .filter(|result| result.status == RuleStatus::Failed)
-                    .map(|result| result.rule.as_str())
+                    .map(|result| &*result.rule)
                     .collect();
                 let status = score::control_status(results.iter().copied());
                 let not_assessed_because: BTreeSet<&str> = if status == ControlStatus::NotAssessed {

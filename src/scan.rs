@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What to scan and how.
 #[derive(Debug, Clone, Default)]
@@ -235,6 +236,8 @@ fn build_report(
             .or_default()
             .push(&file.path);
     }
+    let shared_by_devices: Vec<SharedByDevices> =
+        rules.rules.iter().map(SharedByDevices::of).collect();
     // Each device is analyzed and evaluated in one task, so its evidence is dropped as soon as
     // it is scored: memory grows with the results, not with the evidence of the whole fleet.
     let scanned: Vec<(DeviceReport, Vec<Finding>, Vec<ArtifactRecord>)> = files_by_device
@@ -262,6 +265,7 @@ fn build_report(
                 discovery.devices.get(*device),
                 &analyzed,
                 rules,
+                &shared_by_devices,
                 &policy.waivers,
             );
             (
@@ -674,11 +678,12 @@ fn evaluate_device(
     info: Option<&DeviceInfo>,
     artifacts: &[Analyzed],
     rules: &RuleSet,
+    shared_by_devices: &[SharedByDevices],
     waivers: &[Waiver],
 ) -> (DeviceReport, Vec<Finding>) {
     let mut findings = Vec::new();
     let mut results: Vec<(Control, RuleResult)> = Vec::with_capacity(rules.rules.len());
-    for rule in &rules.rules {
+    for (rule, shared) in rules.rules.iter().zip(shared_by_devices) {
         let relevant = |artifact: &&Analyzed| {
             artifact
                 .record
@@ -729,20 +734,20 @@ fn evaluate_device(
         } else if !broken.is_empty() {
             (
                 RuleStatus::NotAssessed,
-                Some(format!("{} {}", score::DAMAGED_EVIDENCE, broken.join(", "))),
+                Some(format!("{} {}", score::DAMAGED_EVIDENCE, broken.join(", ")).into()),
             )
         } else if assessed_any {
             (RuleStatus::Passed, None)
         } else {
             (
                 RuleStatus::NotAssessed,
-                Some(no_evidence_reason(rule, artifacts)),
+                Some(shared.no_evidence(rule, artifacts)),
             )
         };
         results.push((
             rule.control,
             RuleResult {
-                rule: rule.id.clone(),
+                rule: Arc::clone(&shared.id),
                 severity: rule.severity,
                 status,
                 findings: rule_findings.len(),
@@ -769,18 +774,42 @@ fn evaluate_device(
     (device, findings)
 }
 
-fn no_evidence_reason(rule: &rules::Rule, artifacts: &[Analyzed]) -> String {
-    let kinds: Vec<&str> = rule.kinds.iter().map(|kind| kind.id()).collect();
-    let has_kind = artifacts.iter().any(|artifact| {
-        artifact
-            .record
-            .kind
-            .is_some_and(|kind| rule.kinds.contains(&kind))
-    });
-    match (&rule.requires, has_kind) {
-        (_, false) => format!("no {} artifact", kinds.join(" or ")),
-        (Some(requires), true) => format!("no evidence: nothing matches {}", requires.text),
-        (None, true) => "no evidence".to_owned(),
+/// What every device's result for a rule shares: its id, and why it was not assessed on a
+/// device without evidence for it. Made once per rule rather than for each of thousands of
+/// devices.
+struct SharedByDevices {
+    id: Arc<str>,
+    /// The device has no artifact of the rule's kinds.
+    no_artifact: Arc<str>,
+    /// It has, but the rule's `requires` matched nothing in them.
+    nothing_required: Arc<str>,
+}
+
+impl SharedByDevices {
+    fn of(rule: &rules::Rule) -> SharedByDevices {
+        let kinds: Vec<&str> = rule.kinds.iter().map(|kind| kind.id()).collect();
+        SharedByDevices {
+            id: rule.id.as_str().into(),
+            no_artifact: format!("no {} artifact", kinds.join(" or ")).into(),
+            nothing_required: match &rule.requires {
+                Some(requires) => format!("no evidence: nothing matches {}", requires.text).into(),
+                None => "no evidence".into(),
+            },
+        }
+    }
+
+    fn no_evidence(&self, rule: &rules::Rule, artifacts: &[Analyzed]) -> Arc<str> {
+        let has_kind = artifacts.iter().any(|artifact| {
+            artifact
+                .record
+                .kind
+                .is_some_and(|kind| rule.kinds.contains(&kind))
+        });
+        if has_kind {
+            Arc::clone(&self.nothing_required)
+        } else {
+            Arc::clone(&self.no_artifact)
+        }
     }
 }
 

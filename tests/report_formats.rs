@@ -56,7 +56,7 @@ fn scan_samples() -> Report {
             .flat_map(|control| &mut control.rules)
         {
             if let Some(reason) = &mut rule.reason {
-                relative(reason);
+                *reason = reason.replace(&prefix, "").into();
             }
         }
     }

@@ -153,7 +153,7 @@ fn device_suite(
     for control in &device.controls {
         let classname = format!("{id}.{}", control.control.id());
         for rule in &control.rules {
-            match findings.get(&(id, rule.rule.as_str())) {
+            match findings.get(&(id, &*rule.rule)) {
                 Some(by_artifact) => {
                     for (artifact, findings) in by_artifact {
                         cases.push(Case {
