@@ -40,11 +40,7 @@ impl Parameter {
         let mut node = Map::new();
         node.insert("name".to_owned(), Value::String(self.name.clone()));
         node.insert("value".to_owned(), Value::Number(self.value.clone()));
-        let (place_key, place_value) = match self.place {
-            Place::Line(line) => ("line", Value::from(line)),
-            Place::Offset(offset) => ("offset", Value::from(offset)),
-        };
-        node.insert(place_key.to_owned(), place_value);
+        self.place.insert_into_map(&mut node);
         if let Some(r#type) = self.r#type {
             node.insert("type".to_owned(), Value::from(r#type));
         }
@@ -74,12 +70,16 @@ impl Place {
     /// Writes the place into an evidence node as its `line` or `offset` key.
     pub fn insert_into(self, node: &mut Value) {
         if let Some(object) = node.as_object_mut() {
-            let (key, value) = match self {
-                Place::Line(line) => ("line", json!(line)),
-                Place::Offset(offset) => ("offset", json!(offset)),
-            };
-            object.insert(key.to_owned(), value);
+            self.insert_into_map(object);
         }
+    }
+
+    fn insert_into_map(self, object: &mut Map<String, Value>) {
+        let (key, value) = match self {
+            Place::Line(line) => ("line", Value::from(line)),
+            Place::Offset(offset) => ("offset", Value::from(offset)),
+        };
+        object.insert(key.to_owned(), value);
     }
 }
 
@@ -153,8 +153,8 @@ impl ParameterSet {
     }
 
     /// The `parameters` object of the evidence document. Built node by node rather than
-    /// through `serde_json::to_value`: a parameter file has about 900 of them, and this is
-    /// most of what reading one costs.
+    /// through `serde_json::to_value`: a parameter file has about 900 of them, and building
+    /// them is the largest part of reading one.
     pub fn into_json(self) -> Value {
         let object: Map<String, Value> = self
             .parameters
