@@ -17,6 +17,7 @@
 use crate::net;
 use serde::Serialize;
 use serde_json::{json, Map, Number, Value};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// One parameter as a file states it.
@@ -34,9 +35,9 @@ pub struct Parameter {
 }
 
 impl Parameter {
-    /// The parameter's node in the evidence document: its fields, and `family` and `bits`
-    /// where its name has them.
-    fn to_json(&self) -> Value {
+    /// The parameter's node in the evidence document: its fields, its `family` (given, as
+    /// the caller counts them) and `bits` where its name has them.
+    fn to_json(&self, family: Option<String>) -> Value {
         let mut node = Map::new();
         node.insert("name".to_owned(), Value::String(self.name.clone()));
         node.insert("value".to_owned(), Value::Number(self.value.clone()));
@@ -47,7 +48,7 @@ impl Parameter {
         if let Some(component_id) = self.component_id {
             node.insert("component_id".to_owned(), Value::from(component_id));
         }
-        if let Some(family) = family(&self.name) {
+        if let Some(family) = family {
             node.insert("family".to_owned(), Value::String(family));
         }
         if let Some(bits) = set_bits(self) {
@@ -96,6 +97,22 @@ impl std::fmt::Display for Place {
 fn placed(mut node: Value, parameter: &Parameter) -> Value {
     parameter.place.insert_into(&mut node);
     node
+}
+
+/// The parts of an evidence document a [`ParameterSet`] makes: `parameters` by name, and
+/// `families`, how many parameters of each numbered family there are (`SERIALn_PROTOCOL`: 8),
+/// so that a rule about a family asks whether it is there without testing every parameter.
+pub struct EvidenceParts {
+    pub parameters: Value,
+    pub families: Value,
+}
+
+impl EvidenceParts {
+    /// Moves the parts into `document` (not through `json!`, which would copy every node).
+    pub fn insert_into(self, document: &mut Value) {
+        document["parameters"] = self.parameters;
+        document["families"] = self.families;
+    }
 }
 
 /// Parameters by name; a name given twice keeps its last value (what loading the file into an
@@ -152,19 +169,37 @@ impl ParameterSet {
             .map(|index| &self.parameters[index])
     }
 
-    /// The `parameters` object of the evidence document. Built node by node rather than
-    /// through `serde_json::to_value`: a parameter file has about 900 of them, and building
-    /// them is the largest part of reading one.
-    pub fn into_json(self) -> Value {
-        let object: Map<String, Value> = self
+    /// The `parameters` and `families` objects of the evidence document. Built node by node
+    /// rather than through `serde_json::to_value`: a parameter file has about 900 of them,
+    /// and building them is the largest part of reading one.
+    pub fn into_json(self) -> EvidenceParts {
+        let mut families: BTreeMap<String, u64> = BTreeMap::new();
+        let parameters: Map<String, Value> = self
             .parameters
             .into_iter()
             .map(|parameter| {
-                let node = parameter.to_json();
+                let family = family(&parameter.name);
+                if let Some(family) = &family {
+                    match families.get_mut(family) {
+                        Some(count) => *count += 1,
+                        None => {
+                            families.insert(family.clone(), 1);
+                        }
+                    }
+                }
+                let node = parameter.to_json(family);
                 (parameter.name, node)
             })
             .collect();
-        Value::Object(object)
+        EvidenceParts {
+            parameters: Value::Object(parameters),
+            families: Value::Object(
+                families
+                    .into_iter()
+                    .map(|(family, count)| (family, Value::from(count)))
+                    .collect(),
+            ),
+        }
     }
 
     fn integer(&self, name: &str) -> Option<i64> {
@@ -423,13 +458,33 @@ mod tests {
     }
 
     #[test]
+    fn families_are_counted_once_for_every_instance() {
+        let parts = set_of(&[
+            ("SERIAL2_PROTOCOL", 2),
+            ("SERIAL1_PROTOCOL", 1),
+            ("EK3_SRC1_POSXY", 3),
+            ("SYSID_ENFORCE", 1),
+        ])
+        .into_json();
+        assert_eq!(
+            parts.families,
+            json!({"SERIALn_PROTOCOL": 2, "EKn_SRCn_POSXY": 1})
+        );
+        assert_eq!(
+            parts.parameters["SERIAL2_PROTOCOL"]["family"],
+            "SERIALn_PROTOCOL"
+        );
+        assert!(parts.parameters["SYSID_ENFORCE"].get("family").is_none());
+    }
+
+    #[test]
     fn bitmask_parameters_carry_their_set_bits() {
         let set = set_of(&[
             ("MAV1_OPTIONS", 5),
             ("LOG_BACKEND_TYPE", 3),
             ("SYSID_ENFORCE", 1),
         ]);
-        let json = set.into_json();
+        let json = set.into_json().parameters;
         assert_eq!(json["MAV1_OPTIONS"]["bits"], json!([0, 2]));
         assert_eq!(json["LOG_BACKEND_TYPE"]["bits"], json!([0, 1]));
         assert!(json["SYSID_ENFORCE"].get("bits").is_none());

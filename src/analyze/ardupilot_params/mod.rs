@@ -65,8 +65,7 @@ impl Analyzer for ArdupilotParamsAnalyzer {
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
         let text = text::decode(content)?;
-        // One parameter a line at most: sized once, as growing it by doubling maps fresh pages.
-        let mut stated = Vec::with_capacity(text.bytes().filter(|byte| *byte == b'\n').count() + 1);
+        let mut stated = Vec::new();
         let mut warnings = Vec::new();
         let (mut comma_lines, mut whitespace_lines) = (0usize, 0usize);
         for line in text::lines(text) {
@@ -125,8 +124,7 @@ impl Analyzer for ArdupilotParamsAnalyzer {
             "parameter_count": parameters.len(),
             "endpoints": parameters.endpoints(),
         });
-        // Moved in, not through json!, which would copy every parameter node.
-        document["parameters"] = parameters.into_json();
+        parameters.into_json().insert_into(&mut document);
         Ok(Evidence {
             incomplete: None,
             kind: ArtifactKind::ArdupilotParams,

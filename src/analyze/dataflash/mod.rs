@@ -233,8 +233,7 @@ impl LogFacts {
             "parameter_count": set.len(),
             "endpoints": set.endpoints(),
         });
-        // Moved in, not through json!, which would copy every parameter node.
-        document["parameters"] = set.into_json();
+        set.into_json().insert_into(&mut document);
         document
     }
 }

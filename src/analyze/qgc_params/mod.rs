@@ -95,8 +95,7 @@ impl Analyzer for QgcParamsAnalyzer {
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
         let text = text::decode(content)?;
         let mut header = Map::new();
-        // One parameter a line at most: sized once, as growing it by doubling maps fresh pages.
-        let mut stated = Vec::with_capacity(text.bytes().filter(|byte| *byte == b'\n').count() + 1);
+        let mut stated = Vec::new();
         let mut vehicle_ids = BTreeSet::new();
         let mut warnings = Vec::new();
         for line in text::lines(text) {
@@ -189,8 +188,7 @@ impl Analyzer for QgcParamsAnalyzer {
             "endpoints": parameters.endpoints(),
             "mavlink_instances": parameters.px4_mavlink_instances(),
         });
-        // Moved in, not through json!, which would copy every parameter node.
-        document["parameters"] = parameters.into_json();
+        parameters.into_json().insert_into(&mut document);
         Ok(Evidence {
             incomplete: None,
             kind: ArtifactKind::QgcParams,

@@ -504,8 +504,7 @@ impl Analyzer for UlogAnalyzer {
             "endpoints": set.endpoints(),
             "mavlink_instances": set.px4_mavlink_instances(),
         });
-        // Moved in, not through json!, which would copy every parameter node.
-        document["parameters"] = set.into_json();
+        set.into_json().insert_into(&mut document);
         Ok(Evidence {
             kind: ArtifactKind::Ulog,
             document,
