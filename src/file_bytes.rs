@@ -3,12 +3,14 @@
 //! which was most of the time `inspect` took; a map shares the page cache's pages instead.
 //!
 //! The map is the crate's one `unsafe` block. A file-backed map is undefined behaviour if the
-//! file changes while it is mapped, and the process is killed (SIGBUS) if it is truncated:
-//! drone-audit reads folders of collected evidence, which nothing should be writing while they
-//! are audited (docs/limits.md says so). Files under [`MAP_THRESHOLD`] are read, so the common
-//! small configuration file never takes that risk.
+//! file changes while it is mapped, and the process is killed (SIGBUS) if the file is
+//! truncated or a page of it cannot be read (a failing card, a drive pulled out): drone-audit
+//! reads folders of collected evidence, which nothing should be writing while they are audited,
+//! from local disks (docs/limits.md says so). Files under [`MAP_THRESHOLD`] are read, so the
+//! common small configuration file never takes that risk, and a file that cannot be mapped
+//! (some FUSE and network file systems) is read instead.
 
-use memmap2::{Advice, Mmap, MmapOptions};
+use memmap2::{Mmap, MmapOptions};
 use std::fs::File;
 use std::io::{self, Read};
 use std::ops::Deref;
@@ -37,7 +39,9 @@ impl Deref for FileBytes {
 /// The content of `file`, which its metadata says is `size` bytes long.
 pub fn load(file: &mut File, size: u64) -> io::Result<FileBytes> {
     if size >= MAP_THRESHOLD {
-        return map(file);
+        if let Ok(map) = map(file) {
+            return Ok(FileBytes::Mapped(map));
+        }
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     file.read_to_end(&mut bytes)?;
@@ -45,14 +49,15 @@ pub fn load(file: &mut File, size: u64) -> io::Result<FileBytes> {
 }
 
 #[allow(unsafe_code)]
-fn map(file: &File) -> io::Result<FileBytes> {
-    // SAFETY: the map is read-only and private to this process; the file is evidence that
-    // nothing should change while it is audited (see the module's documentation). `populate`
-    // reads the whole file in at once, as every analyzer reads it from start to end.
+fn map(file: &File) -> io::Result<Mmap> {
+    // SAFETY: the map is read-only; the file is evidence that nothing should change while it
+    // is audited (see the module's documentation). `populate` reads the whole file in at once,
+    // as every analyzer reads it from start to end.
     let map = unsafe { MmapOptions::new().populate().map(file)? };
     // Only a hint: the kernel reads ahead further and drops pages behind.
-    let _ = map.advise(Advice::Sequential);
-    Ok(FileBytes::Mapped(map))
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(map)
 }
 
 #[cfg(test)]

@@ -527,7 +527,6 @@ impl Progress for ScanProgress {
 }
 
 fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
-    use_jobs_for_reports(args.jobs)?;
     let progress = ScanProgress::new(args.quiet);
     let mut candidates = Vec::with_capacity(args.candidates.len());
     for (position, folder) in args.candidates.iter().enumerate() {

@@ -151,13 +151,15 @@ impl From<ControlResultWire> for ControlResult {
     fn from(wire: ControlResultWire) -> ControlResult {
         let mut rules = wire.rules;
         for group in wire.not_assessed {
+            let reason: Option<Arc<str>> =
+                (!group.reason.is_empty()).then(|| group.reason.as_str().into());
             for (rule, severity) in group.rules {
                 rules.push(RuleResult {
                     rule,
                     severity,
                     status: RuleStatus::NotAssessed,
                     findings: 0,
-                    reason: (!group.reason.is_empty()).then(|| Arc::from(group.reason.as_str())),
+                    reason: reason.clone(),
                 });
             }
         }
