@@ -684,15 +684,19 @@ fn evaluate_device(
     let mut findings = Vec::new();
     let mut results: Vec<(Control, RuleResult)> = Vec::with_capacity(rules.rules.len());
     for (rule, shared) in rules.rules.iter().zip(shared_by_devices) {
-        let relevant = |artifact: &&Analyzed| {
-            artifact
-                .record
-                .kind
-                .is_some_and(|kind| rule.kinds.contains(&kind))
-        };
+        // The device's artifacts of the rule's kinds, picked once for the rule.
+        let relevant: Vec<&Analyzed> = artifacts
+            .iter()
+            .filter(|artifact| {
+                artifact
+                    .record
+                    .kind
+                    .is_some_and(|kind| rule.kinds.contains(&kind))
+            })
+            .collect();
         let mut assessed_any = false;
         let mut rule_findings = Vec::new();
-        for artifact in artifacts.iter().filter(relevant) {
+        for artifact in &relevant {
             let Some(evidence) = &artifact.evidence else {
                 continue;
             };
@@ -721,9 +725,8 @@ fn evaluate_device(
                 }));
             }
         }
-        let broken: Vec<&str> = artifacts
+        let broken: Vec<&str> = relevant
             .iter()
-            .filter(relevant)
             .filter(|artifact| artifact.record.status.is_incomplete())
             .map(|artifact| artifact.record.path.as_str())
             .collect();
@@ -741,7 +744,7 @@ fn evaluate_device(
         } else {
             (
                 RuleStatus::NotAssessed,
-                Some(shared.no_evidence(rule, artifacts)),
+                Some(shared.no_evidence(!relevant.is_empty())),
             )
         };
         results.push((
@@ -798,13 +801,8 @@ impl SharedByDevices {
         }
     }
 
-    fn no_evidence(&self, rule: &rules::Rule, artifacts: &[Analyzed]) -> Arc<str> {
-        let has_kind = artifacts.iter().any(|artifact| {
-            artifact
-                .record
-                .kind
-                .is_some_and(|kind| rule.kinds.contains(&kind))
-        });
+    /// Why the rule was not assessed, given whether the device has an artifact of its kinds.
+    fn no_evidence(&self, has_kind: bool) -> Arc<str> {
         if has_kind {
             Arc::clone(&self.nothing_required)
         } else {
