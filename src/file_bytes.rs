@@ -6,7 +6,7 @@
 //! file changes while it is mapped, and the process is killed (SIGBUS) if the file is
 //! truncated or a page of it cannot be read (a failing card, a drive pulled out): drone-audit
 //! reads folders of collected evidence, which nothing should be writing while they are audited,
-//! from local disks (docs/limits.md says so). Files under [`MAP_THRESHOLD`] are read, so the
+//! from local disks (docs/limits.md says so). Files under `MAP_THRESHOLD` are read, so the
 //! common small configuration file never takes that risk, and a file that cannot be mapped
 //! (some FUSE and network file systems) is read instead.
 
@@ -17,7 +17,7 @@ use std::ops::Deref;
 
 /// Files at least this large are mapped rather than read: below it, reading costs less than
 /// setting up and tearing down a map.
-pub const MAP_THRESHOLD: u64 = 8 << 20;
+const MAP_THRESHOLD: u64 = 8 << 20;
 
 /// The whole content of a file.
 pub enum FileBytes {

@@ -15,7 +15,6 @@
 //! ports, PX4's uXRCE-DDS agent), with the address's scope, like mavlink-router's.
 
 use crate::net;
-use serde::Serialize;
 use serde_json::{json, Map, Number, Value};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -60,8 +59,7 @@ impl Parameter {
 
 /// Where a record is: a 1-based line in a text file, a byte offset in a binary one. In
 /// evidence it is a `line` or an `offset` key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Place {
     Line(u32),
     Offset(u64),
@@ -99,25 +97,18 @@ fn placed(mut node: Value, parameter: &Parameter) -> Value {
     node
 }
 
-/// The parts of an evidence document a [`ParameterSet`] makes: `parameters` by name, and
-/// `families`, how many parameters of each numbered family there are (`SERIALn_PROTOCOL`: 8),
-/// so that a rule about a family asks whether it is there without testing every parameter.
-pub struct EvidenceParts {
-    pub parameters: Value,
-    pub families: Value,
-}
-
-impl EvidenceParts {
-    /// Moves the parts into `document` (not through `json!`, which would copy every node).
-    pub fn insert_into(self, document: &mut Value) {
-        document["parameters"] = self.parameters;
-        document["families"] = self.families;
-    }
+/// The parts of an evidence document a [`ParameterSet`] makes from its parameters:
+/// `parameters` by name, and `families`, how many parameters of each numbered family there are
+/// (`SERIALn_PROTOCOL`: 8), so that a rule about a family asks whether it is there without
+/// testing every parameter.
+struct EvidenceParts {
+    parameters: Value,
+    families: Value,
 }
 
 /// Parameters by name; a name given twice keeps its last value (what loading the file into an
 /// autopilot does) and leaves a warning.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ParameterSet {
     /// Sorted by name, one parameter a name.
     parameters: Vec<Parameter>,
@@ -169,10 +160,21 @@ impl ParameterSet {
             .map(|index| &self.parameters[index])
     }
 
+    /// Writes the set into an evidence document: `parameter_count`, `endpoints`,
+    /// `parameters` and `families`, moved in rather than through `json!`, which would copy
+    /// every parameter node.
+    pub fn insert_into(self, document: &mut Value) {
+        document["parameter_count"] = Value::from(self.len());
+        document["endpoints"] = Value::Array(self.endpoints());
+        let parts = self.into_json();
+        document["parameters"] = parts.parameters;
+        document["families"] = parts.families;
+    }
+
     /// The `parameters` and `families` objects of the evidence document. Built node by node
     /// rather than through `serde_json::to_value`: a parameter file has about 900 of them,
     /// and building them is the largest part of reading one.
-    pub fn into_json(self) -> EvidenceParts {
+    fn into_json(self) -> EvidenceParts {
         let mut families: BTreeMap<String, u64> = BTreeMap::new();
         let parameters: Map<String, Value> = self
             .parameters

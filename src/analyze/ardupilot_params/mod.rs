@@ -121,10 +121,8 @@ impl Analyzer for ArdupilotParamsAnalyzer {
         let mut document = json!({
             "autopilot": "ardupilot",
             "format": format,
-            "parameter_count": parameters.len(),
-            "endpoints": parameters.endpoints(),
         });
-        parameters.into_json().insert_into(&mut document);
+        parameters.insert_into(&mut document);
         Ok(Evidence {
             incomplete: None,
             kind: ArtifactKind::ArdupilotParams,

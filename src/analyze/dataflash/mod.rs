@@ -230,10 +230,8 @@ impl LogFacts {
             "firmware": self.firmware,
             "messages": self.messages,
             "positions": positions,
-            "parameter_count": set.len(),
-            "endpoints": set.endpoints(),
         });
-        set.into_json().insert_into(&mut document);
+        set.insert_into(&mut document);
         document
     }
 }

@@ -184,11 +184,9 @@ impl Analyzer for QgcParamsAnalyzer {
             "format": "qgroundcontrol",
             "header": header,
             "vehicle_ids": vehicle_ids,
-            "parameter_count": parameters.len(),
-            "endpoints": parameters.endpoints(),
             "mavlink_instances": parameters.px4_mavlink_instances(),
         });
-        parameters.into_json().insert_into(&mut document);
+        parameters.insert_into(&mut document);
         Ok(Evidence {
             incomplete: None,
             kind: ArtifactKind::QgcParams,

@@ -500,11 +500,9 @@ impl Analyzer for UlogAnalyzer {
             "dropouts": {"count": dropouts, "total_ms": dropout_ms},
             "logged_strings": strings,
             "default_parameters": defaults,
-            "parameter_count": set.len(),
-            "endpoints": set.endpoints(),
             "mavlink_instances": set.px4_mavlink_instances(),
         });
-        set.into_json().insert_into(&mut document);
+        set.insert_into(&mut document);
         Ok(Evidence {
             kind: ArtifactKind::Ulog,
             document,
