@@ -60,7 +60,7 @@ pub fn unpack_tar(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         let start = entry.raw_file_position() as usize;
         let data = bytes.get(start..start.saturating_add(entry.size() as usize));
         match data {
-            Some(data) => walk.visit(&member, data),
+            Some(data) => walk.visit_slice(&member, data),
             None => walk.damaged(
                 &member,
                 Format::Tar,

@@ -147,7 +147,7 @@ pub fn unpack_imah(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
             return;
         }
         match payload.get(chunk.offset..chunk.offset.saturating_add(chunk.size)) {
-            Some(data) => walk.visit(&member, data),
+            Some(data) => walk.visit_slice(&member, data),
             None => walk.damaged(&member, Format::DjiImah, "the chunk runs past the payload"),
         }
     }
@@ -240,7 +240,7 @@ pub fn unpack_xv4(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
             continue;
         }
         match bytes.get(start..start.saturating_add(length)) {
-            Some(data) => walk.visit(&member, data),
+            Some(data) => walk.visit_slice(&member, data),
             None => walk.damaged(
                 &member,
                 Format::DjiXv4,

@@ -140,7 +140,7 @@ struct Walk {
     limits: UnpackLimits,
     artifact_size: u64,
     unpacked: u64,
-    /// Bytes of members handed to `visit`, decompressed or sliced.
+    /// Bytes of members that are slices of their containers, examined in all.
     examined: u64,
     members: u64,
     members_limit_hit: bool,
@@ -285,6 +285,24 @@ impl Walk {
         true
     }
 
+    /// Examines a member that is a slice of its container (a tar file, a DJI chunk or module,
+    /// an embedded filesystem, a uImage's data). Slices cost no decompression, so `unpacked`
+    /// does not bound them, but overlapping ones could make the scan read the same bytes
+    /// without end: the bytes of slices examined in all are bounded too. Decompressed members
+    /// are bounded by `inflate` and go to `visit` directly, so no byte is counted twice.
+    fn visit_slice(&mut self, chain: &Chain, bytes: &[u8]) {
+        self.examined = self.examined.saturating_add(bytes.len() as u64);
+        let budget = self.limits.max_unpacked.saturating_add(self.artifact_size);
+        if self.examined > budget {
+            let detail = format!(
+                "members examined add up to more than {budget} bytes (overlapping members?)"
+            );
+            self.limit(chain, LimitKind::Unpacked, detail);
+            return;
+        }
+        self.visit(chain, bytes);
+    }
+
     /// Examines one member (or the artifact itself, with an empty chain): opens it if it is a
     /// container, checks it if it is a file.
     fn visit(&mut self, chain: &Chain, bytes: &[u8]) {
@@ -295,18 +313,6 @@ impl Walk {
                 node["format"] = json!(format.id());
             }
             self.record("tree", chain, node);
-            // Members that are slices of their container (tar files, DJI chunks and modules)
-            // cost no decompression, but overlapping ones could make the scan read the same
-            // bytes without end: what is examined in all is bounded too.
-            self.examined = self.examined.saturating_add(bytes.len() as u64);
-            let budget = self.limits.max_unpacked.saturating_add(self.artifact_size);
-            if self.examined > budget {
-                let detail = format!(
-                    "members examined add up to more than {budget} bytes (overlapping members?)"
-                );
-                self.limit(chain, LimitKind::Unpacked, detail);
-                return;
-            }
         }
         match format {
             Some(format) if format != Format::Elf => {
@@ -364,7 +370,7 @@ impl Walk {
             if !self.admit_member(&member) {
                 break;
             }
-            self.visit(&member, &bytes[offset..offset + length]);
+            self.visit_slice(&member, &bytes[offset..offset + length]);
         }
     }
 }
@@ -492,6 +498,43 @@ mod tests {
             .sections
             .get("tree")
             .is_some_and(|tree| tree.as_array().is_some_and(|nodes| nodes.len() == 1)));
+    }
+
+    #[test]
+    fn a_decompressed_archive_counts_once_against_the_unpacking_budget() {
+        // 500 files of 4 KiB: the tar inflates to ~2.3 MB, its files are ~2 MB of it.
+        // Counting the files again on top of the inflated tar (~4.3 MB) would pass a budget of
+        // 1.2 times the tar.
+        let mut builder = tar::Builder::new(Vec::new());
+        let content = b"nothing secret here\n".repeat(205);
+        for index in 0..500 {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(content.len() as u64);
+            header.set_cksum();
+            builder
+                .append_data(
+                    &mut header,
+                    format!("usr/share/doc/file{index}"),
+                    &content[..],
+                )
+                .expect("tar entry");
+        }
+        let tar = builder.into_inner().expect("tar");
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut gzip, &tar).expect("gzip");
+        let gzipped = gzip.finish().expect("gzip");
+        let limits = UnpackLimits {
+            max_unpacked: tar.len() as u64 + tar.len() as u64 / 5,
+            ratio_floor: u64::MAX,
+            ..UnpackLimits::default()
+        };
+        let evidence = analyze_with(&gzipped, limits).expect("analyzed");
+        assert!(
+            evidence.incomplete.is_none(),
+            "{}",
+            evidence.document["limits"]
+        );
+        assert!(evidence.document.get("limits").is_none());
     }
 
     #[test]

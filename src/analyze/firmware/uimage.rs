@@ -127,7 +127,7 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     if bytes.len() - end >= 4096 {
         let rest = chain.child("after the image");
         if walk.admit_member(&rest) {
-            walk.visit(&rest, &bytes[end..]);
+            walk.visit_slice(&rest, &bytes[end..]);
         }
     }
     let member = chain.child("payload");
@@ -136,7 +136,7 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     }
     match compression {
         // Stored, or gzip (whose own magic the walker recognises).
-        0 | 1 => walk.visit(&member, data),
+        0 | 1 => walk.visit_slice(&member, data),
         _ => walk.record(
             "not_unpacked",
             &member,
