@@ -6,17 +6,13 @@
 
 mod common;
 
-use common::{artifact, scan_json};
+use common::{artifact, find_fixture, fixture_files, rule_fixtures, scan_json};
 
 use drone_audit::analyze::{self, ArtifactKind};
 use drone_audit::rules;
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules")
-}
 
 /// A damaged copy of `bytes`: cut short (binary formats, whose records then end early), or
 /// with bytes that are not UTF-8 in the last line (text formats, which must be valid text).
@@ -58,31 +54,15 @@ fn rule_per_kind() -> Vec<(ArtifactKind, String, PathBuf)> {
     let all = rules::load(None).expect("built-in rules");
     let mut chosen: Vec<(ArtifactKind, String, PathBuf)> = Vec::new();
     for rule in &all.rules {
-        let dir = fixtures().join(&rule.id);
+        let dir = rule_fixtures().join(&rule.id);
         // LOG-006 and LOG-007 judge a device's logs together: a second log changes them.
         if dir.join("policy.toml").exists() || ["LOG-006", "LOG-007"].contains(&rule.id.as_str()) {
             continue;
         }
-        let Some(passes) = fs::read_dir(&dir).ok().and_then(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .find(|path| path.file_stem().is_some_and(|stem| stem == "passes"))
-        }) else {
+        let Some(passes) = find_fixture(&dir, "passes") else {
             continue;
         };
-        let candidates: Vec<PathBuf> = if passes.is_dir() {
-            let mut files: Vec<PathBuf> = fs::read_dir(&passes)
-                .expect("fixture folder")
-                .filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .filter(|path| path.is_file())
-                .collect();
-            files.sort();
-            files
-        } else {
-            vec![passes]
-        };
+        let candidates = fixture_files(&passes).expect("fixture files");
         for candidate in candidates {
             let content = fs::read(&candidate).expect("fixture");
             let Some(kind) =

@@ -12,28 +12,16 @@
 //! A fixture may be a folder (`fires/`, `passes/`): the artifacts of one device, for rules that
 //! judge a device's artifacts together (several flight logs kept on one device).
 
+mod common;
+
+use common::{find_fixture, fixture_files, rule_fixtures};
 use drone_audit::analyze::{self, Evidence};
 use drone_audit::policy::Policy;
 use drone_audit::rules::engine::{evaluate, Outcome};
 use drone_audit::rules::{self, Rule, RuleSet};
 use drone_audit::scan::{annotate_device, DeviceArtifact};
 use std::fs;
-use std::path::{Path, PathBuf};
-
-fn fixtures_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules")
-}
-
-fn find_fixture(dir: &Path, stem: &str) -> Option<PathBuf> {
-    let mut candidates: Vec<PathBuf> = fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.file_stem().is_some_and(|name| name == stem))
-        .collect();
-    candidates.sort();
-    candidates.into_iter().next()
-}
+use std::path::Path;
 
 /// The evidence of one fixture file; `of_the_rule` requires it to be of a kind the rule reads
 /// (the other files of a fixture folder are the device's context, a profile say).
@@ -66,19 +54,7 @@ fn evidence_of(
 /// The evidence of a fixture: one file, or every file of a fixture folder, annotated as a
 /// scan annotates one device's artifacts (a single file is a device of one artifact).
 fn evidences_of(path: &Path, rule: &Rule, policy: &Policy) -> Result<Vec<Evidence>, String> {
-    fn walk(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
-        if !path.is_dir() {
-            files.push(path.to_path_buf());
-            return Ok(());
-        }
-        for entry in fs::read_dir(path).map_err(|error| error.to_string())? {
-            walk(&entry.map_err(|error| error.to_string())?.path(), files)?;
-        }
-        Ok(())
-    }
-    let mut files = Vec::new();
-    walk(path, &mut files)?;
-    files.sort();
+    let files = fixture_files(path)?;
     let single = !path.is_dir();
     let mut evidences = files
         .iter()
@@ -130,7 +106,7 @@ fn outcome(rule: &Rule, evidences: &[Evidence]) -> Outcome {
 }
 
 fn check_rule(rule: &Rule, all_rules: &RuleSet) -> Result<(), String> {
-    let dir = fixtures_root().join(&rule.id);
+    let dir = rule_fixtures().join(&rule.id);
     let policy = match dir.join("policy.toml") {
         path if path.exists() => {
             let text = fs::read_to_string(&path).map_err(|error| error.to_string())?;
@@ -221,7 +197,7 @@ fn every_rule_fires_on_its_fixture_and_passes_on_the_other() {
 #[test]
 fn every_fixture_folder_belongs_to_a_rule() {
     let all_rules = rules::load(None).expect("built-in rules load");
-    for entry in fs::read_dir(fixtures_root()).expect("fixtures folder") {
+    for entry in fs::read_dir(rule_fixtures()).expect("fixtures folder") {
         let name = entry
             .expect("entry")
             .file_name()

@@ -105,3 +105,39 @@ pub fn scan_json(folder: &Path) -> (Value, i32) {
     });
     (report, output.status.code().expect("exit code"))
 }
+
+/// The folder of the rules' fixtures: `tests/fixtures/rules/<RULE-ID>/`.
+pub fn rule_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules")
+}
+
+/// The fixture in `dir` named `stem` (`fires`, `passes`) with any extension, or a folder of
+/// that name; the first by path when there are several.
+pub fn find_fixture(dir: &Path, stem: &str) -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.file_stem().is_some_and(|name| name == stem))
+        .collect();
+    candidates.sort();
+    candidates.into_iter().next()
+}
+
+/// The files of a fixture, sorted: the file itself, or every file under the folder.
+pub fn fixture_files(path: &Path) -> Result<Vec<PathBuf>, String> {
+    fn walk(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
+        if !path.is_dir() {
+            files.push(path.to_path_buf());
+            return Ok(());
+        }
+        for entry in fs::read_dir(path).map_err(|error| error.to_string())? {
+            walk(&entry.map_err(|error| error.to_string())?.path(), files)?;
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(path, &mut files)?;
+    files.sort();
+    Ok(files)
+}
