@@ -90,10 +90,16 @@ pub fn inspect(path: &Path) -> (Value, i32) {
 /// The JSON report of `drone-audit scan folder`, and its exit code; a scan that hangs on a
 /// hostile file fails the test after a minute instead of stalling the suite.
 pub fn scan_json(folder: &Path) -> (Value, i32) {
+    scan_json_with(folder, &[])
+}
+
+/// [`scan_json`] with more arguments (limits, say).
+pub fn scan_json_with(folder: &Path, arguments: &[&str]) -> (Value, i32) {
     let output = drone_audit()
         .arg("scan")
         .arg(folder)
         .args(["--format", "json"])
+        .args(arguments)
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .expect("runs");
@@ -140,4 +146,11 @@ pub fn fixture_files(path: &Path) -> Result<Vec<PathBuf>, String> {
     walk(path, &mut files)?;
     files.sort();
     Ok(files)
+}
+
+/// Asserts an artifact record's status and that its reason says `reason_part`.
+pub fn assert_status(record: &Value, status: &str, reason_part: &str) {
+    assert_eq!(record["status"], status, "{record}");
+    let reason = record["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains(reason_part), "{record}");
 }
