@@ -191,27 +191,25 @@ impl backhand::compression::CompressionAction for BoundedDecompression {
 }
 
 /// SquashFS filesystems embedded in a raw image (a flash dump, a kernel followed by its root
-/// filesystem): `(offset, length)` of each valid superblock found, at most 16, not overlapping.
-pub fn embedded_squashfs(bytes: &[u8]) -> Vec<(usize, usize)> {
-    let mut found: Vec<(usize, usize)> = Vec::new();
-    for offset in memchr::memmem::find_iter(bytes, b"hsqs") {
-        if found.len() == 16 {
-            break;
-        }
-        if found
-            .last()
-            .is_some_and(|(start, length)| offset < start + length)
-        {
-            continue;
-        }
-        let candidate = &bytes[offset..];
-        if candidate.len() < 96 || squashfs_superblock_problem(candidate).is_some() {
-            continue;
-        }
-        let used = u64::from_le_bytes(candidate[40..48].try_into().unwrap_or_default());
-        found.push((offset, used as usize));
-    }
-    found
+/// filesystem): `(offset, length)` of each valid superblock found, at most 16, not
+/// overlapping. Lazy, so that asking whether there is one stops at the first.
+pub fn embedded_squashfs(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut end = 0usize;
+    memchr::memmem::find_iter(bytes, b"hsqs")
+        .filter_map(move |offset| {
+            let candidate = &bytes[offset..];
+            if offset < end
+                || candidate.len() < 96
+                || squashfs_superblock_problem(candidate).is_some()
+            {
+                return None;
+            }
+            let used =
+                u64::from_le_bytes(candidate[40..48].try_into().unwrap_or_default()) as usize;
+            end = offset.saturating_add(used);
+            Some((offset, used))
+        })
+        .take(16)
 }
 
 pub fn unpack_squashfs(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {

@@ -413,7 +413,7 @@ impl Analyzer for FirmwareAnalyzer {
     }
 
     fn identify(&self, content: &[u8]) -> bool {
-        Format::detect(content).is_some() || !archive::embedded_squashfs(content).is_empty()
+        Format::detect(content).is_some() || archive::embedded_squashfs(content).next().is_some()
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
