@@ -555,7 +555,7 @@ pub fn annotate_device(artifacts: &mut [DeviceArtifact<'_>], policy: &Policy) {
 /// (`firmware[*].version` of the same `component`; an `autopilot` image is compared with the
 /// `aircraft` when the profile names no autopilot): `installed_version`, and `downgrade` when
 /// the image is older — installing it would roll the device back.
-pub fn annotate_firmware_images(artifacts: &mut [DeviceArtifact<'_>]) {
+fn annotate_firmware_images(artifacts: &mut [DeviceArtifact<'_>]) {
     let installed: Vec<(String, String)> = artifacts
         .iter()
         .filter(|artifact| artifact.kind == Some(ArtifactKind::Profile))
