@@ -53,14 +53,12 @@ pub fn packets(data: &[u8]) {
     capture.extend_from_slice(&[0; 8]);
     capture.extend_from_slice(&65_535u32.to_le_bytes());
     capture.extend_from_slice(&LINK_TYPES[usize::from(choice) % LINK_TYPES.len()].to_le_bytes());
+    let separator = memchr::memmem::Finder::new(b"\n--\n");
     let mut start = 0;
     let mut records = Vec::new();
-    while let Some(position) = rest[start..]
-        .windows(4)
-        .position(|window| window == b"\n--\n")
-    {
-        records.push(&rest[start..start + position]);
-        start += position + 4;
+    for position in separator.find_iter(rest) {
+        records.push(&rest[start..position]);
+        start = position + separator.needle().len();
     }
     records.push(&rest[start..]);
     for (index, record) in records.iter().enumerate() {
