@@ -196,8 +196,13 @@ fn elf_verdicts_agree_with_hardening_check() {
 }
 
 /// A root filesystem with an empty root password, a private host key, telnetd started at boot,
-/// made into a SquashFS by mksquashfs.
-fn planted_rootfs(dir: &Path) -> Vec<u8> {
+/// made into a SquashFS by mksquashfs; None (the test skips, saying so) without mksquashfs.
+fn planted_rootfs() -> Option<Vec<u8>> {
+    if !installed("mksquashfs") {
+        return None;
+    }
+    let work = tempfile::tempdir().expect("tempdir");
+    let dir = work.path();
     let root = dir.join("rootfs");
     let files: [(&str, &str); 4] = [
         ("etc/shadow", "root::19800:0:99999:7:::\ndaemon:*:19800:0:99999:7:::\n"),
@@ -228,16 +233,14 @@ fn planted_rootfs(dir: &Path) -> Vec<u8> {
         .status()
         .expect("mksquashfs runs");
     assert!(status.success());
-    fs::read(image).expect("read the filesystem")
+    Some(fs::read(image).expect("read the filesystem"))
 }
 
 #[test]
 fn a_nested_root_filesystem_gives_findings_with_their_container_chain() {
-    if !installed("mksquashfs") {
+    let Some(rootfs) = planted_rootfs() else {
         return;
-    }
-    let work = tempfile::tempdir().expect("tempdir");
-    let rootfs = planted_rootfs(work.path());
+    };
     let fleet = tempfile::tempdir().expect("tempdir");
     let image = fleet.path().join("companion/image.tar.gz");
     fs::create_dir_all(image.parent().expect("parent")).expect("mkdir");
@@ -337,9 +340,7 @@ fn damaged_archives_are_partial_with_the_reason() {
     let (record, _, _) = scan_one("broken.zip", b"PK\x03\x04 this is not really a zip archive");
     assert_eq!(record["status"], "partial", "{record}");
     // A SquashFS cut short, and random bytes behind its magic.
-    if installed("mksquashfs") {
-        let work = tempfile::tempdir().expect("tempdir");
-        let rootfs = planted_rootfs(work.path());
+    if let Some(rootfs) = planted_rootfs() {
         // mksquashfs pads to 4 KiB: cut inside the bytes the superblock says are used.
         let used = u64::from_le_bytes(rootfs[40..48].try_into().expect("8 bytes")) as usize;
         let (record, _, _) = scan_one("cut.squashfs", &rootfs[..used * 2 / 3]);
@@ -417,11 +418,9 @@ fn unpacking_limits_are_configurable() {
 
 #[test]
 fn a_root_filesystem_inside_a_raw_flash_dump_is_found() {
-    if !installed("mksquashfs") {
+    let Some(rootfs) = planted_rootfs() else {
         return;
-    }
-    let work = tempfile::tempdir().expect("tempdir");
-    let rootfs = planted_rootfs(work.path());
+    };
     // A bootloader and kernel area, the filesystem at 64 KiB, erased flash after it.
     let mut dump: Vec<u8> = (0..65_536u32)
         .map(|index| (index.wrapping_mul(2_654_435_761) >> 13) as u8)
