@@ -18,25 +18,43 @@ use std::path::{Component, Path, PathBuf};
 /// The inventory file a scanned folder may hold.
 pub const INVENTORY_FILE_NAME: &str = "fleet.toml";
 
-/// What the walk found.
-#[derive(Debug, Default)]
-pub struct Discovery {
-    /// Regular files to identify and analyze, sorted by path.
-    pub files: Vec<DiscoveredFile>,
-    /// Entries that were deliberately not read (links, FIFOs…), with the reason.
-    pub skipped: Vec<SkippedFile>,
-    /// Entries that could not be walked (permissions, I/O errors): the scan is incomplete.
-    pub unreadable: Vec<SkippedFile>,
-    /// Every device, by id.
-    pub devices: BTreeMap<String, DeviceInfo>,
-    /// `drone-audit.toml` files found in the scanned folders.
+/// The paths to scan, checked, with what the folders among them hold at their top: an
+/// inventory (`fleet.toml`) and a policy (`drone-audit.toml`).
+#[derive(Debug)]
+pub struct Roots {
+    roots: Vec<Root>,
+    /// `drone-audit.toml` files found in the scanned folders, sorted.
     pub policy_files: Vec<PathBuf>,
 }
 
+#[derive(Debug)]
+enum Root {
+    Folder {
+        path: PathBuf,
+        /// The folder with links resolved: links are judged against it.
+        real: PathBuf,
+        /// The device that files directly in the folder belong to.
+        name: String,
+        inventory: Option<Vec<DeviceInfo>>,
+    },
+    /// A path given that is not a folder: a regular file, or a FIFO, socket or device.
+    File { path: PathBuf, is_file: bool },
+}
+
+/// A device and its files, sorted by path, as the walk hands it over.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DiscoveredFile {
-    pub path: PathBuf,
-    pub device: String,
+pub struct FoundDevice {
+    pub info: DeviceInfo,
+    pub files: Vec<PathBuf>,
+}
+
+/// What the walk did not read.
+#[derive(Debug, Default)]
+pub struct Unread {
+    /// Entries that were deliberately not read (links, FIFOs…), with the reason, by path.
+    pub skipped: Vec<SkippedFile>,
+    /// Entries that could not be walked (permissions, I/O errors): the scan is incomplete.
+    pub unreadable: Vec<SkippedFile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +82,15 @@ pub struct DeviceInfo {
     pub unit: Option<String>,
 }
 
+impl DeviceInfo {
+    fn named(id: &str) -> DeviceInfo {
+        DeviceInfo {
+            id: id.to_owned(),
+            ..DeviceInfo::default()
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Inventory {
@@ -78,27 +105,43 @@ pub enum DiscoverError {
     Inventory { file: String, message: String },
 }
 
-/// Walks every path and groups what it finds into devices.
-pub fn discover(paths: &[PathBuf]) -> Result<Discovery, DiscoverError> {
-    let mut discovery = Discovery::default();
+/// Checks every path, and reads the inventory and finds the policy of each folder among them.
+pub fn roots(paths: &[PathBuf]) -> Result<Roots, DiscoverError> {
+    let mut roots = Vec::with_capacity(paths.len());
+    let mut policy_files = Vec::new();
     for path in paths {
-        let metadata = fs::metadata(path).map_err(|_| DiscoverError::NotFound {
+        let not_found = || DiscoverError::NotFound {
             path: display(path),
-        })?;
-        if metadata.is_dir() {
-            walk_folder(path, &mut discovery)?;
-        } else {
-            add_single_file(path, metadata.is_file(), &mut discovery);
+        };
+        let metadata = fs::metadata(path).map_err(|_| not_found())?;
+        if !metadata.is_dir() {
+            roots.push(Root::File {
+                path: path.clone(),
+                is_file: metadata.is_file(),
+            });
+            continue;
         }
+        let real = fs::canonicalize(path).map_err(|_| not_found())?;
+        let name = real.file_name().map_or_else(
+            || "root".to_owned(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        if path.join(POLICY_FILE_NAME).is_file() {
+            policy_files.push(path.join(POLICY_FILE_NAME));
+        }
+        roots.push(Root::Folder {
+            inventory: read_inventory(path)?,
+            path: path.clone(),
+            real,
+            name,
+        });
     }
-    discovery.files.sort_by(|a, b| a.path.cmp(&b.path));
-    discovery.files.dedup_by(|a, b| a.path == b.path);
-    discovery.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    discovery.skipped.dedup_by(|a, b| a.path == b.path);
-    discovery.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
-    discovery.policy_files.sort();
-    discovery.policy_files.dedup();
-    Ok(discovery)
+    policy_files.sort();
+    policy_files.dedup();
+    Ok(Roots {
+        roots,
+        policy_files,
+    })
 }
 
 /// A path as reports show it: forward slashes, no leading `./`.
@@ -107,141 +150,212 @@ pub fn display(path: &Path) -> String {
     text.strip_prefix("./").map(str::to_owned).unwrap_or(text)
 }
 
-fn add_single_file(path: &Path, is_file: bool, discovery: &mut Discovery) {
-    let device = fs::canonicalize(path)
-        .ok()
-        .and_then(|real| {
-            real.parent()
-                .and_then(|parent| parent.file_name())
-                .map(|name| name.to_string_lossy().into_owned())
-        })
-        .unwrap_or_else(|| "device".to_owned());
-    add_device(discovery, &device);
-    if is_file {
-        discovery.files.push(DiscoveredFile {
-            path: path.to_path_buf(),
-            device,
-        });
-    } else {
-        discovery.skipped.push(SkippedFile {
-            path: path.to_path_buf(),
-            device: Some(device),
-            reason: "not a regular file (FIFO, socket or device)".to_owned(),
-        });
-    }
-}
-
-fn add_device(discovery: &mut Discovery, id: &str) {
-    discovery
-        .devices
-        .entry(id.to_owned())
-        .or_insert_with(|| DeviceInfo {
-            id: id.to_owned(),
-            ..DeviceInfo::default()
-        });
-}
-
-fn walk_folder(root: &Path, discovery: &mut Discovery) -> Result<(), DiscoverError> {
-    let real_root = fs::canonicalize(root).map_err(|_| DiscoverError::NotFound {
-        path: display(root),
-    })?;
-    let root_name = real_root.file_name().map_or_else(
-        || "root".to_owned(),
-        |name| name.to_string_lossy().into_owned(),
-    );
-    let inventory = read_inventory(root)?;
-    if let Some(devices) = &inventory {
-        for device in devices {
-            discovery.devices.insert(device.id.clone(), device.clone());
-        }
-    }
-    if root.join(POLICY_FILE_NAME).is_file() {
-        discovery.policy_files.push(root.join(POLICY_FILE_NAME));
-    }
-    for entry in walk_entries(root) {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                let path = error_path(&error).unwrap_or_else(|| root.to_path_buf());
-                discovery.unreadable.push(SkippedFile {
+impl Roots {
+    /// Walks every path and hands each device to `found` once the walk is past every place
+    /// its files can be, so that devices are scanned while the walk goes on. That is as soon
+    /// as the walk leaves the device's subfolder when one folder is scanned without an
+    /// inventory; otherwise (an inventory maps any path to any device, and two scanned folders
+    /// may hold subfolders of one name) devices are handed over when the whole walk is done.
+    /// Each device is handed over once; those left at the end go in order of their ids.
+    pub fn walk(&self, found: &mut dyn FnMut(FoundDevice)) -> Unread {
+        let mut walk = Walk {
+            devices: BTreeMap::new(),
+            unread: Unread::default(),
+            found,
+        };
+        let streaming = self.roots.len() == 1;
+        for root in &self.roots {
+            match root {
+                Root::File { path, is_file } => walk.add_single_file(path, *is_file),
+                Root::Folder {
                     path,
-                    device: None,
-                    reason: format!("cannot be walked: {error}"),
-                });
-                continue;
+                    real,
+                    name,
+                    inventory,
+                } => walk.walk_folder(path, real, name, inventory.as_deref(), streaming),
             }
-        };
-        if entry.depth() == 0 {
-            continue;
         }
-        let Ok(relative) = entry.path().strip_prefix(root) else {
-            continue;
-        };
-        let Some(file_type) = entry.file_type() else {
-            continue;
-        };
-        if file_type.is_dir() {
-            continue;
+        let remaining = std::mem::take(&mut walk.devices);
+        for device in remaining.into_values() {
+            walk.hand_over(device);
         }
-        if entry.depth() == 1
-            && (relative == Path::new(POLICY_FILE_NAME)
-                || relative == Path::new(INVENTORY_FILE_NAME))
-        {
-            continue;
+        let mut unread = walk.unread;
+        unread.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        unread.skipped.dedup_by(|a, b| a.path == b.path);
+        unread.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+        unread
+    }
+}
+
+/// The walk under way: the devices gathered and not yet handed over.
+struct Walk<'a> {
+    devices: BTreeMap<String, FoundDevice>,
+    unread: Unread,
+    found: &'a mut dyn FnMut(FoundDevice),
+}
+
+impl Walk<'_> {
+    fn device(&mut self, id: &str) -> &mut FoundDevice {
+        if !self.devices.contains_key(id) {
+            let device = FoundDevice {
+                info: DeviceInfo::named(id),
+                files: Vec::new(),
+            };
+            self.devices.insert(id.to_owned(), device);
         }
-        let device = match &inventory {
-            Some(devices) => devices
-                .iter()
-                .find(|device| {
-                    device
-                        .paths
-                        .iter()
-                        .any(|prefix| relative.starts_with(prefix))
-                })
-                .map(|device| device.id.clone()),
-            None if entry.depth() == 1 => Some(root_name.clone()),
-            None => relative
-                .components()
-                .next()
-                .and_then(|component| match component {
-                    Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
-                    _ => None,
-                }),
-        };
-        let path = entry.path().to_path_buf();
-        let Some(device) = device else {
-            discovery.skipped.push(SkippedFile {
-                path,
-                device: None,
-                reason: format!("not assigned to any device in {INVENTORY_FILE_NAME}"),
-            });
-            continue;
-        };
-        add_device(discovery, &device);
-        if file_type.is_symlink() {
-            let reason = link_reason(entry.path(), &real_root);
-            discovery.skipped.push(SkippedFile {
-                path,
-                device: Some(device),
-                reason,
-            });
-        } else if file_type.is_file() {
-            discovery.files.push(DiscoveredFile { path, device });
+        self.devices.get_mut(id).expect("inserted above")
+    }
+
+    fn hand_over(&mut self, mut device: FoundDevice) {
+        // A file given on the command line and found by a walk too is scanned once.
+        device.files.sort();
+        device.files.dedup();
+        (self.found)(device);
+    }
+
+    fn add_single_file(&mut self, path: &Path, is_file: bool) {
+        let device = fs::canonicalize(path)
+            .ok()
+            .and_then(|real| {
+                real.parent()
+                    .and_then(|parent| parent.file_name())
+                    .map(|name| name.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| "device".to_owned());
+        if is_file {
+            self.device(&device).files.push(path.to_path_buf());
         } else {
-            discovery.skipped.push(SkippedFile {
-                path,
+            self.device(&device);
+            self.unread.skipped.push(SkippedFile {
+                path: path.to_path_buf(),
                 device: Some(device),
                 reason: "not a regular file (FIFO, socket or device)".to_owned(),
             });
         }
     }
-    Ok(())
+
+    /// Walks one folder in path order. With `streaming`, a subfolder's device is handed over
+    /// when the walk reaches the next entry of the folder: nothing after it can belong to it.
+    fn walk_folder(
+        &mut self,
+        root: &Path,
+        real_root: &Path,
+        root_name: &str,
+        inventory: Option<&[DeviceInfo]>,
+        streaming: bool,
+    ) {
+        if let Some(devices) = inventory {
+            for device in devices {
+                self.devices.insert(
+                    device.id.clone(),
+                    FoundDevice {
+                        info: device.clone(),
+                        files: Vec::new(),
+                    },
+                );
+            }
+        }
+        let streaming = streaming && inventory.is_none();
+        // The device of the subfolder being walked, handed over when the walk leaves it.
+        let mut open_subfolder: Option<String> = None;
+        for entry in walker(root) {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    let path = error_path(&error).unwrap_or_else(|| root.to_path_buf());
+                    self.unread.unreadable.push(SkippedFile {
+                        path,
+                        device: None,
+                        reason: format!("cannot be walked: {error}"),
+                    });
+                    continue;
+                }
+            };
+            if entry.depth() == 0 {
+                continue;
+            }
+            if streaming && entry.depth() == 1 {
+                if let Some(device) = open_subfolder
+                    .take()
+                    .and_then(|id| self.devices.remove(&id))
+                {
+                    self.hand_over(device);
+                }
+            }
+            let Ok(relative) = entry.path().strip_prefix(root) else {
+                continue;
+            };
+            let Some(file_type) = entry.file_type() else {
+                continue;
+            };
+            if file_type.is_dir() {
+                // The files directly in the root belong to a device of the root's name, which
+                // a subfolder of that name shares: that device waits for the end of the walk.
+                if streaming && entry.depth() == 1 && entry.file_name() != root_name {
+                    open_subfolder = Some(entry.file_name().to_string_lossy().into_owned());
+                }
+                continue;
+            }
+            if entry.depth() == 1
+                && (relative == Path::new(POLICY_FILE_NAME)
+                    || relative == Path::new(INVENTORY_FILE_NAME))
+            {
+                continue;
+            }
+            let device = match inventory {
+                Some(devices) => devices
+                    .iter()
+                    .find(|device| {
+                        device
+                            .paths
+                            .iter()
+                            .any(|prefix| relative.starts_with(prefix))
+                    })
+                    .map(|device| device.id.clone()),
+                None if entry.depth() == 1 => Some(root_name.to_owned()),
+                None => relative
+                    .components()
+                    .next()
+                    .and_then(|component| match component {
+                        Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
+                        _ => None,
+                    }),
+            };
+            let path = entry.into_path();
+            let Some(device) = device else {
+                self.unread.skipped.push(SkippedFile {
+                    path,
+                    device: None,
+                    reason: format!("not assigned to any device in {INVENTORY_FILE_NAME}"),
+                });
+                continue;
+            };
+            if file_type.is_file() {
+                self.device(&device).files.push(path);
+                continue;
+            }
+            self.device(&device);
+            let reason = if file_type.is_symlink() {
+                link_reason(&path, real_root)
+            } else {
+                "not a regular file (FIFO, socket or device)".to_owned()
+            };
+            self.unread.skipped.push(SkippedFile {
+                path,
+                device: Some(device),
+                reason,
+            });
+        }
+        if let Some(device) = open_subfolder.and_then(|id| self.devices.remove(&id)) {
+            self.hand_over(device);
+        }
+    }
 }
 
-/// Every entry under `root`, walked in parallel (the walk is mostly waiting on the file
-/// system), in path order so that what follows is deterministic.
-fn walk_entries(root: &Path) -> Vec<Result<ignore::DirEntry, ignore::Error>> {
-    let (sender, receiver) = std::sync::mpsc::channel();
+/// Every entry under `root`, depth first and in path order, like ripgrep walks: `.gitignore`
+/// and `.ignore` honoured (even outside a git checkout, and those of the folders above),
+/// links not followed, `.git` not entered.
+fn walker(root: &Path) -> ignore::Walk {
     ignore::WalkBuilder::new(root)
         .hidden(false)
         .parents(true)
@@ -249,23 +363,8 @@ fn walk_entries(root: &Path) -> Vec<Result<ignore::DirEntry, ignore::Error>> {
         .require_git(false)
         .follow_links(false)
         .filter_entry(|entry| entry.file_name() != ".git")
-        .build_parallel()
-        .run(|| {
-            let sender = sender.clone();
-            Box::new(move |entry| {
-                // The receiver outlives the walk, so sending cannot fail.
-                let _ = sender.send(entry);
-                ignore::WalkState::Continue
-            })
-        });
-    drop(sender);
-    let mut entries: Vec<_> = receiver.into_iter().collect();
-    let key = |entry: &Result<ignore::DirEntry, ignore::Error>| match entry {
-        Ok(entry) => entry.path().to_path_buf(),
-        Err(error) => error_path(error).unwrap_or_default(),
-    };
-    entries.sort_by_cached_key(key);
-    entries
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build()
 }
 
 fn link_reason(link: &Path, real_root: &Path) -> String {
@@ -350,6 +449,47 @@ mod tests {
         fs::write(path, text).unwrap();
     }
 
+    /// Everything the walk hands over, in the order it does.
+    #[derive(Debug)]
+    struct Found {
+        devices: Vec<FoundDevice>,
+        unread: Unread,
+        policy_files: Vec<PathBuf>,
+    }
+
+    impl Found {
+        fn device_ids(&self) -> Vec<&str> {
+            self.devices
+                .iter()
+                .map(|device| device.info.id.as_str())
+                .collect()
+        }
+
+        /// (device, path) of every file, in hand-over order.
+        fn files(&self) -> Vec<(&str, &Path)> {
+            self.devices
+                .iter()
+                .flat_map(|device| {
+                    device
+                        .files
+                        .iter()
+                        .map(|path| (device.info.id.as_str(), path.as_path()))
+                })
+                .collect()
+        }
+    }
+
+    fn discover(paths: &[PathBuf]) -> Result<Found, DiscoverError> {
+        let roots = roots(paths)?;
+        let mut devices = Vec::new();
+        let unread = roots.walk(&mut |device| devices.push(device));
+        Ok(Found {
+            devices,
+            unread,
+            policy_files: roots.policy_files,
+        })
+    }
+
     #[test]
     fn subfolders_are_devices_and_root_files_belong_to_the_root() {
         let dir = tempfile::tempdir().unwrap();
@@ -359,14 +499,66 @@ mod tests {
         write(&root, "beta/profile.json", "");
         write(&root, "loose.conf", "");
         write(&root, "drone-audit.toml", "");
-        let discovery = discover(std::slice::from_ref(&root)).unwrap();
-        let devices: Vec<&str> = discovery
-            .files
-            .iter()
-            .map(|file| file.device.as_str())
-            .collect();
+        let found = discover(std::slice::from_ref(&root)).unwrap();
+        let devices: Vec<&str> = found.files().iter().map(|(device, _)| *device).collect();
         assert_eq!(devices, ["alpha", "alpha", "beta", "fleet"]);
-        assert_eq!(discovery.policy_files, [root.join("drone-audit.toml")]);
+        assert_eq!(found.policy_files, [root.join("drone-audit.toml")]);
+    }
+
+    #[test]
+    fn one_folder_hands_each_subfolder_over_as_the_walk_leaves_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("aaa");
+        write(&root, "b/profile.toml", "");
+        write(&root, "c/logs/2.ulg", "");
+        write(&root, "c/logs/1.ulg", "");
+        write(&root, "c/profile.json", "");
+        write(&root, "loose.conf", "");
+        write(&root, "aaa/nested.conf", "");
+        let found = discover(std::slice::from_ref(&root)).unwrap();
+        // "aaa" sorts first but waits: files directly in the root, and the subfolder named
+        // like the root, make one device, complete only at the end of the walk.
+        assert_eq!(found.device_ids(), ["b", "c", "aaa"]);
+        let files: Vec<String> = found
+            .files()
+            .iter()
+            .map(|(_, path)| display(path.strip_prefix(&root).unwrap()))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                "b/profile.toml",
+                "c/logs/1.ulg",
+                "c/logs/2.ulg",
+                "c/profile.json",
+                "aaa/nested.conf",
+                "loose.conf"
+            ]
+        );
+    }
+
+    #[test]
+    fn two_folders_with_a_subfolder_of_one_name_make_one_device() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = dir.path().join("first");
+        let second = dir.path().join("second");
+        write(&first, "d/a.toml", "");
+        write(&first, "e/a.toml", "");
+        write(&second, "d/b.toml", "");
+        // A file given on its own belongs to a device named after its folder.
+        write(dir.path(), "zeta/single.toml", "");
+        let single = dir.path().join("zeta/single.toml");
+        let found = discover(&[second.clone(), first.clone(), single.clone(), single]).unwrap();
+        assert_eq!(found.device_ids(), ["d", "e", "zeta"]);
+        assert_eq!(
+            found.devices[0].files,
+            [first.join("d/a.toml"), second.join("d/b.toml")]
+        );
+        assert_eq!(
+            found.devices[2].files.len(),
+            1,
+            "a file given twice is scanned once"
+        );
     }
 
     #[test]
@@ -375,11 +567,11 @@ mod tests {
         write(dir.path(), ".gitignore", "*.bak\n");
         write(dir.path(), "d/a.toml", "");
         write(dir.path(), "d/a.bak", "");
-        let discovery = discover(&[dir.path().to_path_buf()]).unwrap();
-        let paths: Vec<String> = discovery
-            .files
+        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        let paths: Vec<String> = found
+            .files()
             .iter()
-            .map(|file| display(&file.path))
+            .map(|(_, path)| display(path))
             .collect();
         assert!(paths.iter().any(|path| path.ends_with("d/a.toml")));
         assert!(!paths.iter().any(|path| path.ends_with(".bak")));
@@ -397,9 +589,10 @@ mod tests {
             .unwrap();
         std::os::unix::fs::symlink(root.join("d/real.toml"), root.join("d/inside.toml")).unwrap();
         std::os::unix::fs::symlink(root.join("d/loop"), root.join("d/loop")).unwrap();
-        let discovery = discover(&[root]).unwrap();
-        assert_eq!(discovery.files.len(), 1);
-        let reasons: Vec<&str> = discovery
+        let found = discover(&[root]).unwrap();
+        assert_eq!(found.files().len(), 1);
+        let reasons: Vec<&str> = found
+            .unread
             .skipped
             .iter()
             .map(|skipped| skipped.reason.as_str())
@@ -426,11 +619,11 @@ mod tests {
         );
         write(dir.path(), "hq/mavic/profile.toml", "");
         write(dir.path(), "hq/other/profile.toml", "");
-        let discovery = discover(&[dir.path().to_path_buf()]).unwrap();
-        assert_eq!(discovery.files.len(), 1);
-        assert_eq!(discovery.files[0].device, "m2e-01");
-        assert_eq!(discovery.devices["m2e-01"].serial.as_deref(), Some("163DF"));
-        assert!(discovery.skipped[0].reason.contains("not assigned"));
+        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(found.files().len(), 1);
+        assert_eq!(found.files()[0].0, "m2e-01");
+        assert_eq!(found.devices[0].info.serial.as_deref(), Some("163DF"));
+        assert!(found.unread.skipped[0].reason.contains("not assigned"));
     }
 
     #[test]
@@ -466,8 +659,8 @@ mod tests {
             "[[device]]\nid = \"a\"\npaths = [\"./hq/mavic\"]\n",
         );
         write(dir.path(), "hq/mavic/profile.toml", "");
-        let discovery = discover(&[dir.path().to_path_buf()]).unwrap();
-        assert_eq!(discovery.files[0].device, "a");
+        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(found.files()[0].0, "a");
         write(
             dir.path(),
             "fleet.toml",

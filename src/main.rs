@@ -510,7 +510,7 @@ impl ScanProgress {
 }
 
 impl Progress for ScanProgress {
-    fn start(&self, files: u64) {
+    fn found(&self, files: u64) {
         self.bar.inc_length(files);
     }
 

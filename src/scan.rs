@@ -1,5 +1,6 @@
 //! The scan pipeline, end to end: discover → identify and analyze (in parallel) → apply
-//! policy → evaluate rules per device → score → one [`Report`].
+//! policy → evaluate rules per device → score → one [`Report`]. The walk hands each device
+//! over as soon as it is past the device's files, so devices are scanned while it goes on.
 //!
 //! Failing closed: an artifact that cannot be read or analyzed is reported as an error, the
 //! report is marked incomplete, and a rule whose kind had such an artifact on a device is
@@ -7,7 +8,7 @@
 
 use crate::analyze::{self, capture, ArtifactKind, Evidence};
 use crate::control::{Control, Severity};
-use crate::discover::{self, display, DeviceInfo, DiscoverError, Discovery};
+use crate::discover::{self, display, DeviceInfo, DiscoverError, FoundDevice, Roots, Unread};
 use crate::file_bytes;
 use crate::policy::{Policy, PolicyErrors};
 use crate::report::{
@@ -24,7 +25,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// What to scan and how.
 #[derive(Debug, Clone, Default)]
@@ -46,8 +47,8 @@ pub struct ScanOptions {
 
 /// Told how the scan advances, from worker threads (a progress bar, say).
 pub trait Progress: Sync {
-    /// Discovery is done: this many files will be read.
-    fn start(&self, files: u64);
+    /// The walk found this many more files to read (it goes on while they are read).
+    fn found(&self, files: u64);
     /// One more file was read and analyzed.
     fn advance(&self);
 }
@@ -56,7 +57,7 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 
 impl Progress for NoProgress {
-    fn start(&self, _files: u64) {}
+    fn found(&self, _files: u64) {}
     fn advance(&self) {}
 }
 
@@ -144,14 +145,11 @@ pub fn scan_with_progress(
     options: &ScanOptions,
     progress: &dyn Progress,
 ) -> Result<Report, ScanError> {
-    let mut discovery = discover::discover(&options.paths)?;
-    if let Some(shard) = options.shard {
-        keep_shard(&mut discovery, shard);
-    }
+    let roots = discover::roots(&options.paths)?;
     let found_policies: &[PathBuf] = if options.ignore_found_policies {
         &[]
     } else {
-        &discovery.policy_files
+        &roots.policy_files
     };
     let (rules, policy) = load_rules_and_policy(options, found_policies)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
@@ -162,9 +160,15 @@ pub fn scan_with_progress(
         jobs: options.jobs.unwrap_or(0),
         message: error.to_string(),
     })?;
-    progress.start(discovery.files.len() as u64);
-    let mut report =
-        pool.install(|| build_report(&discovery, &rules, &policy, options.limits, progress));
+    let scan = FleetScan {
+        rules: &rules,
+        shared_by_devices: rules.rules.iter().map(SharedByDevices::of).collect(),
+        policy: &policy,
+        limits: options.limits,
+        shard: options.shard,
+        progress,
+    };
+    let mut report = pool.install(|| scan.build_report(&roots));
     report.shard = options.shard.map(|shard| Part {
         shard,
         inputs: inputs_digest(options),
@@ -201,144 +205,168 @@ pub(crate) fn sort_artifacts(artifacts: &mut [ArtifactRecord]) {
     });
 }
 
-/// Leaves in the discovery only what belongs to the shard: its devices, their files, and
-/// (for shard 1) the records that belong to no device.
-fn keep_shard(discovery: &mut Discovery, shard: Shard) {
-    discovery.devices.retain(|id, _| shard.owns_device(id));
-    discovery
-        .files
-        .retain(|file| shard.owns_device(&file.device));
+/// Leaves in `unread` only what belongs to the shard: the records of its devices, and (for
+/// shard 1) those that belong to no device.
+fn keep_shard(unread: &mut Unread, shard: Shard) {
     let owns = |device: &Option<String>| match device {
         Some(device) => shard.owns_device(device),
         None => shard.owns_unattached(),
     };
-    discovery.skipped.retain(|skipped| owns(&skipped.device));
-    discovery
+    unread.skipped.retain(|skipped| owns(&skipped.device));
+    unread
         .unreadable
         .retain(|unreadable| owns(&unreadable.device));
 }
 
-fn build_report(
-    discovery: &Discovery,
-    rules: &RuleSet,
-    policy: &Policy,
+/// What one scan of a fleet needs to know, shared by every device's task.
+struct FleetScan<'a> {
+    rules: &'a RuleSet,
+    /// What each rule's result shares across devices, in the order of the rules.
+    shared_by_devices: Vec<SharedByDevices>,
+    policy: &'a Policy,
     limits: Limits,
-    progress: &dyn Progress,
-) -> Report {
-    let mut files_by_device: BTreeMap<&str, Vec<&Path>> = discovery
-        .devices
-        .keys()
-        .map(|id| (id.as_str(), Vec::new()))
-        .collect();
-    for file in &discovery.files {
-        files_by_device
-            .entry(file.device.as_str())
-            .or_default()
-            .push(&file.path);
+    shard: Option<Shard>,
+    progress: &'a dyn Progress,
+}
+
+/// One device's part of the report.
+type ScannedDevice = (DeviceReport, Vec<Finding>, Vec<ArtifactRecord>);
+
+impl FleetScan<'_> {
+    /// Walks the roots on one thread of the pool and scans each device in its own task as
+    /// soon as the walk hands it over: the other threads scan while the walk goes on. Then
+    /// puts the report together.
+    fn build_report(&self, roots: &Roots) -> Report {
+        let scanned: Mutex<Vec<ScannedDevice>> = Mutex::new(Vec::new());
+        let mut unread = Unread::default();
+        rayon::scope(|scope| {
+            unread = roots.walk(&mut |device| {
+                if self
+                    .shard
+                    .is_some_and(|shard| !shard.owns_device(&device.info.id))
+                {
+                    return;
+                }
+                self.progress.found(device.files.len() as u64);
+                let scanned = &scanned;
+                scope.spawn(move |_| {
+                    let result = self.scan_device(device);
+                    scanned
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(result);
+                });
+            });
+        });
+        if let Some(shard) = self.shard {
+            keep_shard(&mut unread, shard);
+        }
+        let mut scanned = scanned.into_inner().unwrap_or_else(PoisonError::into_inner);
+        // Devices finish in any order; the report lists them by id.
+        scanned.sort_unstable_by(|a, b| a.0.info.id.cmp(&b.0.info.id));
+        self.assemble(scanned, unread)
     }
-    let shared_by_devices: Vec<SharedByDevices> =
-        rules.rules.iter().map(SharedByDevices::of).collect();
-    // Each device is analyzed and evaluated in one task, so its evidence is dropped as soon as
-    // it is scored: memory grows with the results, not with the evidence of the whole fleet.
-    let scanned: Vec<(DeviceReport, Vec<Finding>, Vec<ArtifactRecord>)> = files_by_device
-        .par_iter()
-        .map(|(device, paths)| {
-            let mut analyzed: Vec<Analyzed> = paths
-                .par_iter()
-                .map(|path| {
-                    let analyzed = analyze_file(path, device, policy, limits);
-                    progress.advance();
-                    analyzed
-                })
-                .collect();
-            let mut view: Vec<DeviceArtifact<'_>> = analyzed
-                .iter_mut()
-                .map(|artifact| DeviceArtifact {
-                    path: &artifact.record.path,
-                    kind: artifact.record.kind,
-                    evidence: artifact.evidence.as_mut(),
-                })
-                .collect();
-            annotate_device(&mut view, policy);
-            let (report, findings) = evaluate_device(
-                device,
-                discovery.devices.get(*device),
-                &analyzed,
-                rules,
-                &shared_by_devices,
-                &policy.waivers,
-            );
-            (
-                report,
-                findings,
+
+    /// Reads, analyzes and evaluates one device. Its evidence is dropped as soon as it is
+    /// scored: memory grows with the results, not with the evidence of the whole fleet.
+    fn scan_device(&self, device: FoundDevice) -> ScannedDevice {
+        let id = device.info.id.as_str();
+        let mut analyzed: Vec<Analyzed> = device
+            .files
+            .par_iter()
+            .map(|path| {
+                let analyzed = analyze_file(path, id, self.policy, self.limits);
+                self.progress.advance();
                 analyzed
-                    .into_iter()
-                    .map(|artifact| artifact.record)
-                    .collect(),
-            )
-        })
-        .collect();
-
-    let mut devices = Vec::with_capacity(scanned.len());
-    let mut findings = Vec::new();
-    let mut artifacts = Vec::with_capacity(discovery.files.len() + discovery.skipped.len());
-    for (device, device_findings, records) in scanned {
-        devices.push(device);
-        findings.extend(device_findings);
-        artifacts.extend(records);
+            })
+            .collect();
+        let mut view: Vec<DeviceArtifact<'_>> = analyzed
+            .iter_mut()
+            .map(|artifact| DeviceArtifact {
+                path: &artifact.record.path,
+                kind: artifact.record.kind,
+                evidence: artifact.evidence.as_mut(),
+            })
+            .collect();
+        annotate_device(&mut view, self.policy);
+        let (report, findings) = evaluate_device(
+            &device.info,
+            &analyzed,
+            self.rules,
+            &self.shared_by_devices,
+            &self.policy.waivers,
+        );
+        let records = analyzed
+            .into_iter()
+            .map(|artifact| artifact.record)
+            .collect();
+        (report, findings, records)
     }
-    sort_findings(&mut findings);
 
-    artifacts.extend(
-        discovery
-            .skipped
-            .iter()
-            .map(|skipped| unread_record(skipped, ArtifactStatus::Skipped)),
-    );
-    artifacts.extend(
-        discovery
-            .unreadable
-            .iter()
-            .map(|unreadable| unread_record(unreadable, ArtifactStatus::Error)),
-    );
-    sort_artifacts(&mut artifacts);
+    /// The report of the devices scanned, in order, and of what was not read.
+    fn assemble(&self, scanned: Vec<ScannedDevice>, unread: Unread) -> Report {
+        let (rules, policy) = (self.rules, self.policy);
+        let mut devices = Vec::with_capacity(scanned.len());
+        let mut findings = Vec::new();
+        let mut artifacts = Vec::new();
+        for (device, device_findings, records) in scanned {
+            devices.push(device);
+            findings.extend(device_findings);
+            artifacts.extend(records);
+        }
+        sort_findings(&mut findings);
 
-    let summary = summarize(&devices, &findings, &artifacts);
-    let warnings = policy
-        .waivers
-        .iter()
-        .filter(|waiver| {
-            !findings
+        artifacts.extend(
+            unread
+                .skipped
                 .iter()
-                .any(|finding| waiver.covers(&finding.rule, &finding.device, &finding.artifact))
-        })
-        .map(|waiver| {
-            format!(
-                "waiver {} matched no finding: remove it or correct its rule, device or path",
-                waiver.label
-            )
-        })
-        .collect();
-    Report {
-        shard: None,
-        partial: None,
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::default(),
-        rules: RulesUsed {
-            digest: rules.digest.clone(),
-            count: rules.rules.len(),
-            catalogue: rules.rules.iter().map(RuleInfo::from).collect(),
-        },
-        policy: PolicyUsed {
-            source: policy.source.clone(),
-            digest: policy.digest.clone(),
-        },
-        summary,
-        baseline: None,
-        warnings,
-        devices,
-        artifacts,
-        findings,
+                .map(|skipped| unread_record(skipped, ArtifactStatus::Skipped)),
+        );
+        artifacts.extend(
+            unread
+                .unreadable
+                .iter()
+                .map(|unreadable| unread_record(unreadable, ArtifactStatus::Error)),
+        );
+        sort_artifacts(&mut artifacts);
+
+        let summary = summarize(&devices, &findings, &artifacts);
+        let warnings = policy
+            .waivers
+            .iter()
+            .filter(|waiver| {
+                !findings
+                    .iter()
+                    .any(|finding| waiver.covers(&finding.rule, &finding.device, &finding.artifact))
+            })
+            .map(|waiver| {
+                format!(
+                    "waiver {} matched no finding: remove it or correct its rule, device or path",
+                    waiver.label
+                )
+            })
+            .collect();
+        Report {
+            shard: None,
+            partial: None,
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::default(),
+            rules: RulesUsed {
+                digest: rules.digest.clone(),
+                count: rules.rules.len(),
+                catalogue: rules.rules.iter().map(RuleInfo::from).collect(),
+            },
+            policy: PolicyUsed {
+                source: policy.source.clone(),
+                digest: policy.digest.clone(),
+            },
+            summary,
+            baseline: None,
+            warnings,
+            devices,
+            artifacts,
+            findings,
+        }
     }
 }
 
@@ -674,13 +702,13 @@ fn annotate_flight_logs(artifacts: &mut [DeviceArtifact<'_>], policy: &Policy) {
 
 /// Runs every rule over a device's evidence, scores it, and returns its findings.
 fn evaluate_device(
-    id: &str,
-    info: Option<&DeviceInfo>,
+    info: &DeviceInfo,
     artifacts: &[Analyzed],
     rules: &RuleSet,
     shared_by_devices: &[SharedByDevices],
     waivers: &[Waiver],
 ) -> (DeviceReport, Vec<Finding>) {
+    let id = info.id.as_str();
     let mut findings = Vec::new();
     let mut results: Vec<(Control, RuleResult)> = Vec::with_capacity(rules.rules.len());
     for (rule, shared) in rules.rules.iter().zip(shared_by_devices) {
@@ -765,7 +793,7 @@ fn evaluate_device(
     let has_critical = findings
         .iter()
         .any(|finding| finding.severity == Severity::Critical && finding.waived.is_none());
-    let (info, warnings) = merge_identity(id, info, artifacts);
+    let (info, warnings) = merge_identity(info, artifacts);
     let device = DeviceReport {
         info,
         warnings,
@@ -840,15 +868,9 @@ fn assign_fingerprints(findings: &mut [Finding]) {
 /// Inventory facts win; a profile's identity fills in what the inventory leaves out. A
 /// profile whose serial contradicts the inventory's (or another profile's) is a warning: the
 /// file may belong to another aircraft.
-fn merge_identity(
-    id: &str,
-    info: Option<&DeviceInfo>,
-    artifacts: &[Analyzed],
-) -> (DeviceInfo, Vec<String>) {
-    let mut merged = info.cloned().unwrap_or_else(|| DeviceInfo {
-        id: id.to_owned(),
-        ..DeviceInfo::default()
-    });
+fn merge_identity(info: &DeviceInfo, artifacts: &[Analyzed]) -> (DeviceInfo, Vec<String>) {
+    let id = info.id.as_str();
+    let mut merged = info.clone();
     let mut warnings = Vec::new();
     let profiles = artifacts
         .iter()
