@@ -289,7 +289,7 @@ impl FleetScan<'_> {
             })
             .collect();
         annotate_device(&mut view, self.policy);
-        let (report, findings) = evaluate_device(
+        let (report, mut findings) = evaluate_device(
             &device.info,
             &analyzed,
             self.rules,
@@ -300,21 +300,26 @@ impl FleetScan<'_> {
             .into_iter()
             .map(|artifact| artifact.record)
             .collect();
+        findings.sort_by(finding_order);
         (report, findings, records)
     }
 
     /// The report of the devices scanned, in order, and of what was not read.
     fn assemble(&self, scanned: Vec<ScannedDevice>, unread: Unread) -> Report {
         let (rules, policy) = (self.rules, self.policy);
+        let finding_count = scanned.iter().map(|scanned| scanned.1.len()).sum();
+        let record_count = scanned.iter().map(|scanned| scanned.2.len()).sum::<usize>()
+            + unread.skipped.len()
+            + unread.unreadable.len();
         let mut devices = Vec::with_capacity(scanned.len());
-        let mut findings = Vec::new();
-        let mut artifacts = Vec::new();
+        let mut findings = Vec::with_capacity(finding_count);
+        let mut artifacts = Vec::with_capacity(record_count);
         for (device, device_findings, records) in scanned {
             devices.push(device);
             findings.extend(device_findings);
             artifacts.extend(records);
         }
-        sort_findings(&mut findings);
+        order_device_findings(&mut findings);
 
         artifacts.extend(
             unread
@@ -899,17 +904,28 @@ fn merge_identity(info: &DeviceInfo, artifacts: &[Analyzed]) -> (DeviceInfo, Vec
 }
 
 /// The report's order of findings: most severe first, then by place.
+fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| a.device.cmp(&b.device))
+        .then_with(|| a.artifact.cmp(&b.artifact))
+        .then_with(|| a.location.cmp(&b.location))
+        .then_with(|| a.rule.cmp(&b.rule))
+        .then_with(|| a.message.cmp(&b.message))
+}
+
+/// Puts findings in the report's order ([`finding_order`]).
 /// Stable and parallel (a 10,000-device scan has some 65,000 findings to order).
 pub(crate) fn sort_findings(findings: &mut [Finding]) {
-    findings.par_sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.device.cmp(&b.device))
-            .then_with(|| a.artifact.cmp(&b.artifact))
-            .then_with(|| a.location.cmp(&b.location))
-            .then_with(|| a.rule.cmp(&b.rule))
-            .then_with(|| a.message.cmp(&b.message))
-    });
+    findings.par_sort_by(finding_order);
+}
+
+/// Puts in the report's order the findings of devices in order of their ids, each device's
+/// already in that order: sorting them stably by severity alone is enough, and much cheaper
+/// than comparing their places again.
+fn order_device_findings(findings: &mut [Finding]) {
+    findings.par_sort_by_key(|finding| std::cmp::Reverse(finding.severity));
+    debug_assert!(findings.is_sorted_by(|a, b| finding_order(a, b).is_le()));
 }
 
 pub(crate) fn summarize(
@@ -975,5 +991,55 @@ pub(crate) fn summarize(
         incomplete: artifacts
             .iter()
             .any(|artifact| artifact.status.is_incomplete()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::engine::Location;
+
+    fn finding(device: usize, artifact: usize, line: u32, severity: Severity) -> Finding {
+        Finding {
+            rule: format!("R-{:03}", (device * 7 + line as usize) % 13),
+            title: String::new(),
+            control: Control::Encryption,
+            severity,
+            device: format!("device-{device:03}"),
+            artifact: format!("device-{device:03}/file-{artifact}.conf"),
+            location: Location {
+                line: Some(line),
+                ..Location::default()
+            },
+            message: format!("message {}", line % 3),
+            remediation: String::new(),
+            fingerprint: String::new(),
+            waived: None,
+        }
+    }
+
+    #[test]
+    fn findings_of_ordered_devices_take_the_order_of_a_full_sort() {
+        // Devices in order of their ids, each device's findings in the report's order, as
+        // scan_device leaves them; severities and places mixed, ties included.
+        let mut by_devices = Vec::new();
+        for device in 0..40 {
+            let mut findings: Vec<Finding> = (0..30)
+                .map(|index| {
+                    let severity = Severity::ALL[(device * 3 + index * 7) % 5];
+                    finding(device, index % 4, (index % 6) as u32, severity)
+                })
+                .collect();
+            findings.sort_by(finding_order);
+            by_devices.extend(findings);
+        }
+        let mut fully_sorted = by_devices.clone();
+        fully_sorted.reverse();
+        sort_findings(&mut fully_sorted);
+        order_device_findings(&mut by_devices);
+        let text = |findings: &[Finding]| serde_json::to_string(findings).unwrap();
+        assert_eq!(text(&by_devices), text(&fully_sorted));
+        assert_eq!(by_devices[0].severity, Severity::Critical);
+        assert_eq!(by_devices.last().unwrap().severity, Severity::Info);
     }
 }
