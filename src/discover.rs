@@ -1,9 +1,10 @@
 //! Finding the artifacts to scan and the device each belongs to.
 //!
 //! Each path given is walked like ripgrep walks (`.gitignore`, `.ignore` honoured, even
-//! outside a git checkout). Links are never followed: one that points out of the scanned root
-//! is reported as skipped, one that points inside it is skipped because its target is scanned
-//! where it is. FIFOs, sockets and devices are skipped unread. Files group into devices: each
+//! outside a git checkout; not the global excludes nor `.git/info/exclude`, which belong to
+//! one machine, not to the fleet's files). Links are never followed: one that points out of
+//! the scanned root is reported as skipped, one that points inside it is skipped because its
+//! target is scanned where it is. FIFOs, sockets and devices are skipped unread. Files group into devices: each
 //! immediate subfolder of a scanned folder is a device, files directly in it belong to a
 //! device named after the folder, unless a `fleet.toml` inventory in the folder maps device
 //! ids to paths (docs/fleet.md). `drone-audit.toml` in a scanned folder is its policy.
@@ -354,12 +355,14 @@ impl Walk<'_> {
 
 /// Every entry under `root`, depth first and in path order, like ripgrep walks: `.gitignore`
 /// and `.ignore` honoured (even outside a git checkout, and those of the folders above),
-/// links not followed, `.git` not entered.
+/// links not followed, `.git` not entered. Not reading `.git/info/exclude` also spares two
+/// lookups in every folder (the walk looks for ignore files by name: 4 lookups became 2).
 fn walker(root: &Path) -> ignore::Walk {
     ignore::WalkBuilder::new(root)
         .hidden(false)
         .parents(true)
         .git_global(false)
+        .git_exclude(false)
         .require_git(false)
         .follow_links(false)
         .filter_entry(|entry| entry.file_name() != ".git")
@@ -575,6 +578,15 @@ mod tests {
             .collect();
         assert!(paths.iter().any(|path| path.ends_with("d/a.toml")));
         assert!(!paths.iter().any(|path| path.ends_with(".bak")));
+    }
+
+    #[test]
+    fn a_clones_own_excludes_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), ".git/info/exclude", "*.toml\n");
+        write(dir.path(), "d/a.toml", "");
+        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(found.files().len(), 1, "{found:?}");
     }
 
     #[cfg(unix)]
