@@ -44,7 +44,11 @@ pub fn load(file: &mut File, size: u64) -> io::Result<FileBytes> {
         }
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.read_to_end(&mut bytes)?;
+    // Through `take`: `File::read_to_end` asks the file's size and position again (two more
+    // system calls) and reads once more to find the end, three calls per file that a scan of
+    // 10,000 small files made 30,000 times. A file that grows after its size was taken is read
+    // as it was then.
+    file.take(size).read_to_end(&mut bytes)?;
     Ok(FileBytes::Read(bytes))
 }
 
