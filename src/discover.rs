@@ -247,13 +247,8 @@ impl Walk<'_> {
     ) {
         if let Some(devices) = inventory {
             for device in devices {
-                self.devices.insert(
-                    device.id.clone(),
-                    FoundDevice {
-                        info: device.clone(),
-                        files: Vec::new(),
-                    },
-                );
+                // Another scanned folder may have given the device files already.
+                self.device(&device.id).info = device.clone();
             }
         }
         let streaming = streaming && inventory.is_none();
@@ -551,12 +546,32 @@ mod tests {
         // A file given on its own belongs to a device named after its folder.
         write(dir.path(), "zeta/single.toml", "");
         let single = dir.path().join("zeta/single.toml");
-        let found = discover(&[second.clone(), first.clone(), single.clone(), single]).unwrap();
+        // An inventory read after the other folders gave device d files names it too.
+        let third = dir.path().join("third");
+        write(
+            &third,
+            "fleet.toml",
+            "[[device]]\nid = \"d\"\npaths = [\"x\"]\nserial = \"S1\"\n",
+        );
+        write(&third, "x/c.toml", "");
+        let roots = [
+            second.clone(),
+            first.clone(),
+            single.clone(),
+            single,
+            third.clone(),
+        ];
+        let found = discover(&roots).unwrap();
         assert_eq!(found.device_ids(), ["d", "e", "zeta"]);
         assert_eq!(
             found.devices[0].files,
-            [first.join("d/a.toml"), second.join("d/b.toml")]
+            [
+                first.join("d/a.toml"),
+                second.join("d/b.toml"),
+                third.join("x/c.toml")
+            ]
         );
+        assert_eq!(found.devices[0].info.serial.as_deref(), Some("S1"));
         assert_eq!(
             found.devices[2].files.len(),
             1,
