@@ -12,7 +12,7 @@
 use crate::analyze::source::parse_toml;
 use crate::policy::POLICY_FILE_NAME;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
@@ -159,12 +159,13 @@ impl Roots {
     /// may hold subfolders of one name) devices are handed over when the whole walk is done.
     /// Each device is handed over once; those left at the end go in order of their ids.
     pub fn walk(&self, found: &mut dyn FnMut(FoundDevice)) -> Unread {
+        let streaming = self.roots.len() == 1;
         let mut walk = Walk {
             devices: BTreeMap::new(),
+            seen: (!streaming).then(HashSet::new),
             unread: Unread::default(),
             found,
         };
-        let streaming = self.roots.len() == 1;
         for root in &self.roots {
             match root {
                 Root::File { path, is_file } => walk.add_single_file(path, *is_file),
@@ -191,6 +192,8 @@ impl Roots {
 /// The walk under way: the devices gathered and not yet handed over.
 struct Walk<'a> {
     devices: BTreeMap<String, FoundDevice>,
+    /// With several paths, the files already found: one path can reach another's files.
+    seen: Option<HashSet<PathBuf>>,
     unread: Unread,
     found: &'a mut dyn FnMut(FoundDevice),
 }
@@ -207,10 +210,22 @@ impl Walk<'_> {
         self.devices.get_mut(id).expect("inserted above")
     }
 
+    /// Adds a file to its device. A file that an earlier path reached too (a folder given and
+    /// a file or subfolder in it) is scanned once, with the device it was found for first.
+    fn add_file(&mut self, device: &str, path: PathBuf) {
+        let first = match &mut self.seen {
+            Some(seen) => seen.insert(path.clone()),
+            None => true,
+        };
+        let device = self.device(device);
+        if first {
+            device.files.push(path);
+        }
+    }
+
     fn hand_over(&mut self, mut device: FoundDevice) {
-        // A file given on the command line and found by a walk too is scanned once.
+        // Several paths can give a device files out of order.
         device.files.sort();
-        device.files.dedup();
         (self.found)(device);
     }
 
@@ -224,7 +239,7 @@ impl Walk<'_> {
             })
             .unwrap_or_else(|| "device".to_owned());
         if is_file {
-            self.device(&device).files.push(path.to_path_buf());
+            self.add_file(&device, path.to_path_buf());
         } else {
             self.device(&device);
             self.unread.skipped.push(SkippedFile {
@@ -262,7 +277,7 @@ impl Walk<'_> {
                     self.unread.unreadable.push(SkippedFile {
                         path,
                         device: None,
-                        reason: format!("cannot be walked: {error}"),
+                        reason: walk_failure(&error),
                     });
                     continue;
                 }
@@ -285,10 +300,8 @@ impl Walk<'_> {
                 continue;
             };
             if file_type.is_dir() {
-                // The files directly in the root belong to a device of the root's name, which
-                // a subfolder of that name shares: that device waits for the end of the walk.
-                if streaming && entry.depth() == 1 && entry.file_name() != root_name {
-                    open_subfolder = Some(entry.file_name().to_string_lossy().into_owned());
+                if streaming && entry.depth() == 1 {
+                    open_subfolder = streamed_device(entry.file_name(), root_name);
                 }
                 continue;
             }
@@ -327,7 +340,7 @@ impl Walk<'_> {
                 continue;
             };
             if file_type.is_file() {
-                self.device(&device).files.push(path);
+                self.add_file(&device, path);
                 continue;
             }
             self.device(&device);
@@ -346,6 +359,15 @@ impl Walk<'_> {
             self.hand_over(device);
         }
     }
+}
+
+/// The device of a subfolder of the root that can be handed over as soon as the walk leaves
+/// the subfolder: any but one that shares its device with another entry. The files directly
+/// in the root belong to a device of the root's name, which a subfolder of that name shares;
+/// and names that are not UTF-8 are shown with U+FFFD, so two of them can name one device.
+fn streamed_device(name: &std::ffi::OsStr, root_name: &str) -> Option<String> {
+    let name = name.to_str()?;
+    (name != root_name && !name.contains(char::REPLACEMENT_CHARACTER)).then(|| name.to_owned())
 }
 
 /// Every entry under `root`, depth first and in path order, like ripgrep walks: `.gitignore`
@@ -376,6 +398,18 @@ fn link_reason(link: &Path, real_root: &Path) -> String {
             "symbolic link to {} outside the scan root: not followed",
             display(&target)
         ),
+    }
+}
+
+/// Why an entry cannot be walked: "cannot be walked: PATH: CAUSE". The walker wraps an I/O
+/// error in walkdir's, which says the path again ("IO error for operation on PATH: CAUSE").
+fn walk_failure(error: &ignore::Error) -> String {
+    match (error_path(error), error.io_error()) {
+        (Some(path), Some(io)) => {
+            let cause: &dyn std::error::Error = std::error::Error::source(io).unwrap_or(io);
+            format!("cannot be walked: {}: {cause}", path.display())
+        }
+        _ => format!("cannot be walked: {error}"),
     }
 }
 
@@ -576,6 +610,68 @@ mod tests {
             found.devices[2].files.len(),
             1,
             "a file given twice is scanned once"
+        );
+    }
+
+    #[test]
+    fn a_file_two_paths_reach_is_scanned_once_with_the_first_device() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("fleet");
+        write(&root, "alpha/logs/1.ulg", "");
+        write(&root, "alpha/profile.toml", "");
+        let log = root.join("alpha/logs/1.ulg");
+        let found = discover(&[root.clone(), log.clone(), root.join("alpha")]).unwrap();
+        // The file given on its own names a device after its folder, which keeps no file.
+        assert_eq!(found.device_ids(), ["alpha", "logs"]);
+        assert_eq!(
+            found.devices[0].files,
+            [log, root.join("alpha/profile.toml")]
+        );
+        assert!(found.devices[1].files.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn subfolders_whose_names_show_alike_are_one_device() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        for (name, file) in [(&b"\xfe"[..], "a.toml"), (&b"\xff"[..], "b.toml")] {
+            let folder = dir.path().join(std::ffi::OsStr::from_bytes(name));
+            write(&folder, file, "");
+        }
+        write(dir.path(), "z/c.toml", "");
+        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(found.device_ids(), ["z", "\u{FFFD}"]);
+        assert_eq!(found.devices[1].files.len(), 2);
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_walked_is_named_once_with_its_cause() {
+        /// Like walkdir's error: says the path again, and has the I/O error as its source.
+        #[derive(Debug)]
+        struct Walkdir(std::io::Error);
+        impl std::fmt::Display for Walkdir {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "IO error for operation on /fleet/d: {}", self.0)
+            }
+        }
+        impl std::error::Error for Walkdir {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let denied = std::io::Error::from_raw_os_error(13);
+        let cause = denied.to_string();
+        let error = ignore::Error::WithPath {
+            path: PathBuf::from("/fleet/d"),
+            err: Box::new(ignore::Error::WithDepth {
+                depth: 1,
+                err: Box::new(ignore::Error::Io(std::io::Error::other(Walkdir(denied)))),
+            }),
+        };
+        assert_eq!(
+            walk_failure(&error),
+            format!("cannot be walked: /fleet/d: {cause}")
         );
     }
 
