@@ -1,16 +1,18 @@
-//! The SARIF, JUnit, Markdown and HTML renderers, on the sample fleet's report and on small
+//! The JSON, SARIF, JUnit, Markdown and HTML renderers, on the sample fleet's report and on small
 //! reports built from it for the edge cases: no findings, a waived finding, an unreadable
 //! artifact, and text that needs escaping (`<script>`, `&`, quotes, `|`, backticks, control
 //! characters, non-ASCII). External checkers (the official SARIF schema, Python's junitparser,
 //! headless Chromium) run when they are installed and are skipped with a message otherwise.
 
 use drone_audit::report::html::HtmlRenderer;
+use drone_audit::report::json::JsonRenderer;
 use drone_audit::report::junit::JunitRenderer;
 use drone_audit::report::markdown::{MarkdownRenderer, GITHUB_COMMENT_LIMIT};
 use drone_audit::report::sarif::SarifRenderer;
-use drone_audit::report::{ArtifactStatus, Finding, Renderer, Report, Waived};
+use drone_audit::report::{ArtifactStatus, BaselineUsed, Finding, Renderer, Report, Waived};
 use drone_audit::scan::{scan, ScanOptions};
 use drone_audit::score::{ControlStatus, RuleStatus};
+use drone_audit::shard::{Part, Partial, Shard};
 use quick_xml::events::Event;
 use quick_xml::XmlVersion;
 use serde_json::Value;
@@ -187,6 +189,38 @@ fn every_format_is_deterministic() {
             render(renderer.as_ref(), &second),
             "{name} output differs between two scans of the same fleet"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+#[test]
+fn json_is_serde_jsons_serialisation_of_the_whole_report() {
+    // The renderer writes the lists itself, in parallel: the text must not differ from
+    // serialising the report in one go, with every optional field absent or present.
+    let mut every_field = sample_report();
+    every_field.baseline = Some(BaselineUsed {
+        source: "baseline.json".to_owned(),
+        known_findings: 3,
+    });
+    every_field.warnings = vec!["waiver w1 matched no finding".to_owned()];
+    every_field.shard = Some(Part {
+        shard: Shard::new(2, 3).unwrap(),
+        inputs: "ab".repeat(32),
+    });
+    every_field.partial = Some(Partial {
+        missing_shards: vec![3],
+    });
+    assert!(
+        every_field.findings.len() > 64,
+        "the findings span several runs of the renderer"
+    );
+    for report in [sample_report(), edge_case_report(), every_field] {
+        let text = render(&JsonRenderer, &report);
+        assert_eq!(text, serde_json::to_string(&report).unwrap() + "\n");
+        let read_back: Report = serde_json::from_str(&text).expect("the report reads back");
+        assert_eq!(serde_json::to_string(&read_back).unwrap() + "\n", text);
     }
 }
 

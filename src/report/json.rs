@@ -1,51 +1,92 @@
 //! JSON report: the [`Report`] serialised compactly (a 10,000-device report is a third
 //! smaller and written a fifth faster than pretty-printed; `jq .` indents it), with a final
 //! newline. The wire format is documented on [`crate::report`].
+//!
+//! A 10,000-device report is about 100 MB of text, and one thread writing it was a third of
+//! the scan's time: the long lists (`devices`, `artifacts`, `findings`) are turned into text on
+//! all the threads of the pool at once. The text is the same as serde_json's serialisation of
+//! the whole [`Report`] (tests/report_formats.rs checks it).
 
 use crate::report::{Renderer, Report};
 use rayon::prelude::*;
-use serde::ser::Error as _;
-use serde::ser::SerializeSeq;
-use serde::{Serialize, Serializer};
-use serde_json::value::RawValue;
+use serde::Serialize;
 use std::io;
 
 pub struct JsonRenderer;
 
 impl Renderer for JsonRenderer {
     fn render(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
-        serde_json::to_writer(&mut *out, report)?;
-        out.write_all(b"\n")
+        out.write_all(&head(report)?)?;
+        out.write_all(b"\"devices\":")?;
+        write_list(&report.devices, out)?;
+        out.write_all(b",\"artifacts\":")?;
+        write_list(&report.artifacts, out)?;
+        out.write_all(b",\"findings\":")?;
+        write_list(&report.findings, out)?;
+        out.write_all(b"}\n")
     }
 }
 
-/// Serialises the report's long lists (`devices`, `artifacts`, `findings`) with their
-/// elements turned into JSON text on all the threads of the pool at once, a chunk at a time,
-/// and written in order. The output is the same as serialising them one by one; a
-/// 10,000-device report is about 100 MB, and one thread writing it was a third of the scan's
-/// time. Only a chunk is held as text at once, not the whole report a second time.
-///
-/// Meant for serde_json's serialisers (the elements are serde_json raw values, written as
-/// they are, so a pretty-printing serialiser would write them compactly); the report is not
-/// serialised to any other format.
-pub(crate) fn in_parallel<T, S>(elements: &[T], serializer: S) -> Result<S::Ok, S::Error>
-where
-    T: Serialize + Sync,
-    S: Serializer,
-{
-    const CHUNK: usize = 2048;
-    let mut sequence = serializer.serialize_seq(Some(elements.len()))?;
-    for chunk in elements.chunks(CHUNK) {
-        let rendered = chunk
-            .par_iter()
-            .map(serde_json::value::to_raw_value)
-            .collect::<Result<Vec<Box<RawValue>>, _>>()
-            .map_err(S::Error::custom)?;
-        for element in &rendered {
-            sequence.serialize_element(element)?;
+/// How the report's serialisation ends when its lists are empty: the lists are its last fields.
+const EMPTY_LISTS: &[u8] = br#""devices":[],"artifacts":[],"findings":[]}"#;
+
+/// The report's text up to its lists: serde_json's serialisation of the report without them,
+/// cut where they begin.
+fn head(report: &Report) -> io::Result<Vec<u8>> {
+    // Every field but the lists, named so that a new field cannot be forgotten here.
+    let without_lists = Report {
+        schema_version: report.schema_version,
+        tool: report.tool.clone(),
+        rules: report.rules.clone(),
+        policy: report.policy.clone(),
+        summary: report.summary.clone(),
+        baseline: report.baseline.clone(),
+        warnings: report.warnings.clone(),
+        shard: report.shard.clone(),
+        partial: report.partial.clone(),
+        devices: Vec::new(),
+        artifacts: Vec::new(),
+        findings: Vec::new(),
+    };
+    let mut text = serde_json::to_vec(&without_lists)?;
+    if !text.ends_with(EMPTY_LISTS) {
+        return Err(io::Error::other(
+            "the report's lists are not its last fields (a bug in drone-audit)",
+        ));
+    }
+    text.truncate(text.len() - EMPTY_LISTS.len());
+    Ok(text)
+}
+
+/// Writes `elements` as a JSON array. Each thread turns runs of `RUN` elements into one
+/// buffer of text, a chunk of `CHUNK` elements at a time, so that only a chunk is held as
+/// text at once, not the whole report a second time.
+fn write_list<T: Serialize + Sync>(elements: &[T], out: &mut dyn io::Write) -> io::Result<()> {
+    const CHUNK: usize = 4096;
+    const RUN: usize = 64;
+    out.write_all(b"[")?;
+    for (chunk_index, chunk) in elements.chunks(CHUNK).enumerate() {
+        let runs = chunk
+            .par_chunks(RUN)
+            .map(|run| {
+                let mut text = Vec::new();
+                for (index, element) in run.iter().enumerate() {
+                    if index > 0 {
+                        text.push(b',');
+                    }
+                    serde_json::to_writer(&mut text, element)?;
+                }
+                Ok(text)
+            })
+            .collect::<serde_json::Result<Vec<Vec<u8>>>>()?;
+        for (run_index, text) in runs.iter().enumerate() {
+            if chunk_index > 0 || run_index > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(text)?;
         }
     }
-    sequence.end()
+    out.write_all(b"]")
 }
 
 #[cfg(test)]
@@ -53,47 +94,19 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[derive(Serialize)]
-    struct Plain<'a> {
-        count: usize,
-        elements: &'a [serde_json::Value],
-    }
-
-    #[derive(Serialize)]
-    struct Parallel<'a> {
-        count: usize,
-        #[serde(serialize_with = "in_parallel")]
-        elements: &'a [serde_json::Value],
-    }
-
     #[test]
-    fn lists_rendered_in_parallel_are_the_lists_rendered_in_order() {
-        let elements: Vec<serde_json::Value> = (0..5000)
-            .map(|index| json!({"id": format!("device-{index:05}"), "score": index as f64 / 7.0, "tags": ["a\"b", index]}))
-            .collect();
-        let plain = Plain {
-            count: elements.len(),
-            elements: &elements,
-        };
-        let parallel = Parallel {
-            count: elements.len(),
-            elements: &elements,
-        };
-        assert_eq!(
-            serde_json::to_string(&parallel).unwrap(),
-            serde_json::to_string(&plain).unwrap()
-        );
-        assert_eq!(
-            serde_json::to_value(&parallel).unwrap(),
-            serde_json::to_value(&plain).unwrap()
-        );
-        let empty = Parallel {
-            count: 0,
-            elements: &[],
-        };
-        assert_eq!(
-            serde_json::to_string(&empty).unwrap(),
-            r#"{"count":0,"elements":[]}"#
-        );
+    fn lists_written_in_parallel_are_the_lists_serialised_in_order() {
+        for count in [0, 1, 63, 64, 65, 4096, 4097, 10_000] {
+            let elements: Vec<serde_json::Value> = (0..count)
+                .map(|index| json!({"id": format!("device-{index:05}"), "score": index as f64 / 7.0, "tags": ["a\"b", index]}))
+                .collect();
+            let mut written = Vec::new();
+            write_list(&elements, &mut written).unwrap();
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                serde_json::to_string(&elements).unwrap(),
+                "{count} elements"
+            );
+        }
     }
 }

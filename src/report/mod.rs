@@ -71,11 +71,8 @@ pub struct Report {
     /// Set when `merge --allow-partial` merged an incomplete set of parts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial: Option<crate::shard::Partial>,
-    #[serde(serialize_with = "json::in_parallel")]
     pub devices: Vec<DeviceReport>,
-    #[serde(serialize_with = "json::in_parallel")]
     pub artifacts: Vec<ArtifactRecord>,
-    #[serde(serialize_with = "json::in_parallel")]
     pub findings: Vec<Finding>,
 }
 
