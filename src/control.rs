@@ -106,6 +106,17 @@ impl Severity {
         Severity::Info,
     ];
 
+    /// Where the severity is in [`Severity::ALL`]: 0 for the most severe.
+    pub fn rank(self) -> usize {
+        match self {
+            Severity::Critical => 0,
+            Severity::High => 1,
+            Severity::Medium => 2,
+            Severity::Low => 3,
+            Severity::Info => 4,
+        }
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -159,6 +170,13 @@ mod tests {
         }
         for severity in Severity::ALL {
             assert_eq!(severity.id().parse::<Severity>(), Ok(severity));
+        }
+    }
+
+    #[test]
+    fn a_severitys_rank_is_its_place_in_all() {
+        for (rank, severity) in Severity::ALL.into_iter().enumerate() {
+            assert_eq!(severity.rank(), rank);
         }
     }
 
