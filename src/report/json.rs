@@ -62,7 +62,7 @@ fn head(report: &Report) -> io::Result<Vec<u8>> {
 /// buffer of text, a chunk of `CHUNK` elements at a time, so that only a chunk is held as
 /// text at once, not the whole report a second time.
 fn write_list<T: Serialize + Sync>(elements: &[T], out: &mut dyn io::Write) -> io::Result<()> {
-    const CHUNK: usize = 4096;
+    const CHUNK: usize = 2048;
     const RUN: usize = 64;
     out.write_all(b"[")?;
     for (chunk_index, chunk) in elements.chunks(CHUNK).enumerate() {
@@ -96,7 +96,7 @@ mod tests {
 
     #[test]
     fn lists_written_in_parallel_are_the_lists_serialised_in_order() {
-        for count in [0, 1, 63, 64, 65, 4096, 4097, 10_000] {
+        for count in [0, 1, 63, 64, 65, 2048, 2049, 10_000] {
             let elements: Vec<serde_json::Value> = (0..count)
                 .map(|index| json!({"id": format!("device-{index:05}"), "score": index as f64 / 7.0, "tags": ["a\"b", index]}))
                 .collect();
