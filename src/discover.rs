@@ -402,7 +402,9 @@ fn link_reason(link: &Path, real_root: &Path) -> String {
 }
 
 /// Why an entry cannot be walked: "cannot be walked: PATH: CAUSE". The walker wraps an I/O
-/// error in walkdir's, which says the path again ("IO error for operation on PATH: CAUSE").
+/// error in walkdir's, which says the path again ("IO error for operation on PATH: CAUSE"):
+/// the cause is that error's source. (walkdir's is the only wrapped I/O error the walk gives;
+/// a plain one has no source and is given as it is.)
 fn walk_failure(error: &ignore::Error) -> String {
     match (error_path(error), error.io_error()) {
         (Some(path), Some(io)) => {

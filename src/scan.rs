@@ -316,14 +316,8 @@ impl FleetScan<'_> {
     }
 
     /// The report of the devices scanned, in order, and of what was not read.
-    fn assemble(&self, mut scanned: Vec<ScannedDevice>, unread: Unread) -> Report {
+    fn assemble(&self, scanned: Vec<ScannedDevice>, unread: Unread) -> Report {
         let (rules, policy) = (self.rules, self.policy);
-        let findings = gather_findings(
-            scanned
-                .iter_mut()
-                .map(|device| std::mem::take(&mut device.findings))
-                .collect(),
-        );
         let record_count = scanned
             .iter()
             .map(|device| device.records.len())
@@ -331,12 +325,14 @@ impl FleetScan<'_> {
             + unread.skipped.len()
             + unread.unreadable.len();
         let mut devices = Vec::with_capacity(scanned.len());
+        let mut findings_by_device = Vec::with_capacity(scanned.len());
         let mut artifacts = Vec::with_capacity(record_count);
         for device in scanned {
             devices.push(device.report);
+            findings_by_device.push(device.findings);
             artifacts.extend(device.records);
         }
-
+        let findings = gather_findings(findings_by_device);
         artifacts.extend(
             unread
                 .skipped
