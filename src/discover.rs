@@ -16,6 +16,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
+/// Why a FIFO, socket or device found in a scanned folder is not read.
+const NOT_A_REGULAR_FILE: &str = "not a regular file (FIFO, socket or device)";
+
 /// The inventory file a scanned folder may hold.
 pub const INVENTORY_FILE_NAME: &str = "fleet.toml";
 
@@ -245,7 +248,7 @@ impl Walk<'_> {
             self.unread.skipped.push(SkippedFile {
                 path: path.to_path_buf(),
                 device: Some(device),
-                reason: "not a regular file (FIFO, socket or device)".to_owned(),
+                reason: NOT_A_REGULAR_FILE.to_owned(),
             });
         }
     }
@@ -286,12 +289,7 @@ impl Walk<'_> {
                 continue;
             }
             if streaming && entry.depth() == 1 {
-                if let Some(device) = open_subfolder
-                    .take()
-                    .and_then(|id| self.devices.remove(&id))
-                {
-                    self.hand_over(device);
-                }
+                self.hand_over_subfolder(open_subfolder.take());
             }
             let Ok(relative) = entry.path().strip_prefix(root) else {
                 continue;
@@ -347,7 +345,7 @@ impl Walk<'_> {
             let reason = if file_type.is_symlink() {
                 link_reason(&path, real_root)
             } else {
-                "not a regular file (FIFO, socket or device)".to_owned()
+                NOT_A_REGULAR_FILE.to_owned()
             };
             self.unread.skipped.push(SkippedFile {
                 path,
@@ -355,7 +353,12 @@ impl Walk<'_> {
                 reason,
             });
         }
-        if let Some(device) = open_subfolder.and_then(|id| self.devices.remove(&id)) {
+        self.hand_over_subfolder(open_subfolder);
+    }
+
+    /// Hands over the device of the subfolder the walk has left, if it had any entries.
+    fn hand_over_subfolder(&mut self, id: Option<String>) {
+        if let Some(device) = id.and_then(|id| self.devices.remove(&id)) {
             self.hand_over(device);
         }
     }
