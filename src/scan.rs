@@ -728,17 +728,17 @@ fn evaluate_device(
     let id = info.id.as_str();
     let mut findings = Vec::new();
     let mut results: Vec<(Control, RuleResult)> = Vec::with_capacity(rules.rules.len());
+    // The device's artifacts of a rule's kinds, picked once for the rule (one buffer for all
+    // the rules: this runs for every rule on every device).
+    let mut relevant: Vec<&Analyzed> = Vec::with_capacity(artifacts.len());
     for (rule, shared) in rules.rules.iter().zip(shared_by_devices) {
-        // The device's artifacts of the rule's kinds, picked once for the rule.
-        let relevant: Vec<&Analyzed> = artifacts
-            .iter()
-            .filter(|artifact| {
-                artifact
-                    .record
-                    .kind
-                    .is_some_and(|kind| rule.kinds.contains(&kind))
-            })
-            .collect();
+        relevant.clear();
+        relevant.extend(artifacts.iter().filter(|artifact| {
+            artifact
+                .record
+                .kind
+                .is_some_and(|kind| rule.kinds.contains(&kind))
+        }));
         let mut assessed_any = false;
         let mut rule_findings = Vec::new();
         for artifact in &relevant {
