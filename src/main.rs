@@ -329,9 +329,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-/// Writing a report uses rayon's global pool (the JSON report's long lists are rendered on
-/// all its threads); `--jobs` bounds it as it bounds the scan's own pool.
-fn use_jobs_for_reports(jobs: Option<u16>) -> anyhow::Result<()> {
+/// Sizes rayon's global pool, the one pool a command's work runs on: the scan (given no
+/// thread count of its own) and the rendering of the JSON report's long lists.
+fn use_jobs(jobs: Option<u16>) -> anyhow::Result<()> {
     if let Some(jobs) = jobs {
         rayon::ThreadPoolBuilder::new()
             .num_threads(usize::from(jobs))
@@ -344,12 +344,12 @@ fn use_jobs_for_reports(jobs: Option<u16>) -> anyhow::Result<()> {
 fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     // Arguments are checked before the scan, so a typo costs nothing.
     let destinations = report_destinations(&args.report.format, &args.report.output)?;
-    use_jobs_for_reports(args.jobs)?;
+    use_jobs(args.jobs)?;
     let options = ScanOptions {
         paths: args.paths,
         policy: args.policy,
         rules_dir: args.rules,
-        jobs: args.jobs.map(usize::from),
+        jobs: None,
         limits: args.limits.limits(),
         ignore_found_policies: false,
         shard: args.shard,
@@ -527,6 +527,7 @@ impl Progress for ScanProgress {
 }
 
 fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
+    use_jobs(args.jobs)?;
     let progress = ScanProgress::new(args.quiet);
     let mut candidates = Vec::with_capacity(args.candidates.len());
     for (position, folder) in args.candidates.iter().enumerate() {
@@ -543,7 +544,7 @@ fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
             paths: vec![folder.clone()],
             policy: args.policy.clone(),
             rules_dir: args.rules.clone(),
-            jobs: args.jobs.map(usize::from),
+            jobs: None,
             limits: args.limits.limits(),
             ignore_found_policies: true,
             shard: None,

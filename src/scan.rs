@@ -35,7 +35,8 @@ pub struct ScanOptions {
     pub policy: Option<PathBuf>,
     /// A folder of the user's own rule files, added to the built-in ones.
     pub rules_dir: Option<PathBuf>,
-    /// Worker threads (default: one per core).
+    /// Worker threads, in a pool of the scan's own; without, the scan runs on the rayon pool
+    /// it is called from (the global one, one thread per core unless the caller sized it).
     pub jobs: Option<usize>,
     pub limits: Limits,
     /// Ignore `drone-audit.toml` files in the scanned folders (a comparison judges every
@@ -152,14 +153,6 @@ pub fn scan_with_progress(
         &roots.policy_files
     };
     let (rules, policy) = load_rules_and_policy(options, found_policies)?;
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(jobs) = options.jobs {
-        builder = builder.num_threads(jobs);
-    }
-    let pool = builder.build().map_err(|error| ScanError::Threads {
-        jobs: options.jobs.unwrap_or(0),
-        message: error.to_string(),
-    })?;
     let scan = FleetScan {
         rules: &rules,
         shared_by_devices: rules.rules.iter().map(SharedByDevices::of).collect(),
@@ -168,7 +161,17 @@ pub fn scan_with_progress(
         shard: options.shard,
         progress,
     };
-    let mut report = pool.install(|| scan.build_report(&roots));
+    let mut report = match options.jobs {
+        Some(jobs) => rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .map_err(|error| ScanError::Threads {
+                jobs,
+                message: error.to_string(),
+            })?
+            .install(|| scan.build_report(&roots)),
+        None => scan.build_report(&roots),
+    };
     report.shard = options.shard.map(|shard| Part {
         shard,
         inputs: inputs_digest(options),
