@@ -97,15 +97,6 @@ fn placed(mut node: Value, parameter: &Parameter) -> Value {
     node
 }
 
-/// The parts of an evidence document a [`ParameterSet`] makes from its parameters:
-/// `parameters` by name, and `families`, how many parameters of each numbered family there are
-/// (`SERIALn_PROTOCOL`: 8), so that a rule about a family asks whether it is there without
-/// testing every parameter.
-struct EvidenceParts {
-    parameters: Value,
-    families: Value,
-}
-
 /// Parameters by name; a name given twice keeps its last value (what loading the file into an
 /// autopilot does) and leaves a warning.
 #[derive(Debug)]
@@ -145,7 +136,7 @@ impl ParameterSet {
         }
     }
 
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.parameters.len()
     }
 
@@ -161,20 +152,14 @@ impl ParameterSet {
     }
 
     /// Writes the set into an evidence document: `parameter_count`, `endpoints`,
-    /// `parameters` and `families`, moved in rather than through `json!`, which would copy
-    /// every parameter node.
+    /// `parameters` by name, and `families`, how many parameters of each numbered family there
+    /// are (`SERIALn_PROTOCOL`: 8), so that a rule about a family asks whether it is there
+    /// without testing every parameter. The nodes are built one by one and moved in, not
+    /// through `serde_json::to_value` or `json!`, which would copy them: a parameter file has
+    /// about 900, and building them is the largest part of reading one.
     pub fn insert_into(self, document: &mut Value) {
         document["parameter_count"] = Value::from(self.len());
         document["endpoints"] = Value::Array(self.endpoints());
-        let parts = self.into_json();
-        document["parameters"] = parts.parameters;
-        document["families"] = parts.families;
-    }
-
-    /// The `parameters` and `families` objects of the evidence document. Built node by node
-    /// rather than through `serde_json::to_value`: a parameter file has about 900 of them,
-    /// and building them is the largest part of reading one.
-    fn into_json(self) -> EvidenceParts {
         let mut families: BTreeMap<String, u64> = BTreeMap::new();
         let parameters: Map<String, Value> = self
             .parameters
@@ -193,15 +178,13 @@ impl ParameterSet {
                 (parameter.name, node)
             })
             .collect();
-        EvidenceParts {
-            parameters: Value::Object(parameters),
-            families: Value::Object(
-                families
-                    .into_iter()
-                    .map(|(family, count)| (family, Value::from(count)))
-                    .collect(),
-            ),
-        }
+        document["parameters"] = Value::Object(parameters);
+        document["families"] = Value::Object(
+            families
+                .into_iter()
+                .map(|(family, count)| (family, Value::from(count)))
+                .collect(),
+        );
     }
 
     fn integer(&self, name: &str) -> Option<i64> {
@@ -217,7 +200,7 @@ impl ParameterSet {
     }
 
     /// Remote endpoints that several parameters describe together.
-    pub fn endpoints(&self) -> Vec<Value> {
+    fn endpoints(&self) -> Vec<Value> {
         let mut endpoints = self.ardupilot_network_ports();
         endpoints.extend(self.px4_dds_agent());
         endpoints
@@ -461,22 +444,25 @@ mod tests {
 
     #[test]
     fn families_are_counted_once_for_every_instance() {
-        let parts = set_of(&[
+        let mut document = json!({});
+        set_of(&[
             ("SERIAL2_PROTOCOL", 2),
             ("SERIAL1_PROTOCOL", 1),
             ("EK3_SRC1_POSXY", 3),
             ("SYSID_ENFORCE", 1),
         ])
-        .into_json();
+        .insert_into(&mut document);
         assert_eq!(
-            parts.families,
+            document["families"],
             json!({"SERIALn_PROTOCOL": 2, "EKn_SRCn_POSXY": 1})
         );
         assert_eq!(
-            parts.parameters["SERIAL2_PROTOCOL"]["family"],
+            document["parameters"]["SERIAL2_PROTOCOL"]["family"],
             "SERIALn_PROTOCOL"
         );
-        assert!(parts.parameters["SYSID_ENFORCE"].get("family").is_none());
+        assert!(document["parameters"]["SYSID_ENFORCE"]
+            .get("family")
+            .is_none());
     }
 
     #[test]
@@ -486,7 +472,9 @@ mod tests {
             ("LOG_BACKEND_TYPE", 3),
             ("SYSID_ENFORCE", 1),
         ]);
-        let json = set.into_json().parameters;
+        let mut document = json!({});
+        set.insert_into(&mut document);
+        let json = &document["parameters"];
         assert_eq!(json["MAV1_OPTIONS"]["bits"], json!([0, 2]));
         assert_eq!(json["LOG_BACKEND_TYPE"]["bits"], json!([0, 1]));
         assert!(json["SYSID_ENFORCE"].get("bits").is_none());
