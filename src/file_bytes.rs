@@ -54,9 +54,6 @@ fn map(file: &File) -> io::Result<Mmap> {
     // is audited (see the module's documentation). `populate` reads the whole file in at once,
     // as every analyzer reads it from start to end.
     let map = unsafe { MmapOptions::new().populate().map(file)? };
-    // Only a hint: the kernel reads ahead further and drops pages behind.
-    #[cfg(unix)]
-    let _ = map.advise(memmap2::Advice::Sequential);
     Ok(map)
 }
 
