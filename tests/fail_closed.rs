@@ -48,8 +48,8 @@ fn damage(kind: ArtifactKind, bytes: &[u8]) -> Vec<u8> {
     }
 }
 
-/// For each kind, a rule whose `passes` fixture is one file of that kind (or a folder of one
-/// file) and needs no policy.
+/// For each kind, a rule whose `passes` fixture is, or holds, a file of that kind, and that
+/// needs no policy: the first such file of the first such rule, in rule order.
 fn rule_per_kind() -> Vec<(ArtifactKind, String, PathBuf)> {
     let all = rules::load(None).expect("built-in rules");
     let mut chosen: Vec<(ArtifactKind, String, PathBuf)> = Vec::new();
