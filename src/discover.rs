@@ -486,6 +486,16 @@ mod tests {
         fs::write(path, text).unwrap();
     }
 
+    /// A scanned folder named `name` in a fresh temporary folder, with these empty files.
+    fn folder_of(name: &str, files: &[&str]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join(name);
+        for file in files {
+            write(&root, file, "");
+        }
+        (dir, root)
+    }
+
     /// Everything the walk hands over, in the order it does.
     #[derive(Debug)]
     struct Found {
@@ -529,13 +539,16 @@ mod tests {
 
     #[test]
     fn subfolders_are_devices_and_root_files_belong_to_the_root() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("fleet");
-        write(&root, "alpha/profile.toml", "");
-        write(&root, "alpha/logs/1.ulg", "");
-        write(&root, "beta/profile.json", "");
-        write(&root, "loose.conf", "");
-        write(&root, "drone-audit.toml", "");
+        let (_dir, root) = folder_of(
+            "fleet",
+            &[
+                "alpha/profile.toml",
+                "alpha/logs/1.ulg",
+                "beta/profile.json",
+                "loose.conf",
+                "drone-audit.toml",
+            ],
+        );
         let found = discover(std::slice::from_ref(&root)).unwrap();
         let devices: Vec<&str> = found.files().iter().map(|(device, _)| *device).collect();
         assert_eq!(devices, ["alpha", "alpha", "beta", "fleet"]);
@@ -544,14 +557,17 @@ mod tests {
 
     #[test]
     fn one_folder_hands_each_subfolder_over_as_the_walk_leaves_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("aaa");
-        write(&root, "b/profile.toml", "");
-        write(&root, "c/logs/2.ulg", "");
-        write(&root, "c/logs/1.ulg", "");
-        write(&root, "c/profile.json", "");
-        write(&root, "loose.conf", "");
-        write(&root, "aaa/nested.conf", "");
+        let (_dir, root) = folder_of(
+            "aaa",
+            &[
+                "b/profile.toml",
+                "c/logs/2.ulg",
+                "c/logs/1.ulg",
+                "c/profile.json",
+                "loose.conf",
+                "aaa/nested.conf",
+            ],
+        );
         let found = discover(std::slice::from_ref(&root)).unwrap();
         // "aaa" sorts first but waits: files directly in the root, and the subfolder named
         // like the root, make one device, complete only at the end of the walk.
@@ -620,10 +636,7 @@ mod tests {
 
     #[test]
     fn a_file_two_paths_reach_is_scanned_once_with_the_first_device() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("fleet");
-        write(&root, "alpha/logs/1.ulg", "");
-        write(&root, "alpha/profile.toml", "");
+        let (_dir, root) = folder_of("fleet", &["alpha/logs/1.ulg", "alpha/profile.toml"]);
         let log = root.join("alpha/logs/1.ulg");
         let found = discover(&[root.clone(), log.clone(), root.join("alpha")]).unwrap();
         // The file given on its own names a device after its folder, which keeps no file.
