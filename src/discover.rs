@@ -9,12 +9,14 @@
 //! device named after the folder, unless a `fleet.toml` inventory in the folder maps device
 //! ids to paths (docs/fleet.md). `drone-audit.toml` in a scanned folder is its policy.
 
-use crate::analyze::source::parse_toml;
-use crate::policy::POLICY_FILE_NAME;
+use crate::source::parse_toml;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
+
+/// The file name a scanned root may hold its policy in.
+pub const POLICY_FILE_NAME: &str = "drone-audit.toml";
 
 /// Why a FIFO, socket or device found in a scanned folder is not read.
 const NOT_A_REGULAR_FILE: &str = "not a regular file (FIFO, socket or device)";

@@ -11,9 +11,10 @@
 //! (some FUSE and network file systems) is read instead.
 
 use memmap2::{Mmap, MmapOptions};
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::ops::Deref;
+use std::path::Path;
 
 /// Files at least this large are mapped rather than read: below it, reading costs less than
 /// setting up and tearing down a map.
@@ -36,15 +37,55 @@ impl Deref for FileBytes {
     }
 }
 
-/// The content of `file`, which its metadata says is `size` bytes long.
-pub fn load(file: &mut File, size: u64) -> io::Result<FileBytes> {
+/// Why a file that is not a regular file is not read.
+pub const NOT_A_REGULAR_FILE: &str = "not a regular file (FIFO, socket or device)";
+
+/// Opens a regular file for reading, and only a regular file: opening a FIFO does not wait
+/// for a writer (it would block the scan for ever), and a device or a FIFO swapped in for
+/// the file after the walk looked at it is refused by the open handle's own metadata.
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            NOT_A_REGULAR_FILE,
+        ));
+    }
+    Ok(file)
+}
+
+/// The content of `file`, at most `max_size` bytes: a larger one is an error that gives its
+/// size and the limit. A file that grows while it is read (or whose metadata understates it,
+/// as procfs and some FUSE file systems do) is read no further than the limit either.
+pub fn load(file: &mut File, max_size: u64) -> io::Result<FileBytes> {
+    let size = file.metadata()?.len();
+    if size > max_size {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("file is {size} bytes, over the {max_size}-byte limit (--max-file-size)"),
+        ));
+    }
     if size >= MAP_THRESHOLD {
         if let Ok(map) = map(file) {
             return Ok(FileBytes::Mapped(map));
         }
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.read_to_end(&mut bytes)?;
+    file.take(max_size.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max_size {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!("file grew past the {max_size}-byte limit (--max-file-size) while it was read"),
+        ));
+    }
     Ok(FileBytes::Read(bytes))
 }
 
@@ -75,7 +116,7 @@ mod tests {
         for (size, mapped) in [(0, false), (100, false), (MAP_THRESHOLD as usize + 5, true)] {
             let (file, content) = file_of(size);
             let mut handle = file.reopen().unwrap();
-            let bytes = load(&mut handle, size as u64).unwrap();
+            let bytes = load(&mut handle, u64::MAX).unwrap();
             assert_eq!(
                 matches!(bytes, FileBytes::Mapped(_)),
                 mapped,

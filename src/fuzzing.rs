@@ -2,39 +2,49 @@
 //! they found on: a parser on arbitrary bytes, then, when it yields evidence, the policy's
 //! enrichment and every rule of that kind, as a scan would. Any panic is a bug.
 
-use crate::analyze::{self, firmware, ArtifactKind};
+use crate::analyze::{self, ArtifactKind, UnpackLimits};
+use crate::discover::DeviceInfo;
 use crate::policy::Policy;
-use crate::rules::{self, engine, RuleSet};
+use crate::rules::{self, RuleSet};
+use crate::scan::{analyze_as, DeviceScanner, Limits, ScannedArtifact};
+use std::path::Path;
 use std::sync::LazyLock;
 
 static RULES: LazyLock<RuleSet> = LazyLock::new(|| rules::load(None).expect("built-in rules"));
+static POLICY: LazyLock<Policy> = LazyLock::new(Policy::default);
 
-fn evaluate(kind: ArtifactKind, evidence: &mut analyze::Evidence) {
-    Policy::default().enrich(kind, &mut evidence.document);
-    for rule in RULES.rules.iter().filter(|rule| rule.kinds.contains(&kind)) {
-        let _ = engine::evaluate(rule, evidence);
-    }
-}
-
-/// One analyzer: identification and analysis.
-pub fn analyze(kind: ArtifactKind, data: &[u8]) {
+/// The analysis stage the scan runs, for the analyzer of `kind` (identification is tried too,
+/// but does not choose), then the device stages: the device-wide evidence, every rule, the
+/// score and the findings, as a scan of a device of that one artifact would.
+fn run_pipeline(kind: ArtifactKind, data: &[u8], limits: Limits) {
     let analyzer = analyze::analyzer_for(kind);
     let _ = analyzer.identify(data);
-    if let Ok(mut evidence) = analyzer.analyze(data) {
-        evaluate(kind, &mut evidence);
-    }
+    let result = analyze_as(analyzer, data, &POLICY, limits);
+    let artifact = ScannedArtifact::from_analysis(Path::new("fuzz-input"), result);
+    let scanner = DeviceScanner::new(&RULES, &POLICY, limits);
+    let device = DeviceInfo {
+        id: "fuzz".to_owned(),
+        ..DeviceInfo::default()
+    };
+    let _ = scanner.evaluate(&device, vec![artifact]);
+}
+
+/// One analyzer: identification and analysis, then the rules.
+pub fn analyze(kind: ArtifactKind, data: &[u8]) {
+    run_pipeline(kind, data, Limits::default());
 }
 
 /// The firmware walker, with unpacking limits small enough for libFuzzer's memory limit.
 pub fn firmware(data: &[u8]) {
-    let limits = analyze::UnpackLimits {
-        max_unpacked: 64 << 20,
-        ratio_floor: 4 << 20,
-        ..analyze::UnpackLimits::default()
+    let limits = Limits {
+        unpack: UnpackLimits {
+            max_unpacked: 64 << 20,
+            ratio_floor: 4 << 20,
+            ..UnpackLimits::default()
+        },
+        ..Limits::default()
     };
-    if let Ok(mut evidence) = firmware::analyze_with(data, limits) {
-        evaluate(ArtifactKind::Firmware, &mut evidence);
-    }
+    run_pipeline(ArtifactKind::Firmware, data, limits);
 }
 
 /// The link types the capture decoders know, chosen by the first byte.

@@ -9,12 +9,13 @@
 
 pub mod analyze;
 pub mod baseline;
-pub mod compare;
 pub mod control;
+pub mod digest;
 pub mod discover;
 pub mod file_bytes;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod merge;
 pub mod net;
 pub mod policy;
 pub mod report;
@@ -22,4 +23,5 @@ pub mod rules;
 pub mod scan;
 pub mod score;
 pub mod shard;
+pub mod source;
 pub mod waiver;

@@ -5,11 +5,10 @@
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use drone_audit::analyze::UnpackLimits;
-use drone_audit::analyze::{self, profile::evidence::Profile, ArtifactKind};
+use drone_audit::analyze::{profile::evidence::Profile, ArtifactKind};
 use drone_audit::baseline::Baseline;
-use drone_audit::compare::Comparison;
 use drone_audit::control::Severity;
-use drone_audit::file_bytes;
+use drone_audit::report::comparison::Comparison;
 use drone_audit::report::html::HtmlRenderer;
 use drone_audit::report::json::JsonRenderer;
 use drone_audit::report::junit::JunitRenderer;
@@ -61,6 +60,8 @@ enum Command {
         /// Apply this policy to the evidence, as a scan would (default: the built-in defaults).
         #[arg(long)]
         policy: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// List or explain the rules.
     Rules {
@@ -305,7 +306,11 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Scan(args) => run_scan(args),
-        Command::Inspect { file, policy } => run_inspect(file, policy),
+        Command::Inspect {
+            file,
+            policy,
+            limits,
+        } => run_inspect(file, policy, limits.limits()),
         Command::Rules { command, rules } => run_rules(command, rules),
         Command::Compare(args) => run_compare(args),
         Command::Merge(args) => run_merge(args),
@@ -375,7 +380,7 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<u8> {
             .with_context(|| format!("{name} is not a drone-audit JSON report"))?;
         parts.push((name, part));
     }
-    let report = drone_audit::shard::merge(parts, args.allow_partial)?;
+    let report = drone_audit::merge::merge(parts, args.allow_partial)?;
     if report.partial.is_some() && args.report.write_baseline.is_some() {
         bail!("a partial merge cannot be a baseline: it lacks the findings of the missing shards");
     }
@@ -600,54 +605,38 @@ fn candidate_name(folder: &Path) -> String {
         )
 }
 
-fn run_inspect(file: PathBuf, policy: Option<PathBuf>) -> anyhow::Result<u8> {
-    // Captures are streamed, whatever their size; other artifacts are read whole.
-    let cannot_read = || format!("cannot read {}", file.display());
-    let (format, mut stream) = analyze::capture::open(&file).with_context(cannot_read)?;
-    let (kind, result) = match format {
-        Some(format) => (
-            ArtifactKind::Capture,
-            analyze::capture::analyze_stream(format, io::BufReader::new(stream)),
-        ),
-        None => {
-            let size = stream.metadata().with_context(cannot_read)?.len();
-            let content = file_bytes::load(&mut stream, size).with_context(cannot_read)?;
-            let Some(analyzer) = analyze::identify(&file, &content) else {
-                eprintln!(
-                    "drone-audit: {}: not a known artifact kind (no analyzer recognised its content)",
-                    file.display()
-                );
-                return Ok(exit::INCOMPLETE);
-            };
-            (analyzer.kind(), analyzer.analyze(&content))
-        }
-    };
-    let mut evidence = match result {
-        Ok(evidence) => evidence,
-        Err(error) => {
-            eprintln!(
-                "drone-audit: {}: {kind} could not be analyzed: {error}",
-                file.display()
-            );
-            return Ok(exit::INCOMPLETE);
-        }
-    };
+fn run_inspect(file: PathBuf, policy: Option<PathBuf>, limits: Limits) -> anyhow::Result<u8> {
     // The evidence rules query carries policy facts: the given policy's, else the defaults'.
     let options = ScanOptions {
         policy,
         ..ScanOptions::default()
     };
     let (_, policy) = scan::load_rules_and_policy(&options, &[]).map_err(anyhow::Error::new)?;
-    policy.enrich(evidence.kind, &mut evidence.document);
+    // A path that is not there is a usage error, as for `scan`; one that cannot be read or
+    // analyzed is an incomplete result.
+    std::fs::symlink_metadata(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let artifact = scan::analyze_file(&file, None, &policy, limits);
+    let record = artifact.record;
+    let Some(evidence) = artifact.evidence else {
+        let reason = record.reason.as_deref().unwrap_or("could not be assessed");
+        match record.kind {
+            Some(kind) => eprintln!(
+                "drone-audit: {}: {kind} could not be analyzed: {reason}",
+                record.path
+            ),
+            None => eprintln!("drone-audit: {}: {reason}", record.path),
+        }
+        return Ok(exit::INCOMPLETE);
+    };
     let mut output = serde_json::json!({
-        "path": drone_audit::discover::display(&file),
+        "path": record.path,
         "kind": evidence.kind,
-        "warnings": evidence.warnings,
+        "warnings": record.warnings,
         "evidence": evidence.document,
     });
-    let code = match &evidence.incomplete {
+    let code = match record.reason {
         Some(reason) => {
-            output["incomplete"] = serde_json::Value::String(reason.clone());
+            output["incomplete"] = serde_json::Value::String(reason);
             exit::INCOMPLETE
         }
         None => exit::OK,

@@ -6,11 +6,12 @@
 //! `firmware[0].policy.approved = false`), and rules select on those facts. The raw file is
 //! parsed strictly (`deny_unknown_fields`), then validated with every error collected.
 
-use crate::analyze::source::{parse_toml, serde_path_to_pointer};
 use crate::analyze::ArtifactKind;
 use crate::control::Severity;
+use crate::digest::hex;
 use crate::net::{self, AllowedDestination};
-use crate::rules::{hex, RuleSet};
+use crate::rules::RuleSet;
+use crate::source::{parse_toml, serde_path_to_pointer};
 use crate::waiver::{Date, RawWaiver, Waiver};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -20,8 +21,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-/// The file name a scanned root may hold its policy in.
-pub const POLICY_FILE_NAME: &str = "drone-audit.toml";
+pub use crate::discover::POLICY_FILE_NAME;
 
 /// A validated policy.
 #[derive(Debug, Clone)]

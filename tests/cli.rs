@@ -799,7 +799,8 @@ fn malformed_configs_are_named_with_their_line_and_the_scan_goes_on() {
         "gcs/sshd_config",
         "Port 22\nPermitRootLogin no\nPasswordAuthentication no\nFrobnicateLogins yes\nUsePAM yes\nX11Forwarding no\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\n",
     );
-    // Binary noise with a config's name: not identified, skipped with the reason.
+    // Binary noise with a config's name: its name says what it is, so it is an error with the
+    // reason, not skipped as an unknown file.
     fs::write(
         dir.path().join("gcs/hostapd.conf"),
         [0x7f, 0x45, 0x4c, 0x46, 0, 0, 0xff, 0xfe, 0x13],
@@ -836,8 +837,11 @@ fn malformed_configs_are_named_with_their_line_and_the_scan_goes_on() {
                 .is_some_and(|text| text.contains("line 4") && text.contains("FrobnicateLogins"))),
         "{unknown}"
     );
-    let noise = artifact(&report, "gcs/hostapd.conf");
-    assert_eq!(noise["status"], "skipped");
+    assert_status(
+        artifact(&report, "gcs/hostapd.conf"),
+        "error",
+        "binary content",
+    );
 }
 
 /// Runs the command under a pseudo-terminal (util-linux `script`), as a user at a terminal

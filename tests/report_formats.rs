@@ -1003,7 +1003,7 @@ fn comparison_html_renders_in_headless_chromium() {
             ((*name).to_owned(), format!("samples/{name}"), report)
         })
         .collect();
-    let comparison = drone_audit::compare::Comparison::new(candidates);
+    let comparison = drone_audit::report::comparison::Comparison::new(candidates);
     let mut page = Vec::new();
     drone_audit::report::comparison::write_html(&comparison, &mut page).expect("render");
     let dir = tempfile::tempdir().expect("a temp dir");

@@ -15,55 +15,58 @@
 mod common;
 
 use common::{find_fixture, fixture_files, rule_fixtures};
-use drone_audit::analyze::{self, Evidence};
+use drone_audit::discover::DeviceInfo;
 use drone_audit::policy::Policy;
-use drone_audit::rules::engine::{evaluate, Outcome};
+use drone_audit::report::{ArtifactStatus, Finding};
 use drone_audit::rules::{self, Rule, RuleSet};
-use drone_audit::scan::{annotate_device, DeviceArtifact};
+use drone_audit::scan::{DeviceScanner, Limits, NoProgress, ScannedDevice};
+use drone_audit::score::RuleStatus;
 use std::fs;
 use std::path::Path;
 
-/// The evidence of one fixture file; `of_the_rule` requires it to be of a kind the rule reads
-/// (the other files of a fixture folder are the device's context, a profile say).
-fn evidence_of(
-    path: &Path,
-    rule: &Rule,
-    policy: &Policy,
-    of_the_rule: bool,
-) -> Result<Evidence, String> {
-    let content =
-        fs::read(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    let analyzer = analyze::identify(path, &content)
-        .ok_or_else(|| format!("{} is not identified as any kind", path.display()))?;
-    if of_the_rule && !rule.kinds.contains(&analyzer.kind()) {
+/// A fixture (one file, or the files of a fixture folder) scanned as the scan scans one device,
+/// with the rule alone in force. A single file must be of a kind the rule reads (the other
+/// files of a fixture folder are the device's context, a profile say), and every file must be
+/// identified and analyzed.
+fn scan_fixture(path: &Path, rule: &Rule, policy: &Policy) -> Result<ScannedDevice, String> {
+    let files = fixture_files(path)?;
+    let rules = RuleSet {
+        rules: vec![rule.clone()],
+        digest: String::new(),
+    };
+    let device = DeviceInfo {
+        id: rule.id.clone(),
+        ..DeviceInfo::default()
+    };
+    let scanned =
+        DeviceScanner::new(&rules, policy, Limits::default()).scan(&device, &files, &NoProgress);
+    for record in &scanned.records {
+        if !matches!(
+            record.status,
+            ArtifactStatus::Assessed | ArtifactStatus::Partial
+        ) {
+            return Err(format!(
+                "{} is not analyzed: {}",
+                record.path,
+                record.reason.as_deref().unwrap_or("no reason")
+            ));
+        }
+    }
+    let of_the_rule = |record: &&drone_audit::report::ArtifactRecord| {
+        record.kind.is_some_and(|kind| rule.kinds.contains(&kind))
+    };
+    let single = !path.is_dir();
+    if let Some(other) = scanned
+        .records
+        .iter()
+        .find(|record| single && !of_the_rule(record))
+    {
         return Err(format!(
-            "{} is a {}, but {} applies to {:?}",
-            path.display(),
-            analyzer.kind(),
-            rule.id,
-            rule.kinds
+            "{} is a {:?}, but {} applies to {:?}",
+            other.path, other.kind, rule.id, rule.kinds
         ));
     }
-    let mut evidence = analyzer
-        .analyze(&content)
-        .map_err(|error| format!("{} does not analyze: {error}", path.display()))?;
-    policy.enrich(evidence.kind, &mut evidence.document);
-    Ok(evidence)
-}
-
-/// The evidence of a fixture: one file, or every file of a fixture folder, annotated as a
-/// scan annotates one device's artifacts (a single file is a device of one artifact).
-fn evidences_of(path: &Path, rule: &Rule, policy: &Policy) -> Result<Vec<Evidence>, String> {
-    let files = fixture_files(path)?;
-    let single = !path.is_dir();
-    let mut evidences = files
-        .iter()
-        .map(|file| evidence_of(file, rule, policy, single))
-        .collect::<Result<Vec<Evidence>, String>>()?;
-    if !evidences
-        .iter()
-        .any(|evidence| rule.kinds.contains(&evidence.kind))
-    {
+    if !scanned.records.iter().any(|record| of_the_rule(&record)) {
         return Err(format!(
             "{} holds no {:?} artifact for {}",
             path.display(),
@@ -71,38 +74,42 @@ fn evidences_of(path: &Path, rule: &Rule, policy: &Policy) -> Result<Vec<Evidenc
             rule.id
         ));
     }
-    let names: Vec<String> = files
-        .iter()
-        .map(|file| file.display().to_string())
-        .collect();
-    let mut view: Vec<DeviceArtifact<'_>> = names
-        .iter()
-        .zip(evidences.iter_mut())
-        .map(|(name, evidence)| DeviceArtifact {
-            path: name,
-            kind: Some(evidence.kind),
-            evidence: Some(evidence),
-        })
-        .collect();
-    annotate_device(&mut view, policy);
-    Ok(evidences)
+    Ok(scanned)
 }
 
-/// The rule over every evidence of a fixture: assessed if it is on any, with all matches.
-fn outcome(rule: &Rule, evidences: &[Evidence]) -> Outcome {
-    let mut assessed = false;
-    let mut matches = Vec::new();
-    for evidence in evidences {
-        if let Outcome::Assessed(found) = evaluate(rule, evidence) {
-            assessed = true;
-            matches.extend(found);
+/// The rule's status on a scanned fixture.
+fn rule_status(scanned: &ScannedDevice, rule: &Rule) -> (RuleStatus, String) {
+    scanned
+        .report
+        .controls
+        .iter()
+        .flat_map(|control| &control.rules)
+        .find(|result| *result.rule == *rule.id)
+        .map(|result| {
+            (
+                result.status,
+                result.reason.as_deref().unwrap_or_default().to_owned(),
+            )
+        })
+        .unwrap_or((RuleStatus::NotAssessed, "not in the report".to_owned()))
+}
+
+/// A finding as expected.txt renders it: after the container chain inside an image, its
+/// packet, line or offset and its message.
+fn render(finding: &Finding) -> String {
+    let location = &finding.location;
+    let container = location
+        .container
+        .as_ref()
+        .map(|container| format!("{container}: "))
+        .unwrap_or_default();
+    container
+        + &match (location.packet, location.line, location.offset) {
+            (Some(packet), _, _) => format!("packet {packet}: {}\n", finding.message),
+            (None, Some(line), _) => format!("line {line}: {}\n", finding.message),
+            (None, None, Some(offset)) => format!("offset {offset}: {}\n", finding.message),
+            (None, None, None) => format!("line ?: {}\n", finding.message),
         }
-    }
-    if assessed {
-        Outcome::Assessed(matches)
-    } else {
-        Outcome::NoEvidence
-    }
 }
 
 fn check_rule(rule: &Rule, all_rules: &RuleSet) -> Result<(), String> {
@@ -120,35 +127,17 @@ fn check_rule(rule: &Rule, all_rules: &RuleSet) -> Result<(), String> {
     let passes =
         find_fixture(&dir, "passes").ok_or_else(|| format!("{}: no passes.* fixture", rule.id))?;
 
-    let rendered = match outcome(rule, &evidences_of(&fires, rule, &policy)?) {
-        Outcome::Assessed(matches) if !matches.is_empty() => matches
-            .iter()
-            .map(|found| {
-                let location = &found.location;
-                let container = location
-                    .container
-                    .as_ref()
-                    .map(|container| format!("{container}: "))
-                    .unwrap_or_default();
-                container
-                    + &match (location.packet, location.line, location.offset) {
-                        (Some(packet), _, _) => format!("packet {packet}: {}\n", found.message),
-                        (None, Some(line), _) => format!("line {line}: {}\n", found.message),
-                        (None, None, Some(offset)) => {
-                            format!("offset {offset}: {}\n", found.message)
-                        }
-                        (None, None, None) => format!("line ?: {}\n", found.message),
-                    }
-            })
-            .collect::<String>(),
-        other => {
-            return Err(format!(
-                "{}: {} must fire, got {other:?}",
-                rule.id,
-                fires.display()
-            ))
-        }
-    };
+    let fired = scan_fixture(&fires, rule, &policy)?;
+    let findings: Vec<&Finding> = fired.findings.iter().flatten().collect();
+    if findings.is_empty() {
+        let (status, reason) = rule_status(&fired, rule);
+        return Err(format!(
+            "{}: {} must fire, got {status:?} {reason}",
+            rule.id,
+            fires.display()
+        ));
+    }
+    let rendered: String = findings.into_iter().map(render).collect();
     let expected_path = dir.join("expected.txt");
     if std::env::var_os("UPDATE_EXPECTED").is_some() {
         fs::write(&expected_path, &rendered).map_err(|error| error.to_string())?;
@@ -162,15 +151,22 @@ fn check_rule(rule: &Rule, all_rules: &RuleSet) -> Result<(), String> {
         ));
     }
 
-    match outcome(rule, &evidences_of(&passes, rule, &policy)?) {
-        Outcome::Assessed(matches) if matches.is_empty() => Ok(()),
-        Outcome::Assessed(matches) => Err(format!(
-            "{}: {} must not fire, but found {matches:?}",
+    let passed = scan_fixture(&passes, rule, &policy)?;
+    match rule_status(&passed, rule) {
+        (RuleStatus::Passed, _) => Ok(()),
+        (RuleStatus::Failed | RuleStatus::Waived, _) => Err(format!(
+            "{}: {} must not fire, but found {:?}",
             rule.id,
-            passes.display()
+            passes.display(),
+            passed
+                .findings
+                .iter()
+                .flatten()
+                .map(render)
+                .collect::<Vec<_>>()
         )),
-        Outcome::NoEvidence => Err(format!(
-            "{}: {} must be assessed (its `requires` selects nothing)",
+        (RuleStatus::NotAssessed, reason) => Err(format!(
+            "{}: {} must be assessed, but is not: {reason}",
             rule.id,
             passes.display()
         )),

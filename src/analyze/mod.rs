@@ -17,7 +17,6 @@ pub mod mavlink_router;
 pub mod parameters;
 pub mod profile;
 pub mod qgc_params;
-pub mod source;
 pub mod sshd;
 pub mod text;
 pub mod tlog;
@@ -25,7 +24,11 @@ pub mod ulog;
 pub mod wifi;
 pub mod wpa_supplicant;
 
-use crate::analyze::source::LineMap;
+/// Text sources and line maps live in a shared leaf module; analyzers name them as
+/// `analyze::source`.
+pub use crate::source;
+
+use crate::source::LineMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::Path;
@@ -246,6 +249,47 @@ pub fn analyzer_for(kind: ArtifactKind) -> &'static dyn Analyzer {
         .expect("every artifact kind has an analyzer")
 }
 
+/// The kind a file's name (or place) says it is, for names that say so without doubt: such a
+/// file whose content no analyzer recognises is analyzed as that kind anyway, so that a damaged
+/// one is an error with its reason and line rather than skipped as unknown.
+pub fn kind_named(path: &Path) -> Option<ArtifactKind> {
+    let name = path.file_name()?.to_str()?;
+    let lower = name.to_ascii_lowercase();
+    let extension = path
+        .extension()
+        .and_then(|extension| extension.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let parent = path
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|parent| parent.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let kind = match (lower.as_str(), extension.as_str()) {
+        ("sshd_config", _) => ArtifactKind::SshdConfig,
+        ("hostapd.conf", _) => ArtifactKind::Hostapd,
+        ("wpa_supplicant.conf", _) => ArtifactKind::WpaSupplicant,
+        ("mavlink-router.conf", _) => ArtifactKind::MavlinkRouter,
+        ("main.conf", _) if parent == "mavlink-router" => ArtifactKind::MavlinkRouter,
+        ("shadow", _) => ArtifactKind::Shadow,
+        ("passwd", _) => ArtifactKind::Passwd,
+        (_, "param" | "parm") => ArtifactKind::ArdupilotParams,
+        (_, "params") => ArtifactKind::QgcParams,
+        (_, "ulg") => ArtifactKind::Ulog,
+        (_, "tlog") => ArtifactKind::Tlog,
+        (_, "pcap" | "pcapng") => ArtifactKind::Capture,
+        (_, "apj" | "px4") => ArtifactKind::Firmware,
+        (_, "bin" | "log") if matches!(parent.as_str(), "logs" | "log") => {
+            ArtifactKind::DataflashLog
+        }
+        (_, "txt") if name.starts_with("DJIFlightRecord_") => ArtifactKind::DjiFlightRecord,
+        (stem, "json" | "toml") if stem.starts_with("profile.") => ArtifactKind::Profile,
+        _ => return None,
+    };
+    Some(kind)
+}
+
 /// Decides the kind of an artifact from its content, trying extension matches first.
 pub fn identify(path: &Path, content: &[u8]) -> Option<&'static dyn Analyzer> {
     let extension = path
@@ -272,6 +316,28 @@ mod tests {
             assert_eq!(analyzer_for(kind).kind(), kind);
             assert_eq!(analyzers().iter().filter(|a| a.kind() == kind).count(), 1);
         }
+    }
+
+    #[test]
+    fn names_that_say_what_a_file_is() {
+        let named = |path: &str| kind_named(Path::new(path));
+        assert_eq!(named("a/profile.json"), Some(ArtifactKind::Profile));
+        assert_eq!(
+            named("a/etc/ssh/sshd_config"),
+            Some(ArtifactKind::SshdConfig)
+        );
+        assert_eq!(
+            named("a/APM/LOGS/00000012.BIN"),
+            Some(ArtifactKind::DataflashLog)
+        );
+        assert_eq!(named("a/firmware/update.bin"), None);
+        assert_eq!(named("a/logs/flight.tlog"), Some(ArtifactKind::Tlog));
+        assert_eq!(
+            named("a/DJIFlightRecord_2023-09-22_[15-50-27].txt"),
+            Some(ArtifactKind::DjiFlightRecord)
+        );
+        assert_eq!(named("a/notes.txt"), None);
+        assert_eq!(named("a/profiles.json"), None);
     }
 
     #[test]

@@ -70,35 +70,42 @@ pub fn strip_comment(line: &str, marker: char) -> &str {
     line.split(marker).next().unwrap_or_default().trim()
 }
 
-/// The first `count` lines of the start of `content` that are neither blank nor comments
-/// starting with one of `comment_markers`, trimmed; nothing for binary content. Text is read
-/// up to its first invalid UTF-8 byte, so a damaged config is still identified, and its
-/// analysis reports the damage.
+/// The first `count` lines of `content` that are neither blank nor comments starting with one
+/// of `comment_markers` (ASCII), trimmed; nothing for binary content (a NUL byte in its first
+/// 64 KiB). Comments and blank lines are passed over however many there are (a config can
+/// open with a licence, or with pages of commented-out defaults), at memchr's speed; the
+/// search stops at the first meaningful line that is not UTF-8, so a damaged config is still
+/// identified by the lines before it, and its analysis reports the damage.
 pub fn sniff<'a>(content: &'a [u8], comment_markers: &[char], count: usize) -> Vec<&'a str> {
     let head = &content[..content.len().min(SNIFF_BYTES)];
     if head.contains(&0) {
         return Vec::new();
     }
-    let text = match std::str::from_utf8(head) {
-        Ok(text) if head.len() == content.len() => text,
-        Ok(text) => whole_lines(text),
-        // A cut inside a character, or a damaged byte: keep the whole lines before it.
-        Err(error) => {
-            whole_lines(std::str::from_utf8(&head[..error.valid_up_to()]).unwrap_or_default())
+    let mut rest = content
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or(content);
+    let mut found = Vec::with_capacity(count);
+    while found.len() < count && !rest.is_empty() {
+        let (line, next) = match memchr::memchr(b'\n', rest) {
+            Some(end) => (&rest[..end], &rest[end + 1..]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        rest = next;
+        let line = line.trim_ascii();
+        let is_comment = line.first().is_some_and(|first| {
+            comment_markers
+                .iter()
+                .any(|marker| *marker as u32 == u32::from(*first))
+        });
+        if line.is_empty() || is_comment {
+            continue;
         }
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with(comment_markers))
-        .take(count)
-        .collect()
-}
-
-/// The lines of `text` that end before its end, which a cut or a damaged byte left partial;
-/// nothing when it holds no line end.
-fn whole_lines(text: &str) -> &str {
-    text.rfind('\n').map_or("", |end| &text[..end])
+        match std::str::from_utf8(line) {
+            Ok(text) if !line.contains(&0) => found.push(text),
+            _ => break,
+        }
+    }
+    found
 }
 
 /// A fixed-size text field of a binary format: up to its first NUL, trimmed, invalid UTF-8

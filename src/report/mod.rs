@@ -33,6 +33,7 @@
 //!
 //! Every list is sorted; the same inputs give byte-identical JSON whatever the thread count.
 
+pub mod assemble;
 pub mod comparison;
 pub mod html;
 pub mod json;

@@ -10,9 +10,9 @@
 pub mod engine;
 pub mod template;
 
-use crate::analyze::source::{parse_toml, serde_path_to_pointer};
 use crate::analyze::ArtifactKind;
 use crate::control::{Control, Severity};
+use crate::source::{parse_toml, serde_path_to_pointer};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json_path::JsonPath;
@@ -398,16 +398,7 @@ fn compile_query(field: &str, text: &str) -> Result<Query, String> {
         .map_err(|error| format!("{field} `{text}` is not RFC 9535 JSONPath: {error}"))
 }
 
-/// Lowercase hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    text
-}
+pub use crate::digest::hex;
 
 #[cfg(test)]
 mod tests {

@@ -12,7 +12,7 @@
 //! the descriptor.
 
 use super::{Chain, Format, Walk};
-use crate::rules::hex;
+use crate::digest::hex;
 use base64::Engine;
 use regex::bytes::Regex;
 use serde::Deserialize;

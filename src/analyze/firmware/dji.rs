@@ -201,7 +201,7 @@ pub fn unpack_xv4(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         "format": "dji-xv4",
         "vendor": "DJI",
         "component": "aircraft",
-        "sha256": crate::rules::hex(&Sha256::digest(bytes)),
+        "sha256": crate::digest::hex(&Sha256::digest(bytes)),
         "manufacturer": fixed_field(&bytes[12..28]),
         "model": model,
         "timestamp": timestamp,

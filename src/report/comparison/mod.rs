@@ -6,6 +6,10 @@
 //! and none failed, and is not assessed when no rule of the control could be assessed at all
 //! (the reasons are kept: a board must see what a vendor did not submit).
 
+mod render;
+
+pub use render::{write_html, write_markdown, write_table};
+
 use crate::control::{Control, Severity};
 use crate::report::{PolicyUsed, Report, Tool};
 use crate::score::{self, ControlStatus, Grade, RuleStatus};

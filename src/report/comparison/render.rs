@@ -6,8 +6,8 @@
 //! artifacts, and whether the candidate's scan was incomplete; then per control pass, fail
 //! (with the rules that failed) or not assessed (with why).
 
-use crate::compare::{Candidate, CandidateControl, Comparison};
 use crate::control::{Control, Severity};
+use crate::report::comparison::{Candidate, CandidateControl, Comparison};
 use crate::report::html::{grade_class, head, score_text};
 use crate::report::markdown;
 use crate::report::table::Paint;

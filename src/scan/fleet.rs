@@ -1,0 +1,159 @@
+//! Scanning a fleet: the walk hands each device over as soon as it is past the device's files,
+//! each device is read, analyzed and evaluated in its own task while the walk goes on, and the
+//! devices' results are put together into one report.
+
+use crate::discover::{self, display, Roots, Unread};
+use crate::policy::Policy;
+use crate::report::assemble;
+use crate::report::{
+    ArtifactRecord, ArtifactStatus, PolicyUsed, Report, RuleInfo, RulesUsed, Tool, SCHEMA_VERSION,
+};
+use crate::rules::RuleSet;
+use crate::scan::device::{DeviceScanner, ScannedDevice};
+use crate::scan::Progress;
+use crate::shard::Shard;
+use std::sync::{Mutex, PoisonError};
+
+/// Leaves in `unread` only what belongs to the shard: the records of its devices, and (for
+/// shard 1) those that belong to no device.
+fn keep_shard(unread: &mut Unread, shard: Shard) {
+    let owns = |device: &Option<String>| match device {
+        Some(device) => shard.owns_device(device),
+        None => shard.owns_unattached(),
+    };
+    unread.skipped.retain(|skipped| owns(&skipped.device));
+    unread
+        .unreadable
+        .retain(|unreadable| owns(&unreadable.device));
+}
+
+/// What one scan of a fleet needs to know, shared by every device's task.
+pub(super) struct FleetScan<'a> {
+    pub devices: DeviceScanner<'a>,
+    pub rules: &'a RuleSet,
+    pub policy: &'a Policy,
+    pub shard: Option<Shard>,
+    pub progress: &'a dyn Progress,
+}
+
+impl FleetScan<'_> {
+    /// Walks the roots on one thread of the pool and scans each device in its own task as
+    /// soon as the walk hands it over: the other threads scan while the walk goes on. Then
+    /// puts the report together.
+    pub fn build_report(&self, roots: &Roots) -> Report {
+        let scanned: Mutex<Vec<ScannedDevice>> = Mutex::new(Vec::new());
+        let mut unread = Unread::default();
+        rayon::scope(|scope| {
+            unread = roots.walk(&mut |device| {
+                if self
+                    .shard
+                    .is_some_and(|shard| !shard.owns_device(&device.info.id))
+                {
+                    return;
+                }
+                self.progress.found(device.files.len() as u64);
+                let scanned = &scanned;
+                scope.spawn(move |_| {
+                    let result = self
+                        .devices
+                        .scan(&device.info, &device.files, self.progress);
+                    scanned
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(result);
+                });
+            });
+        });
+        if let Some(shard) = self.shard {
+            keep_shard(&mut unread, shard);
+        }
+        let mut scanned = scanned.into_inner().unwrap_or_else(PoisonError::into_inner);
+        // Devices finish in any order; the report lists them by id.
+        scanned.sort_unstable_by(|a, b| a.report.info.id.cmp(&b.report.info.id));
+        self.assemble(scanned, unread)
+    }
+
+    /// The report of the devices scanned, in order, and of what was not read.
+    fn assemble(&self, scanned: Vec<ScannedDevice>, unread: Unread) -> Report {
+        let (rules, policy) = (self.rules, self.policy);
+        let record_count = scanned
+            .iter()
+            .map(|device| device.records.len())
+            .sum::<usize>()
+            + unread.skipped.len()
+            + unread.unreadable.len();
+        let mut devices = Vec::with_capacity(scanned.len());
+        let mut findings_by_device = Vec::with_capacity(scanned.len());
+        let mut artifacts = Vec::with_capacity(record_count);
+        for device in scanned {
+            devices.push(device.report);
+            findings_by_device.push(device.findings);
+            artifacts.extend(device.records);
+        }
+        let findings = assemble::gather_findings(findings_by_device);
+        artifacts.extend(
+            unread
+                .skipped
+                .iter()
+                .map(|skipped| unread_record(skipped, ArtifactStatus::Skipped)),
+        );
+        artifacts.extend(
+            unread
+                .unreadable
+                .iter()
+                .map(|unreadable| unread_record(unreadable, ArtifactStatus::Error)),
+        );
+        assemble::sort_artifacts(&mut artifacts);
+
+        let summary = assemble::summarize(&devices, &findings, &artifacts);
+        let warnings = policy
+            .waivers
+            .iter()
+            .filter(|waiver| {
+                !findings
+                    .iter()
+                    .any(|finding| waiver.covers(&finding.rule, &finding.device, &finding.artifact))
+            })
+            .map(|waiver| {
+                format!(
+                    "waiver {} matched no finding: remove it or correct its rule, device or path",
+                    waiver.label
+                )
+            })
+            .collect();
+        Report {
+            shard: None,
+            partial: None,
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::default(),
+            rules: RulesUsed {
+                digest: rules.digest.clone(),
+                count: rules.rules.len(),
+                catalogue: rules.rules.iter().map(RuleInfo::from).collect(),
+            },
+            policy: PolicyUsed {
+                source: policy.source.clone(),
+                digest: policy.digest.clone(),
+            },
+            summary,
+            baseline: None,
+            warnings,
+            devices,
+            artifacts,
+            findings,
+        }
+    }
+}
+
+fn unread_record(entry: &discover::SkippedFile, status: ArtifactStatus) -> ArtifactRecord {
+    ArtifactRecord {
+        path: display(&entry.path),
+        device: entry.device.clone(),
+        kind: None,
+        size: None,
+        sha256: None,
+        status,
+        reason: Some(entry.reason.clone()),
+        warnings: Vec::new(),
+    }
+}
