@@ -10,6 +10,7 @@
 use crate::control::{Control, Severity};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::Arc;
 
 /// What became of one rule on one device.
@@ -33,9 +34,102 @@ pub struct RuleResult {
     /// Findings the rule produced on this device (absent when none).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub findings: usize,
-    /// Why the rule could not be assessed (shared, like `rule`, where devices share it).
+    /// Why the rule could not be assessed (its text shared, like `rule`, where devices share
+    /// it).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<Arc<str>>,
+    pub reason: Option<NotAssessed>,
+}
+
+/// Why a rule could not be assessed on a device. Reports carry it as its text (the text is
+/// built once and shared by every device it applies to); the verdicts match on the variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotAssessed {
+    /// The device has no artifact of the rule's kinds: "no profile or capture artifact".
+    NoArtifact(Arc<str>),
+    /// It has, but the rule's `requires` selects nothing in them: "no evidence: nothing
+    /// matches QUERY".
+    RequiresUnmatched(Arc<str>),
+    /// It has, but the rule found nothing to judge in them: "no evidence".
+    NoEvidence,
+    /// An artifact of the rule's kinds could not be analyzed whole (an error, or a partial
+    /// read: damaged, cut short, a cap reached, encrypted): "could not analyze all of PATHS".
+    /// The rule found nothing in what could be read, which proves nothing.
+    DamagedEvidence(Arc<str>),
+}
+
+const NO_EVIDENCE: &str = "no evidence";
+const REQUIRES_UNMATCHED: &str = "no evidence: nothing matches ";
+const DAMAGED_EVIDENCE: &str = "could not analyze all of ";
+
+impl NotAssessed {
+    /// No artifact of any of `kinds` on the device.
+    pub fn no_artifact(kinds: &[&str]) -> NotAssessed {
+        NotAssessed::NoArtifact(format!("no {} artifact", kinds.join(" or ")).into())
+    }
+
+    /// The rule's `requires` query (its text) selected nothing.
+    pub fn requires_unmatched(requires: &str) -> NotAssessed {
+        NotAssessed::RequiresUnmatched(format!("{REQUIRES_UNMATCHED}{requires}").into())
+    }
+
+    /// These artifacts (their paths) of the rule's kinds could not be analyzed whole.
+    pub fn damaged_evidence(paths: &[&str]) -> NotAssessed {
+        NotAssessed::DamagedEvidence(format!("{DAMAGED_EVIDENCE}{}", paths.join(", ")).into())
+    }
+
+    /// The reason as reports write it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            NotAssessed::NoArtifact(text)
+            | NotAssessed::RequiresUnmatched(text)
+            | NotAssessed::DamagedEvidence(text) => text,
+            NotAssessed::NoEvidence => NO_EVIDENCE,
+        }
+    }
+
+    /// The reason a report wrote; None for a text no version of this report writes.
+    pub fn parse(text: &str) -> Option<NotAssessed> {
+        let shared = || Arc::from(text);
+        if text == NO_EVIDENCE {
+            Some(NotAssessed::NoEvidence)
+        } else if text.starts_with(REQUIRES_UNMATCHED) {
+            Some(NotAssessed::RequiresUnmatched(shared()))
+        } else if text.starts_with(DAMAGED_EVIDENCE) {
+            Some(NotAssessed::DamagedEvidence(shared()))
+        } else if text.starts_with("no ") && text.ends_with(" artifact") {
+            Some(NotAssessed::NoArtifact(shared()))
+        } else {
+            None
+        }
+    }
+}
+
+impl std::ops::Deref for NotAssessed {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for NotAssessed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for NotAssessed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for NotAssessed {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        NotAssessed::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("unknown reason for a rule not assessed: {text:?}"))
+        })
+    }
 }
 
 fn is_zero(count: &usize) -> bool {
@@ -58,7 +152,7 @@ pub enum ControlStatus {
 /// are not assessed on most devices for the same few reasons ("no sshd-config artifact"), and
 /// listing them one by one made up most of a large fleet's report.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(from = "ControlResultWire")]
+#[serde(try_from = "ControlResultWire")]
 pub struct ControlResult {
     pub control: Control,
     pub status: ControlStatus,
@@ -147,12 +241,18 @@ impl Serialize for ControlResult {
     }
 }
 
-impl From<ControlResultWire> for ControlResult {
-    fn from(wire: ControlResultWire) -> ControlResult {
+impl TryFrom<ControlResultWire> for ControlResult {
+    type Error = String;
+    fn try_from(wire: ControlResultWire) -> Result<ControlResult, String> {
         let mut rules = wire.rules;
         for group in wire.not_assessed {
-            let reason: Option<Arc<str>> =
-                (!group.reason.is_empty()).then(|| group.reason.as_str().into());
+            let reason =
+                match group.reason.as_str() {
+                    "" => None,
+                    text => Some(NotAssessed::parse(text).ok_or_else(|| {
+                        format!("unknown reason for a rule not assessed: {text:?}")
+                    })?),
+                };
             for (rule, severity) in group.rules {
                 rules.push(RuleResult {
                     rule,
@@ -164,13 +264,13 @@ impl From<ControlResultWire> for ControlResult {
             }
         }
         rules.sort_by(|a, b| a.rule.cmp(&b.rule));
-        ControlResult {
+        Ok(ControlResult {
             control: wire.control,
             status: wire.status,
             score: wire.score,
             coverage: wire.coverage,
             rules,
-        }
+        })
     }
 }
 
@@ -252,10 +352,6 @@ pub fn tally<'a>(results: impl IntoIterator<Item = &'a RuleResult>) -> Tally {
     Tally { score, coverage }
 }
 
-/// How the reason of a rule not assessed because an artifact it applies to could not be read
-/// (whole) starts.
-pub const DAMAGED_EVIDENCE: &str = "could not analyze all of";
-
 /// A control's verdict from its rule results: failed if any rule failed; otherwise passed if
 /// any was assessed (passed or waived) and none is left unassessed by a damaged artifact (a
 /// control fails closed: it does not pass on the part of the evidence that could be read);
@@ -268,10 +364,7 @@ pub fn control_status<'a>(results: impl IntoIterator<Item = &'a RuleResult>) -> 
             RuleStatus::Failed => return ControlStatus::Fail,
             RuleStatus::Passed | RuleStatus::Waived => assessed = true,
             RuleStatus::NotAssessed => {
-                damaged |= result
-                    .reason
-                    .as_deref()
-                    .is_some_and(|reason| reason.starts_with(DAMAGED_EVIDENCE));
+                damaged |= matches!(result.reason, Some(NotAssessed::DamagedEvidence(_)));
             }
         }
     }
@@ -316,6 +409,40 @@ pub fn round(value: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_read_back_as_the_variant_they_were_written_from() {
+        let reasons = [
+            NotAssessed::no_artifact(&["profile", "capture"]),
+            NotAssessed::requires_unmatched("$.apps[*]"),
+            NotAssessed::NoEvidence,
+            NotAssessed::damaged_evidence(&["a/x.ulg", "a/y.ulg"]),
+        ];
+        assert_eq!(reasons[0].as_str(), "no profile or capture artifact");
+        assert_eq!(
+            reasons[3].as_str(),
+            "could not analyze all of a/x.ulg, a/y.ulg"
+        );
+        for reason in reasons {
+            let text = serde_json::to_string(&reason).unwrap();
+            assert_eq!(serde_json::from_str::<NotAssessed>(&text).unwrap(), reason);
+        }
+        assert!(serde_json::from_str::<NotAssessed>("\"because\"").is_err());
+    }
+
+    #[test]
+    fn a_control_with_damaged_evidence_does_not_pass() {
+        let passed = result("A-1", Severity::High, RuleStatus::Passed);
+        let mut damaged = result("A-2", Severity::Low, RuleStatus::NotAssessed);
+        damaged.reason = Some(NotAssessed::damaged_evidence(&["x.pcap"]));
+        let mut absent = result("A-3", Severity::Low, RuleStatus::NotAssessed);
+        absent.reason = Some(NotAssessed::no_artifact(&["capture"]));
+        assert_eq!(control_status([&passed, &absent]), ControlStatus::Pass);
+        assert_eq!(
+            control_status([&passed, &absent, &damaged]),
+            ControlStatus::NotAssessed
+        );
+    }
 
     fn result(rule: &str, severity: Severity, status: RuleStatus) -> RuleResult {
         RuleResult {

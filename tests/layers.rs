@@ -131,7 +131,10 @@ fn no_module_imports_one_of_a_higher_layer() {
             }
         }
     }
-    assert!(modules.len() > 10, "the source tree was not read: {modules:?}");
+    assert!(
+        modules.len() > 10,
+        "the source tree was not read: {modules:?}"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

@@ -58,7 +58,8 @@ fn scan_samples() -> Report {
             .flat_map(|control| &mut control.rules)
         {
             if let Some(reason) = &mut rule.reason {
-                *reason = reason.replace(&prefix, "").into();
+                *reason = drone_audit::score::NotAssessed::parse(&reason.replace(&prefix, ""))
+                    .expect("a reason the report writes");
             }
         }
     }

@@ -9,7 +9,7 @@ use crate::report::{DeviceReport, Finding, Waived};
 use crate::rules::engine::{self, Outcome};
 use crate::rules::{self, RuleSet};
 use crate::scan::artifact::ScannedArtifact;
-use crate::score::{self, Grade, RuleResult, RuleStatus};
+use crate::score::{self, Grade, NotAssessed, RuleResult, RuleStatus};
 use crate::waiver::Waiver;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -80,7 +80,7 @@ pub(super) fn evaluate_device(
         } else if !broken.is_empty() {
             (
                 RuleStatus::NotAssessed,
-                Some(format!("{} {}", score::DAMAGED_EVIDENCE, broken.join(", ")).into()),
+                Some(NotAssessed::damaged_evidence(&broken)),
             )
         } else if assessed_any {
             (RuleStatus::Passed, None)
@@ -126,9 +126,9 @@ pub(super) fn evaluate_device(
 pub(super) struct SharedByDevices {
     id: Arc<str>,
     /// The device has no artifact of the rule's kinds.
-    no_artifact: Arc<str>,
-    /// It has, but the rule's `requires` matched nothing in them.
-    nothing_required: Arc<str>,
+    no_artifact: NotAssessed,
+    /// It has, but the rule's `requires` matched nothing in them (or it found no evidence).
+    nothing_required: NotAssessed,
 }
 
 impl SharedByDevices {
@@ -136,20 +136,20 @@ impl SharedByDevices {
         let kinds: Vec<&str> = rule.kinds.iter().map(|kind| kind.id()).collect();
         SharedByDevices {
             id: rule.id.as_str().into(),
-            no_artifact: format!("no {} artifact", kinds.join(" or ")).into(),
+            no_artifact: NotAssessed::no_artifact(&kinds),
             nothing_required: match &rule.requires {
-                Some(requires) => format!("no evidence: nothing matches {}", requires.text).into(),
-                None => "no evidence".into(),
+                Some(requires) => NotAssessed::requires_unmatched(&requires.text),
+                None => NotAssessed::NoEvidence,
             },
         }
     }
 
     /// Why the rule was not assessed, given whether the device has an artifact of its kinds.
-    fn no_evidence(&self, has_kind: bool) -> Arc<str> {
+    fn no_evidence(&self, has_kind: bool) -> NotAssessed {
         if has_kind {
-            Arc::clone(&self.nothing_required)
+            self.nothing_required.clone()
         } else {
-            Arc::clone(&self.no_artifact)
+            self.no_artifact.clone()
         }
     }
 }
