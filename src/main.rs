@@ -37,7 +37,9 @@ Exit codes:
   0  nothing at or above --fail-on, and every artifact was assessed
   1  findings at or above --fail-on
   2  usage, policy or rule error (nothing was scanned)
-  3  the scan was incomplete (an artifact could not be read or parsed) and nothing else failed";
+  3  the scan was incomplete (an artifact could not be read or parsed, or the scan found no
+     device or a device on which nothing could be assessed: see --allow-empty) and nothing
+     else failed";
 
 /// Audits drone (UAS) fleet artifacts against the DHS data-security mitigations for
 /// commercial drones: internet connectivity, updates, removable media, data retention,
@@ -172,6 +174,10 @@ struct ReportArgs {
     /// No progress bar and no per-artifact errors on standard error (reports are unchanged).
     #[arg(long, short)]
     quiet: bool,
+    /// Exit with 0 even when the scan found no device, or a device on which no rule could be
+    /// assessed (by default such a scan is incomplete: exit code 3).
+    #[arg(long)]
+    allow_empty: bool,
 }
 
 #[derive(clap::Args)]
@@ -284,6 +290,7 @@ impl From<FailOnArg> for FailOn {
 }
 
 fn main() -> ExitCode {
+    one_line_panics();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -293,6 +300,30 @@ fn main() -> ExitCode {
             ExitCode::from(exit::USAGE)
         }
     }
+}
+
+/// A panic prints one line on standard error instead of the default two and a backtrace hint:
+/// an analyzer's panic is contained and its artifact reported as an error with the reason, so
+/// a hostile file costs one line of the log, not a page. With RUST_BACKTRACE set, the default
+/// hook stays, for a developer.
+fn one_line_panics() {
+    if std::env::var_os("RUST_BACKTRACE").is_some() {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let place = info
+            .location()
+            .map(|location| format!(" at {}:{}", location.file(), location.line()))
+            .unwrap_or_default();
+        let message = message.lines().next().unwrap_or_default();
+        eprintln!("drone-audit: internal error{place}: {message}");
+    }));
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
@@ -422,7 +453,16 @@ fn deliver(
                 .unwrap_or("could not be assessed")
         );
     }
-    let code = exit_code(&report, args.fail_on.into());
+    let empty = report.nothing_assessed();
+    for reason in empty.iter().filter(|_| !args.quiet) {
+        let consequence = if args.allow_empty {
+            "accepted (--allow-empty)"
+        } else {
+            "the scan is incomplete (--allow-empty accepts it)"
+        };
+        eprintln!("drone-audit: {reason}: {consequence}");
+    }
+    let code = exit_code(&report, args.fail_on.into(), args.allow_empty);
     // The process ends next: freeing a report of thousands of devices piece by piece would
     // only delay the exit (0.1 s for 10,000 devices), so leave it to the OS.
     std::mem::forget(report);

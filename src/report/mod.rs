@@ -346,6 +346,29 @@ impl Report {
             .filter(|artifact| artifact.status.is_incomplete())
     }
 
+    /// Why the scan assessed too little to be a verdict although every artifact it read was
+    /// assessed: it found no device, or devices on which no rule could be assessed (a folder
+    /// of unknown files, a typo in a path). Empty when every device had something assessed.
+    pub fn nothing_assessed(&self) -> Vec<String> {
+        if self.shard.is_some() {
+            // A part is no verdict, and a shard may own no device at all.
+            return Vec::new();
+        }
+        if self.devices.is_empty() {
+            return vec!["the scan found no device to assess".to_owned()];
+        }
+        self.devices
+            .iter()
+            .filter(|device| device.grade == Grade::NotAssessed)
+            .map(|device| {
+                format!(
+                    "device {}: no rule could be assessed (no artifact of a known kind was read)",
+                    device.info.id
+                )
+            })
+            .collect()
+    }
+
     pub fn device(&self, id: &str) -> Option<&DeviceReport> {
         self.devices.iter().find(|device| device.info.id == id)
     }
@@ -371,8 +394,9 @@ pub mod exit {
     pub const INCOMPLETE: u8 = 3;
 }
 
-/// Decides the exit code from a report: findings first, then completeness.
-pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
+/// Decides the exit code from a report: findings first, then completeness. A scan that
+/// assessed nothing on some device (or found none) is incomplete unless `allow_empty`.
+pub fn exit_code(report: &Report, fail_on: FailOn, allow_empty: bool) -> u8 {
     let failing = match fail_on {
         FailOn::Severity(threshold) => report
             .findings
@@ -382,7 +406,10 @@ pub fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
     };
     if failing {
         exit::FINDINGS
-    } else if report.summary.incomplete || report.partial.is_some() {
+    } else if report.summary.incomplete
+        || report.partial.is_some()
+        || (!allow_empty && !report.nothing_assessed().is_empty())
+    {
         exit::INCOMPLETE
     } else {
         exit::OK
