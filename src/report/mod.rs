@@ -168,11 +168,11 @@ impl From<&Policy> for PolicyUsed {
 }
 
 impl PolicyUsed {
-    /// The policy's line of every report: `policy fleet/drone-audit.toml (sha256
-    /// 0123456789ab): disables 1 rule (CONN-001), re-rates 0, waives 0 rules`.
+    /// The policy's line of every report, after the word "Policy": `fleet/drone-audit.toml
+    /// (sha256 0123456789ab): disables 1 rule (CONN-001), re-rates 0, waives 0 rules`.
     pub fn summary(&self) -> String {
         format!(
-            "policy {} (sha256 {}): {}",
+            "{} (sha256 {}): {}",
             self.source.as_deref().unwrap_or("built-in defaults"),
             &self.digest[..12.min(self.digest.len())],
             self.changes.summary()
