@@ -1160,6 +1160,91 @@ mod tests {
     }
 
     #[test]
+    fn changes_name_what_is_disabled_rerated_waived_and_relaxed() {
+        let today = Date::parse("2026-11-25").unwrap();
+        let text = "[rules]\ndisable = [\"CONN-007\", \"CONN-001\", \"CONN-007\"]\nseverity = { \"CONN-006\" = \"low\", \"CONN-002\" = \"high\" }\n[ssh]\nrequire_keys = false\n[passwords]\nmin_length = 12\n[[waiver]]\nrule = \"CONN-006\"\ndevice = \"px4-*\"\nreason = \"lab\"\nexpires = \"2027-01-31\"\n";
+        let changes = Policy::parse_at(text, &rules(), today).unwrap().changes;
+        assert_eq!(changes.disabled, ["CONN-001", "CONN-007"]);
+        // CONN-002 is high already: not a change.
+        assert_eq!(
+            changes.rerated,
+            [Rerated {
+                rule: "CONN-006".to_owned(),
+                from: Severity::Medium,
+                to: Severity::Low
+            }]
+        );
+        assert_eq!(changes.relaxed, ["ssh.require_keys = false (default true)"]);
+        assert_eq!(
+            changes.summary(),
+            "disables 2 rules (CONN-001, CONN-007), re-rates 1 (CONN-006 medium → low), waives 1 rule (CONN-006 (device px4-*) until 2027-01-31); relaxes 1 (ssh.require_keys = false (default true))"
+        );
+        assert!(Policy::default().changes.is_empty());
+        assert_eq!(
+            Policy::default().changes.summary(),
+            "disables 0 rules, re-rates 0, waives 0 rules"
+        );
+    }
+
+    #[test]
+    fn found_policies_not_used_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("fleet");
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(
+            folder.join(POLICY_FILE_NAME),
+            "[rules]\ndisable = [\"CONN-001\"]\n",
+        )
+        .unwrap();
+        let trusted = dir.path().join("trusted.toml");
+        std::fs::write(&trusted, "").unwrap();
+        let found = [FoundPolicy {
+            path: folder.join(POLICY_FILE_NAME),
+            folder: folder.canonicalize().unwrap(),
+        }];
+        let scanned = [folder.clone()];
+        let sources = PolicySources {
+            named: None,
+            trusted: false,
+            use_found: true,
+            found: &found,
+            scanned: &scanned,
+        };
+        let own = Policy::for_scan(&sources, &rules()).unwrap();
+        assert_eq!(own.changes.disabled, ["CONN-001"]);
+        assert!(own.not_used.is_empty());
+        let gated = Policy::for_scan(
+            &PolicySources {
+                named: Some(&trusted),
+                trusted: true,
+                ..sources
+            },
+            &rules(),
+        )
+        .unwrap();
+        assert!(gated.changes.is_empty());
+        assert_eq!(gated.not_used.len(), 1);
+        assert!(
+            gated.not_used[0].contains("--trusted-policy"),
+            "{:?}",
+            gated.not_used
+        );
+        let inside = Policy::for_scan(
+            &PolicySources {
+                named: Some(&found[0].path),
+                trusted: true,
+                ..sources
+            },
+            &rules(),
+        )
+        .unwrap_err();
+        assert!(
+            inside.errors[0].contains("inside the scanned folder"),
+            "{inside}"
+        );
+    }
+
+    #[test]
     fn overrides_and_disabled_rules_shape_the_rule_set() {
         let policy = Policy::parse(
             "[rules]\ndisable = [\"CONN-007\"]\nseverity = { \"CONN-006\" = \"low\" }\n",

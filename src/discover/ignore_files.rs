@@ -113,7 +113,6 @@ mod tests {
         let root = dir.path().canonicalize().unwrap();
         fs::create_dir_all(root.join("d")).unwrap();
         fs::write(root.join(".gitignore"), "*.bak\n*.log\n").unwrap();
-        fs::write(root.join("d/.gitignore"), "!keep.bak\n").unwrap();
         fs::write(root.join("d/.ignore"), "keep.log\n").unwrap();
         fs::write(root.join("d/.gitignore"), "!keep.bak\n!keep.log\n").unwrap();
         let mut refused = Vec::new();
