@@ -348,24 +348,20 @@ impl FleetScan<'_> {
         sort_artifacts(&mut artifacts);
 
         let summary = summarize(&devices, &findings, &artifacts);
-        let warnings = policy
-            .warnings()
-            .chain(
-                policy
-                    .waivers
+        let waiver_warnings: Vec<String> = policy
+            .waivers
+            .iter()
+            .filter(|waiver| {
+                !findings
                     .iter()
-                    .filter(|waiver| {
-                        !findings.iter().any(|finding| {
-                            waiver.covers(&finding.rule, &finding.device, &finding.artifact)
-                        })
-                    })
-                    .map(|waiver| {
-                        format!(
+                    .any(|finding| waiver.covers(&finding.rule, &finding.device, &finding.artifact))
+            })
+            .map(|waiver| {
+                format!(
                     "waiver {} matched no finding: remove it or correct its rule, device or path",
                     waiver.label
                 )
-                    }),
-            )
+            })
             .collect();
         Report {
             shard: None,
@@ -380,7 +376,8 @@ impl FleetScan<'_> {
             policy: PolicyUsed::from(policy),
             summary,
             baseline: None,
-            warnings,
+            // Policy files found and not used first, then waivers that matched nothing.
+            warnings: policy.warnings().chain(waiver_warnings).collect(),
             devices,
             artifacts,
             findings,
