@@ -8,8 +8,17 @@
 //! immediate subfolder of a scanned folder is a device, files directly in it belong to a
 //! device named after the folder, unless a `fleet.toml` inventory in the folder maps device
 //! ids to paths (docs/fleet.md). `drone-audit.toml` in a scanned folder is its policy.
+//!
+//! The scanned tree is untrusted, its ignore files, inventory and policy included: each is
+//! read through [`tree_file::read`] (a regular file inside the folder, size-bounded, never
+//! quoted beyond a short excerpt), and the ignore files by the walk itself
+//! ([`ignore_files`]), not by the `ignore` crate's walker, which opens them unchecked.
+
+pub mod ignore_files;
+pub mod tree_file;
 
 use crate::source::parse_toml;
+use ignore_files::IgnoreStack;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
@@ -29,8 +38,19 @@ pub const INVENTORY_FILE_NAME: &str = "fleet.toml";
 #[derive(Debug)]
 pub struct Roots {
     roots: Vec<Root>,
-    /// `drone-audit.toml` files found in the scanned folders, sorted.
-    pub policy_files: Vec<PathBuf>,
+    /// `drone-audit.toml` files found in the scanned folders, sorted (not read yet: a scan
+    /// may be told not to use them).
+    pub policy_files: Vec<FoundPolicy>,
+}
+
+/// A `drone-audit.toml` found at the top of a scanned folder: untrusted input, read only
+/// from inside that folder ([`tree_file::read`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FoundPolicy {
+    /// As reports show it: the scanned folder as given, joined with the file name.
+    pub path: PathBuf,
+    /// The scanned folder, canonical: the file must be inside it.
+    pub folder: PathBuf,
 }
 
 #[derive(Debug)]
@@ -132,18 +152,23 @@ pub fn roots(paths: &[PathBuf]) -> Result<Roots, DiscoverError> {
             || "root".to_owned(),
             |name| name.to_string_lossy().into_owned(),
         );
-        if path.join(POLICY_FILE_NAME).is_file() {
-            policy_files.push(path.join(POLICY_FILE_NAME));
+        // Whatever is there under that name (a link, a FIFO) is the folder's policy: it is
+        // read, and refused if it is not a regular file inside the folder, only if it is used.
+        if fs::symlink_metadata(path.join(POLICY_FILE_NAME)).is_ok() {
+            policy_files.push(FoundPolicy {
+                path: path.join(POLICY_FILE_NAME),
+                folder: real.clone(),
+            });
         }
         roots.push(Root::Folder {
-            inventory: read_inventory(path)?,
+            inventory: read_inventory(path, &real)?,
             path: path.clone(),
             real,
             name,
         });
     }
     policy_files.sort();
-    policy_files.dedup();
+    policy_files.dedup_by(|a, b| a.path == b.path);
     Ok(Roots {
         roots,
         policy_files,
@@ -170,6 +195,7 @@ impl Roots {
             seen: (!streaming).then(HashSet::new),
             unread: Unread::default(),
             found,
+            refused_ignore_files: HashSet::new(),
         };
         for root in &self.roots {
             match root {
@@ -194,6 +220,14 @@ impl Roots {
     }
 }
 
+/// The scanned folder being walked, and what places a file in a device.
+struct Place<'a> {
+    root: &'a Path,
+    real_root: &'a Path,
+    root_name: &'a str,
+    inventory: Option<&'a [DeviceInfo]>,
+}
+
 /// The walk under way: the devices gathered and not yet handed over.
 struct Walk<'a> {
     devices: BTreeMap<String, FoundDevice>,
@@ -201,6 +235,8 @@ struct Walk<'a> {
     seen: Option<HashSet<PathBuf>>,
     unread: Unread,
     found: &'a mut dyn FnMut(FoundDevice),
+    /// Ignore files that were reported as not read: the walk does not list them again.
+    refused_ignore_files: HashSet<PathBuf>,
 }
 
 impl Walk<'_> {
@@ -272,17 +308,30 @@ impl Walk<'_> {
             }
         }
         let streaming = streaming && inventory.is_none();
+        let mut refused = Vec::new();
+        let mut ignores = IgnoreStack::for_root(real_root, &mut refused);
+        let place = Place {
+            root,
+            real_root,
+            root_name,
+            inventory,
+        };
+        self.report_refused(&mut refused, &place);
         // The device of the subfolder being walked, handed over when the walk leaves it.
         let mut open_subfolder: Option<String> = None;
-        for entry in walker(root) {
+        let mut entries = walker(root);
+        while let Some(entry) = entries.next() {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(error) => {
-                    let path = error_path(&error).unwrap_or_else(|| root.to_path_buf());
+                    let path = error
+                        .path()
+                        .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
+                    let reason = walk_failure(error.path(), error.io_error(), &error);
                     self.unread.unreadable.push(SkippedFile {
                         path,
                         device: None,
-                        reason: walk_failure(&error),
+                        reason,
                     });
                     continue;
                 }
@@ -290,19 +339,27 @@ impl Walk<'_> {
             if entry.depth() == 0 {
                 continue;
             }
-            if streaming && entry.depth() == 1 {
-                self.hand_over_subfolder(open_subfolder.take());
-            }
+            let file_type = entry.file_type();
+            ignores.leave_to(entry.depth());
             let Ok(relative) = entry.path().strip_prefix(root) else {
                 continue;
             };
-            let Some(file_type) = entry.file_type() else {
+            let real = real_root.join(relative);
+            if entry.file_name() == ".git" || ignores.is_ignored(&real, file_type.is_dir()) {
+                if file_type.is_dir() {
+                    entries.skip_current_dir();
+                }
                 continue;
-            };
+            }
+            if streaming && entry.depth() == 1 {
+                self.hand_over_subfolder(open_subfolder.take());
+            }
             if file_type.is_dir() {
                 if streaming && entry.depth() == 1 {
                     open_subfolder = streamed_device(entry.file_name(), root_name);
                 }
+                ignores.enter(entry.depth(), &real, real_root, &mut refused);
+                self.report_refused(&mut refused, &place);
                 continue;
             }
             if entry.depth() == 1
@@ -311,25 +368,10 @@ impl Walk<'_> {
             {
                 continue;
             }
-            let device = match inventory {
-                Some(devices) => devices
-                    .iter()
-                    .find(|device| {
-                        device
-                            .paths
-                            .iter()
-                            .any(|prefix| relative.starts_with(prefix))
-                    })
-                    .map(|device| device.id.clone()),
-                None if entry.depth() == 1 => Some(root_name.to_owned()),
-                None => relative
-                    .components()
-                    .next()
-                    .and_then(|component| match component {
-                        Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
-                        _ => None,
-                    }),
-            };
+            if self.refused_ignore_files.contains(entry.path()) {
+                continue;
+            }
+            let device = device_of(relative, inventory, root_name);
             let path = entry.into_path();
             let Some(device) = device else {
                 self.unread.skipped.push(SkippedFile {
@@ -358,6 +400,38 @@ impl Walk<'_> {
         self.hand_over_subfolder(open_subfolder);
     }
 
+    /// Lists the ignore files that were not read, with the device their place gives them
+    /// (none for those of the folders above the scanned one). One that could not be read for
+    /// an I/O error makes the scan incomplete; one refused (a link out, a FIFO, too large) is
+    /// skipped: its patterns were not applied, so nothing it lists was hidden.
+    fn report_refused(&mut self, refused: &mut Vec<ignore_files::Refused>, place: &Place<'_>) {
+        for ignore_files::Refused { path, error } in refused.drain(..) {
+            // The stack reads canonical paths; reports show the path under the root as given.
+            let relative = path.strip_prefix(place.real_root).ok();
+            let shown = relative.map_or_else(|| path.clone(), |relative| place.root.join(relative));
+            let device =
+                relative.and_then(|relative| device_of(relative, place.inventory, place.root_name));
+            if let Some(device) = &device {
+                self.device(device);
+            }
+            let reason = format!(
+                "ignore file {error}; its patterns are not applied, so what it lists is scanned"
+            );
+            let io_error = matches!(error, tree_file::TreeFileError::Io(_));
+            let record = SkippedFile {
+                path: shown.clone(),
+                device,
+                reason,
+            };
+            if io_error {
+                self.unread.unreadable.push(record);
+            } else {
+                self.unread.skipped.push(record);
+            }
+            self.refused_ignore_files.insert(shown);
+        }
+    }
+
     /// Hands over the device of the subfolder the walk has left, if it had any entries.
     fn hand_over_subfolder(&mut self, id: Option<String>) {
         if let Some(device) = id.and_then(|id| self.devices.remove(&id)) {
@@ -375,21 +449,38 @@ fn streamed_device(name: &std::ffi::OsStr, root_name: &str) -> Option<String> {
     (name != root_name && !name.contains(char::REPLACEMENT_CHARACTER)).then(|| name.to_owned())
 }
 
-/// Every entry under `root`, depth first and in path order, like ripgrep walks: `.gitignore`
-/// and `.ignore` honoured (even outside a git checkout, and those of the folders above),
-/// links not followed, `.git` not entered. Not reading `.git/info/exclude` also spares two
-/// lookups in every folder (the walk looks for ignore files by name: 4 lookups became 2).
-fn walker(root: &Path) -> ignore::Walk {
-    ignore::WalkBuilder::new(root)
-        .hidden(false)
-        .parents(true)
-        .git_global(false)
-        .git_exclude(false)
-        .require_git(false)
+/// The device a file at `relative` (under the scanned folder) belongs to: the inventory's,
+/// else the subfolder it is in, else the folder's own; `None` when the inventory assigns it
+/// to none.
+fn device_of(relative: &Path, inventory: Option<&[DeviceInfo]>, root_name: &str) -> Option<String> {
+    match inventory {
+        Some(devices) => devices
+            .iter()
+            .find(|device| {
+                device
+                    .paths
+                    .iter()
+                    .any(|prefix| relative.starts_with(prefix))
+            })
+            .map(|device| device.id.clone()),
+        None if relative.components().count() <= 1 => Some(root_name.to_owned()),
+        None => relative
+            .components()
+            .next()
+            .and_then(|component| match component {
+                Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
+                _ => None,
+            }),
+    }
+}
+
+/// Every entry under `root`, depth first and in path order, links not followed. The walk
+/// applies the ignore files itself and leaves `.git` out ([`Walk::walk_folder`]).
+fn walker(root: &Path) -> walkdir::IntoIter {
+    walkdir::WalkDir::new(root)
         .follow_links(false)
-        .filter_entry(|entry| entry.file_name() != ".git")
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build()
+        .sort_by_file_name()
+        .into_iter()
 }
 
 fn link_reason(link: &Path, real_root: &Path) -> String {
@@ -406,42 +497,40 @@ fn link_reason(link: &Path, real_root: &Path) -> String {
     }
 }
 
-/// Why an entry cannot be walked: "cannot be walked: PATH: CAUSE". The walker wraps an I/O
-/// error in walkdir's, which says the path again ("IO error for operation on PATH: CAUSE"):
-/// the cause is that error's source. (walkdir's is the only wrapped I/O error the walk gives;
-/// a plain one has no source and is given as it is.)
-fn walk_failure(error: &ignore::Error) -> String {
-    match (error_path(error), error.io_error()) {
-        (Some(path), Some(io)) => {
-            let cause: &dyn std::error::Error = std::error::Error::source(io).unwrap_or(io);
-            format!("cannot be walked: {}: {cause}", path.display())
-        }
-        _ => format!("cannot be walked: {error}"),
+/// Why an entry cannot be walked: "cannot be walked: PATH: CAUSE". walkdir's error says the
+/// path again ("IO error for operation on PATH: CAUSE"): the cause is its I/O error.
+fn walk_failure(
+    path: Option<&Path>,
+    io: Option<&std::io::Error>,
+    whole: &dyn std::fmt::Display,
+) -> String {
+    match (path, io) {
+        (Some(path), Some(io)) => format!("cannot be walked: {}: {io}", path.display()),
+        _ => format!("cannot be walked: {whole}"),
     }
 }
 
-fn error_path(error: &ignore::Error) -> Option<PathBuf> {
-    match error {
-        ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            error_path(err)
-        }
-        _ => None,
-    }
-}
-
-fn read_inventory(root: &Path) -> Result<Option<Vec<DeviceInfo>>, DiscoverError> {
+/// Reads the folder's inventory, if it has one, as untrusted input: refused unless it is a
+/// regular file inside the folder (`real_root`) of at most [`tree_file::INVENTORY_BOUND`]
+/// bytes; messages quote at most a short excerpt of it.
+fn read_inventory(root: &Path, real_root: &Path) -> Result<Option<Vec<DeviceInfo>>, DiscoverError> {
     let path = root.join(INVENTORY_FILE_NAME);
-    if !path.is_file() {
-        return Ok(None);
-    }
     let file = display(&path);
     let fail = |message: String| DiscoverError::Inventory {
         file: file.clone(),
-        message,
+        message: tree_file::bounded_message(&message),
     };
-    let text = fs::read_to_string(&path).map_err(|error| fail(format!("cannot read: {error}")))?;
-    let source = parse_toml(&text).map_err(|error| fail(error.to_string()))?;
+    let bytes = match tree_file::read(&path, real_root, tree_file::INVENTORY_BOUND) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Ok(None),
+        Err(error) => return Err(fail(error.to_string())),
+    };
+    let text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".to_owned()))?;
+    let source = parse_toml(&text).map_err(|error| DiscoverError::Inventory {
+        file: file.clone(),
+        message: tree_file::toml_error(&text)
+            .unwrap_or_else(|| tree_file::bounded_message(&error.to_string())),
+    })?;
     let inventory: Inventory = serde_path_to_error::deserialize(&source.value)
         .map_err(|error| fail(format!("`{}`: {}", error.path(), error.inner())))?;
     let mut devices = inventory.device;
@@ -503,7 +592,7 @@ mod tests {
     struct Found {
         devices: Vec<FoundDevice>,
         unread: Unread,
-        policy_files: Vec<PathBuf>,
+        policy_files: Vec<FoundPolicy>,
     }
 
     impl Found {
@@ -554,7 +643,12 @@ mod tests {
         let found = discover(std::slice::from_ref(&root)).unwrap();
         let devices: Vec<&str> = found.files().iter().map(|(device, _)| *device).collect();
         assert_eq!(devices, ["alpha", "alpha", "beta", "fleet"]);
-        assert_eq!(found.policy_files, [root.join("drone-audit.toml")]);
+        let policies: Vec<&Path> = found
+            .policy_files
+            .iter()
+            .map(|found| found.path.as_path())
+            .collect();
+        assert_eq!(policies, [root.join("drone-audit.toml")]);
     }
 
     #[test]
@@ -667,31 +761,16 @@ mod tests {
 
     #[test]
     fn a_folder_that_cannot_be_walked_is_named_once_with_its_cause() {
-        /// Like walkdir's error: says the path again, and has the I/O error as its source.
-        #[derive(Debug)]
-        struct Walkdir(std::io::Error);
-        impl std::fmt::Display for Walkdir {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "IO error for operation on /fleet/d: {}", self.0)
-            }
-        }
-        impl std::error::Error for Walkdir {
-            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-                Some(&self.0)
-            }
-        }
         let denied = std::io::Error::from_raw_os_error(13);
         let cause = denied.to_string();
-        let error = ignore::Error::WithPath {
-            path: PathBuf::from("/fleet/d"),
-            err: Box::new(ignore::Error::WithDepth {
-                depth: 1,
-                err: Box::new(ignore::Error::Io(std::io::Error::other(Walkdir(denied)))),
-            }),
-        };
+        let whole = format!("IO error for operation on /fleet/d: {cause}");
         assert_eq!(
-            walk_failure(&error),
+            walk_failure(Some(Path::new("/fleet/d")), Some(&denied), &whole),
             format!("cannot be walked: /fleet/d: {cause}")
+        );
+        assert_eq!(
+            walk_failure(None, None, &"a loop"),
+            "cannot be walked: a loop"
         );
     }
 

@@ -97,6 +97,11 @@ struct ScanArgs {
     /// Policy file (default: drone-audit.toml in the scanned folder, else built-in defaults).
     #[arg(long)]
     policy: Option<PathBuf>,
+    /// For a CI gate: the policy comes only from FILE (e.g. taken from the protected branch),
+    /// which must not lie in a scanned folder; policy files in the scanned tree are not used
+    /// and the report's warnings name them (docs/ci.md).
+    #[arg(long, value_name = "FILE", conflicts_with = "policy")]
+    trusted_policy: Option<PathBuf>,
     /// Folder of extra rule files (*.toml), added to the built-in rules.
     #[arg(long)]
     rules: Option<PathBuf>,
@@ -383,7 +388,8 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     use_jobs(args.jobs)?;
     let options = ScanOptions {
         paths: args.paths,
-        policy: args.policy,
+        trusted_policy: args.trusted_policy.is_some(),
+        policy: args.trusted_policy.or(args.policy),
         rules_dir: args.rules,
         jobs: None,
         limits: args.limits.limits(),
@@ -592,6 +598,7 @@ fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
             jobs: None,
             limits: args.limits.limits(),
             ignore_found_policies: true,
+            trusted_policy: false,
             shard: None,
         };
         let report = scan::scan_with_progress(&options, &progress)

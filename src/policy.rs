@@ -1,5 +1,13 @@
 //! The organisation's policy: approved firmware, password and link requirements, rule
-//! overrides. It is read from `drone-audit.toml` in the scanned root or from `--policy`.
+//! overrides. It is read from `drone-audit.toml` in the scanned root, from `--policy`, or,
+//! for a CI gate, only from `--trusted-policy` ([`Policy::for_scan`]).
+//!
+//! A policy found in the scanned tree is untrusted input, like everything there: it is read
+//! only as a regular file inside the scanned folder, at most [`tree_file::POLICY_BOUND`]
+//! bytes, and error messages quote at most a short excerpt of it. Whatever its origin, what
+//! it changes of the built-in rules ([`PolicyChanges`]: rules disabled, re-rated, waived,
+//! requirements relaxed) is computed once and stated by every report, so a pull request that
+//! adds a waiver cannot turn a red gate green unnoticed.
 //!
 //! The policy never decides findings itself: [`Policy::enrich`] writes what it says about a
 //! node onto the evidence, as a `policy` object next to the facts it concerns (e.g.
@@ -9,17 +17,19 @@
 use crate::analyze::ArtifactKind;
 use crate::control::Severity;
 use crate::digest::hex;
+use crate::discover::tree_file::{self, TreeFileError};
+use crate::discover::{display, FoundPolicy};
 use crate::net::{self, AllowedDestination};
 use crate::rules::RuleSet;
 use crate::source::{parse_toml, serde_path_to_pointer};
 use crate::waiver::{Date, RawWaiver, Waiver};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use crate::discover::POLICY_FILE_NAME;
 
@@ -44,6 +54,167 @@ pub struct Policy {
     /// Whether the vehicles' memory cards are taken out after every flight (DHS
     /// mitigation 3): a flight log still on a vehicle's card is then a finding.
     pub cards_removed_after_flight: bool,
+    /// What the policy changes of the built-in rules and defaults.
+    pub changes: PolicyChanges,
+    /// Policy files found in the scanned folders and not used, with why: the report's
+    /// warnings name them.
+    pub not_used: Vec<String>,
+}
+
+/// What a policy changes of the built-in rules and defaults: every report states it, so a
+/// policy that disables, re-rates or waives rules cannot pass a gate unnoticed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyChanges {
+    /// Rules the policy turns off (`[rules] disable`), sorted.
+    pub disabled: Vec<String>,
+    /// Rules given another severity than their own (`[rules.severity]`), by id.
+    pub rerated: Vec<Rerated>,
+    /// Waivers (`[[waiver]]`), in the policy's order.
+    pub waived: Vec<WaiverScope>,
+    /// Requirements set below the built-in defaults (`ssh.require_keys = false (default
+    /// true)`…).
+    pub relaxed: Vec<String>,
+}
+
+/// A rule whose severity the policy changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rerated {
+    pub rule: String,
+    /// The rule's own severity.
+    pub from: Severity,
+    /// The severity in force.
+    pub to: Severity,
+}
+
+/// What one waiver covers, and until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverScope {
+    pub rule: String,
+    /// The rule and the device and path globs: `CONN-006 (device px4-*)`.
+    pub waiver: String,
+    /// The last day it holds, `YYYY-MM-DD`.
+    pub expires: String,
+}
+
+/// Most ids or waivers a summary line names of each kind; the JSON report lists them all.
+const NAMED_IN_SUMMARY: usize = 10;
+
+impl PolicyChanges {
+    /// Whether the policy disables, re-rates or waives nothing and relaxes no requirement.
+    pub fn is_empty(&self) -> bool {
+        self.disabled.is_empty()
+            && self.rerated.is_empty()
+            && self.waived.is_empty()
+            && self.relaxed.is_empty()
+    }
+
+    /// The number of distinct rules the waivers name.
+    pub fn waived_rules(&self) -> usize {
+        let mut rules: Vec<&str> = self
+            .waived
+            .iter()
+            .map(|scope| scope.rule.as_str())
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        rules.len()
+    }
+
+    /// One line: `disables 2 rules (CONN-001, CONN-007), re-rates 1 (CONN-006 high → low),
+    /// waives 1 (CONN-006 (device px4-*) until 2027-01-31)`, and the requirements relaxed.
+    pub fn summary(&self) -> String {
+        let rules = |count: usize| if count == 1 { "rule" } else { "rules" };
+        let mut line = format!(
+            "disables {} {}{}, re-rates {}{}, waives {} {}{}",
+            self.disabled.len(),
+            rules(self.disabled.len()),
+            named(self.disabled.iter().cloned()),
+            self.rerated.len(),
+            named(
+                self.rerated
+                    .iter()
+                    .map(|rerated| format!("{} {} → {}", rerated.rule, rerated.from, rerated.to))
+            ),
+            self.waived_rules(),
+            rules(self.waived_rules()),
+            named(
+                self.waived
+                    .iter()
+                    .map(|scope| format!("{} until {}", scope.waiver, scope.expires))
+            ),
+        );
+        if !self.relaxed.is_empty() {
+            line.push_str(&format!(
+                "; relaxes {}{}",
+                self.relaxed.len(),
+                named(self.relaxed.iter().cloned())
+            ));
+        }
+        line
+    }
+}
+
+/// ` (a, b, … and 3 more)`, or nothing for no items.
+fn named(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    if items.is_empty() {
+        return String::new();
+    }
+    let shown = items.len().min(NAMED_IN_SUMMARY);
+    let mut text = items[..shown].join(", ");
+    if items.len() > shown {
+        text.push_str(&format!(" and {} more", items.len() - shown));
+    }
+    format!(" ({text})")
+}
+
+/// Where a scan may take its policy from ([`Policy::for_scan`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PolicySources<'a> {
+    /// A file named on the command line (`--policy`, `--trusted-policy`).
+    pub named: Option<&'a Path>,
+    /// `--trusted-policy`: the policy is `named` (which must not lie inside a scanned
+    /// folder), never one found in the scanned tree.
+    pub trusted: bool,
+    /// Whether a policy found in a scanned folder is used when none is named (a comparison
+    /// judges every candidate by one policy: it does not).
+    pub use_found: bool,
+    /// The `drone-audit.toml` files at the top of the scanned folders.
+    pub found: &'a [FoundPolicy],
+    /// The paths scanned.
+    pub scanned: &'a [PathBuf],
+}
+
+impl PolicySources<'_> {
+    /// The files found, as a list, when several would apply and none is named: the user
+    /// must choose.
+    pub fn ambiguous(&self) -> Option<String> {
+        let applies = self.named.is_none() && !self.trusted && self.use_found;
+        (applies && self.found.len() > 1).then(|| {
+            let names: Vec<String> = self
+                .found
+                .iter()
+                .map(|found| display(&found.path))
+                .collect();
+            names.join(", ")
+        })
+    }
+
+    /// Why the policies found are not used, when they are not.
+    fn why_found_not_used(&self) -> Option<String> {
+        match self.named {
+            Some(named) if self.trusted => Some(format!(
+                "the policy comes only from --trusted-policy {}",
+                display(named)
+            )),
+            Some(named) => Some(format!("--policy {} is in force", display(named))),
+            None if self.trusted => Some("--trusted-policy is in force".to_owned()),
+            None if !self.use_found => {
+                Some("policies in the scanned folders are not used here".to_owned())
+            }
+            None => None,
+        }
+    }
 }
 
 /// What the policy approves for one model and component.
@@ -164,27 +335,90 @@ impl Default for Policy {
             allowed_destinations: Vec::new(),
             waivers: Vec::new(),
             cards_removed_after_flight: true,
+            changes: PolicyChanges::default(),
+            not_used: Vec::new(),
         }
     }
 }
 
 impl Policy {
-    /// Reads and validates a policy file against the rules in force.
-    pub fn load(path: &Path, rules: &RuleSet) -> Result<Policy, PolicyErrors> {
-        let file = path.display().to_string();
-        let fail = |error: String| PolicyErrors {
-            file: file.clone(),
-            errors: vec![error],
+    /// The policy a scan runs under: the file named on the command line, else (unless told
+    /// not to) the one found at the top of a scanned folder, else the defaults. Policies
+    /// found and not used are named in [`Policy::not_used`]. With `trusted`, the named file
+    /// must not lie inside a scanned folder: the tree under review cannot supply its gate.
+    /// (Several found policies with none named: check [`PolicySources::ambiguous`] first;
+    /// the first is used here.)
+    pub fn for_scan(sources: &PolicySources<'_>, rules: &RuleSet) -> Result<Policy, PolicyErrors> {
+        let mut policy = match (sources.named, sources.found.first()) {
+            (Some(named), _) => {
+                if sources.trusted {
+                    refuse_inside_scanned(named, sources.scanned)?;
+                }
+                Policy::load(named, rules)?
+            }
+            (None, Some(found)) if sources.use_found && !sources.trusted => {
+                Policy::load_found(found, rules)?
+            }
+            (None, _) => Policy::default(),
         };
-        let bytes = std::fs::read(path).map_err(|error| fail(format!("cannot read: {error}")))?;
-        let text =
-            String::from_utf8(bytes.clone()).map_err(|_| fail("not UTF-8 text".to_owned()))?;
-        let mut policy = Policy::parse(&text, rules).map_err(|errors| PolicyErrors {
+        if let Some(why) = sources.why_found_not_used() {
+            policy.not_used = sources
+                .found
+                .iter()
+                .map(|found| {
+                    format!(
+                        "policy {} found in the scanned tree is not used: {why}",
+                        display(&found.path)
+                    )
+                })
+                .collect();
+        }
+        Ok(policy)
+    }
+
+    /// What the report's warnings say about the policy: the policy files not used.
+    pub fn warnings(&self) -> impl Iterator<Item = String> + '_ {
+        self.not_used.iter().cloned()
+    }
+
+    /// Reads and validates a policy file named by the user (trusted: any kind of file, a
+    /// pipe included), at most [`tree_file::POLICY_BOUND`] bytes of it.
+    pub fn load(path: &Path, rules: &RuleSet) -> Result<Policy, PolicyErrors> {
+        let file = display(path);
+        let bytes = tree_file::read_named(path, tree_file::POLICY_BOUND)
+            .map_err(|error| policy_error(&file, &error))?;
+        Policy::from_bytes(file, &bytes, rules)
+    }
+
+    /// Reads and validates a policy found in a scanned folder, as untrusted input: a regular
+    /// file inside the folder (no link out of it), at most [`tree_file::POLICY_BOUND`] bytes.
+    pub fn load_found(found: &FoundPolicy, rules: &RuleSet) -> Result<Policy, PolicyErrors> {
+        let file = display(&found.path);
+        let bytes = match tree_file::read(&found.path, &found.folder, tree_file::POLICY_BOUND) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                let gone = std::io::Error::from(std::io::ErrorKind::NotFound);
+                return Err(policy_error(&file, &TreeFileError::Io(gone)));
+            }
+            Err(error) => return Err(policy_error(&file, &error)),
+        };
+        Policy::from_bytes(file, &bytes, rules)
+    }
+
+    fn from_bytes(file: String, bytes: &[u8], rules: &RuleSet) -> Result<Policy, PolicyErrors> {
+        let text = std::str::from_utf8(bytes).map_err(|_| PolicyErrors {
             file: file.clone(),
-            errors,
+            errors: vec!["not UTF-8 text".to_owned()],
+        })?;
+        let mut policy = Policy::parse(text, rules).map_err(|errors| PolicyErrors {
+            file: file.clone(),
+            errors: errors
+                .iter()
+                .map(|error| tree_file::bounded_message(error))
+                .collect(),
         })?;
         policy.source = Some(file);
-        policy.digest = hex(&Sha256::digest(&bytes));
+        policy.digest = hex(&Sha256::digest(bytes));
         Ok(policy)
     }
 
@@ -196,7 +430,10 @@ impl Policy {
 
     /// Parses and validates policy text as of `today`.
     pub fn parse_at(text: &str, rules: &RuleSet, today: Date) -> Result<Policy, Vec<String>> {
-        let source = parse_toml(text).map_err(|error| vec![error.to_string()])?;
+        // The toml crate's message quotes the whole offending line: quote an excerpt only.
+        let source = parse_toml(text).map_err(|error| {
+            vec![tree_file::toml_error(text).unwrap_or_else(|| error.to_string())]
+        })?;
         let raw: RawPolicy = serde_path_to_error::deserialize(&source.value).map_err(|error| {
             let path = error.path().to_string();
             let pointer = serde_path_to_pointer(&path);
@@ -294,10 +531,83 @@ impl Policy {
             }
         }
         if errors.is_empty() {
+            policy.changes = policy.changes_to(rules);
             Ok(policy)
         } else {
             Err(errors)
         }
+    }
+
+    /// What this policy changes of `rules` (all of them, before the policy) and of the
+    /// built-in defaults.
+    fn changes_to(&self, rules: &RuleSet) -> PolicyChanges {
+        let mut disabled = self.disabled_rules.clone();
+        disabled.sort();
+        disabled.dedup();
+        let rerated = self
+            .severity_overrides
+            .iter()
+            .filter_map(|(id, severity)| {
+                let rule = rules.get(id)?;
+                (rule.severity != *severity).then(|| Rerated {
+                    rule: id.clone(),
+                    from: rule.severity,
+                    to: *severity,
+                })
+            })
+            .collect();
+        let waived = self
+            .waivers
+            .iter()
+            .map(|waiver| WaiverScope {
+                rule: waiver.rule.clone(),
+                waiver: waiver.label.clone(),
+                expires: waiver.expires.to_string(),
+            })
+            .collect();
+        PolicyChanges {
+            disabled,
+            rerated,
+            waived,
+            relaxed: self.relaxed_requirements(),
+        }
+    }
+
+    /// The requirements set below the built-in defaults.
+    fn relaxed_requirements(&self) -> Vec<String> {
+        let defaults = Policy::default();
+        let mut relaxed = Vec::new();
+        if self.password_min_length < defaults.password_min_length {
+            relaxed.push(format!(
+                "passwords.min_length = {} (default {})",
+                self.password_min_length, defaults.password_min_length
+            ));
+        }
+        let weaker: Vec<&str> = self
+            .required_link_encryption
+            .iter()
+            .filter(|name| !defaults.required_link_encryption.contains(name))
+            .map(String::as_str)
+            .collect();
+        if !weaker.is_empty() {
+            relaxed.push(format!(
+                "links.required_encryption accepts {} (default aes-256 only)",
+                weaker.join(", ")
+            ));
+        }
+        if !self.ssh_require_keys {
+            relaxed.push("ssh.require_keys = false (default true)".to_owned());
+        }
+        if !self.cards_removed_after_flight {
+            relaxed.push("storage.cards_removed_after_flight = false (default true)".to_owned());
+        }
+        if !self.allowed_destinations.is_empty() {
+            relaxed.push(format!(
+                "network.allowed lets devices reach {} destination(s) outside the local network",
+                self.allowed_destinations.len()
+            ));
+        }
+        relaxed
     }
 
     /// The rules in force under this policy: disabled rules removed, severities overridden.
@@ -599,6 +909,37 @@ impl Policy {
     }
 }
 
+/// A policy file that could not be read, as a policy error.
+fn policy_error(file: &str, error: &TreeFileError) -> PolicyErrors {
+    PolicyErrors {
+        file: file.to_owned(),
+        errors: vec![error.to_string()],
+    }
+}
+
+/// Refuses a trusted policy that lies inside a scanned folder: the tree under review would
+/// supply its own gate. (A pipe, `<(git show …)`, has no place: it is accepted.)
+fn refuse_inside_scanned(named: &Path, scanned: &[PathBuf]) -> Result<(), PolicyErrors> {
+    let Ok(real) = std::fs::canonicalize(named) else {
+        return Ok(());
+    };
+    for folder in scanned.iter().filter(|path| path.is_dir()) {
+        let Ok(real_folder) = std::fs::canonicalize(folder) else {
+            continue;
+        };
+        if real.starts_with(&real_folder) {
+            return Err(PolicyErrors {
+                file: display(named),
+                errors: vec![format!(
+                    "a trusted policy cannot lie inside the scanned folder {}: the tree under review would set its own gate (take the policy from the protected branch: docs/ci.md)",
+                    display(folder)
+                )],
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Whether two version texts name the same version: a leading `v` (`v1.14.3`, as PX4 tags
 /// releases) does not count.
 fn same_version(a: &str, b: &str) -> bool {
@@ -815,6 +1156,91 @@ mod tests {
         assert!(
             errors[0].contains("unknown field `min_lenght`"),
             "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn changes_name_what_is_disabled_rerated_waived_and_relaxed() {
+        let today = Date::parse("2026-11-25").unwrap();
+        let text = "[rules]\ndisable = [\"CONN-007\", \"CONN-001\", \"CONN-007\"]\nseverity = { \"CONN-006\" = \"low\", \"CONN-002\" = \"high\" }\n[ssh]\nrequire_keys = false\n[passwords]\nmin_length = 12\n[[waiver]]\nrule = \"CONN-006\"\ndevice = \"px4-*\"\nreason = \"lab\"\nexpires = \"2027-01-31\"\n";
+        let changes = Policy::parse_at(text, &rules(), today).unwrap().changes;
+        assert_eq!(changes.disabled, ["CONN-001", "CONN-007"]);
+        // CONN-002 is high already: not a change.
+        assert_eq!(
+            changes.rerated,
+            [Rerated {
+                rule: "CONN-006".to_owned(),
+                from: Severity::Medium,
+                to: Severity::Low
+            }]
+        );
+        assert_eq!(changes.relaxed, ["ssh.require_keys = false (default true)"]);
+        assert_eq!(
+            changes.summary(),
+            "disables 2 rules (CONN-001, CONN-007), re-rates 1 (CONN-006 medium → low), waives 1 rule (CONN-006 (device px4-*) until 2027-01-31); relaxes 1 (ssh.require_keys = false (default true))"
+        );
+        assert!(Policy::default().changes.is_empty());
+        assert_eq!(
+            Policy::default().changes.summary(),
+            "disables 0 rules, re-rates 0, waives 0 rules"
+        );
+    }
+
+    #[test]
+    fn found_policies_not_used_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("fleet");
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(
+            folder.join(POLICY_FILE_NAME),
+            "[rules]\ndisable = [\"CONN-001\"]\n",
+        )
+        .unwrap();
+        let trusted = dir.path().join("trusted.toml");
+        std::fs::write(&trusted, "").unwrap();
+        let found = [FoundPolicy {
+            path: folder.join(POLICY_FILE_NAME),
+            folder: folder.canonicalize().unwrap(),
+        }];
+        let scanned = [folder.clone()];
+        let sources = PolicySources {
+            named: None,
+            trusted: false,
+            use_found: true,
+            found: &found,
+            scanned: &scanned,
+        };
+        let own = Policy::for_scan(&sources, &rules()).unwrap();
+        assert_eq!(own.changes.disabled, ["CONN-001"]);
+        assert!(own.not_used.is_empty());
+        let gated = Policy::for_scan(
+            &PolicySources {
+                named: Some(&trusted),
+                trusted: true,
+                ..sources
+            },
+            &rules(),
+        )
+        .unwrap();
+        assert!(gated.changes.is_empty());
+        assert_eq!(gated.not_used.len(), 1);
+        assert!(
+            gated.not_used[0].contains("--trusted-policy"),
+            "{:?}",
+            gated.not_used
+        );
+        let inside = Policy::for_scan(
+            &PolicySources {
+                named: Some(&found[0].path),
+                trusted: true,
+                ..sources
+            },
+            &rules(),
+        )
+        .unwrap_err();
+        assert!(
+            inside.errors[0].contains("inside the scanned folder"),
+            "{inside}"
         );
     }
 

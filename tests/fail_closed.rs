@@ -170,3 +170,35 @@ fn a_damaged_artifact_makes_its_rules_not_assessed_for_every_kind() {
     }
     assert!(failures.is_empty(), "fail-open:\n{}", failures.join("\n"));
 }
+
+/// A misspelt key in a profile drops the fact its rule reads: `local_data_mod = false` used
+/// to leave CONN-001 out silently (a warning at the end, exit code unchanged). The profile
+/// is now `partial`, naming the key, its line and the key it resembles; CONN-001 is not
+/// assessed, and the scan is incomplete.
+#[test]
+fn a_misspelt_profile_key_makes_the_profile_partial_with_a_suggestion() {
+    let fires = fs::read_to_string(rule_fixtures().join("CONN-001/fires.toml")).expect("fixture");
+    let misspelt = fires.replace("local_data_mode = false", "local_data_mod = false");
+    assert_ne!(fires, misspelt);
+    let line = misspelt
+        .lines()
+        .position(|line| line.starts_with("local_data_mod "))
+        .expect("the misspelt line")
+        + 1;
+    let fleet = tempfile::tempdir().expect("tempdir");
+    let device = fleet.path().join("m2e");
+    fs::create_dir_all(&device).expect("mkdir");
+    fs::write(device.join("profile.toml"), misspelt).expect("write");
+
+    let (report, code) = scan_json(fleet.path());
+    let profile = artifact(&report, "m2e/profile.toml");
+    assert_eq!(profile["status"], "partial", "{profile}");
+    let reason = profile["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains(&format!("(line {line}; did you mean `local_data_mode`?)")),
+        "{reason}"
+    );
+    let (status, _, _) = rule_result(&report, "CONN-001");
+    assert_eq!(status, "not_assessed");
+    assert_eq!(code, 3, "the scan is incomplete");
+}

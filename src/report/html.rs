@@ -171,6 +171,11 @@ fn header(report: &Report) -> Markup {
                     }
                 }
             }
+            @if report.policy.changes.is_empty() {
+                p.meta.policy { "Policy " (report.policy.summary()) }
+            } @else {
+                p.banner.policy { "Policy " (report.policy.summary()) }
+            }
             @if let Some(note) = report.scope_note() {
                 p.banner { (note) }
             }

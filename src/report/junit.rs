@@ -24,7 +24,8 @@ pub struct JunitRenderer;
 impl Renderer for JunitRenderer {
     fn render(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         let suites = suites(report);
-        write_suites(&report.tool.name, &suites, out)
+        let policy = format!("Policy {}", report.policy.summary());
+        write_suites(&report.tool.name, &policy, &suites, out)
     }
 }
 
@@ -193,6 +194,8 @@ fn device_suite(
         properties.push(("score", format!("{score:.1}")));
     }
     properties.push(("coverage", format!("{}%", device.coverage)));
+    // Every suite says what the policy changed of the rules that judged it.
+    properties.push(("policy", report.policy.summary()));
     Suite {
         name: id.to_owned(),
         properties,
@@ -286,9 +289,17 @@ fn unreadable_case(suite: &str, artifact: &ArtifactRecord) -> Case {
     }
 }
 
-fn write_suites(tool: &str, suites: &[Suite], out: &mut dyn io::Write) -> io::Result<()> {
+fn write_suites(
+    tool: &str,
+    policy: &str,
+    suites: &[Suite],
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
     let mut writer = Writer::new_with_indent(out, b' ', 2);
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    // The policy's line heads the file; "--" may not appear in an XML comment.
+    let comment = format!(" {} ", attribute_text(policy).replace("--", "- -"));
+    writer.write_event(Event::Comment(BytesText::from_escaped(comment)))?;
     let total = suites.iter().fold(Counts::default(), |total, suite| {
         total.add(Counts::of(&suite.cases))
     });

@@ -160,6 +160,15 @@ fn write_heading(report: &Report, comment: &mut Comment) {
         findings.join(", "),
         summary.waived
     ));
+    let marker = if report.policy.changes.is_empty() {
+        ""
+    } else {
+        "⚠️ "
+    };
+    comment.push_always(&format!(
+        "{marker}Policy {}\n\n",
+        text(&report.policy.summary())
+    ));
     if let Some(baseline) = &report.baseline {
         comment.push_always(&format!(
             "Compared with the baseline {}: {} known findings are left out below (the scores still count them).\n\n",

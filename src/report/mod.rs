@@ -8,7 +8,12 @@
 //! - `rules`: `{digest, count, catalogue}`: SHA-256 over the rule files read, the number in
 //!   force, and each rule in force (`id`, `name`, `title`, `control`, `severity` after policy
 //!   overrides, `kinds`, `rationale`, `remediation`, `references`).
-//! - `policy`: `{source, digest}`: the policy file (absent: built-in defaults) and its SHA-256.
+//! - `policy`: `{source, digest, changes}`: the policy file (absent: built-in defaults), its
+//!   SHA-256, and what it changes of the built-in rules: `changes.disabled` (rule ids),
+//!   `changes.rerated` (`{rule, from, to}` severities), `changes.waived` (`{rule, waiver,
+//!   expires}`, one per waiver) and `changes.relaxed` (requirements set below the defaults,
+//!   as text). Every other format states the same on its first line or summary
+//!   ([`PolicyUsed::summary`]).
 //! - `summary`: fleet roll-up: `score` (mean device score), `grade` (worst device grade),
 //!   `coverage` (mean), `devices`, `findings` (not waived) by severity, `waived`, `controls`
 //!   (devices passing, failing and not assessed per control), `incomplete` (an artifact
@@ -45,6 +50,7 @@ pub mod table;
 use crate::analyze::ArtifactKind;
 use crate::control::{Control, Severity};
 use crate::discover::DeviceInfo;
+use crate::policy::{Policy, PolicyChanges};
 use crate::rules::engine::Location;
 use crate::score::{ControlResult, ControlStatus, Grade};
 use serde::{Deserialize, Serialize};
@@ -141,11 +147,38 @@ pub struct BaselineUsed {
     pub known_findings: usize,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PolicyUsed {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     pub digest: String,
+    /// What the policy disables, re-rates, waives and relaxes (reports written before this
+    /// field read as changing nothing).
+    #[serde(default)]
+    pub changes: PolicyChanges,
+}
+
+impl From<&Policy> for PolicyUsed {
+    fn from(policy: &Policy) -> PolicyUsed {
+        PolicyUsed {
+            source: policy.source.clone(),
+            digest: policy.digest.clone(),
+            changes: policy.changes.clone(),
+        }
+    }
+}
+
+impl PolicyUsed {
+    /// The policy's line of every report, after the word "Policy": `fleet/drone-audit.toml
+    /// (sha256 0123456789ab): disables 1 rule (CONN-001), re-rates 0, waives 0 rules`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} (sha256 {}): {}",
+            self.source.as_deref().unwrap_or("built-in defaults"),
+            &self.digest[..12.min(self.digest.len())],
+            self.changes.summary()
+        )
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -7,6 +7,7 @@
 //! order, so the same report always gives the same bytes.
 
 use crate::control::Severity;
+use crate::policy::PolicyChanges;
 use crate::report::{ArtifactRecord, Finding, Renderer, Report, RuleInfo};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -124,12 +125,15 @@ struct Invocation {
     execution_successful: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tool_execution_notifications: Vec<Notification>,
+    /// The policy's line: what it disables, re-rates and waives.
+    tool_configuration_notifications: Vec<Notification>,
 }
 
 #[derive(Serialize)]
 struct Notification {
     level: &'static str,
     message: Message,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<Location>,
 }
 
@@ -220,6 +224,9 @@ struct ResultProperties<'a> {
 struct RunProperties<'a> {
     rules_digest: &'a str,
     policy_digest: &'a str,
+    /// The policy's line, as every format states it.
+    policy: String,
+    policy_changes: &'a PolicyChanges,
     fleet_grade: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     fleet_score: Option<f64>,
@@ -252,6 +259,17 @@ fn sarif_log(report: &Report) -> SarifLog<'_> {
         invocations: vec![Invocation {
             execution_successful: notifications.is_empty() && report.partial.is_none(),
             tool_execution_notifications: notifications,
+            tool_configuration_notifications: vec![Notification {
+                level: if report.policy.changes.is_empty() {
+                    "note"
+                } else {
+                    "warning"
+                },
+                message: Message {
+                    text: format!("Policy {}", report.policy.summary()),
+                },
+                locations: Vec::new(),
+            }],
         }],
         artifacts: report.artifacts.iter().map(artifact).collect(),
         results: report
@@ -262,6 +280,8 @@ fn sarif_log(report: &Report) -> SarifLog<'_> {
         properties: RunProperties {
             rules_digest: &report.rules.digest,
             policy_digest: &report.policy.digest,
+            policy: format!("Policy {}", report.policy.summary()),
+            policy_changes: &report.policy.changes,
             fleet_grade: report.summary.grade.label(),
             fleet_score: report.summary.score,
             fleet_coverage: report.summary.coverage,

@@ -130,6 +130,14 @@ fn write_header(report: &Report, paint: Paint, out: &mut dyn io::Write) -> io::R
         &report.rules.digest[..12.min(report.rules.digest.len())],
         report.policy.source.as_deref().unwrap_or("built-in defaults"),
     )?;
+    // What the policy changes of the rules, on every report: a policy in the scanned tree
+    // could otherwise pass its own gate unnoticed.
+    let policy = format!("Policy {}", report.policy.summary());
+    if report.policy.changes.is_empty() {
+        writeln!(out, "{policy}")?;
+    } else {
+        writeln!(out, "{}", paint.bold(&policy))?;
+    }
     let findings: Vec<String> = Severity::ALL
         .iter()
         .map(|severity| {

@@ -106,7 +106,7 @@ impl FleetScan<'_> {
         assemble::sort_artifacts(&mut artifacts);
 
         let summary = assemble::summarize(&devices, &findings, &artifacts);
-        let warnings = policy
+        let waiver_warnings: Vec<String> = policy
             .waivers
             .iter()
             .filter(|waiver| {
@@ -131,13 +131,11 @@ impl FleetScan<'_> {
                 count: rules.rules.len(),
                 catalogue: rules.rules.iter().map(RuleInfo::from).collect(),
             },
-            policy: PolicyUsed {
-                source: policy.source.clone(),
-                digest: policy.digest.clone(),
-            },
+            policy: PolicyUsed::from(policy),
             summary,
             baseline: None,
-            warnings,
+            // Policy files found and not used first, then waivers that matched nothing.
+            warnings: policy.warnings().chain(waiver_warnings).collect(),
             devices,
             artifacts,
             findings,

@@ -19,7 +19,7 @@ pub use device::{DeviceScanner, ScannedDevice};
 use crate::analyze;
 use crate::digest::hex;
 use crate::discover::{self, display, DiscoverError};
-use crate::policy::{Policy, PolicyErrors};
+use crate::policy::{Policy, PolicyErrors, PolicySources};
 use crate::report::Report;
 use crate::rules::{self, RuleErrors, RuleSet};
 use crate::shard::{Part, Shard};
@@ -42,6 +42,10 @@ pub struct ScanOptions {
     /// Ignore `drone-audit.toml` files in the scanned folders (a comparison judges every
     /// candidate by the one policy given, not by the policy each candidate brought).
     pub ignore_found_policies: bool,
+    /// The policy comes only from `policy` (`--trusted-policy`, a CI gate's): never from the
+    /// scanned folders, whose policy files the report's warnings name; and `policy` must not
+    /// lie inside a scanned folder.
+    pub trusted_policy: bool,
     /// Scan only the devices of this shard, and mark the report as its part.
     pub shard: Option<Shard>,
 }
@@ -98,22 +102,20 @@ pub enum ScanError {
 /// Loads the rules, then the policy that applies to the scanned paths, validated against them.
 pub fn load_rules_and_policy(
     options: &ScanOptions,
-    discovered_policies: &[PathBuf],
+    discovered_policies: &[discover::FoundPolicy],
 ) -> Result<(RuleSet, Policy), ScanError> {
     let all_rules = rules::load(options.rules_dir.as_deref())?;
-    let policy_path = match (&options.policy, discovered_policies) {
-        (Some(path), _) => Some(path.clone()),
-        (None, []) => None,
-        (None, [only]) => Some(only.clone()),
-        (None, several) => {
-            let names: Vec<String> = several.iter().map(|path| display(path)).collect();
-            return Err(ScanError::SeveralPolicies(names.join(", ")));
-        }
+    let sources = PolicySources {
+        named: options.policy.as_deref(),
+        trusted: options.trusted_policy,
+        use_found: !options.ignore_found_policies,
+        found: discovered_policies,
+        scanned: &options.paths,
     };
-    let policy = match policy_path {
-        Some(path) => Policy::load(&path, &all_rules)?,
-        None => Policy::default(),
-    };
+    if let Some(several) = sources.ambiguous() {
+        return Err(ScanError::SeveralPolicies(several));
+    }
+    let policy = Policy::for_scan(&sources, &all_rules)?;
     let rules_in_force = policy.apply_to_rules(&all_rules);
     Ok((rules_in_force, policy))
 }
@@ -129,12 +131,7 @@ pub fn scan_with_progress(
     progress: &dyn Progress,
 ) -> Result<Report, ScanError> {
     let roots = discover::roots(&options.paths)?;
-    let found_policies: &[PathBuf] = if options.ignore_found_policies {
-        &[]
-    } else {
-        &roots.policy_files
-    };
-    let (rules, policy) = load_rules_and_policy(options, found_policies)?;
+    let (rules, policy) = load_rules_and_policy(options, &roots.policy_files)?;
     let scan = FleetScan {
         devices: DeviceScanner::new(&rules, &policy, options.limits),
         rules: &rules,

@@ -2,7 +2,9 @@
 //!
 //! A profile is JSON or TOML whose top level has an `identity` table and at least one other
 //! section of [`evidence::Profile`]. Types are checked strictly (a wrong type is an error
-//! naming the field's path); unknown fields are warnings, so a newer profile still scans.
+//! naming the field's path). An unknown field makes the profile `partial`, with its line and
+//! the known field it most resembles: a misspelt key (`local_data_mod = false`) would
+//! otherwise drop the fact its rule reads, and the rule would quietly not fire.
 
 pub mod evidence;
 
@@ -36,17 +38,17 @@ impl Analyzer for ProfileAnalyzer {
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
         let source = parse_source(content)?;
-        let mut warnings = Vec::new();
-        let mut profile = deserialize_profile(&source, &mut warnings)?;
+        let mut unknown = Vec::new();
+        let mut profile = deserialize_profile(&source, &mut unknown)?;
         complete(&mut profile);
         let document = serde_json::to_value(&profile)
             .map_err(|error| AnalyzeError::new(format!("cannot serialise profile: {error}")))?;
         Ok(Evidence {
-            incomplete: None,
+            incomplete: unknown_fields_reason(&unknown),
             kind: ArtifactKind::Profile,
             document,
             lines: source.lines,
-            warnings,
+            warnings: Vec::new(),
         })
     }
 }
@@ -123,11 +125,30 @@ impl TopLevel {
     }
 }
 
-/// Deserialises strictly, naming the path of a field of the wrong type and collecting the
-/// paths of unknown fields as warnings.
+/// Unknown fields named in the reason of a partial profile; the rest are counted.
+const UNKNOWN_FIELDS_NAMED: usize = 5;
+
+/// Why a profile with unknown fields is only partly assessed: each field, its line, and the
+/// known field it most resembles.
+fn unknown_fields_reason(unknown: &[String]) -> Option<String> {
+    if unknown.is_empty() {
+        return None;
+    }
+    let mut named: Vec<String> = unknown.iter().take(UNKNOWN_FIELDS_NAMED).cloned().collect();
+    if unknown.len() > UNKNOWN_FIELDS_NAMED {
+        named.push(format!("and {} more", unknown.len() - UNKNOWN_FIELDS_NAMED));
+    }
+    Some(format!(
+        "{}: a misspelt key leaves its rule without the fact it reads, so the profile is assessed only in part",
+        named.join("; ")
+    ))
+}
+
+/// Deserialises strictly, naming the path of a field of the wrong type and collecting each
+/// unknown field, with its line and the known field it most resembles, in `unknown`.
 fn deserialize_profile(
     source: &StructuredSource,
-    warnings: &mut Vec<String>,
+    unknown_fields: &mut Vec<String>,
 ) -> Result<Profile, AnalyzeError> {
     let mut unknown: Vec<String> = Vec::new();
     let mut note_unknown = |path: serde_ignored::Path| unknown.push(path.to_string());
@@ -135,10 +156,20 @@ fn deserialize_profile(
     let result: Result<Profile, _> = serde_path_to_error::deserialize(ignoring);
     for path in unknown {
         let line = source.lines.line_of(&serde_path_to_pointer(&path));
-        let at = line
-            .map(|line| format!(" (line {line})"))
-            .unwrap_or_default();
-        warnings.push(format!("unknown field `{path}`{at} ignored"));
+        let key = path.rsplit('.').next().unwrap_or(&path);
+        let notes: Vec<String> = [
+            line.map(|line| format!("line {line}")),
+            similar_field(key).map(|known| format!("did you mean `{known}`?")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", notes.join("; "))
+        };
+        unknown_fields.push(format!("unknown field `{path}`{notes}"));
     }
     result.map_err(|error| {
         let path = error.path().to_string();
@@ -151,6 +182,55 @@ fn deserialize_profile(
             line,
         }
     })
+}
+
+/// The known profile field most like `key` (a typo's distance: at most 1 edit for short
+/// names, 2 from 6 characters, 3 from 12), from every field name of the profile's schema.
+fn similar_field(key: &str) -> Option<String> {
+    let length = key.chars().count();
+    let allowed = match length {
+        0..=5 => 1,
+        6..=11 => 2,
+        _ => 3,
+    };
+    profile_field_names()
+        .iter()
+        .map(|known| (strsim::damerau_levenshtein(key, known), known))
+        .filter(|(distance, known)| *distance <= allowed && known.as_str() != key)
+        .min()
+        .map(|(_, known)| known.clone())
+}
+
+/// Every property name in the profile's JSON Schema, sorted (made once).
+fn profile_field_names() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let schema = schemars::schema_for!(Profile);
+        let mut names = Vec::new();
+        collect_property_names(schema.as_value(), &mut names);
+        names.sort();
+        names.dedup();
+        names
+    })
+}
+
+fn collect_property_names(node: &serde_json::Value, names: &mut Vec<String>) {
+    match node {
+        serde_json::Value::Object(object) => {
+            if let Some(serde_json::Value::Object(properties)) = object.get("properties") {
+                names.extend(properties.keys().cloned());
+            }
+            for value in object.values() {
+                collect_property_names(value, names);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                collect_property_names(item, names);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Fills in what the profile implies but need not say.
@@ -222,13 +302,29 @@ min_length = 6
     }
 
     #[test]
-    fn unknown_fields_are_warnings() {
+    fn unknown_fields_make_the_profile_partial() {
         let text = "[identity]\nvendor = \"Parrot\"\nmodel = \"Anafi\"\ncolour = \"grey\"\n[[links]]\nname = \"Wi-Fi\"\n";
         let evidence = ProfileAnalyzer.analyze(text.as_bytes()).unwrap();
-        assert_eq!(
-            evidence.warnings,
-            vec!["unknown field `identity.colour` (line 4) ignored"]
+        let reason = evidence.incomplete.unwrap();
+        assert!(
+            reason.starts_with("unknown field `identity.colour` (line 4): a misspelt key"),
+            "{reason}"
         );
+    }
+
+    #[test]
+    fn a_misspelt_key_is_named_with_the_key_it_resembles() {
+        let text = "[identity]\nvendor = \"DJI\"\nmodel = \"Mavic 3E\"\n[[controllers]]\nname = \"RC Pro\"\nkind = \"remote-controller\"\n[[controllers.apps]]\nname = \"DJI Pilot 2\"\nlocal_data_mod = false\n";
+        let evidence = ProfileAnalyzer.analyze(text.as_bytes()).unwrap();
+        let reason = evidence.incomplete.unwrap();
+        assert!(
+            reason.starts_with(
+                "unknown field `controllers.0.apps.0.local_data_mod` (line 9; did you mean `local_data_mode`?): a misspelt key"
+            ),
+            "{reason}"
+        );
+        assert_eq!(similar_field("encrypton").as_deref(), Some("encryption"));
+        assert_eq!(similar_field("colour"), None);
     }
 
     #[test]

@@ -72,15 +72,7 @@ impl Comparison {
         let (rules_digest, policy) = candidates
             .first()
             .map(|(_, _, report)| (report.rules.digest.clone(), report.policy.clone()))
-            .unwrap_or_else(|| {
-                (
-                    String::new(),
-                    PolicyUsed {
-                        source: None,
-                        digest: String::new(),
-                    },
-                )
-            });
+            .unwrap_or_else(|| (String::new(), PolicyUsed::default()));
         Comparison {
             schema_version: SCHEMA_VERSION,
             tool: Tool::default(),
