@@ -200,6 +200,13 @@ pub trait Analyzer: Sync {
     /// and must not fail: an artifact with errors in it is still identified, so that the
     /// errors are reported rather than the file skipped.
     fn identify(&self, content: &[u8]) -> bool;
+    /// Whether a file that no analyzer identified by content is still of this kind because
+    /// its name says so (`DJIFlightRecord_….txt`) and its content does not contradict it: it
+    /// is then analyzed and its damage reported, not skipped. No by default.
+    fn claims(&self, file_name: &str, content: &[u8]) -> bool {
+        let _ = (file_name, content);
+        false
+    }
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError>;
     /// [`Analyzer::analyze`] within `limits`, for formats that hold other artifacts; the same
     /// as `analyze` for the others.
@@ -246,7 +253,8 @@ pub fn analyzer_for(kind: ArtifactKind) -> &'static dyn Analyzer {
         .expect("every artifact kind has an analyzer")
 }
 
-/// Decides the kind of an artifact from its content, trying extension matches first.
+/// Decides the kind of an artifact from its content, trying extension matches first; then, for
+/// content no analyzer recognised, from a file name an analyzer claims.
 pub fn identify(path: &Path, content: &[u8]) -> Option<&'static dyn Analyzer> {
     let extension = path
         .extension()
@@ -259,6 +267,12 @@ pub fn identify(path: &Path, content: &[u8]) -> Option<&'static dyn Analyzer> {
         .filter(hinted)
         .chain(ANALYZERS.iter().filter(|analyzer| !hinted(analyzer)))
         .find(|analyzer| analyzer.identify(content))
+        .or_else(|| {
+            let name = path.file_name()?.to_str()?;
+            ANALYZERS
+                .iter()
+                .find(|analyzer| analyzer.claims(name, content))
+        })
         .copied()
 }
 
