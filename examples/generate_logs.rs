@@ -211,7 +211,7 @@ fn ulog(board: &str, release: u32, cellular: bool, seconds: u32, repeat: u32) ->
 }
 
 /// A DJI flight record of format `version`: the prefix, the frame records (opaque here: from
-/// version 13 on DJI encrypts them) and the details block (location text, start time, home
+/// version 13 on DJI encrypts them) and the details block (masked from version 13) (location text, start time, home
 /// point, flight time, serial numbers, aircraft name, app), laid out as that version lays it
 /// out (dji-log-parser's `layout/prefix.rs` and `layout/info.rs`).
 fn dji_record(version: u8, identified: bool) -> Vec<u8> {
@@ -240,6 +240,9 @@ fn dji_record(version: u8, identified: bool) -> Vec<u8> {
     details[battery..battery + 10].copy_from_slice(b"3JMDH7H00C");
     details[platform] = 2;
     details[platform + 1..platform + 4].copy_from_slice(&[1, 14, 4]);
+    if version >= 13 {
+        return auxiliary_record(version, &details, &records);
+    }
     if version >= 12 {
         // Prefix (100 bytes), details, then the records from the details offset on.
         let offset = (100 + details.len()) as u64;
@@ -260,6 +263,33 @@ fn dji_record(version: u8, identified: bool) -> Vec<u8> {
     file.resize(prefix, 0);
     file.extend(records);
     file.extend(details);
+    file
+}
+
+/// A record of format 13 or later, as DJI's apps write it (dji-log-parser's
+/// `layout/auxiliary.rs`): the prefix, the auxiliary info block (`0`, length, a seed byte, then
+/// masked: `0`, the details' length, the details, a signature's length and a signature), the
+/// auxiliary version block (`1`, length, log version 4, department 7: DJI Pilot), then the
+/// frame records at the details offset.
+fn auxiliary_record(version: u8, details: &[u8], records: &[u8]) -> Vec<u8> {
+    const SEED: u8 = 0x92;
+    let mut plain = vec![0u8];
+    plain.extend_from_slice(&(details.len() as u16).to_le_bytes());
+    plain.extend_from_slice(details);
+    plain.extend_from_slice(&256u16.to_le_bytes());
+    plain.extend_from_slice(&[0xa5; 256]);
+    let mut info = vec![SEED];
+    info.extend(drone_audit::analyze::dji_record::unmask(&plain, SEED, 0));
+    let records_offset = 100 + 3 + info.len() + 3 + 4;
+    let mut file = (records_offset as u64).to_le_bytes().to_vec();
+    file.extend_from_slice(&(details.len() as u16).to_le_bytes());
+    file.push(version);
+    file.resize(100, 0);
+    file.push(0);
+    file.extend_from_slice(&(info.len() as u16).to_le_bytes());
+    file.extend(info);
+    file.extend_from_slice(&[1, 4, 0, 4, 0, 7, 0]);
+    file.extend_from_slice(records);
     file
 }
 
@@ -351,7 +381,7 @@ fn main() {
     write(&fixtures.join("LOG-005/fires.txt"), &dji_record(5, true));
     write(&fixtures.join("LOG-005/passes.txt"), &dji_record(5, false));
     // The field Mavic's tablet still holds the DJI Pilot 2 record of its last flight
-    // (format 14: frame records encrypted, details in the clear).
+    // (format 14: frame records encrypted, details masked with a key the file holds).
     write(
         &root.join("samples/m2e-field/tablet/DJIFlightRecord_2026-11-01_[10-00-00].txt"),
         &dji_record(14, true),

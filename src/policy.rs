@@ -967,39 +967,127 @@ fn insert_policy(node: &mut Value, facts: Value) {
     }
 }
 
-/// Compares firmware versions: by the numbers of their leading release part (`v1.14.3`,
-/// `01.01.0300` = 1.1.300, `4.5.7`), a pre-release (`4.5.7-rc1`, `1.2.0beta`) before its
-/// release; versions without a leading number compare by all their numbers; ties as text.
+/// Compares firmware versions with semver-like precedence:
+///
+/// 1. the numbers of the leading release part (`v1.14.3`, `01.01.0300` = 1.1.300), missing
+///    trailing numbers counting as 0 (`1.2` = `1.2.0`);
+/// 2. a pre-release before its release, pre-releases ranked `dev` < `alpha` < `beta` < `pre` <
+///    `rc`, then by their number (`beta2` < `beta10` < `rc1` < release);
+/// 3. commits after a tag, as `git describe` writes them (`-59-g0c3e64a7f5`): after the tag
+///    they follow, so `v1.12.0-59-g…` is above 1.12.0 and `v1.12.0-beta2-59-g…` stays a
+///    pre-release of 1.12.0, above beta2 and below beta3.
+///
+/// Any other suffix (`-heli`, `(2a3dc4b7)`) does not count. Versions without a leading number
+/// compare by all their numbers. `Equal` means the same version by these rules (`v1.2` and
+/// `1.2.0`, `01.01.0300` and `1.1.300`): every caller asks whether one is *below* the other
+/// (a minimum, a downgrade), which a tie broken on the text would wrongly answer.
 pub fn compare_versions(left: &str, right: &str) -> Ordering {
-    let (left_numbers, left_pre) = version_parts(left);
-    let (right_numbers, right_pre) = version_parts(right);
-    left_numbers
-        .cmp(&right_numbers)
-        .then_with(|| right_pre.cmp(&left_pre))
-        .then_with(|| left.cmp(right))
+    Version::parse(left).cmp(&Version::parse(right))
 }
 
-/// The numbers of a version and whether it is a pre-release.
-fn version_parts(version: &str) -> (Vec<u64>, bool) {
-    let numbers_of = |text: &str| -> Vec<u64> {
-        text.split(|character: char| !character.is_ascii_digit())
-            .filter(|run| !run.is_empty())
-            .map(|run| run.parse::<u64>().unwrap_or(u64::MAX))
-            .collect()
-    };
-    let trimmed = bare_version(version);
-    let release_end = trimmed
-        .find(|character: char| !(character.is_ascii_digit() || character == '.'))
-        .unwrap_or(trimmed.len());
-    let (release, suffix) = trimmed.split_at(release_end);
-    if release.is_empty() {
-        return (numbers_of(trimmed), false);
+/// A version as [`compare_versions`] orders it.
+#[derive(Debug, PartialEq, Eq)]
+struct Version {
+    /// The release numbers, trailing zeros dropped so that `1.2` equals `1.2.0`.
+    release: Vec<u64>,
+    /// The pre-release's rank and number; `None` for a release.
+    pre_release: Option<(u8, u64)>,
+    /// Commits after the tag (`git describe`'s `-N-gHASH`).
+    commits_after: u64,
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.release
+            .cmp(&other.release)
+            .then_with(|| match (self.pre_release, other.pre_release) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (Some(left), Some(right)) => left.cmp(&right),
+            })
+            .then_with(|| self.commits_after.cmp(&other.commits_after))
     }
-    let suffix = suffix.to_ascii_lowercase();
-    let pre_release = ["rc", "beta", "alpha", "dev", "pre"]
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Pre-release markers, lowest rank first.
+const PRE_RELEASE_MARKERS: [(&str, u8); 7] = [
+    ("dev", 0),
+    ("alpha", 1),
+    ("beta", 2),
+    ("preview", 3),
+    ("pre", 3),
+    ("rc", 4),
+    ("candidate", 4),
+];
+
+impl Version {
+    fn parse(version: &str) -> Version {
+        let numbers_of = |text: &str| -> Vec<u64> {
+            text.split(|character: char| !character.is_ascii_digit())
+                .filter(|run| !run.is_empty())
+                .map(|run| run.parse::<u64>().unwrap_or(u64::MAX))
+                .collect()
+        };
+        let trimmed = bare_version(version);
+        let release_end = trimmed
+            .find(|character: char| !(character.is_ascii_digit() || character == '.'))
+            .unwrap_or(trimmed.len());
+        let (release, suffix) = trimmed.split_at(release_end);
+        if release.is_empty() {
+            return Version {
+                release: numbers_of(trimmed),
+                pre_release: None,
+                commits_after: 0,
+            };
+        }
+        let mut release = numbers_of(release);
+        while release.last() == Some(&0) {
+            release.pop();
+        }
+        let suffix = suffix.to_ascii_lowercase();
+        let (suffix, commits_after) = git_describe_suffix(&suffix);
+        Version {
+            release,
+            pre_release: pre_release(suffix),
+            commits_after,
+        }
+    }
+}
+
+/// `suffix` without a trailing `git describe` part (`-59-g0c3e64a7f5`, maybe `-dirty`), and the
+/// commit count it gives.
+fn git_describe_suffix(suffix: &str) -> (&str, u64) {
+    let clean = suffix.strip_suffix("-dirty").unwrap_or(suffix);
+    let Some((before_hash, hash)) = clean.rsplit_once("-g") else {
+        return (suffix, 0);
+    };
+    let is_hash = (4..=40).contains(&hash.len()) && hash.chars().all(|c| c.is_ascii_hexdigit());
+    let Some((before_count, count)) = before_hash.rsplit_once('-') else {
+        return (suffix, 0);
+    };
+    match count.parse::<u64>() {
+        Ok(commits) if is_hash && !count.is_empty() => (before_count, commits),
+        _ => (suffix, 0),
+    }
+}
+
+/// The rank and number of the pre-release a suffix names (`-beta2`, `rc.1`, `-dev`), if any.
+fn pre_release(suffix: &str) -> Option<(u8, u64)> {
+    // The earliest marker in the suffix names it; the number right after it orders it.
+    let (at, marker, rank) = PRE_RELEASE_MARKERS
         .iter()
-        .any(|marker| suffix.contains(marker));
-    (numbers_of(release), pre_release)
+        .filter_map(|(marker, rank)| suffix.find(marker).map(|at| (at, *marker, *rank)))
+        .min_by_key(|(at, marker, _)| (*at, std::cmp::Reverse(marker.len())))?;
+    let rest = suffix[at + marker.len()..].trim_start_matches(['.', '-', '_']);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((rank, digits.parse().unwrap_or(0)))
 }
 
 #[cfg(test)]
@@ -1023,13 +1111,71 @@ mod tests {
         assert_eq!(compare_versions("4.5.8-rc1", "4.5.7"), Ordering::Greater);
         assert_eq!(
             compare_versions("01.01.0300", "1.1.300"),
-            Ordering::Less,
-            "equal numbers tie-break as text"
+            Ordering::Equal,
+            "the same numbers: not below a minimum written without zeros"
         );
         assert_eq!(
             compare_versions("raspios-bookworm-2024.03", "raspios-bookworm-2024.07"),
             Ordering::Less
         );
+    }
+
+    #[test]
+    fn pre_release_tags_and_git_describe_suffixes_keep_their_place() {
+        use Ordering::{Equal, Greater, Less};
+        for (left, right, expected) in [
+            // Issue 17.11: a beta's build is below the release, for every minimum rule.
+            ("v1.12.0-beta2-59-g0c3e64a7f5", "1.12.0", Less),
+            ("v1.12.0-beta2-59-g0c3e64a7f5", "v1.12.0", Less),
+            ("v1.12.0-beta2-59-g0c3e64a7f5", "1.12.0-beta2", Greater),
+            ("v1.12.0-beta2-59-g0c3e64a7f5", "1.12.0-beta3", Less),
+            ("v1.12.0-beta2-59-g0c3e64a7f5", "1.11.3", Greater),
+            // Commits after a release are above it, below the next.
+            ("1.12.0-59-g0c3e64a7f5", "v1.12.0", Greater),
+            ("v1.12.0-59-g0c3e64a7f5-dirty", "1.12.0", Greater),
+            ("1.12.0-59-g0c3e64a7f5", "1.12.1", Less),
+            ("1.12.0-3-gabcdef0", "1.12.0-59-gabcdef0", Less),
+            // Pre-releases in order, numbers as numbers.
+            ("1.12.0-beta2", "1.12.0-beta10", Less),
+            ("1.12.0-dev", "1.12.0-alpha1", Less),
+            ("1.12.0-alpha3", "1.12.0-beta1", Less),
+            ("1.12.0-beta9", "1.12.0-rc1", Less),
+            ("1.12.0-rc.2", "1.12.0-rc1", Greater),
+            ("4.6.0-dev", "4.5.7", Greater),
+            ("V4.5.0-rc3", "4.5.0", Less),
+            // A leading v, trailing zeros and other suffixes do not count.
+            ("v1.2", "1.2.0", Equal),
+            ("01.01.0300", "1.1.300", Equal),
+            ("4.5.7-heli", "4.5.7", Equal),
+        ] {
+            assert_eq!(compare_versions(left, right), expected, "{left} vs {right}");
+            assert_eq!(
+                compare_versions(right, left),
+                expected.reverse(),
+                "{right} vs {left}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_minimum_is_not_met_by_a_pre_release_of_it() {
+        let policy = Policy::parse(
+            "[[firmware]]\nmodel = \"PX4_FMU_V5\"\ncomponent = \"autopilot\"\nminimum = \"1.12.0\"\n",
+            &rules(),
+        )
+        .unwrap();
+        let facts = policy.firmware_facts(
+            "PX4",
+            "PX4_FMU_V5",
+            &json!({"component": "autopilot", "version": "v1.12.0-beta2-59-g0c3e64a7f5"}),
+        );
+        assert_eq!(facts["below_minimum"], true);
+        let facts = policy.firmware_facts(
+            "PX4",
+            "PX4_FMU_V5",
+            &json!({"component": "autopilot", "version": "v1.12.0-4-g0c3e64a7f5"}),
+        );
+        assert_eq!(facts["below_minimum"], false);
     }
 
     #[test]

@@ -413,7 +413,10 @@ fn a_device_without_evidence_is_not_assessed_never_passed() {
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "empty-drone/README.txt", "nothing here\n");
     let (report, _, code) = json_report(&["scan", dir.path().to_str().expect("UTF-8")]);
-    assert_eq!(code, 3, "a device with nothing assessed makes the scan incomplete");
+    assert_eq!(
+        code, 3,
+        "a device with nothing assessed makes the scan incomplete"
+    );
     let device = &report["devices"][0];
     assert_eq!(device["grade"], "n/a");
     assert_eq!(device["coverage"], 0.0);

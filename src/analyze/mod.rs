@@ -283,7 +283,7 @@ pub fn kind_named(path: &Path) -> Option<ArtifactKind> {
         (_, "bin" | "log") if matches!(parent.as_str(), "logs" | "log") => {
             ArtifactKind::DataflashLog
         }
-        (_, "txt") if name.starts_with("DJIFlightRecord_") => ArtifactKind::DjiFlightRecord,
+        (_, "txt") if lower.starts_with("djiflightrecord_") => ArtifactKind::DjiFlightRecord,
         (stem, "json" | "toml") if stem.starts_with("profile.") => ArtifactKind::Profile,
         _ => return None,
     };

@@ -13,7 +13,13 @@
 //! (serde_json_path 0.7): 60 times slower on a 900-parameter file. Addresses that
 //! autopilots spread over several parameters become `endpoints` (ArduPilot's `NET_Pn_*`
 //! ports, PX4's uXRCE-DDS agent), with the address's scope, like mavlink-router's.
+//!
+//! A device's parameter files are one configuration ([`apply_in_order`]): tools such as
+//! ArduPilot Methodic Configurator keep a vehicle as numbered files applied one after another,
+//! so a parameter is judged by the value the last file to set it gives; the values it
+//! overwrote carry `superseded_by`, and rules skip them.
 
+use crate::analyze::{ArtifactKind, Evidence};
 use crate::net;
 use serde_json::{json, Map, Number, Value};
 use std::collections::BTreeMap;
@@ -383,9 +389,216 @@ pub fn number_from_float(value: f64) -> Option<Number> {
     }
 }
 
+/// Where a parameter file comes in a device's configuration: numbered files (`00_default.param`,
+/// `02_…`) first, by their number, then the others; ties by file name, then by path.
+fn application_order(path: &str) -> (u64, String, String) {
+    let name = std::path::Path::new(path)
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or(path);
+    let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+    // Numbers too long for u64 still sort before unnumbered files.
+    let number = if digits.is_empty() {
+        u64::MAX
+    } else {
+        digits.parse().unwrap_or(u64::MAX - 1)
+    };
+    (number, name.to_owned(), path.to_owned())
+}
+
+/// Where a parameter node was set, as `path:line` (or `path@offset` in a binary file).
+fn setting_place(path: &str, node: &Value) -> String {
+    match (node.get("line"), node.get("offset")) {
+        (Some(line), _) => format!("{path}:{line}"),
+        (None, Some(offset)) => format!("{path}@{offset}"),
+        (None, None) => path.to_owned(),
+    }
+}
+
+/// Applies a device's parameter files (ArduPilot `.param`/`.parm`, QGroundControl `.params`)
+/// as one configuration, in a deterministic order: numbered file names first, by their
+/// number, then the other files, each group by name ([`application_order`]). Files of
+/// different autopilots (`autopilot`: ArduPilot, PX4) are separate configurations.
+///
+/// Each parameter whose value a later file sets again gets `superseded_by: "path:line"`, the
+/// place of the value that stands, so rules about a parameter's value skip it
+/// (`!@.superseded_by`) and a finding is reported once, where the final value was set. Each
+/// document gets `configuration: {position, files}`, its 1-based place in that order. Derived
+/// nodes (`endpoints`, `mavlink_instances`) and conditions across parameters of different
+/// files are not merged. Other artifacts are left alone; so is a lone parameter file.
+pub fn apply_in_order<'a>(
+    artifacts: impl IntoIterator<Item = (&'a str, Option<ArtifactKind>, Option<&'a mut Evidence>)>,
+) {
+    let mut files: Vec<(&str, &mut Value)> = artifacts
+        .into_iter()
+        .filter(|(_, kind, _)| {
+            matches!(
+                kind,
+                Some(ArtifactKind::ArdupilotParams | ArtifactKind::QgcParams)
+            )
+        })
+        .filter_map(|(path, _, evidence)| Some((path, &mut evidence?.document)))
+        .collect();
+    files.sort_by_cached_key(|(path, _)| application_order(path));
+    let mut by_autopilot: BTreeMap<String, Vec<(&str, &mut Value)>> = BTreeMap::new();
+    for (path, document) in files {
+        let autopilot = document
+            .get("autopilot")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        by_autopilot
+            .entry(autopilot)
+            .or_default()
+            .push((path, document));
+    }
+    for configuration in by_autopilot.into_values() {
+        if configuration.len() > 1 {
+            mark_superseded(configuration);
+        }
+    }
+}
+
+/// Marks, in files given in the order they apply, each parameter a later file sets again.
+fn mark_superseded(mut configuration: Vec<(&str, &mut Value)>) {
+    // The place of each parameter's final value.
+    let mut final_place: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for (index, (path, document)) in configuration.iter().enumerate() {
+        let Some(parameters) = document.get("parameters").and_then(Value::as_object) else {
+            continue;
+        };
+        for (name, node) in parameters {
+            final_place.insert(name.clone(), (index, setting_place(path, node)));
+        }
+    }
+    let files = configuration.len();
+    for (index, (_, document)) in configuration.iter_mut().enumerate() {
+        document["configuration"] = json!({"position": index + 1, "files": files});
+        let Some(parameters) = document
+            .get_mut("parameters")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        for (name, node) in parameters.iter_mut() {
+            match (final_place.get(name), node.as_object_mut()) {
+                (Some((final_index, place)), Some(node)) if *final_index != index => {
+                    node.insert("superseded_by".to_owned(), Value::String(place.clone()));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn param_file(text: &str) -> Evidence {
+        use crate::analyze::Analyzer;
+        crate::analyze::ardupilot_params::ArdupilotParamsAnalyzer
+            .analyze(text.as_bytes())
+            .expect("a parameter file")
+    }
+
+    #[test]
+    fn a_devices_parameter_files_apply_in_number_then_name_order() {
+        let mut default = param_file("LOG_DISARMED,0\nSERIAL1_PROTOCOL,1\nSYSID_ENFORCE,0\n");
+        let mut setup = param_file("BRD_HEAT_TARG,65\nLOG_DISARMED,1\n");
+        let mut finish = param_file("BRD_HEAT_TARG,45\nLOG_DISARMED,0\n");
+        let mut telemetry = param_file("SERIAL1_PROTOCOL,1\n");
+        let mut unnumbered = param_file("SYSID_ENFORCE,1\n");
+        let mut notes = crate::analyze::Evidence {
+            kind: ArtifactKind::Profile,
+            document: json!({"parameters": {"LOG_DISARMED": {"value": 1, "line": 1}}}),
+            lines: Default::default(),
+            warnings: Vec::new(),
+            incomplete: None,
+        };
+        let params = Some(ArtifactKind::ArdupilotParams);
+        // Given out of order: the order comes from the names (10 after 4, not after 1).
+        apply_in_order([
+            ("tarot/zz_backup.param", params, Some(&mut unnumbered)),
+            ("tarot/10_telemetry.param", params, Some(&mut telemetry)),
+            ("tarot/04_finish.param", params, Some(&mut finish)),
+            (
+                "tarot/profile.json",
+                Some(ArtifactKind::Profile),
+                Some(&mut notes),
+            ),
+            ("tarot/00_default.param", params, Some(&mut default)),
+            ("tarot/02_setup.param", params, None),
+            ("tarot/02_setup.param", params, Some(&mut setup)),
+        ]);
+        let superseded = |evidence: &Evidence, name: &str| {
+            evidence.document["parameters"][name]
+                .get("superseded_by")
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        assert_eq!(
+            superseded(&default, "LOG_DISARMED"),
+            "tarot/04_finish.param:2"
+        );
+        assert_eq!(
+            superseded(&setup, "LOG_DISARMED"),
+            "tarot/04_finish.param:2"
+        );
+        assert_eq!(superseded(&finish, "LOG_DISARMED"), Value::Null);
+        assert_eq!(
+            superseded(&setup, "BRD_HEAT_TARG"),
+            "tarot/04_finish.param:1"
+        );
+        assert_eq!(
+            superseded(&default, "SERIAL1_PROTOCOL"),
+            "tarot/10_telemetry.param:1",
+            "a repeat of the same value is reported once, at the last file"
+        );
+        assert_eq!(superseded(&telemetry, "SERIAL1_PROTOCOL"), Value::Null);
+        assert_eq!(
+            superseded(&default, "SYSID_ENFORCE"),
+            "tarot/zz_backup.param:1",
+            "unnumbered files come after the numbered ones"
+        );
+        assert_eq!(
+            default.document["configuration"],
+            json!({"position": 1, "files": 5})
+        );
+        assert_eq!(unnumbered.document["configuration"]["position"], 5);
+        assert!(notes.document["parameters"]["LOG_DISARMED"]
+            .get("superseded_by")
+            .is_none());
+        assert!(notes.document.get("configuration").is_none());
+    }
+
+    #[test]
+    fn a_lone_file_or_another_autopilots_file_is_left_alone() {
+        let mut ardupilot = param_file("LOG_DISARMED,1\n");
+        let mut px4 = param_file("LOG_DISARMED,0\n");
+        px4.document["autopilot"] = json!("px4");
+        apply_in_order([
+            (
+                "a/00_ardupilot.param",
+                Some(ArtifactKind::ArdupilotParams),
+                Some(&mut ardupilot),
+            ),
+            (
+                "a/01_px4.params",
+                Some(ArtifactKind::QgcParams),
+                Some(&mut px4),
+            ),
+        ]);
+        assert!(ardupilot.document["parameters"]["LOG_DISARMED"]
+            .get("superseded_by")
+            .is_none());
+        assert!(ardupilot.document.get("configuration").is_none());
+        assert_eq!(
+            application_order("x/99999999999999999999999_a.param").0,
+            u64::MAX - 1
+        );
+        assert_eq!(application_order("x/a.param").0, u64::MAX);
+    }
 
     #[test]
     fn logged_floats_become_integers_when_whole() {

@@ -1,7 +1,7 @@
 //! Evidence that only a device's artifacts together can give: flight logs kept on the device
 //! and on its memory card, and firmware images older than what the device runs.
 
-use crate::analyze::{ArtifactKind, Evidence};
+use crate::analyze::{parameters, ArtifactKind, Evidence};
 use crate::policy::Policy;
 use std::collections::BTreeMap;
 
@@ -49,11 +49,20 @@ fn card_path(path: &str) -> Option<String> {
 }
 
 /// The facts that come from a device's artifacts together: flight logs kept
-/// ([`annotate_flight_logs`]) and firmware images older than what the device runs
-/// ([`annotate_firmware_images`]).
+/// ([`annotate_flight_logs`]), firmware images older than what the device runs
+/// ([`annotate_firmware_images`]), and which parameter values later files of the device set
+/// again ([`parameters::apply_in_order`]).
 pub fn annotate_device(artifacts: &mut [DeviceArtifact<'_>], policy: &Policy) {
     annotate_flight_logs(artifacts, policy);
     annotate_firmware_images(artifacts);
+    // A device's parameter files are one configuration, applied in order.
+    parameters::apply_in_order(artifacts.iter_mut().map(|artifact| {
+        (
+            artifact.path,
+            artifact.kind,
+            artifact.evidence.as_deref_mut(),
+        )
+    }));
 }
 
 /// Each autopilot image (`images[*]`) and DJI package (`packages[*]`) of a firmware artifact is

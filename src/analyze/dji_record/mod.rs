@@ -1,17 +1,25 @@
 //! DJI flight records (`DJIFlightRecord_*.txt`, written by DJI GO, DJI Fly and DJI Pilot):
-//! the prefix (details offset, format version) and the details block, which every version
-//! keeps in the clear: location text, start time, home point, flight time and distance, the
-//! aircraft's name and serial numbers, the app. The frame records are not decoded; those of
-//! version 13 and later are encrypted with keys DJI hands out online, and are reported as
-//! encrypted (this tool makes no network calls). Documented in
-//! docs/evidence/dji-flight-record.md.
+//! the prefix (details offset, format version), the details block (location text, start time,
+//! home point, flight time and distance, the aircraft's name and serial numbers, the app) and
+//! where the frame records lie. Documented in docs/evidence/dji-flight-record.md.
 //!
 //! Layout (little-endian), as lvauvillier's dji-log-parser reads it (`layout/prefix.rs`,
-//! `layout/info.rs`): the prefix is `u64 details offset`, `u16 details length`, `u8 version`
-//! (100 bytes from version 6 on, 12 before). The details ("info") block is at the details
-//! offset before version 12 (it ends the file), and right after the 100-byte prefix from 12 on.
-//! Versions up to 5 place the serials and the aircraft name at fixed offsets; later ones lay
-//! the fields out one after another, with 16-byte serials and a 32-byte name.
+//! `layout/info.rs`, `layout/auxiliary.rs`, `decoder.rs`): the prefix is `u64 details offset`,
+//! `u16 details length`, `u8 version` (100 bytes from version 6 on, 12 before).
+//!
+//! - Before version 12 the details block is at the details offset and ends the file.
+//! - Version 12 puts it in the clear right after the 100-byte prefix.
+//! - From version 13 (every DJI app since 2022) an *auxiliary info* block follows the prefix
+//!   (`u8 0`, `u16 length`, then a seed byte and the XOR-obfuscated rest: `u8`, `u16 info
+//!   length`, the details, `u16 signature length`, the signature), then an *auxiliary
+//!   version* block (`u8 1`, `u16 length`, `u16 version`, `u8 department`: the app family),
+//!   then the frame records at the details offset. The obfuscation key is derived from the seed
+//!   byte alone ([`xor_key`]), so the details are read offline; the frame records are AES-256
+//!   encrypted with keys DJI's keychain service hands out online. This tool makes no network
+//!   call: those records are reported as encrypted, never decoded.
+//!
+//! Up to version 5 the serials and the aircraft name sit at fixed offsets of the details;
+//! later versions lay the fields out one after another, with 16-byte serials and a 32-byte name.
 
 use crate::analyze::text::fixed_field;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
@@ -19,81 +27,278 @@ use serde_json::{json, Value};
 
 pub struct DjiRecordAnalyzer;
 
-/// Versions from this one on encrypt their frame records.
+/// Versions from this one on keep their details in an obfuscated auxiliary block and encrypt
+/// their frame records.
 pub const FIRST_ENCRYPTED_VERSION: u8 = 13;
 /// From this version on the details follow the 100-byte prefix.
 const DETAILS_AFTER_PREFIX: u8 = 12;
+/// The highest format version read. DJI's apps write 14 (2023 to 2025); a few later versions
+/// are accepted on the assumption that they keep the layout of 13 and 14, which the auxiliary
+/// block's own lengths then check.
+const LAST_KNOWN_VERSION: u8 = 20;
 /// The prefix from version 6 on.
 const PREFIX: usize = 100;
 /// The details block: 352 bytes up to version 5, 380 after.
 const OLD_DETAILS: usize = 352;
 const NEW_DETAILS: usize = 380;
+/// The kinds of auxiliary block (its first byte).
+const AUXILIARY_INFO: u8 = 0;
+const AUXILIARY_VERSION: u8 = 1;
 
-fn prefix(content: &[u8]) -> Option<(usize, usize, u8)> {
-    let offset = u64::from_le_bytes(content.get(0..8)?.try_into().ok()?);
-    let length = u16::from_le_bytes(content.get(8..10)?.try_into().ok()?);
-    let version = *content.get(10)?;
-    Some((usize::try_from(offset).ok()?, usize::from(length), version))
+/// Reads little-endian values at offsets of a byte slice; every read is checked, none panics.
+#[derive(Clone, Copy)]
+struct Bytes<'a>(&'a [u8]);
+
+impl<'a> Bytes<'a> {
+    fn at(self, at: usize, length: usize) -> Option<&'a [u8]> {
+        self.0.get(at..at.checked_add(length)?)
+    }
+
+    fn array<const N: usize>(self, at: usize) -> Option<[u8; N]> {
+        self.at(at, N)?.try_into().ok()
+    }
+
+    fn u8(self, at: usize) -> Option<u8> {
+        self.0.get(at).copied()
+    }
+
+    fn u16(self, at: usize) -> Option<u16> {
+        self.array(at).map(u16::from_le_bytes)
+    }
+
+    fn u64(self, at: usize) -> Option<u64> {
+        self.array(at).map(u64::from_le_bytes)
+    }
+
+    fn i32(self, at: usize) -> Option<i32> {
+        self.array(at).map(i32::from_le_bytes)
+    }
+
+    fn i64(self, at: usize) -> Option<i64> {
+        self.array(at).map(i64::from_le_bytes)
+    }
+
+    fn f32(self, at: usize) -> Option<f64> {
+        self.array(at).map(f32::from_le_bytes).map(f64::from)
+    }
+
+    fn f64(self, at: usize) -> Option<f64> {
+        self.array(at).map(f64::from_le_bytes)
+    }
 }
 
-/// Where the details block is, if the prefix and the file agree on one.
-fn details_at(content: &[u8]) -> Option<(usize, u8)> {
+/// The prefix: details offset, details length, format version.
+fn prefix(content: &[u8]) -> Option<(u64, usize, u8)> {
+    let bytes = Bytes(content);
+    Some((bytes.u64(0)?, usize::from(bytes.u16(8)?), bytes.u8(10)?))
+}
+
+/// Where the details block is, for versions before 13, if the prefix and the file agree on one.
+fn clear_details_at(content: &[u8]) -> Option<(usize, u8)> {
     let (offset, length, version) = prefix(content)?;
-    if !(1..=20).contains(&version) {
+    let offset = usize::try_from(offset).ok()?;
+    if !(1..FIRST_ENCRYPTED_VERSION).contains(&version) {
         return None;
     }
     if version < DETAILS_AFTER_PREFIX {
         // The details block ends the file.
-        let size = if version <= 5 {
-            OLD_DETAILS
-        } else {
-            NEW_DETAILS
-        };
+        let size = details_size(version);
         (offset >= 12 && length >= size && offset.checked_add(length) == Some(content.len()))
             .then_some((offset, version))
     } else {
-        // The details follow the prefix; the records start at the details offset (13+) or
-        // after the 436-byte details (12). The app platform byte must be one DJI uses.
-        let records = if version == DETAILS_AFTER_PREFIX {
-            PREFIX + 436
-        } else {
-            offset
-        };
-        let platform = *content.get(PREFIX + 376)?;
-        (records >= PREFIX + NEW_DETAILS
-            && records <= content.len()
-            && matches!(platform, 1 | 2 | 10 | 11))
-        .then_some((PREFIX, version))
+        // The details follow the prefix and the records the 436-byte details. The app platform
+        // byte must be one DJI uses.
+        let platform = Bytes(content).u8(PREFIX + 376)?;
+        (PREFIX + 436 <= content.len() && matches!(platform, 1 | 2 | 10 | 11))
+            .then_some((PREFIX, version))
+    }
+}
+
+fn details_size(version: u8) -> usize {
+    if version <= 5 {
+        OLD_DETAILS
+    } else {
+        NEW_DETAILS
     }
 }
 
 /// A record of a version before 12 cut short: a prefix whose details block (at a plausible
 /// offset, of a plausible length) runs past the end of the file. Returns the block's offset
 /// and length.
-fn cut_details(content: &[u8]) -> Option<(usize, usize)> {
+fn cut_details(content: &[u8]) -> Option<(u64, usize)> {
     let (offset, length, version) = prefix(content)?;
-    let size = if version <= 5 {
-        OLD_DETAILS
-    } else {
-        NEW_DETAILS
-    };
     ((1..DETAILS_AFTER_PREFIX).contains(&version)
-        && (size..=4096).contains(&length)
+        && (details_size(version)..=4096).contains(&length)
         && (12..=1 << 30).contains(&offset)
-        && offset + length > content.len())
-    .then_some((offset, length))
-    // Container formats' magic numbers can pass for a prefix (a gzip with mtime 0).
-    .filter(|_| !crate::analyze::firmware::FirmwareAnalyzer.identify(content))
+        && offset + length as u64 > content.len() as u64)
+        .then_some((offset, length))
+        // Container formats' magic numbers can pass for a prefix (a gzip with mtime 0).
+        .filter(|_| !crate::analyze::firmware::FirmwareAnalyzer.identify(content))
 }
 
-fn f64_at(bytes: &[u8], at: usize) -> f64 {
-    f64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default())
+/// CRC-64 with the Jones polynomial, reflected, as Redis and the `crc64` crate compute it
+/// (no final XOR; the caller gives the initial value). dji-log-parser derives the XOR key of
+/// the auxiliary block with it.
+fn crc64_jones(initial: u64, data: &[u8]) -> u64 {
+    const REFLECTED_POLYNOMIAL: u64 = 0x95ac_9329_ac4b_c9b5;
+    const TABLE: [u64; 256] = {
+        let mut table = [0u64; 256];
+        let mut index = 0;
+        while index < 256 {
+            let mut value = index as u64;
+            let mut bit = 0;
+            while bit < 8 {
+                value = if value & 1 == 1 {
+                    (value >> 1) ^ REFLECTED_POLYNOMIAL
+                } else {
+                    value >> 1
+                };
+                bit += 1;
+            }
+            table[index] = value;
+            index += 1;
+        }
+        table
+    };
+    data.iter().fold(initial, |crc, &byte| {
+        TABLE[usize::from((crc as u8) ^ byte)] ^ (crc >> 8)
+    })
 }
 
-fn f32_at(bytes: &[u8], at: usize) -> f64 {
-    f64::from(f32::from_le_bytes(
-        bytes[at..at + 4].try_into().unwrap_or_default(),
-    ))
+/// The 8-byte XOR key of an obfuscated block whose first byte is `seed`, for a block of
+/// `record_type` (0 for the auxiliary info block): dji-log-parser's `XorDecoder`.
+fn xor_key(seed: u8, record_type: u8) -> [u8; 8] {
+    const MAGIC: u64 = 0x1234_5678_9abc_def0;
+    let product = MAGIC.wrapping_mul(u64::from(seed));
+    crc64_jones(
+        u64::from(seed.wrapping_add(record_type)),
+        &product.to_le_bytes(),
+    )
+    .to_le_bytes()
+}
+
+/// `obfuscated` with the key of `seed` undone; the operation is its own inverse, so it masks
+/// too (the project's sample generator writes records with it).
+pub fn unmask(obfuscated: &[u8], seed: u8, record_type: u8) -> Vec<u8> {
+    let key = xor_key(seed, record_type);
+    obfuscated
+        .iter()
+        .zip(key.iter().cycle())
+        .map(|(byte, key)| byte ^ key)
+        .collect()
+}
+
+/// What the auxiliary blocks of a version 13+ record hold.
+#[derive(Debug)]
+struct Auxiliary {
+    /// The details, unmasked.
+    details: Vec<u8>,
+    /// Where the (masked) details start in the file.
+    details_offset: usize,
+    /// The auxiliary info block's stated length.
+    info_block_length: usize,
+    signature_length: usize,
+    /// The auxiliary version block: the log version and the app family, when present.
+    log_version: Option<u16>,
+    department: Option<u8>,
+    /// Where the frame records start.
+    records_offset: usize,
+    /// The details length the prefix states (DJI's apps write the auxiliary block's).
+    stated_details_length: usize,
+}
+
+/// Reads the auxiliary blocks of a version 13+ record; the error says what does not fit.
+fn auxiliary(content: &[u8]) -> Result<Auxiliary, String> {
+    let bytes = Bytes(content);
+    let Some((stated_records, stated_details_length, _)) = prefix(content) else {
+        return Err("the file is shorter than the 11 bytes of the prefix".to_owned());
+    };
+    match bytes.u8(PREFIX) {
+        Some(AUXILIARY_INFO) => {}
+        Some(other) => {
+            return Err(format!(
+                "byte {PREFIX} is {other}, not the auxiliary info block (0) that follows the prefix from version 13"
+            ))
+        }
+        None => return Err(format!("the file ends before the auxiliary info block at byte {PREFIX}")),
+    }
+    let length = usize::from(bytes.u16(PREFIX + 1).unwrap_or_default());
+    let body_at = PREFIX + 3;
+    let Some(body) = bytes.at(body_at, length) else {
+        return Err(format!(
+            "the auxiliary info block ({length} bytes at byte {body_at}) runs past the end of the file ({} bytes)",
+            content.len()
+        ));
+    };
+    let Some((&seed, masked)) = body.split_first() else {
+        return Err("the auxiliary info block is empty".to_owned());
+    };
+    let unmasked = unmask(masked, seed, 0);
+    let plain = Bytes(&unmasked);
+    let info_length = usize::from(plain.u16(1).unwrap_or_default());
+    let (Some(details), Some(signature_length)) = (
+        plain.at(3, info_length),
+        plain.u16(3 + info_length).map(usize::from),
+    ) else {
+        return Err(format!(
+            "the auxiliary info block ({length} bytes) is too short for the {info_length}-byte details it states"
+        ));
+    };
+    if 5 + info_length + signature_length > masked.len() {
+        return Err(format!(
+            "the auxiliary info block ({length} bytes) is too short for its {info_length}-byte details and {signature_length}-byte signature"
+        ));
+    }
+    let version_at = body_at + length;
+    let (log_version, department, version_end) = match bytes.u8(version_at) {
+        Some(AUXILIARY_VERSION) => {
+            let version_length = usize::from(bytes.u16(version_at + 1).unwrap_or_default());
+            let block = bytes.at(version_at + 3, version_length).map(Bytes);
+            (
+                block.and_then(|block| block.u16(0)),
+                block.and_then(|block| block.u8(2)),
+                version_at + 3 + version_length,
+            )
+        }
+        _ => (None, None, version_at),
+    };
+    // dji-log-parser recovers a zero details offset as the end of the auxiliary blocks.
+    let records_offset = match usize::try_from(stated_records) {
+        Ok(0) => version_end,
+        Ok(offset) => offset,
+        Err(_) => usize::MAX,
+    };
+    if records_offset < version_at || records_offset > content.len() {
+        return Err(format!(
+            "the prefix places the frame records at byte {stated_records}, outside the file ({} bytes) or inside the auxiliary blocks (which end at byte {version_end})",
+            content.len()
+        ));
+    }
+    Ok(Auxiliary {
+        details: details.to_vec(),
+        details_offset: body_at + 4,
+        info_block_length: length,
+        signature_length,
+        log_version,
+        department,
+        records_offset,
+        stated_details_length,
+    })
+}
+
+/// The app family the auxiliary version block names (dji-log-parser's `Department`).
+fn department_name(department: u8) -> Option<&'static str> {
+    Some(match department {
+        1 => "sdk",
+        2 => "dji-go",
+        3 => "dji-fly",
+        4 => "agricultural-machinery",
+        5 => "dji-terra",
+        6 => "dji-glasses",
+        7 => "dji-pilot",
+        8 => "gs-pro",
+        _ => return None,
+    })
 }
 
 /// A float rounded to `places` decimals, for readable evidence.
@@ -102,16 +307,20 @@ fn rounded(value: f64, places: i32) -> Value {
     json!((value * scale).round() / scale)
 }
 
-/// The details block, laid out as `version` lays it out.
+/// The details block, laid out as `version` lays it out. The caller checks that the block
+/// holds [`details_size`] bytes; a field that does not fit reads as zero or empty.
 fn details(block: &[u8], version: u8) -> Value {
+    let bytes = Bytes(block);
     // Fixed offsets up to version 5; one field after another from 6 on.
     let (product, name, aircraft, camera, remote, battery, platform) = if version <= 5 {
-        (277, 278..302, 267..277, 318..328, 328..338, 338..348, 348)
+        (277, (278, 24), 267, 318, 328, 338, 348)
     } else {
-        (271, 280..312, 312..328, 328..344, 344..360, 360..376, 376)
+        (271, (280, 32), 312, 328, 344, 360, 376)
     };
-    let start_ms = i64::from_le_bytes(block[91..99].try_into().unwrap_or_default());
-    let platform_name = match block[platform] {
+    let serial_length = if version <= 5 { 10 } else { 16 };
+    let text = |at: usize, length: usize| bytes.at(at, length).map(fixed_field).unwrap_or_default();
+    let byte = |at: usize| bytes.u8(at).unwrap_or_default();
+    let platform_name = match byte(platform) {
         1 => "ios",
         2 => "android",
         10 => "windows",
@@ -120,25 +329,144 @@ fn details(block: &[u8], version: u8) -> Value {
     };
     json!({
         "location": {
-            "sub_street": fixed_field(&block[0..20]),
-            "street": fixed_field(&block[20..40]),
-            "city": fixed_field(&block[40..60]),
-            "area": fixed_field(&block[60..80]),
+            "sub_street": text(0, 20),
+            "street": text(20, 20),
+            "city": text(40, 20),
+            "area": text(60, 20),
         },
-        "start_time_ms": start_ms,
-        "home": {"latitude": rounded(f64_at(block, 107), 7), "longitude": rounded(f64_at(block, 99), 7)},
-        "total_distance_m": rounded(f32_at(block, 115), 1),
-        "flight_time_s": rounded(f64::from(i32::from_le_bytes(block[119..123].try_into().unwrap_or_default())) / 1000.0, 3),
-        "max_height_m": rounded(f32_at(block, 123), 1),
-        "product_type": block[product],
-        "aircraft_name": fixed_field(&block[name]),
-        "aircraft_serial": fixed_field(&block[aircraft]),
-        "camera_serial": fixed_field(&block[camera]),
-        "remote_serial": fixed_field(&block[remote]),
-        "battery_serial": fixed_field(&block[battery]),
+        "start_time_ms": bytes.i64(91).unwrap_or_default(),
+        "home": {
+            "latitude": rounded(bytes.f64(107).unwrap_or_default(), 7),
+            "longitude": rounded(bytes.f64(99).unwrap_or_default(), 7),
+        },
+        "total_distance_m": rounded(bytes.f32(115).unwrap_or_default(), 1),
+        "flight_time_s": rounded(f64::from(bytes.i32(119).unwrap_or_default()) / 1000.0, 3),
+        "max_height_m": rounded(bytes.f32(123).unwrap_or_default(), 1),
+        "product_type": byte(product),
+        "aircraft_name": text(name.0, name.1),
+        "aircraft_serial": text(aircraft, serial_length),
+        "camera_serial": text(camera, serial_length),
+        "remote_serial": text(remote, serial_length),
+        "battery_serial": text(battery, serial_length),
         "app_platform": platform_name,
-        "app_version": format!("{}.{}.{}", block[platform + 1], block[platform + 2], block[platform + 3]),
+        "app_version": format!("{}.{}.{}", byte(platform + 1), byte(platform + 2), byte(platform + 3)),
     })
+}
+
+/// The details and frame records of a record before version 13, whose details are in the
+/// clear.
+fn clear_record(content: &[u8], at: usize, version: u8) -> Result<Value, AnalyzeError> {
+    let size = details_size(version);
+    let Some(block) = Bytes(content).at(at, size) else {
+        return Err(AnalyzeError::new(format!(
+            "the details block ({size} bytes at byte {at}) runs past the end of the file"
+        )));
+    };
+    let mut details = details(block, version);
+    details["offset"] = json!(at);
+    details["obfuscated"] = json!(false);
+    // The records lie between the prefix and the details (before 12) or after the 436 bytes
+    // of the details (12). From version 7 they are XOR-obfuscated, record by record.
+    let (records, records_end) = match version {
+        0..=5 => (12, at),
+        6..=11 => (PREFIX, at),
+        _ => (PREFIX + 436, content.len()),
+    };
+    let frames = json!({
+        "offset": records,
+        "bytes": records_end.saturating_sub(records),
+        "encrypted": false,
+        "decoded": false,
+        "reason": "the frame records (positions, battery, camera, firmware) are not decoded",
+    });
+    Ok(document(version, at, details, frames, None))
+}
+
+/// The details and frame records of a record of version 13 or later.
+fn auxiliary_record(
+    content: &[u8],
+    version: u8,
+    warnings: &mut Vec<String>,
+) -> Result<Value, AnalyzeError> {
+    let auxiliary = auxiliary(content).map_err(|reason| {
+        AnalyzeError::new(format!(
+            "a version {version} DJI flight record whose auxiliary block cannot be read: {reason}"
+        ))
+    })?;
+    if auxiliary.details.len() < NEW_DETAILS {
+        return Err(AnalyzeError::new(format!(
+            "the details in the auxiliary block are {} bytes, fewer than the {NEW_DETAILS} a version {version} record holds",
+            auxiliary.details.len()
+        )));
+    }
+    if auxiliary.details.len() != auxiliary.stated_details_length {
+        warnings.push(format!(
+            "the prefix states {} bytes of details, the auxiliary block {}: the auxiliary block is read",
+            auxiliary.stated_details_length,
+            auxiliary.details.len()
+        ));
+    }
+    let at = auxiliary.details_offset;
+    let mut details = details(&auxiliary.details, version);
+    details["offset"] = json!(at);
+    details["obfuscated"] = json!(true);
+    let frames = json!({
+        "offset": auxiliary.records_offset,
+        "bytes": content.len() - auxiliary.records_offset,
+        "encrypted": true,
+        "decoded": false,
+        "reason": "AES-256 encrypted with keys that only DJI's online keychain service hands out; drone-audit makes no network call",
+    });
+    let mut auxiliary_node = json!({
+        "offset": PREFIX,
+        "length": auxiliary.info_block_length,
+        "details_length": auxiliary.details.len(),
+        "signature_length": auxiliary.signature_length,
+    });
+    if let Some(log_version) = auxiliary.log_version {
+        auxiliary_node["log_version"] = json!(log_version);
+    }
+    if let Some(department) = auxiliary.department {
+        auxiliary_node["department"] = json!(department);
+        if let Some(name) = department_name(department) {
+            auxiliary_node["app"] = json!(name);
+        }
+    }
+    Ok(document(version, at, details, frames, Some(auxiliary_node)))
+}
+
+/// The evidence document of a record.
+fn document(
+    version: u8,
+    details_at: usize,
+    details: Value,
+    frames: Value,
+    auxiliary: Option<Value>,
+) -> Value {
+    let home_present = details["home"]["latitude"]
+        .as_f64()
+        .zip(details["home"]["longitude"].as_f64())
+        .is_some_and(|(latitude, longitude)| latitude != 0.0 || longitude != 0.0);
+    let mut positions = json!({
+        "present": home_present,
+        "position_records": u64::from(home_present),
+    });
+    if home_present {
+        positions["offset"] = json!(details_at);
+    }
+    let mut document = json!({
+        "format": "dji-flight-record",
+        "version": version,
+        "encrypted": version >= FIRST_ENCRYPTED_VERSION,
+        "details_offset": details_at,
+        "details": details,
+        "frames": frames,
+        "positions": positions,
+    });
+    if let Some(auxiliary) = auxiliary {
+        document["auxiliary"] = auxiliary;
+    }
+    document
 }
 
 impl Analyzer for DjiRecordAnalyzer {
@@ -151,57 +479,56 @@ impl Analyzer for DjiRecordAnalyzer {
     }
 
     fn identify(&self, content: &[u8]) -> bool {
-        details_at(content).is_some() || cut_details(content).is_some()
+        match prefix(content) {
+            Some((_, _, version))
+                if (FIRST_ENCRYPTED_VERSION..=LAST_KNOWN_VERSION).contains(&version) =>
+            {
+                // The masked details length must be the one the prefix states in the clear:
+                // other binaries do not pass for a record by chance.
+                auxiliary(content).is_ok_and(|auxiliary| {
+                    auxiliary.details.len() == auxiliary.stated_details_length
+                })
+            }
+            _ => clear_details_at(content).is_some() || cut_details(content).is_some(),
+        }
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
-        if let (None, Some((offset, length))) = (details_at(content), cut_details(content)) {
+        let Some((_, _, version)) = prefix(content) else {
             return Err(AnalyzeError::new(format!(
-                "the record is cut short: its details block ({length} bytes at byte {offset}) runs past the end of the file ({} bytes)",
+                "the record is cut short: {} bytes, fewer than the 11 of its prefix",
                 content.len()
             )));
-        }
-        let Some((at, version)) = details_at(content) else {
-            return Err(AnalyzeError::new(
-                "not a DJI flight record: its prefix names no details block inside the file",
-            ));
         };
-        let size = if version <= 5 {
-            OLD_DETAILS
+        let mut warnings = Vec::new();
+        let document = if version >= FIRST_ENCRYPTED_VERSION {
+            if version > LAST_KNOWN_VERSION {
+                return Err(AnalyzeError::new(format!(
+                    "format version {version} is newer than the versions read (up to {LAST_KNOWN_VERSION})"
+                )));
+            }
+            auxiliary_record(content, version, &mut warnings)?
         } else {
-            NEW_DETAILS
+            match (clear_details_at(content), cut_details(content)) {
+                (Some((at, version)), _) => clear_record(content, at, version)?,
+                (None, Some((offset, length))) => {
+                    return Err(AnalyzeError::new(format!(
+                        "the record is cut short: its details block ({length} bytes at byte {offset}) runs past the end of the file ({} bytes)",
+                        content.len()
+                    )))
+                }
+                (None, None) => {
+                    return Err(AnalyzeError::new(format!(
+                        "not a readable DJI flight record of version {version}: its prefix names no details block inside the file"
+                    )))
+                }
+            }
         };
-        let Some(block) = content.get(at..at + size) else {
-            return Err(AnalyzeError::new(format!(
-                "the details block ({size} bytes at byte {at}) runs past the end of the file"
-            )));
-        };
-        let mut details_value = details(block, version);
-        details_value["offset"] = json!(at);
-        let home_present = details_value["home"]["latitude"]
-            .as_f64()
-            .zip(details_value["home"]["longitude"].as_f64())
-            .is_some_and(|(latitude, longitude)| latitude != 0.0 || longitude != 0.0);
-        let mut positions = json!({
-            "present": home_present,
-            "position_records": u64::from(home_present),
-        });
-        if home_present {
-            positions["offset"] = json!(at);
-        }
-        let document = json!({
-            "format": "dji-flight-record",
-            "version": version,
-            "encrypted": version >= FIRST_ENCRYPTED_VERSION,
-            "details_offset": at,
-            "details": details_value,
-            "positions": positions,
-        });
         Ok(Evidence {
             kind: ArtifactKind::DjiFlightRecord,
             document,
             lines: Default::default(),
-            warnings: Vec::new(),
+            warnings,
             incomplete: None,
         })
     }
@@ -211,19 +538,28 @@ impl Analyzer for DjiRecordAnalyzer {
 mod tests {
     use super::*;
 
+    /// A details block (436 bytes) of a later version: Leeds, a home point, 92.941 s.
+    fn new_details() -> Vec<u8> {
+        let mut details = vec![0u8; 436];
+        details[40..46].copy_from_slice(b"Leeds\0");
+        details[107..115].copy_from_slice(&53.7358f64.to_le_bytes());
+        details[99..107].copy_from_slice(&(-1.7665f64).to_le_bytes());
+        details[119..123].copy_from_slice(&92_941i32.to_le_bytes());
+        details[280..283].copy_from_slice(b"moo");
+        details[312..326].copy_from_slice(b"1581F4XDB22C00");
+        details[376] = 2;
+        details[377..380].copy_from_slice(&[1, 9, 2]);
+        details
+    }
+
     fn record(version: u8) -> Vec<u8> {
         let records = vec![0x5a; 100];
-        if version >= 12 {
+        if version >= 13 {
+            return auxiliary_file(version, &new_details(), 0x92, &records);
+        }
+        if version == 12 {
             // Prefix (100 bytes), details (380, padded to 436), then the records.
-            let mut details = vec![0u8; 436];
-            details[40..46].copy_from_slice(b"Leeds\0");
-            details[107..115].copy_from_slice(&53.7358f64.to_le_bytes());
-            details[99..107].copy_from_slice(&(-1.7665f64).to_le_bytes());
-            details[119..123].copy_from_slice(&92_941i32.to_le_bytes());
-            details[280..283].copy_from_slice(b"moo");
-            details[312..326].copy_from_slice(b"1581F4XDB22C00");
-            details[376] = 2;
-            details[377..380].copy_from_slice(&[1, 9, 2]);
+            let details = new_details();
             let offset = (100 + details.len()) as u64;
             let mut file = offset.to_le_bytes().to_vec();
             file.extend_from_slice(&(details.len() as u16).to_le_bytes());
@@ -252,6 +588,41 @@ mod tests {
         file
     }
 
+    /// A version 13+ record as DJI's apps write it: prefix, auxiliary info block (seed byte,
+    /// then the masked details and a 256-byte signature), auxiliary version block (DJI Pilot),
+    /// frame records.
+    fn auxiliary_file(version: u8, details: &[u8], seed: u8, records: &[u8]) -> Vec<u8> {
+        let mut plain = vec![0u8];
+        plain.extend_from_slice(&(details.len() as u16).to_le_bytes());
+        plain.extend_from_slice(details);
+        plain.extend_from_slice(&256u16.to_le_bytes());
+        plain.extend_from_slice(&[0xaa; 256]);
+        let mut body = vec![seed];
+        body.extend(unmask(&plain, seed, 0));
+        let records_offset = 100 + 3 + body.len() + 3 + 4;
+        let mut file = (records_offset as u64).to_le_bytes().to_vec();
+        file.extend_from_slice(&(details.len() as u16).to_le_bytes());
+        file.push(version);
+        file.resize(100, 0);
+        file.push(AUXILIARY_INFO);
+        file.extend_from_slice(&(body.len() as u16).to_le_bytes());
+        file.extend(body);
+        file.extend_from_slice(&[AUXILIARY_VERSION, 4, 0, 4, 0, 7, 0]);
+        file.extend_from_slice(records);
+        file
+    }
+
+    #[test]
+    fn crc64_is_the_jones_variant() {
+        // The check value of CRC-64/Jones (Redis) with initial value 0.
+        assert_eq!(crc64_jones(0, b"123456789"), 0xe9c6_d914_c4b8_d9ca);
+        // The key of the corpus record of 2023-09-22 (seed 0x92): its runs of masked zeros.
+        assert_eq!(
+            xor_key(0x92, 0),
+            [0x5e, 0xf0, 0xce, 0xa6, 0xe7, 0x24, 0x05, 0x2a]
+        );
+    }
+
     #[test]
     fn old_records_keep_their_details_in_the_clear() {
         let file = record(4);
@@ -263,29 +634,148 @@ mod tests {
         assert_eq!(details["location"]["city"], "Leeds");
         assert_eq!(details["flight_time_s"], 92.941);
         assert_eq!(details["app_version"], "2.4.3");
+        assert_eq!(details["obfuscated"], false);
         assert_eq!(evidence.document["positions"]["present"], true);
         assert_eq!(evidence.document["encrypted"], false);
+        assert_eq!(evidence.document["frames"]["offset"], 12);
+        assert_eq!(evidence.document["frames"]["bytes"], 100);
     }
 
     #[test]
-    fn new_versions_keep_details_after_the_prefix_and_encrypt_their_records() {
-        let file = record(13);
+    fn version_12_keeps_its_details_in_the_clear_after_the_prefix() {
+        let file = record(12);
         assert!(DjiRecordAnalyzer.identify(&file));
         let evidence = DjiRecordAnalyzer.analyze(&file).expect("analyzes");
-        let document = &evidence.document;
-        assert_eq!(document["encrypted"], true);
-        assert_eq!(document["details_offset"], 100);
-        assert_eq!(document["details"]["aircraft_serial"], "1581F4XDB22C00");
-        assert_eq!(document["details"]["aircraft_name"], "moo");
-        assert_eq!(document["details"]["app_version"], "1.9.2");
-        assert_eq!(document["positions"]["present"], true);
-        assert!(!DjiRecordAnalyzer.identify(b"just some notes about a flight"));
-        assert!(!DjiRecordAnalyzer.identify(&[0xff; 64]));
+        assert_eq!(evidence.document["details_offset"], 100);
+        assert_eq!(
+            evidence.document["details"]["aircraft_serial"],
+            "1581F4XDB22C00"
+        );
+        assert_eq!(evidence.document["encrypted"], false);
         let mut no_platform = file.clone();
         no_platform[476] = 7;
         assert!(
             !DjiRecordAnalyzer.identify(&no_platform),
             "an unknown app platform"
         );
+    }
+
+    #[test]
+    fn new_versions_unmask_their_details_and_report_their_frames_encrypted() {
+        let file = record(14);
+        assert!(DjiRecordAnalyzer.identify(&file));
+        let evidence = DjiRecordAnalyzer.analyze(&file).expect("analyzes");
+        let document = &evidence.document;
+        assert_eq!(document["version"], 14);
+        assert_eq!(document["encrypted"], true);
+        assert_eq!(document["details_offset"], 107);
+        assert_eq!(document["details"]["aircraft_serial"], "1581F4XDB22C00");
+        assert_eq!(document["details"]["aircraft_name"], "moo");
+        assert_eq!(document["details"]["app_version"], "1.9.2");
+        assert_eq!(document["details"]["obfuscated"], true);
+        assert_eq!(document["positions"]["present"], true);
+        assert_eq!(document["auxiliary"]["app"], "dji-pilot");
+        assert_eq!(document["auxiliary"]["log_version"], 4);
+        let frames = &document["frames"];
+        assert_eq!(
+            (frames["encrypted"].clone(), frames["decoded"].clone()),
+            (json!(true), json!(false))
+        );
+        assert_eq!(frames["bytes"], 100);
+        assert_eq!(frames["offset"], file.len() - 100);
+        // The details in the file are masked: the serial is not there in the clear.
+        assert!(!file.windows(14).any(|window| window == b"1581F4XDB22C00"));
+        assert!(!DjiRecordAnalyzer.identify(b"just some notes about a flight"));
+        assert!(!DjiRecordAnalyzer.identify(&[0xff; 64]));
+    }
+
+    #[test]
+    fn the_prefix_must_state_the_masked_details_length() {
+        let mut file = record(14);
+        file[8..10].copy_from_slice(&380u16.to_le_bytes());
+        assert!(
+            !DjiRecordAnalyzer.identify(&file),
+            "another binary by chance"
+        );
+        let evidence = DjiRecordAnalyzer.analyze(&file).expect("analyzes");
+        assert_eq!(
+            evidence.warnings,
+            ["the prefix states 380 bytes of details, the auxiliary block 436: the auxiliary block is read"]
+        );
+    }
+
+    #[test]
+    fn a_zero_details_offset_is_recovered_from_the_auxiliary_blocks() {
+        let mut file = record(13);
+        let records_at = u64::from_le_bytes(file[0..8].try_into().unwrap());
+        file[0..8].copy_from_slice(&[0; 8]);
+        let evidence = DjiRecordAnalyzer.analyze(&file).expect("analyzes");
+        assert_eq!(evidence.document["frames"]["offset"], records_at);
+    }
+
+    #[test]
+    fn damaged_auxiliary_blocks_are_errors_that_say_why() {
+        let file = record(14);
+        let error = |file: &[u8]| {
+            DjiRecordAnalyzer
+                .analyze(file)
+                .expect_err("damaged")
+                .message
+        };
+        // Cut inside the auxiliary info block.
+        let cut = &file[..300];
+        assert!(!DjiRecordAnalyzer.identify(cut));
+        assert!(
+            error(cut).contains("runs past the end of the file"),
+            "{}",
+            error(cut)
+        );
+        // A masked details length larger than its block.
+        let mut bloated = file.clone();
+        bloated[105] ^= 0xff;
+        bloated[106] ^= 0xff;
+        assert!(error(&bloated).contains("too short"), "{}", error(&bloated));
+        // Records placed past the end of the file.
+        let mut beyond = file.clone();
+        beyond[0..8].copy_from_slice(&(1u64 << 40).to_le_bytes());
+        assert!(
+            error(&beyond).contains("outside the file"),
+            "{}",
+            error(&beyond)
+        );
+        // Not an auxiliary info block after the prefix.
+        let mut other = file.clone();
+        other[100] = 9;
+        assert!(!DjiRecordAnalyzer.identify(&other));
+        assert!(error(&other).contains("not the auxiliary info block"));
+        // Too few details for the fields.
+        let short = auxiliary_file(14, &[0; 100], 3, &[1; 10]);
+        assert!(
+            error(&short).contains("fewer than the 380"),
+            "{}",
+            error(&short)
+        );
+        assert!(error(&file[..5]).contains("cut short"));
+    }
+
+    #[test]
+    fn noise_in_a_record_never_panics() {
+        let file = record(14);
+        let mut state: u64 = 11;
+        for round in 0..2000 {
+            let mut noisy = file.clone();
+            for _ in 0..(1 + round % 8) {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let at = usize::try_from(state >> 33).unwrap_or(0) % noisy.len();
+                noisy[at] = (state >> 17) as u8;
+            }
+            let cut = usize::try_from(state >> 40).unwrap_or(0) % (noisy.len() + 1);
+            for content in [&noisy[..], &noisy[..cut]] {
+                let _ = DjiRecordAnalyzer.identify(content);
+                let _ = DjiRecordAnalyzer.analyze(content);
+            }
+        }
     }
 }

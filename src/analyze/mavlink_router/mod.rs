@@ -8,8 +8,10 @@
 //! meaningful lines. The evidence (docs/evidence/mavlink-router.md) is the `general` settings
 //! and one [`Endpoint`] per endpoint section; the TCP server that mavlink-router runs unless
 //! `TcpServerPort=0` (port 5760 by default, on every interface) is an endpoint too, named
-//! `TcpServerPort`, so one rule covers every listening socket. Unknown keys, keys outside a
-//! section, malformed lines and addresses that are not IP addresses are warnings.
+//! `TcpServerPort`, so one rule covers every listening socket. A UDP endpoint whose address
+//! reaches many hosts (255.255.255.255, an address ending in `.255`, a multicast group) has a
+//! `fan_out` node at its `Address` line. Unknown keys, keys outside a section, malformed lines
+//! and addresses that are not IP addresses are warnings.
 
 use crate::analyze::text;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
@@ -104,6 +106,48 @@ pub enum Mode {
     Server,
 }
 
+/// How a UDP endpoint's address delivers what is sent to it, when it reaches many hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+enum Delivery {
+    /// 255.255.255.255: every host of the link.
+    #[serde(rename = "broadcast")]
+    Broadcast,
+    /// An IPv4 address ending in `.255`: the broadcast address of the /24 it is in (or of a
+    /// narrower subnet's upper half). In a wider subnet it could be a host, but a router
+    /// configuration that names such a host is rare; the file gives no netmask to tell.
+    #[serde(rename = "subnet broadcast")]
+    SubnetBroadcast,
+    /// A multicast group: every host that joins it.
+    #[serde(rename = "multicast")]
+    Multicast,
+}
+
+impl Delivery {
+    fn of(address: IpAddr) -> Option<Delivery> {
+        match address {
+            IpAddr::V4(v4) if v4.is_broadcast() => Some(Delivery::Broadcast),
+            IpAddr::V4(v4) if v4.is_multicast() => Some(Delivery::Multicast),
+            IpAddr::V4(v4) if v4.octets()[3] == 255 && !v4.is_loopback() && v4.octets()[0] != 0 => {
+                Some(Delivery::SubnetBroadcast)
+            }
+            IpAddr::V6(v6) if v6.is_multicast() => Some(Delivery::Multicast),
+            _ => None,
+        }
+    }
+}
+
+/// A UDP endpoint's address that reaches many hosts, placed at its `Address` line. It names
+/// its endpoint so that a finding about it reads whole.
+#[derive(Debug, Serialize)]
+struct FanOut {
+    endpoint: String,
+    r#type: EndpointType,
+    address: String,
+    delivery: Delivery,
+    /// The `Address` line.
+    line: u32,
+}
+
 /// The evidence document.
 #[derive(Debug, Serialize)]
 struct RouterEvidence {
@@ -179,6 +223,10 @@ struct Endpoint {
     /// Where the address leads; absent without an IP address.
     #[serde(skip_serializing_if = "Option::is_none")]
     scope: Option<AddressScope>,
+    /// A UDP endpoint's address that reaches many hosts (broadcast, subnet broadcast,
+    /// multicast).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fan_out: Option<FanOut>,
     /// A server on 0.0.0.0 or `[::]`: reachable from every network the computer joins.
     listens_on_all: bool,
     /// Whether the endpoint exists by mavlink-router's defaults, not by a line of the file.
@@ -510,6 +558,7 @@ fn tcp_server(port: u16, implicit: bool, line: u32) -> Endpoint {
         retry_timeout: None,
         group: None,
         scope: Some(net::scope(any)),
+        fan_out: None,
         listens_on_all: true,
         implicit,
         line,
@@ -536,6 +585,7 @@ fn endpoint(
         retry_timeout: None,
         group: get("group").map(|(group, _)| group.clone()),
         scope: None,
+        fan_out: None,
         listens_on_all: false,
         implicit: false,
         line: section.line,
@@ -596,7 +646,18 @@ fn endpoint(
             .unwrap_or(value);
         endpoint.address = Some(address.to_owned());
         match address.parse::<IpAddr>() {
-            Ok(ip) => endpoint.scope = Some(net::scope(ip)),
+            Ok(ip) => {
+                endpoint.scope = Some(net::scope(ip));
+                endpoint.fan_out = Delivery::of(ip)
+                    .filter(|_| endpoint_type == EndpointType::Udp)
+                    .map(|delivery| FanOut {
+                        endpoint: section.name.clone(),
+                        r#type: endpoint_type,
+                        address: address.to_owned(),
+                        delivery,
+                        line: *line,
+                    });
+            }
             Err(_) => warnings.push(format!("line {line}: Address `{value}` is not an IPv4 or [IPv6] address (mavlink-router refuses it)")),
         }
     }
@@ -633,7 +694,7 @@ fn boolean(value: &str) -> Option<bool> {
 mod tests {
     use super::*;
     use crate::analyze::{hostapd::HostapdAnalyzer, wpa_supplicant::WpaSupplicantAnalyzer};
-    use serde_json::json;
+    use serde_json::{json, Value};
     use std::path::Path;
 
     fn analyze(text: &str) -> Evidence {
@@ -831,6 +892,58 @@ RetryTimeout = 10
         assert_eq!(endpoints[0]["listens_on_all"], true);
         assert_eq!(endpoints[0]["line"], general["line"]);
         assert!(evidence.warnings.is_empty(), "{:?}", evidence.warnings);
+    }
+
+    #[test]
+    fn broadcast_and_multicast_addresses_fan_out_at_their_address_line() {
+        let evidence = analyze("[UdpEndpoint lan]\nMode = Normal\nAddress = 10.0.1.255\n[UdpEndpoint all]\nMode = Normal\nAddress = 255.255.255.255\n[UdpEndpoint group]\nMode = Normal\nAddress = 239.1.1.1\n[UdpEndpoint group6]\nMode = Normal\nAddress = [ff02::1]\n[UdpEndpoint gcs]\nMode = Normal\nAddress = 10.0.1.254\n[UdpEndpoint local]\nMode = Normal\nAddress = 127.0.0.255\n[TcpEndpoint t]\nAddress = 10.0.1.255\nPort = 5760\n");
+        let endpoints = evidence.document["endpoints"].as_array().unwrap();
+        let fan_out: Vec<(String, Value)> = endpoints
+            .iter()
+            .map(|endpoint| {
+                (
+                    endpoint["name"].as_str().unwrap().to_owned(),
+                    endpoint.get("fan_out").cloned().unwrap_or(Value::Null),
+                )
+            })
+            .collect();
+        assert_eq!(
+            fan_out[1],
+            (
+                "lan".to_owned(),
+                json!({"endpoint": "lan", "type": "udp", "address": "10.0.1.255", "delivery": "subnet broadcast", "line": 3})
+            )
+        );
+        assert_eq!(fan_out[2].1["delivery"], "broadcast");
+        assert_eq!(fan_out[3].1["delivery"], "multicast");
+        assert_eq!(fan_out[4].1["delivery"], "multicast");
+        for (name, node) in &fan_out[5..] {
+            assert_eq!(*node, Value::Null, "{name}: unicast, loopback or TCP");
+        }
+        assert_eq!(fan_out[0].1, Value::Null, "the TCP server");
+    }
+
+    #[test]
+    fn apsync_up_squared_router_broadcasts_to_its_subnet() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/corpus/apsync/Up_Squared-mavlink-router.conf");
+        let Ok(content) = std::fs::read(&path) else {
+            eprintln!(
+                "skipped: {} is absent (the shared corpus is not checked out)",
+                path.display()
+            );
+            return;
+        };
+        assert!(MavlinkRouterAnalyzer.identify(&content));
+        let evidence = MavlinkRouterAnalyzer.analyze(&content).unwrap();
+        let lines: Vec<&Value> = evidence.document["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|endpoint| endpoint.get("fan_out"))
+            .map(|fan_out| &fan_out["line"])
+            .collect();
+        assert_eq!(lines, [156, 162, 168]);
     }
 
     #[test]
