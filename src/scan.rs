@@ -67,6 +67,9 @@ impl Progress for NoProgress {
 pub struct Limits {
     /// Files larger than this are not read and are reported as errors.
     pub max_file_size: u64,
+    /// Captures (streamed, so exempt from `max_file_size`) larger than this are not read and
+    /// are reported as errors.
+    pub max_capture_size: u64,
     /// How far artifacts that hold others (firmware images) are unpacked.
     pub unpack: analyze::UnpackLimits,
 }
@@ -75,6 +78,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_file_size: 256 * 1024 * 1024,
+            max_capture_size: capture::DEFAULT_MAX_CAPTURE_SIZE,
             unpack: analyze::UnpackLimits::default(),
         }
     }
@@ -192,6 +196,7 @@ fn inputs_digest(options: &ScanOptions) -> String {
         hasher.update(b"\n");
     }
     hasher.update(format!("max-file-size {}\n", options.limits.max_file_size).as_bytes());
+    hasher.update(format!("max-capture-size {}\n", options.limits.max_capture_size).as_bytes());
     hasher.update(format!("unpack {:?}\n", options.limits.unpack).as_bytes());
     hex(&hasher.finalize())
 }
@@ -423,10 +428,12 @@ fn analyze_file(path: &Path, device: &str, policy: &Policy, limits: Limits) -> A
             format!("cannot read: {error}"),
         )
     };
-    // Captures are streamed through a bounded buffer, so they are not held to the file-size
-    // limit; everything else is read whole, from the file already open.
+    // Captures are streamed through a bounded buffer, so they are held to a size limit of
+    // their own; everything else is read whole, from the file already open.
     let mut file = match capture::open(path) {
-        Ok((Some(format), file)) => return analyze_capture(file, format, record, policy),
+        Ok((Some(format), file)) => {
+            return analyze_capture(file, format, record, policy, limits.max_capture_size)
+        }
         Ok((None, file)) => file,
         Err(error) => return cannot_read(record, error),
     };
@@ -499,14 +506,35 @@ fn analyze_capture(
     format: capture::Format,
     mut record: ArtifactRecord,
     policy: &Policy,
+    max_size: u64,
 ) -> Analyzed {
     record.kind = Some(ArtifactKind::Capture);
+    // Refused before any byte is read or hashed: the bound is on time as much as memory.
+    match file.metadata() {
+        Ok(metadata) if metadata.len() > max_size => {
+            record.size = Some(metadata.len());
+            let reason = format!(
+                "capture is {} bytes, over the {max_size}-byte limit (--max-capture-size)",
+                metadata.len()
+            );
+            return Analyzed::failed(record, ArtifactStatus::Error, reason);
+        }
+        Ok(_) => {}
+        Err(error) => {
+            return Analyzed::failed(
+                record,
+                ArtifactStatus::Error,
+                format!("cannot read: {error}"),
+            )
+        }
+    }
     let mut reader = HashingReader {
         inner: std::io::BufReader::with_capacity(1 << 16, file),
         hasher: Sha256::new(),
         bytes: 0,
     };
-    let result = contain_panic(|| capture::analyze_stream(format, &mut reader));
+    let limits = capture::CaptureLimits { max_size };
+    let result = contain_panic(|| capture::analyze_stream_within(format, &mut reader, limits));
     // The analysis may stop early (a damaged record): the digest still covers the whole file.
     let rest = std::io::copy(&mut reader, &mut std::io::sink());
     record.size = Some(reader.bytes);

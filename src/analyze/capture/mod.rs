@@ -10,8 +10,10 @@
 //! update or map endpoint (rules/catalogue/vendor-endpoints.toml) say which. Every record
 //! carries `packet`, the number Wireshark shows, so a finding can be opened there.
 //!
-//! Bounds: at most [`MAX_FLOWS`] conversations and [`MAX_RECORDS`] records of each other
-//! sort are kept; past them the rest is counted and a warning says so.
+//! Bounds: at most [`CaptureLimits::max_size`] bytes are read, [`MAX_FLOWS`] conversations
+//! and [`MAX_RECORDS`] records of each other sort kept; past a cap the rest is counted and
+//! the capture is partial, so that the rules it feeds are not assessed (never passed on the
+//! part kept).
 
 mod decode;
 mod packets;
@@ -91,10 +93,49 @@ pub fn open(path: &std::path::Path) -> std::io::Result<(Option<Format>, std::fs:
     Ok((Format::sniff(&head[..filled]), file))
 }
 
-/// Analyzes a capture read as a stream: memory stays bounded whatever the file's size.
+/// Bounds on reading one capture. Captures are streamed, so they are not held to the
+/// whole-file size limit; this is their own (`--max-capture-size`, docs/limits.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaptureLimits {
+    /// Bytes read at most; a larger capture is read that far and reported as partial.
+    pub max_size: u64,
+}
+
+/// The default capture size bound: 4 GiB, about 4 s of reading at the measured 1.16 GB/s
+/// (BENCHMARKS.md), several hours of a ground station's traffic.
+pub const DEFAULT_MAX_CAPTURE_SIZE: u64 = 4 << 30;
+
+impl Default for CaptureLimits {
+    fn default() -> Self {
+        CaptureLimits {
+            max_size: DEFAULT_MAX_CAPTURE_SIZE,
+        }
+    }
+}
+
+/// Analyzes a capture read as a stream, within the default [`CaptureLimits`].
 pub fn analyze_stream(format: Format, input: impl Read + Send) -> Result<Evidence, AnalyzeError> {
+    analyze_stream_within(format, input, CaptureLimits::default())
+}
+
+/// Analyzes a capture read as a stream: memory stays bounded whatever the file's size, and
+/// at most `limits.max_size` bytes are read.
+pub fn analyze_stream_within(
+    format: Format,
+    input: impl Read + Send,
+    limits: CaptureLimits,
+) -> Result<Evidence, AnalyzeError> {
     let mut capture = CaptureBuilder::default();
-    let summary = packets::read(input, |packet| capture.add(packet));
+    // One byte past the bound tells a capture larger than it from one of exactly its size.
+    let mut bounded = input.take(limits.max_size.saturating_add(1));
+    let mut summary = packets::read(&mut bounded, |packet| capture.add(packet));
+    if bounded.limit() == 0 {
+        // The reading stopped at the bound, wherever that fell in a record.
+        summary.stopped = Some(format!(
+            "the capture is larger than the {}-byte capture limit (--max-capture-size)",
+            limits.max_size
+        ));
+    }
     if summary.packets == 0 {
         if let Some(reason) = &summary.stopped {
             return Err(AnalyzeError::new(format!(
@@ -102,34 +143,45 @@ pub fn analyze_stream(format: Format, input: impl Read + Send) -> Result<Evidenc
             )));
         }
     }
-    let mut warnings = Vec::new();
-    if capture.flows_dropped > 0 {
-        warnings.push(format!(
-            "more than {MAX_FLOWS} conversations: {} packets of later ones were not kept",
-            capture.flows_dropped
-        ));
-    }
-    if capture.records_dropped > 0 {
-        warnings.push(format!(
-            "more than {MAX_RECORDS} records of one sort: {} were not kept",
-            capture.records_dropped
-        ));
-    }
-    let incomplete = summary.stopped.as_ref().map(|reason| {
-        format!(
-            "read {} packets, then stopped: {reason}; the rest of the file was not assessed",
-            summary.packets
-        )
-    });
+    let incomplete = gaps(&summary, &capture);
     let document = capture.finish(format, &summary);
     Ok(Evidence {
         kind: ArtifactKind::Capture,
         document: serde_json::to_value(document)
             .map_err(|error| AnalyzeError::new(format!("cannot build the evidence: {error}")))?,
         lines: Default::default(),
-        warnings,
+        warnings: Vec::new(),
         incomplete,
     })
+}
+
+/// What the evidence does not cover, if anything: the file past where reading stopped, and
+/// the conversations and records past a cap. Either makes the capture partial, so the rules
+/// it feeds are not assessed rather than passed on what was kept (a capture padded with
+/// junk before its vendor lookups must not pass them).
+fn gaps(summary: &packets::ReadSummary, capture: &CaptureBuilder) -> Option<String> {
+    let mut gaps = Vec::new();
+    if let Some(reason) = &summary.stopped {
+        gaps.push(format!(
+            "read {} packets, then stopped: {reason}; the rest of the file was not assessed",
+            summary.packets
+        ));
+    }
+    if capture.flows_dropped > 0 {
+        gaps.push(format!(
+            "more than {MAX_FLOWS} conversations (the cap): {} packets of later ones were not \
+             assessed",
+            capture.flows_dropped
+        ));
+    }
+    if capture.records_dropped > 0 {
+        gaps.push(format!(
+            "more than {MAX_RECORDS} records of one sort (DNS names, TLS hellos, requests, \
+             logins; the cap): {} were not assessed",
+            capture.records_dropped
+        ));
+    }
+    (!gaps.is_empty()).then(|| gaps.join("; "))
 }
 
 /// An endpoint of a conversation.
