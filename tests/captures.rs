@@ -506,3 +506,52 @@ fn a_capture_padded_past_the_record_caps_is_partial_and_its_rules_not_passed() {
     let (status, _) = rule_outcome(&report, "CAP-003");
     assert_eq!(status, "failed");
 }
+
+#[test]
+fn captures_without_decodable_traffic_leave_the_traffic_rules_not_assessed() {
+    let (dir, device) = one_device();
+    // 802.11 data frames (type 2) with the Protected bit: CCMP-encrypted payloads.
+    let mut encrypted = pcap_header(105);
+    for index in 0..50u32 {
+        let mut frame = vec![0x08, 0x41, 0, 0];
+        frame.extend_from_slice(&[0x02; 18]);
+        frame.extend_from_slice(&[0x10, 0x00]);
+        frame.extend((0..120).map(|byte| (byte * 7 + index) as u8));
+        encrypted.extend(pcap_record(1_790_000_000 + index, &frame));
+    }
+    fs::write(device.join("wpa2.pcap"), &encrypted).expect("write");
+    let (report, code) = scan_json(dir.path());
+    let capture = artifact(&report, "wpa2.pcap");
+    assert_eq!(capture["status"], "assessed", "{capture}");
+    assert!(
+        capture["warnings"][0]
+            .as_str()
+            .is_some_and(|warning| warning.contains("no decodable traffic")),
+        "{capture}"
+    );
+    for rule in ["CAP-001", "CAP-002", "CAP-003", "CAP-004", "CAP-012"] {
+        let (status, reason) = rule_outcome(&report, rule);
+        assert_eq!(status, "not-assessed", "{rule}: {reason}");
+        assert!(reason.contains("decodable_traffic"), "{rule}: {reason}");
+    }
+    // The frames' protection itself was seen, and is as it should be.
+    assert_eq!(rule_outcome(&report, "CAP-015").0, "passed");
+    assert_eq!(code, 0);
+
+    // A link type this tool does not read (USER0, 147): nothing in it is traffic to it.
+    let (dir, device) = one_device();
+    let mut unknown = pcap_header(147);
+    let lookup = dns_query(7, "mydjiflight.dji.com");
+    for second in 0..5 {
+        unknown.extend(pcap_record(1_790_000_000 + second, &lookup));
+    }
+    fs::write(device.join("user0.pcap"), &unknown).expect("write");
+    let (report, _) = scan_json(dir.path());
+    let (status, reason) = rule_outcome(&report, "CAP-003");
+    assert_eq!(status, "not-assessed", "{reason}");
+    let (inspected, _) = inspect(&device.join("user0.pcap"));
+    assert_eq!(
+        inspected["evidence"]["undecodable"]["unknown_link_type_packets"],
+        5
+    );
+}

@@ -9,6 +9,7 @@ use common::{artifact, corpus, drone_audit, inspect, rules_fired, scan_json};
 
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::fs;
 use std::path::Path;
 
 #[test]
@@ -247,4 +248,28 @@ fn dji_flight_record_details_are_read() {
     let latitude = details["home"]["latitude"].as_f64().expect("latitude");
     let longitude = details["home"]["longitude"].as_f64().expect("longitude");
     assert!((latitude - 53.73588).abs() < 1e-4 && (longitude + 1.76652).abs() < 1e-4);
+}
+
+/// px4-ulog-rs's deliberately corrupt ULog (SOURCES.md): data messages with a msg_id that no
+/// subscription registered. What was passed over is counted, and the log is not called
+/// fully assessed.
+#[test]
+fn a_ulog_with_unregistered_message_ids_is_partial_with_the_bytes_passed_over() {
+    let Some(log) = corpus("px4-ulog-rs/corrupt_unregistered_msg_id.ulg") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let device = dir.path().join("px4-vehicle");
+    fs::create_dir_all(&device).expect("mkdir");
+    fs::copy(&log, device.join("corrupt.ulg")).expect("copy");
+    let (report, code) = scan_json(dir.path());
+    let record = artifact(&report, "corrupt.ulg");
+    assert_eq!(record["kind"], "ulog", "{record}");
+    common::assert_status(
+        record,
+        "partial",
+        "15017 bytes were passed over (14979 corrupt bytes to the next sync marker, 38 bytes \
+         in 1 data messages of message ids no subscription registered)",
+    );
+    assert!(matches!(code, 1 | 3), "{code}");
 }

@@ -144,13 +144,17 @@ pub fn analyze_stream_within(
         }
     }
     let incomplete = gaps(&summary, &capture);
+    let warnings = capture
+        .undecodable_warning(summary.packets)
+        .into_iter()
+        .collect();
     let document = capture.finish(format, &summary);
     Ok(Evidence {
         kind: ArtifactKind::Capture,
         document: serde_json::to_value(document)
             .map_err(|error| AnalyzeError::new(format!("cannot build the evidence: {error}")))?,
         lines: Default::default(),
-        warnings: Vec::new(),
+        warnings,
         incomplete,
     })
 }
@@ -375,6 +379,25 @@ struct WifiRecord {
     packet: Option<u64>,
 }
 
+/// The packets read down to a UDP or TCP segment: the traffic the rules read. Absent when
+/// none was (every payload still encrypted, or on link types not read), so the traffic
+/// rules, which require it, are not assessed rather than passed.
+#[derive(Debug, Clone, Serialize)]
+struct DecodableTraffic {
+    packets: u64,
+    /// The first one's number.
+    packet: u64,
+}
+
+/// Packets whose payload could not be read, by why.
+#[derive(Debug, Clone, Default, Serialize)]
+struct Undecodable {
+    /// 802.11 data frames with the Protected bit: still encrypted.
+    protected_wifi_frames: u64,
+    /// Frames of a link type this tool does not read.
+    unknown_link_type_packets: u64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 struct CaptureDocument {
     format: &'static str,
@@ -384,6 +407,9 @@ struct CaptureDocument {
     later_fragments: u64,
     /// True when reading stopped before the end of the file.
     partial: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decodable_traffic: Option<DecodableTraffic>,
+    undecodable: Undecodable,
     flows: Vec<FlowRecord>,
     dns: Vec<DnsRecord>,
     tls: Vec<TlsRecord>,
@@ -395,6 +421,8 @@ struct CaptureDocument {
 
 #[derive(Default)]
 struct CaptureBuilder {
+    traffic: Option<DecodableTraffic>,
+    undecodable: Undecodable,
     flows: HashMap<FlowKey, Flow>,
     flows_dropped: u64,
     records_dropped: u64,
@@ -436,6 +464,22 @@ struct Candidate {
 }
 
 impl CaptureBuilder {
+    /// Says so when no packet of the `packets` read could be decoded to traffic, and why.
+    fn undecodable_warning(&self, packets: u64) -> Option<String> {
+        if self.traffic.is_some() || packets == 0 {
+            return None;
+        }
+        let Undecodable {
+            protected_wifi_frames,
+            unknown_link_type_packets,
+        } = self.undecodable;
+        Some(format!(
+            "no decodable traffic: of {packets} packets, {protected_wifi_frames} are 802.11 \
+             data frames still encrypted and {unknown_link_type_packets} on link types not \
+             read; the rules on traffic are not assessed"
+        ))
+    }
+
     fn add(&mut self, packet: &Packet) {
         match decode::decode(packet.link_type, packet.data) {
             Decoded::Segment(segment) => self.add_segment(packet, &segment),
@@ -447,11 +491,18 @@ impl CaptureBuilder {
                 }
             }
             Decoded::LaterFragment => self.later_fragments += 1,
+            Decoded::ProtectedWifiData => self.undecodable.protected_wifi_frames += 1,
+            Decoded::UnknownLinkType => self.undecodable.unknown_link_type_packets += 1,
             Decoded::Other | Decoded::Short => {}
         }
     }
 
     fn add_segment(&mut self, packet: &Packet, segment: &Segment) {
+        let traffic = self.traffic.get_or_insert(DecodableTraffic {
+            packets: 0,
+            packet: packet.number,
+        });
+        traffic.packets += 1;
         let source = Endpoint {
             address: segment.source,
             port: segment.source_port,
@@ -909,6 +960,8 @@ impl CaptureBuilder {
             truncated_packets: summary.truncated_packets,
             later_fragments: self.later_fragments,
             partial: summary.stopped.is_some(),
+            decodable_traffic: self.traffic,
+            undecodable: self.undecodable,
             flows,
             dns,
             tls: self.tls,
