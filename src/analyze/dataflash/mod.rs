@@ -110,7 +110,7 @@ impl RecordFormat {
 }
 
 /// The firmware a MSG text announces: `ArduPlane V3.8.2-dev (8178ab40)`.
-fn firmware_of(message: &str) -> Option<Value> {
+pub(crate) fn firmware_of(message: &str) -> Option<Value> {
     let vehicles = [
         "ArduPlane",
         "ArduCopter",

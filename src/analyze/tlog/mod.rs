@@ -9,9 +9,119 @@
 //! unreadable is an error.
 
 use crate::analyze::mavlink::{self, Frame, Systems};
-use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
+use crate::analyze::{dataflash, AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Status texts kept.
+const MAX_MESSAGES: usize = 200;
+
+/// What the checksum-verified frames of a log say about the vehicle: its autopilot (from
+/// HEARTBEAT), the firmware flown (from STATUSTEXT, as DataFlash MSG records give it, else
+/// AUTOPILOT_VERSION) and its parameters (PARAM_VALUE), each at its record's offset.
+#[derive(Default)]
+struct Vehicle {
+    autopilot: Option<&'static str>,
+    firmware: Option<Value>,
+    /// AUTOPILOT_VERSION's version and git hash, used when no status text named the firmware.
+    reported_version: Option<Value>,
+    parameters: BTreeMap<String, Parameter>,
+    messages: Vec<Value>,
+}
+
+impl Vehicle {
+    /// Reads the frame at the start of `bytes`, found at `offset`, if it checks.
+    fn read(&mut self, bytes: &[u8], offset: usize) {
+        let Some((frame, payload)) = mavlink::checked_payload(bytes) else {
+            return;
+        };
+        match frame.message_id {
+            mavlink::HEARTBEAT => {
+                // MAV_AUTOPILOT: 3 ArduPilot, 12 PX4; ground stations send 8 (invalid).
+                let autopilot = match payload[5] {
+                    3 => Some("ardupilot"),
+                    12 => Some("px4"),
+                    _ => None,
+                };
+                if self.autopilot.is_none() {
+                    self.autopilot = autopilot;
+                }
+            }
+            mavlink::STATUSTEXT => {
+                let text = text_of(&payload[1..51]);
+                if self.firmware.is_none() {
+                    self.firmware = dataflash::firmware_of(&text).map(|mut found| {
+                        found["offset"] = json!(offset);
+                        found
+                    });
+                }
+                if self.messages.len() < MAX_MESSAGES {
+                    self.messages.push(json!({"text": text, "offset": offset}));
+                }
+            }
+            mavlink::AUTOPILOT_VERSION if self.reported_version.is_none() => {
+                let version =
+                    u32::from_le_bytes([payload[16], payload[17], payload[18], payload[19]]);
+                let [major, minor, patch, _] = version.to_be_bytes();
+                let git_hash = text_of(&payload[36..44]);
+                self.reported_version = Some(json!({
+                    "version": format!("{major}.{minor}.{patch}"),
+                    "git_hash": (!git_hash.is_empty()).then_some(git_hash),
+                    "offset": offset,
+                }));
+            }
+            mavlink::PARAM_VALUE => {
+                let value = f32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]]);
+                let name = text_of(&payload[8..24]);
+                let Some(value) = parameters::number_from_float(f64::from(value)) else {
+                    return;
+                };
+                if name.is_empty() {
+                    return;
+                }
+                // The latest value sent is the vehicle's (a parameter set again is re-sent).
+                self.parameters.insert(
+                    name.clone(),
+                    Parameter {
+                        name,
+                        value,
+                        place: Place::Offset(offset as u64),
+                        r#type: None,
+                        component_id: Some(frame.component_id),
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// Adds what was found to the evidence document.
+    fn insert_into(self, document: &mut Value) {
+        let firmware = match (self.firmware, self.reported_version) {
+            (Some(mut firmware), Some(reported)) => {
+                firmware["reported_version"] = reported;
+                Some(firmware)
+            }
+            (firmware, reported) => firmware.or(reported),
+        };
+        document["autopilot"] = json!(self.autopilot);
+        document["firmware"] = json!(firmware);
+        document["messages"] = json!(self.messages);
+        if !self.parameters.is_empty() {
+            ParameterSet::new(self.parameters.into_values().collect()).insert_into(document);
+        }
+    }
+}
+
+/// A fixed-size MAVLink char field: up to its first NUL.
+fn text_of(bytes: &[u8]) -> String {
+    let end = bytes
+        .iter()
+        .position(|byte| *byte == 0)
+        .unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).trim().to_owned()
+}
 
 pub struct TlogAnalyzer;
 
@@ -81,6 +191,7 @@ impl Analyzer for TlogAnalyzer {
         let mut systems = Systems::default();
         let mut setup_signing = Vec::new();
         let mut message_ids = BTreeSet::new();
+        let mut vehicle = Vehicle::default();
         let (mut records, mut skipped, mut offset) = (0u64, 0usize, 0usize);
         let (mut first_time, mut last_time) = (None, 0u64);
         let mut incomplete = None;
@@ -95,6 +206,7 @@ impl Analyzer for TlogAnalyzer {
                     last_time = stamp;
                     systems.add(&frame, offset as u64);
                     message_ids.insert(frame.message_id);
+                    vehicle.read(&content[offset + 8..offset + length], offset);
                     if frame.message_id == mavlink::SETUP_SIGNING
                         && setup_signing.len() < MAX_SETUP_SIGNING
                     {
@@ -136,7 +248,7 @@ impl Analyzer for TlogAnalyzer {
             })
             .collect();
         let seconds = |stamp: u64| stamp as f64 / 1e6;
-        let document = json!({
+        let mut document = json!({
             "format": "tlog",
             "records": records,
             "first_time": first_time.map(seconds),
@@ -148,6 +260,7 @@ impl Analyzer for TlogAnalyzer {
                 "setup_signing": setup_signing,
             },
         });
+        vehicle.insert_into(&mut document);
         Ok(Evidence {
             kind: ArtifactKind::Tlog,
             document,
