@@ -313,7 +313,7 @@ fn a_telemetry_log_tells_the_firmware_and_parameters_that_flew() {
     let (report, _) = common::scan_json_with(dir.path(), &["--policy", policy_path]);
     let fired = rules_fired(
         &report,
-        &artifact(&report, "fs-batt.log")["path"]
+        artifact(&report, "fs-batt.log")["path"]
             .as_str()
             .expect("path"),
     );
