@@ -482,7 +482,7 @@ pub(super) mod tests {
         assert_eq!(decode(LINKTYPE_RAW, &ip), Decoded::LaterFragment);
         assert_eq!(decode(LINKTYPE_ETHERNET, &[0; 10]), Decoded::Short);
         assert_eq!(decode(LINKTYPE_RAW, &[0x45, 0]), Decoded::Short);
-        assert_eq!(decode(9999, &[1, 2, 3]), Decoded::Other);
+        assert_eq!(decode(9999, &[1, 2, 3]), Decoded::UnknownLinkType);
     }
 
     #[test]
@@ -520,7 +520,10 @@ pub(super) mod tests {
         };
         assert_eq!(segment.payload, b"video");
         frame[9] |= 0x40; // protected
-        assert_eq!(decode(LINKTYPE_IEEE802_11_RADIOTAP, &frame), Decoded::Other);
+        assert_eq!(
+            decode(LINKTYPE_IEEE802_11_RADIOTAP, &frame),
+            Decoded::ProtectedWifiData
+        );
         // The WPA handshake's EAPOL frames are unprotected by design.
         frame[9] &= !0x40;
         let llc = 8 + 24;
