@@ -134,6 +134,9 @@ pub struct SystemTally {
     pub v1_frames: u64,
     pub v2_unsigned_frames: u64,
     pub v2_signed_frames: u64,
+    /// Frames whose checksum held with their message's CRC_EXTRA.
+    #[serde(skip)]
+    pub verified_frames: u64,
 }
 
 /// Frames per system.
@@ -161,10 +164,19 @@ impl Systems {
         }
     }
 
-    /// Forgets systems with fewer than `frames` frames (a look-alike found while skipping
-    /// damage is not a system); returns the ids kept.
+    /// Notes that a frame of `system_id` already counted had a checksum that held.
+    pub fn verified(&mut self, system_id: u8) {
+        if let Some(system) = self.systems.get_mut(&system_id) {
+            system.verified_frames += 1;
+        }
+    }
+
+    /// Forgets systems with fewer than `frames` frames and none whose checksum held (a
+    /// look-alike found while skipping damage is not a system; one frame that checks is);
+    /// returns the ids kept.
     pub fn retain_at_least(&mut self, frames: u64) -> Vec<u8> {
-        self.systems.retain(|_, system| system.frames >= frames);
+        self.systems
+            .retain(|_, system| system.frames >= frames || system.verified_frames > 0);
         self.systems.keys().copied().collect()
     }
 

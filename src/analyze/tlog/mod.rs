@@ -31,10 +31,11 @@ struct Vehicle {
 }
 
 impl Vehicle {
-    /// Reads the frame at the start of `bytes`, found at `offset`, if it checks.
-    fn read(&mut self, bytes: &[u8], offset: usize) {
+    /// Reads the frame at the start of `bytes`, found at `offset`, if it checks; returns
+    /// whether it did.
+    fn read(&mut self, bytes: &[u8], offset: usize) -> bool {
         let Some((frame, payload)) = mavlink::checked_payload(bytes) else {
-            return;
+            return false;
         };
         match frame.message_id {
             mavlink::HEARTBEAT => {
@@ -75,10 +76,10 @@ impl Vehicle {
                 let value = f32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]]);
                 let name = text_of(&payload[8..24]);
                 let Some(value) = parameters::number_from_float(f64::from(value)) else {
-                    return;
+                    return true;
                 };
                 if name.is_empty() {
-                    return;
+                    return true;
                 }
                 // The latest value sent is the vehicle's (a parameter set again is re-sent).
                 self.parameters.insert(
@@ -94,6 +95,7 @@ impl Vehicle {
             }
             _ => {}
         }
+        true
     }
 
     /// Adds what was found to the evidence document.
@@ -141,7 +143,8 @@ fn record_at(content: &[u8], offset: usize) -> Option<(u64, Frame, usize)> {
     Some((stamp, frame, 8 + length))
 }
 
-/// Frames a system must have sent to count (a look-alike met while skipping damage has one).
+/// Frames a system must have sent to count (a look-alike met while skipping damage has one),
+/// unless one of them has a checksum that holds.
 const MIN_FRAMES: u64 = 3;
 
 /// Whether the file ends inside a record that starts at `offset`: a frame whose header
@@ -206,7 +209,9 @@ impl Analyzer for TlogAnalyzer {
                     last_time = stamp;
                     systems.add(&frame, offset as u64);
                     message_ids.insert(frame.message_id);
-                    vehicle.read(&content[offset + 8..offset + length], offset);
+                    if vehicle.read(&content[offset + 8..offset + length], offset) {
+                        systems.verified(frame.system_id);
+                    }
                     if frame.message_id == mavlink::SETUP_SIGNING
                         && setup_signing.len() < MAX_SETUP_SIGNING
                     {
@@ -331,6 +336,37 @@ mod tests {
             listed,
             &json!([{"offset": at, "system_id": 1, "component_id": 190}])
         );
+    }
+
+    /// A HEARTBEAT from `system` with the checksum MAVLink's CRC_EXTRA (50) gives it.
+    fn checked_heartbeat(system: u8) -> Vec<u8> {
+        let mut frame = vec![0xfd, 9, 0, 0, 0, system, 1, 0, 0, 0];
+        frame.extend_from_slice(&[0, 0, 0, 0, 2, 3, 0x51, 4, 3]);
+        let mut crc: u16 = 0xffff;
+        for &byte in frame[1..].iter().chain(&[50]) {
+            let mut tmp = byte ^ (crc & 0xff) as u8;
+            tmp ^= tmp << 4;
+            crc =
+                (crc >> 8) ^ (u16::from(tmp) << 8) ^ (u16::from(tmp) << 3) ^ (u16::from(tmp) >> 4);
+        }
+        frame.extend_from_slice(&crc.to_le_bytes());
+        frame
+    }
+
+    #[test]
+    fn one_frame_that_checks_counts_and_a_look_alike_does_not() {
+        let log = record(T0, &checked_heartbeat(1));
+        let evidence = TlogAnalyzer.analyze(&log).expect("analyzes");
+        let systems = &evidence.document["mavlink"]["systems"];
+        assert_eq!(systems[0]["system_id"], 1, "{systems}");
+        assert_eq!(systems[0]["v2_unsigned_frames"], 1);
+        assert_eq!(evidence.document["autopilot"], "ardupilot");
+        let mut noise = log.clone();
+        let last = noise.len() - 1;
+        noise[last] ^= 0xff;
+        let evidence = TlogAnalyzer.analyze(&noise).expect("analyzes");
+        assert_eq!(evidence.document["mavlink"]["systems"], json!([]));
+        assert_eq!(evidence.document["autopilot"], Value::Null);
     }
 
     #[test]
