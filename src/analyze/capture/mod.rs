@@ -36,7 +36,8 @@ pub struct CaptureAnalyzer;
 
 /// Conversations kept; more are counted in `flows_dropped`.
 pub const MAX_FLOWS: usize = 100_000;
-/// Records of each other sort (DNS names, TLS hellos, requests, logins) kept.
+/// Records of each other sort (DNS names, TLS hellos, requests, logins) kept; lookups of
+/// vendor endpoints may take as many again.
 pub const MAX_RECORDS: usize = 10_000;
 
 /// Well-known MAVLink ports: a payload of whole MAVLink frames on one of them is MAVLink.
@@ -716,7 +717,14 @@ impl CaptureBuilder {
             destination.address
         };
         for name in &message.questions {
-            if !self.dns.contains_key(name) && !self.keep(self.dns.len()) {
+            // Lookups of vendor endpoints have room of their own past the cap, so that junk
+            // lookups before them cannot push them out (the capture is partial all the same).
+            let room = if vendor_of(name).is_some() {
+                self.dns.len().saturating_sub(MAX_RECORDS)
+            } else {
+                self.dns.len()
+            };
+            if !self.dns.contains_key(name) && !self.keep(room) {
                 continue;
             }
             let record = self.dns.entry(name.clone()).or_insert_with(|| DnsRecord {
