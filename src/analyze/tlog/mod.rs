@@ -4,9 +4,9 @@
 //! (frames per system by version and signing, SETUP_SIGNING seen), located by byte offset,
 //! so the MAVLink rules read both. Documented in docs/evidence/tlog.md.
 //!
-//! Damage: bytes that are not a record are skipped to the next plausible one and counted; a
-//! record cut off by the end of the file makes the result partial; a file more than half
-//! unreadable is an error.
+//! Damage: bytes that are not a record are passed over to the next plausible one, counted,
+//! and make the result partial, as a record cut off by the end of the file does; a file more
+//! than half unreadable is an error.
 
 use crate::analyze::mavlink::{self, Frame, Systems};
 use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
@@ -238,12 +238,19 @@ impl Analyzer for TlogAnalyzer {
                 content.len()
             )));
         }
-        let mut warnings = Vec::new();
-        if skipped > 0 {
-            warnings.push(format!(
-                "{skipped} bytes between records were not telemetry-log records and were skipped"
-            ));
-        }
+        // Damage passed over may have held frames a rule counts (an unsigned frame, a
+        // SETUP_SIGNING): the log is partial, with how much was passed over.
+        let passed_over = (skipped > 0).then(|| {
+            format!(
+                "{skipped} bytes between records were not telemetry-log records and were \
+                 passed over: what they held was not assessed"
+            )
+        });
+        let incomplete = match (passed_over, incomplete) {
+            (Some(passed), Some(cut)) => Some(format!("{passed}; {cut}")),
+            (passed, cut) => passed.or(cut),
+        };
+        let warnings = Vec::new();
         let kept = systems.retain_at_least(MIN_FRAMES);
         let setup_signing: Vec<Value> = setup_signing
             .into_iter()
@@ -376,7 +383,10 @@ mod tests {
         log.extend(record(T0 + 1000, &heartbeat(1, false)));
         let evidence = TlogAnalyzer.analyze(&log).expect("analyzes");
         assert_eq!(evidence.document["records"], 2);
-        assert!(evidence.warnings[0].contains("5 bytes"));
+        assert!(evidence
+            .incomplete
+            .as_deref()
+            .is_some_and(|reason| reason.starts_with("5 bytes between records")));
         let cut = &log[..log.len() - 4];
         let evidence = TlogAnalyzer.analyze(cut).expect("analyzes what is there");
         assert!(evidence.incomplete.is_some());
