@@ -122,9 +122,12 @@ struct ScanArgs {
 #[derive(clap::Args)]
 struct LimitArgs {
     /// Largest file read, in bytes; larger ones are reported as not assessed (captures are
-    /// streamed and exempt).
+    /// streamed and have their own limit).
     #[arg(long, default_value_t = Limits::default().max_file_size)]
     max_file_size: u64,
+    /// Largest packet capture read, in bytes; larger ones are reported as not assessed.
+    #[arg(long, default_value_t = Limits::default().max_capture_size)]
+    max_capture_size: u64,
     /// Most bytes unpacking one firmware artifact may produce in all.
     #[arg(long, default_value_t = UnpackLimits::default().max_unpacked)]
     max_unpacked_size: u64,
@@ -145,6 +148,7 @@ impl LimitArgs {
     fn limits(&self) -> Limits {
         Limits {
             max_file_size: self.max_file_size,
+            max_capture_size: self.max_capture_size,
             unpack: UnpackLimits {
                 max_depth: usize::from(self.max_archive_depth),
                 max_members: self.max_archive_members,

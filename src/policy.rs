@@ -642,14 +642,12 @@ impl Policy {
             | ArtifactKind::ArdupilotParams
             | ArtifactKind::QgcParams
             | ArtifactKind::Ulog
-            | ArtifactKind::DataflashLog => {
+            | ArtifactKind::DataflashLog
+            | ArtifactKind::Tlog => {
                 self.enrich_endpoints(document);
                 self.enrich_flown_firmware(document);
             }
-            ArtifactKind::Shadow
-            | ArtifactKind::Passwd
-            | ArtifactKind::Tlog
-            | ArtifactKind::DjiFlightRecord => {}
+            ArtifactKind::Shadow | ArtifactKind::Passwd | ArtifactKind::DjiFlightRecord => {}
             ArtifactKind::Capture => self.enrich_flows(document),
             ArtifactKind::Firmware => self.enrich_firmware_images(document),
         }

@@ -347,3 +347,215 @@ fn damaged_captures_are_partial_or_errors_never_panics() {
     assert_eq!(report["summary"]["incomplete"], true);
     assert!(matches!(code, 1 | 3));
 }
+
+/// A classic pcap header: little-endian, microseconds, snap length 65535, `link_type`.
+fn pcap_header(link_type: u32) -> Vec<u8> {
+    let mut header = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+    header.extend_from_slice(&[0; 8]);
+    header.extend_from_slice(&65535u32.to_le_bytes());
+    header.extend_from_slice(&link_type.to_le_bytes());
+    header
+}
+
+/// A pcap record holding `data`, captured at `seconds`.
+fn pcap_record(seconds: u32, data: &[u8]) -> Vec<u8> {
+    let mut record = seconds.to_le_bytes().to_vec();
+    record.extend_from_slice(&0u32.to_le_bytes());
+    record.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    record.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    record.extend_from_slice(data);
+    record
+}
+
+/// A raw IPv4 UDP datagram (LINKTYPE_RAW) from `source`:`sport` to `destination`:`dport`.
+fn udp4(source: [u8; 4], sport: u16, destination: [u8; 4], dport: u16, payload: &[u8]) -> Vec<u8> {
+    let total = 20 + 8 + payload.len();
+    let mut packet = vec![0x45, 0];
+    packet.extend_from_slice(&(total as u16).to_be_bytes());
+    packet.extend_from_slice(&[0, 0, 0, 0, 64, 17, 0, 0]);
+    packet.extend_from_slice(&source);
+    packet.extend_from_slice(&destination);
+    packet.extend_from_slice(&sport.to_be_bytes());
+    packet.extend_from_slice(&dport.to_be_bytes());
+    packet.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    packet.extend_from_slice(&[0, 0]);
+    packet.extend_from_slice(payload);
+    packet
+}
+
+/// A DNS query for the A record of `name`, from the tablet to its resolver.
+fn dns_query(id: u16, name: &str) -> Vec<u8> {
+    let mut message = id.to_be_bytes().to_vec();
+    message.extend_from_slice(&[1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+    for label in name.split('.') {
+        message.push(label.len() as u8);
+        message.extend_from_slice(label.as_bytes());
+    }
+    message.extend_from_slice(&[0, 0, 1, 0, 1]);
+    udp4(
+        [192, 168, 10, 20],
+        40000 + id % 1000,
+        [192, 168, 10, 1],
+        53,
+        &message,
+    )
+}
+
+/// The result of `rule` on the only device of `report`: its status (`not-assessed` for the
+/// rules grouped under a reason) and that reason.
+fn rule_outcome(report: &Value, rule: &str) -> (String, String) {
+    for control in report["devices"][0]["controls"]
+        .as_array()
+        .expect("controls")
+    {
+        for result in control["rules"].as_array().into_iter().flatten() {
+            if result["rule"] == rule {
+                let status = result["status"].as_str().expect("status").to_owned();
+                let reason = result["reason"].as_str().unwrap_or_default().to_owned();
+                return (status, reason);
+            }
+        }
+        for group in control["not_assessed"].as_array().into_iter().flatten() {
+            if group["rules"].get(rule).is_some() {
+                let reason = group["reason"].as_str().unwrap_or_default().to_owned();
+                return ("not-assessed".to_owned(), reason);
+            }
+        }
+    }
+    panic!("{rule} is in the report: {report}")
+}
+
+/// A folder holding one device folder, `gcs`, for captures written by a test.
+fn one_device() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let device = dir.path().join("gcs");
+    fs::create_dir_all(&device).expect("mkdir");
+    (dir, device)
+}
+
+#[test]
+fn sparse_captures_of_empty_records_end_in_seconds_never_assessed() {
+    let (dir, device) = one_device();
+    // A pcap header, then holes: what the file system reads as zeros, 16-byte records of
+    // nothing, without taking disk space.
+    let sparse = |name: &str, length: u64| {
+        let mut file = fs::File::create(device.join(name)).expect("create");
+        std::io::Write::write_all(&mut file, &pcap_header(101)).expect("write");
+        file.set_len(length).expect("sparse length");
+    };
+    sparse("zeros.pcap", 64 << 20);
+    // 20 GB: over the captures' own size bound, refused before a byte is read.
+    sparse("twenty-gigabytes.pcap", 20_000_000_000);
+    let started = std::time::Instant::now();
+    let (report, code) = scan_json(dir.path());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_status(
+        artifact(&report, "zeros.pcap"),
+        "partial",
+        "10000 records in a row from byte 24 hold no byte",
+    );
+    let huge = artifact(&report, "twenty-gigabytes.pcap");
+    assert_status(
+        huge,
+        "error",
+        "over the 4294967296-byte limit (--max-capture-size)",
+    );
+    assert_eq!(huge["size"], 20_000_000_000u64);
+    assert_eq!(code, 3, "an incomplete scan");
+    // The bound is the user's to set.
+    let (report, _) = common::scan_json_with(dir.path(), &["--max-capture-size", "1000000"]);
+    assert_status(
+        artifact(&report, "zeros.pcap"),
+        "error",
+        "over the 1000000-byte limit",
+    );
+}
+
+#[test]
+fn a_capture_padded_past_the_record_caps_is_partial_and_its_rules_not_passed() {
+    let (dir, device) = one_device();
+    let mut capture = pcap_header(101);
+    // 10,001 junk lookups overflow the DNS cap; the vendor lookup comes after them.
+    for index in 0..10_001u32 {
+        let query = dns_query(index as u16, &format!("pad{index}.example.org"));
+        capture.extend(pcap_record(1_790_000_000 + index / 100, &query));
+    }
+    let vendor = dns_query(7, "mydjiflight.dji.com");
+    capture.extend(pcap_record(1_790_000_200, &vendor));
+    fs::write(device.join("padded.pcap"), &capture).expect("write");
+    let (report, code) = scan_json(dir.path());
+    assert_status(
+        artifact(&report, "padded.pcap"),
+        "partial",
+        "more than 10000 records of one sort",
+    );
+    // The vendor lookup has room of its own past the cap: found, never passed over.
+    let (status, reason) = rule_outcome(&report, "CAP-003");
+    assert_eq!(status, "failed", "{reason}");
+    // Rules the padding may have hidden evidence from are not assessed, not passed.
+    let (status, reason) = rule_outcome(&report, "CAP-004");
+    assert_eq!(status, "not-assessed", "{reason}");
+    assert!(reason.contains("padded.pcap"), "{reason}");
+    assert_ne!(code, 0, "never a clean exit");
+    // The same capture without the padding: the lookup is found.
+    let (dir, device) = one_device();
+    let mut capture = pcap_header(101);
+    capture.extend(pcap_record(1_790_000_200, &vendor));
+    fs::write(device.join("plain.pcap"), &capture).expect("write");
+    let (report, _) = scan_json(dir.path());
+    let (status, _) = rule_outcome(&report, "CAP-003");
+    assert_eq!(status, "failed");
+}
+
+#[test]
+fn captures_without_decodable_traffic_leave_the_traffic_rules_not_assessed() {
+    let (dir, device) = one_device();
+    // 802.11 data frames (type 2) with the Protected bit: CCMP-encrypted payloads.
+    let mut encrypted = pcap_header(105);
+    for index in 0..50u32 {
+        let mut frame = vec![0x08, 0x41, 0, 0];
+        frame.extend_from_slice(&[0x02; 18]);
+        frame.extend_from_slice(&[0x10, 0x00]);
+        frame.extend((0..120).map(|byte| (byte * 7 + index) as u8));
+        encrypted.extend(pcap_record(1_790_000_000 + index, &frame));
+    }
+    fs::write(device.join("wpa2.pcap"), &encrypted).expect("write");
+    let (report, code) = scan_json(dir.path());
+    let capture = artifact(&report, "wpa2.pcap");
+    assert_eq!(capture["status"], "assessed", "{capture}");
+    assert!(
+        capture["warnings"][0]
+            .as_str()
+            .is_some_and(|warning| warning.contains("no decodable traffic")),
+        "{capture}"
+    );
+    for rule in ["CAP-001", "CAP-002", "CAP-003", "CAP-004", "CAP-012"] {
+        let (status, reason) = rule_outcome(&report, rule);
+        assert_eq!(status, "not-assessed", "{rule}: {reason}");
+        assert!(reason.contains("decodable_traffic"), "{rule}: {reason}");
+    }
+    // The frames' protection itself was seen, and is as it should be.
+    assert_eq!(rule_outcome(&report, "CAP-015").0, "passed");
+    assert_eq!(code, 0);
+
+    // A link type this tool does not read (USER0, 147): nothing in it is traffic to it.
+    let (dir, device) = one_device();
+    let mut unknown = pcap_header(147);
+    let lookup = dns_query(7, "mydjiflight.dji.com");
+    for second in 0..5 {
+        unknown.extend(pcap_record(1_790_000_000 + second, &lookup));
+    }
+    fs::write(device.join("user0.pcap"), &unknown).expect("write");
+    let (report, _) = scan_json(dir.path());
+    let (status, reason) = rule_outcome(&report, "CAP-003");
+    assert_eq!(status, "not-assessed", "{reason}");
+    let (inspected, _) = inspect(&device.join("user0.pcap"));
+    assert_eq!(
+        inspected["evidence"]["undecodable"]["unknown_link_type_packets"],
+        5
+    );
+}

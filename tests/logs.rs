@@ -9,6 +9,7 @@ use common::{artifact, corpus, drone_audit, inspect, rules_fired, scan_json};
 
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::fs;
 use std::path::Path;
 
 #[test]
@@ -247,4 +248,101 @@ fn dji_flight_record_details_are_read() {
     let latitude = details["home"]["latitude"].as_f64().expect("latitude");
     let longitude = details["home"]["longitude"].as_f64().expect("longitude");
     assert!((latitude - 53.73588).abs() < 1e-4 && (longitude + 1.76652).abs() < 1e-4);
+}
+
+/// px4-ulog-rs's deliberately corrupt ULog (SOURCES.md): data messages with a msg_id that no
+/// subscription registered. What was passed over is counted, and the log is not called
+/// fully assessed.
+#[test]
+fn a_ulog_with_unregistered_message_ids_is_partial_with_the_bytes_passed_over() {
+    let Some(log) = corpus("px4-ulog-rs/corrupt_unregistered_msg_id.ulg") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let device = dir.path().join("px4-vehicle");
+    fs::create_dir_all(&device).expect("mkdir");
+    fs::copy(&log, device.join("corrupt.ulg")).expect("copy");
+    let (report, code) = scan_json(dir.path());
+    let record = artifact(&report, "corrupt.ulg");
+    assert_eq!(record["kind"], "ulog", "{record}");
+    common::assert_status(
+        record,
+        "partial",
+        "15017 bytes were passed over (14979 corrupt bytes to the next sync marker, 38 bytes \
+         in 1 data messages of message ids no subscription registered)",
+    );
+    assert!(matches!(code, 1 | 3), "{code}");
+}
+
+/// dronekit-la's fs-batt.log (SOURCES.md): a telemetry log named `.log`, MAVLink 1 frames
+/// from an ArduCopter 3.4-dev whose STATUSTEXT names the firmware and whose PARAM_VALUE
+/// messages give its 581 parameters. Identified by content; what flew is read from frames
+/// whose checksum holds with their message's CRC_EXTRA, so the firmware and parameter rules
+/// apply to it.
+#[test]
+fn a_telemetry_log_tells_the_firmware_and_parameters_that_flew() {
+    let Some(log) = corpus("dronekit-la/fs-batt.log") else {
+        return;
+    };
+    let (inspected, code) = inspect(&log);
+    assert_eq!(code, 0, "{inspected}");
+    assert_eq!(inspected["kind"], "tlog");
+    let evidence = &inspected["evidence"];
+    assert_eq!(evidence["autopilot"], "ardupilot");
+    let firmware = &evidence["firmware"];
+    assert_eq!(firmware["vehicle"], "APM:Copter", "{firmware}");
+    assert_eq!(firmware["version"], "3.4-dev");
+    assert_eq!(firmware["git_hash"], "a3c91424");
+    assert_eq!(firmware["offset"], 2683, "the STATUSTEXT record's offset");
+    let parameters = evidence["parameters"].as_object().expect("parameters");
+    assert_eq!(parameters.len(), 581);
+    assert_eq!(parameters["SYSID_MYGCS"]["value"], 253);
+    assert_eq!(parameters["SERIAL1_PROTOCOL"]["offset"], 3361);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let device = dir.path().join("copter");
+    fs::create_dir_all(&device).expect("mkdir");
+    fs::copy(&log, device.join("fs-batt.log")).expect("copy");
+    let policy = tempfile::NamedTempFile::new().expect("policy file");
+    fs::write(
+        policy.path(),
+        "[[firmware]]\nvendor = \"ArduPilot\"\nmodel = \"APM:Copter\"\ncomponent = \"autopilot\"\nminimum = \"3.5.0\"\n",
+    )
+    .expect("write policy");
+    let policy_path = policy.path().to_str().expect("UTF-8 path");
+    let (report, _) = common::scan_json_with(dir.path(), &["--policy", policy_path]);
+    let fired = rules_fired(
+        &report,
+        artifact(&report, "fs-batt.log")["path"]
+            .as_str()
+            .expect("path"),
+    );
+    // The firmware flown is below the policy's minimum; SERIAL1 and SERIAL2 speak MAVLink 1.
+    assert!(fired.contains(&"LOG-003".to_owned()), "{fired:?}");
+    assert_eq!(
+        fired.iter().filter(|rule| *rule == "APM-004").count(),
+        2,
+        "{fired:?}"
+    );
+}
+
+/// Noise shaped like telemetry records never names the firmware: a STATUSTEXT whose
+/// checksum does not hold with its CRC_EXTRA is not read.
+#[test]
+fn a_status_text_with_a_bad_checksum_names_no_firmware() {
+    let Some(log) = corpus("dronekit-la/fs-batt.log") else {
+        return;
+    };
+    let mut content = fs::read(&log).expect("read");
+    // The checksum of the STATUSTEXT record at 2683 (8-byte stamp, 6-byte header, 51 bytes).
+    content[2683 + 8 + 6 + 51] ^= 0xff;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("flight.tlog");
+    fs::write(&path, &content).expect("write");
+    let (inspected, _) = inspect(&path);
+    let firmware = &inspected["evidence"]["firmware"];
+    assert_ne!(
+        firmware["text"], "APM:Copter V3.4-dev (a3c91424)",
+        "{firmware}"
+    );
 }

@@ -63,10 +63,12 @@ pub fn analyze_file(
         Ok(file) => file,
         Err(error) => return cannot_read(record, error),
     };
-    // Captures are streamed through a bounded buffer, so they are not held to the file-size
-    // limit; everything else is read whole, from the file already open.
+    // Captures are streamed through a bounded buffer, so they are held to a size limit of
+    // their own; everything else is read whole, from the file already open.
     match capture_format(&mut file) {
-        Ok(Some(format)) => return analyze_capture(file, format, record, policy),
+        Ok(Some(format)) => {
+            return analyze_capture(file, format, record, policy, limits.max_capture_size)
+        }
         Ok(None) => {}
         Err(error) => return cannot_read(record, error),
     }
@@ -205,15 +207,36 @@ fn analyze_capture(
     format: capture::Format,
     mut record: ArtifactRecord,
     policy: &Policy,
+    max_size: u64,
 ) -> ScannedArtifact {
     record.kind = Some(ArtifactKind::Capture);
+    // Refused before any byte is read or hashed: the bound is on time as much as memory.
+    match file.metadata() {
+        Ok(metadata) if metadata.len() > max_size => {
+            record.size = Some(metadata.len());
+            let reason = format!(
+                "capture is {} bytes, over the {max_size}-byte limit (--max-capture-size)",
+                metadata.len()
+            );
+            return ScannedArtifact::failed(record, ArtifactStatus::Error, reason);
+        }
+        Ok(_) => {}
+        Err(error) => {
+            return ScannedArtifact::failed(
+                record,
+                ArtifactStatus::Error,
+                format!("cannot read: {error}"),
+            )
+        }
+    }
     let mut reader = HashingReader {
         inner: std::io::BufReader::with_capacity(1 << 16, file),
         hasher: Sha256::new(),
         bytes: 0,
     };
     let result = contain_panic(|| {
-        let mut evidence = capture::analyze_stream(format, &mut reader)?;
+        let limits = capture::CaptureLimits { max_size };
+        let mut evidence = capture::analyze_stream_within(format, &mut reader, limits)?;
         policy.enrich(evidence.kind, &mut evidence.document);
         Ok(evidence)
     });

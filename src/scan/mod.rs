@@ -71,6 +71,9 @@ impl Progress for NoProgress {
 pub struct Limits {
     /// Files larger than this are not read and are reported as errors.
     pub max_file_size: u64,
+    /// Captures (streamed, so exempt from `max_file_size`) larger than this are not read and
+    /// are reported as errors.
+    pub max_capture_size: u64,
     /// How far artifacts that hold others (firmware images) are unpacked.
     pub unpack: analyze::UnpackLimits,
 }
@@ -79,6 +82,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_file_size: 256 * 1024 * 1024,
+            max_capture_size: analyze::capture::DEFAULT_MAX_CAPTURE_SIZE,
             unpack: analyze::UnpackLimits::default(),
         }
     }
@@ -170,6 +174,7 @@ fn inputs_digest(options: &ScanOptions) -> String {
         hasher.update(b"\n");
     }
     hasher.update(format!("max-file-size {}\n", options.limits.max_file_size).as_bytes());
+    hasher.update(format!("max-capture-size {}\n", options.limits.max_capture_size).as_bytes());
     hasher.update(format!("unpack {:?}\n", options.limits.unpack).as_bytes());
     hex(&hasher.finalize())
 }

@@ -63,8 +63,12 @@ pub enum Decoded<'a> {
     Segment(Segment<'a>),
     /// An IPv4 fragment after the first: counted, its payload not read.
     LaterFragment,
-    /// IP, but neither UDP nor TCP (ICMP…), or a link type this tool does not read.
+    /// IP, but neither UDP nor TCP (ICMP…), or a frame of no traffic (802.11 management).
     Other,
+    /// A frame of a link type this tool does not read: its payload is unknown.
+    UnknownLinkType,
+    /// An 802.11 data frame with the Protected bit: its payload is still encrypted.
+    ProtectedWifiData,
     /// An 802.11 data frame sent without protection (no WEP/WPA bit).
     UnprotectedWifiData {
         inner: Option<Segment<'a>>,
@@ -122,7 +126,7 @@ pub fn decode(link_type: i32, frame: &[u8]) -> Decoded<'_> {
             ieee802_11(wifi, flags & RADIOTAP_DATA_PAD != 0)
         }
         LINKTYPE_IEEE802_11 => ieee802_11(frame, false),
-        _ => Decoded::Other,
+        _ => Decoded::UnknownLinkType,
     }
 }
 
@@ -194,7 +198,7 @@ fn ieee802_11(frame: &[u8], padded: bool) -> Decoded<'_> {
     }
     let protected = flags & 0x40 != 0;
     if protected {
-        return Decoded::Other;
+        return Decoded::ProtectedWifiData;
     }
     // Null-function frames (subtypes 4 and 12 and the CF-only ones) carry no data.
     if subtype & 0b0100 != 0 {
@@ -478,7 +482,7 @@ pub(super) mod tests {
         assert_eq!(decode(LINKTYPE_RAW, &ip), Decoded::LaterFragment);
         assert_eq!(decode(LINKTYPE_ETHERNET, &[0; 10]), Decoded::Short);
         assert_eq!(decode(LINKTYPE_RAW, &[0x45, 0]), Decoded::Short);
-        assert_eq!(decode(9999, &[1, 2, 3]), Decoded::Other);
+        assert_eq!(decode(9999, &[1, 2, 3]), Decoded::UnknownLinkType);
     }
 
     #[test]
@@ -516,7 +520,10 @@ pub(super) mod tests {
         };
         assert_eq!(segment.payload, b"video");
         frame[9] |= 0x40; // protected
-        assert_eq!(decode(LINKTYPE_IEEE802_11_RADIOTAP, &frame), Decoded::Other);
+        assert_eq!(
+            decode(LINKTYPE_IEEE802_11_RADIOTAP, &frame),
+            Decoded::ProtectedWifiData
+        );
         // The WPA handshake's EAPOL frames are unprotected by design.
         frame[9] &= !0x40;
         let llc = 8 + 24;

@@ -10,8 +10,10 @@
 //! update or map endpoint (rules/catalogue/vendor-endpoints.toml) say which. Every record
 //! carries `packet`, the number Wireshark shows, so a finding can be opened there.
 //!
-//! Bounds: at most [`MAX_FLOWS`] conversations and [`MAX_RECORDS`] records of each other
-//! sort are kept; past them the rest is counted and a warning says so.
+//! Bounds: at most [`CaptureLimits::max_size`] bytes are read, [`MAX_FLOWS`] conversations
+//! and [`MAX_RECORDS`] records of each other sort kept; past a cap the rest is counted and
+//! the capture is partial, so that the rules it feeds are not assessed (never passed on the
+//! part kept).
 
 mod decode;
 mod packets;
@@ -34,7 +36,8 @@ pub struct CaptureAnalyzer;
 
 /// Conversations kept; more are counted in `flows_dropped`.
 pub const MAX_FLOWS: usize = 100_000;
-/// Records of each other sort (DNS names, TLS hellos, requests, logins) kept.
+/// Records of each other sort (DNS names, TLS hellos, requests, logins) kept; lookups of
+/// vendor endpoints may take as many again.
 pub const MAX_RECORDS: usize = 10_000;
 
 /// Well-known MAVLink ports: a payload of whole MAVLink frames on one of them is MAVLink.
@@ -91,10 +94,49 @@ pub fn open(path: &std::path::Path) -> std::io::Result<(Option<Format>, std::fs:
     Ok((Format::sniff(&head[..filled]), file))
 }
 
-/// Analyzes a capture read as a stream: memory stays bounded whatever the file's size.
+/// Bounds on reading one capture. Captures are streamed, so they are not held to the
+/// whole-file size limit; this is their own (`--max-capture-size`, docs/limits.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaptureLimits {
+    /// Bytes read at most; a larger capture is read that far and reported as partial.
+    pub max_size: u64,
+}
+
+/// The default capture size bound: 4 GiB, about 4 s of reading at the measured 1.16 GB/s
+/// (BENCHMARKS.md), several hours of a ground station's traffic.
+pub const DEFAULT_MAX_CAPTURE_SIZE: u64 = 4 << 30;
+
+impl Default for CaptureLimits {
+    fn default() -> Self {
+        CaptureLimits {
+            max_size: DEFAULT_MAX_CAPTURE_SIZE,
+        }
+    }
+}
+
+/// Analyzes a capture read as a stream, within the default [`CaptureLimits`].
 pub fn analyze_stream(format: Format, input: impl Read + Send) -> Result<Evidence, AnalyzeError> {
+    analyze_stream_within(format, input, CaptureLimits::default())
+}
+
+/// Analyzes a capture read as a stream: memory stays bounded whatever the file's size, and
+/// at most `limits.max_size` bytes are read.
+pub fn analyze_stream_within(
+    format: Format,
+    input: impl Read + Send,
+    limits: CaptureLimits,
+) -> Result<Evidence, AnalyzeError> {
     let mut capture = CaptureBuilder::default();
-    let summary = packets::read(input, |packet| capture.add(packet));
+    // One byte past the bound tells a capture larger than it from one of exactly its size.
+    let mut bounded = input.take(limits.max_size.saturating_add(1));
+    let mut summary = packets::read(&mut bounded, |packet| capture.add(packet));
+    if bounded.limit() == 0 {
+        // The reading stopped at the bound, wherever that fell in a record.
+        summary.stopped = Some(format!(
+            "the capture is larger than the {}-byte capture limit (--max-capture-size)",
+            limits.max_size
+        ));
+    }
     if summary.packets == 0 {
         if let Some(reason) = &summary.stopped {
             return Err(AnalyzeError::new(format!(
@@ -102,25 +144,11 @@ pub fn analyze_stream(format: Format, input: impl Read + Send) -> Result<Evidenc
             )));
         }
     }
-    let mut warnings = Vec::new();
-    if capture.flows_dropped > 0 {
-        warnings.push(format!(
-            "more than {MAX_FLOWS} conversations: {} packets of later ones were not kept",
-            capture.flows_dropped
-        ));
-    }
-    if capture.records_dropped > 0 {
-        warnings.push(format!(
-            "more than {MAX_RECORDS} records of one sort: {} were not kept",
-            capture.records_dropped
-        ));
-    }
-    let incomplete = summary.stopped.as_ref().map(|reason| {
-        format!(
-            "read {} packets, then stopped: {reason}; the rest of the file was not assessed",
-            summary.packets
-        )
-    });
+    let incomplete = gaps(&summary, &capture);
+    let warnings = capture
+        .undecodable_warning(summary.packets)
+        .into_iter()
+        .collect();
     let document = capture.finish(format, &summary);
     Ok(Evidence {
         kind: ArtifactKind::Capture,
@@ -130,6 +158,35 @@ pub fn analyze_stream(format: Format, input: impl Read + Send) -> Result<Evidenc
         warnings,
         incomplete,
     })
+}
+
+/// What the evidence does not cover, if anything: the file past where reading stopped, and
+/// the conversations and records past a cap. Either makes the capture partial, so the rules
+/// it feeds are not assessed rather than passed on what was kept (a capture padded with
+/// junk before its vendor lookups must not pass them).
+fn gaps(summary: &packets::ReadSummary, capture: &CaptureBuilder) -> Option<String> {
+    let mut gaps = Vec::new();
+    if let Some(reason) = &summary.stopped {
+        gaps.push(format!(
+            "read {} packets, then stopped: {reason}; the rest of the file was not assessed",
+            summary.packets
+        ));
+    }
+    if capture.flows_dropped > 0 {
+        gaps.push(format!(
+            "more than {MAX_FLOWS} conversations (the cap): {} packets of later ones were not \
+             assessed",
+            capture.flows_dropped
+        ));
+    }
+    if capture.records_dropped > 0 {
+        gaps.push(format!(
+            "more than {MAX_RECORDS} records of one sort (DNS names, TLS hellos, requests, \
+             logins; the cap): {} were not assessed",
+            capture.records_dropped
+        ));
+    }
+    (!gaps.is_empty()).then(|| gaps.join("; "))
 }
 
 /// An endpoint of a conversation.
@@ -323,6 +380,25 @@ struct WifiRecord {
     packet: Option<u64>,
 }
 
+/// The packets read down to a UDP or TCP segment: the traffic the rules read. Absent when
+/// none was (every payload still encrypted, or on link types not read), so the traffic
+/// rules, which require it, are not assessed rather than passed.
+#[derive(Debug, Clone, Serialize)]
+struct DecodableTraffic {
+    packets: u64,
+    /// The first one's number.
+    packet: u64,
+}
+
+/// Packets whose payload could not be read, by why.
+#[derive(Debug, Clone, Default, Serialize)]
+struct Undecodable {
+    /// 802.11 data frames with the Protected bit: still encrypted.
+    protected_wifi_frames: u64,
+    /// Frames of a link type this tool does not read.
+    unknown_link_type_packets: u64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 struct CaptureDocument {
     format: &'static str,
@@ -332,6 +408,9 @@ struct CaptureDocument {
     later_fragments: u64,
     /// True when reading stopped before the end of the file.
     partial: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decodable_traffic: Option<DecodableTraffic>,
+    undecodable: Undecodable,
     flows: Vec<FlowRecord>,
     dns: Vec<DnsRecord>,
     tls: Vec<TlsRecord>,
@@ -343,6 +422,8 @@ struct CaptureDocument {
 
 #[derive(Default)]
 struct CaptureBuilder {
+    traffic: Option<DecodableTraffic>,
+    undecodable: Undecodable,
     flows: HashMap<FlowKey, Flow>,
     flows_dropped: u64,
     records_dropped: u64,
@@ -384,6 +465,22 @@ struct Candidate {
 }
 
 impl CaptureBuilder {
+    /// Says so when no packet of the `packets` read could be decoded to traffic, and why.
+    fn undecodable_warning(&self, packets: u64) -> Option<String> {
+        if self.traffic.is_some() || packets == 0 {
+            return None;
+        }
+        let Undecodable {
+            protected_wifi_frames,
+            unknown_link_type_packets,
+        } = self.undecodable;
+        Some(format!(
+            "no decodable traffic: of {packets} packets, {protected_wifi_frames} are 802.11 \
+             data frames still encrypted and {unknown_link_type_packets} on link types not \
+             read; the rules on traffic are not assessed"
+        ))
+    }
+
     fn add(&mut self, packet: &Packet) {
         match decode::decode(packet.link_type, packet.data) {
             Decoded::Segment(segment) => self.add_segment(packet, &segment),
@@ -395,11 +492,18 @@ impl CaptureBuilder {
                 }
             }
             Decoded::LaterFragment => self.later_fragments += 1,
+            Decoded::ProtectedWifiData => self.undecodable.protected_wifi_frames += 1,
+            Decoded::UnknownLinkType => self.undecodable.unknown_link_type_packets += 1,
             Decoded::Other | Decoded::Short => {}
         }
     }
 
     fn add_segment(&mut self, packet: &Packet, segment: &Segment) {
+        let traffic = self.traffic.get_or_insert(DecodableTraffic {
+            packets: 0,
+            packet: packet.number,
+        });
+        traffic.packets += 1;
         let source = Endpoint {
             address: segment.source,
             port: segment.source_port,
@@ -613,7 +717,14 @@ impl CaptureBuilder {
             destination.address
         };
         for name in &message.questions {
-            if !self.dns.contains_key(name) && !self.keep(self.dns.len()) {
+            // Lookups of vendor endpoints have room of their own past the cap, so that junk
+            // lookups before them cannot push them out (the capture is partial all the same).
+            let room = if vendor_of(name).is_some() {
+                self.dns.len().saturating_sub(MAX_RECORDS)
+            } else {
+                self.dns.len()
+            };
+            if !self.dns.contains_key(name) && !self.keep(room) {
                 continue;
             }
             let record = self.dns.entry(name.clone()).or_insert_with(|| DnsRecord {
@@ -857,6 +968,8 @@ impl CaptureBuilder {
             truncated_packets: summary.truncated_packets,
             later_fragments: self.later_fragments,
             partial: summary.stopped.is_some(),
+            decodable_traffic: self.traffic,
+            undecodable: self.undecodable,
             flows,
             dns,
             tls: self.tls,

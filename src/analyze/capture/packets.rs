@@ -5,8 +5,11 @@
 //!
 //! A damaged file gives the packets before the damage and the reason reading stopped; the
 //! caller reports the capture as partly read rather than failing it. Bounds: at most
-//! [`MAX_INTERFACES`] interfaces per section, and packets numbered as Wireshark numbers them
-//! (from 1, every packet block counted).
+//! [`MAX_INTERFACES`] interfaces per section, records of at most [`MAX_RECORD`] bytes, and
+//! no run of records that cannot be traffic: [`MAX_EMPTY_RUN`] empty records in a row (what
+//! a zero-filled or sparse region of a file reads as) or [`MAX_STILL_RUN`] timed records in
+//! a row with one timestamp stop the reading there. Packets are numbered as Wireshark
+//! numbers them (from 1, every packet block counted).
 
 use pcap_parser::pcapng::Block;
 use pcap_parser::{create_reader, PcapBlockOwned, PcapError};
@@ -92,6 +95,68 @@ const BUFFER: usize = 1 << 20;
 /// one is a bogus length, and reading stops there.
 pub const MAX_RECORD: usize = 16 << 20;
 
+/// Empty records in a row (no byte captured) before reading stops. No link layer sends an
+/// empty frame and no capture tool writes one; a zero-filled region reads as nothing else
+/// (a 16-byte pcap record of zeros), so a sparse file of terabytes that takes no disk space
+/// would otherwise cost hours of reading.
+pub const MAX_EMPTY_RUN: u64 = 10_000;
+
+/// Timed records in a row that share one timestamp before reading stops: a clock that does
+/// not move for a million frames is not a capture of traffic (a busy gigabit link carries
+/// about 1,500 frames a millisecond). Simple packet blocks, which have no timestamp, are not
+/// counted.
+pub const MAX_STILL_RUN: u64 = 1_000_000;
+
+/// Runs of records that cannot be traffic, as reading goes.
+#[derive(Default)]
+struct Runs {
+    /// Empty records in a row, and the byte the run started at.
+    empty: u64,
+    empty_from: u64,
+    /// Timed records in a row with the timestamp `still_time`, from byte `still_from`.
+    still: u64,
+    still_from: u64,
+    still_time: f64,
+}
+
+impl Runs {
+    /// Counts the record at byte `position`; returns why reading must stop, if a run of
+    /// records that cannot be traffic reached its bound.
+    fn check(&mut self, position: u64, packet: &Packet, timed: bool) -> Option<String> {
+        if packet.data.is_empty() {
+            if self.empty == 0 {
+                self.empty_from = position;
+            }
+            self.empty += 1;
+        } else {
+            self.empty = 0;
+        }
+        if self.empty >= MAX_EMPTY_RUN {
+            return Some(format!(
+                "{MAX_EMPTY_RUN} records in a row from byte {} hold no byte (a zero-filled or \
+                 sparse region, not traffic)",
+                self.empty_from
+            ));
+        }
+        if !timed {
+            self.still = 0;
+        } else if self.still > 0 && packet.time == self.still_time {
+            self.still += 1;
+        } else {
+            self.still = 1;
+            self.still_from = position;
+            self.still_time = packet.time;
+        }
+        (self.still >= MAX_STILL_RUN).then(|| {
+            format!(
+                "{MAX_STILL_RUN} records in a row from byte {} share one timestamp (a clock \
+                 that does not move is not traffic)",
+                self.still_from
+            )
+        })
+    }
+}
+
 /// Reads the capture from `input` as a stream, in a buffer of bounded size, and calls `visit`
 /// on every packet in order.
 pub fn read(input: impl Read + Send, mut visit: impl FnMut(&Packet)) -> ReadSummary {
@@ -106,6 +171,7 @@ pub fn read(input: impl Read + Send, mut visit: impl FnMut(&Packet)) -> ReadSumm
     let mut capacity = BUFFER;
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut legacy: Option<(i32, f64)> = None;
+    let mut runs = Runs::default();
     loop {
         let position = reader.consumed();
         match reader.next() {
@@ -131,11 +197,16 @@ pub fn read(input: impl Read + Send, mut visit: impl FnMut(&Packet)) -> ReadSumm
                             data: &record.data[..captured],
                             original_length: record.origlen,
                         };
+                        let stop = runs.check(position as u64, &packet, true);
                         emit(&mut summary, &mut visit, packet);
-                        None
+                        stop
                     }
                     PcapBlockOwned::NG(block) => {
-                        ng_block(block, &mut interfaces, &mut summary, &mut visit)
+                        let mut at = Place {
+                            position: position as u64,
+                            runs: &mut runs,
+                        };
+                        ng_block(block, &mut interfaces, &mut summary, &mut at, &mut visit)
                     }
                 };
                 if let Some(reason) = stop {
@@ -214,11 +285,18 @@ fn emit(summary: &mut ReadSummary, visit: &mut impl FnMut(&Packet), packet: Pack
     visit(&packet);
 }
 
+/// Where a pcapng block is read: its first byte, and the runs of records so far.
+struct Place<'a> {
+    position: u64,
+    runs: &'a mut Runs,
+}
+
 /// Handles one pcapng block; returns why reading must stop, if it must.
 fn ng_block(
     block: Block,
     interfaces: &mut Vec<Interface>,
     summary: &mut ReadSummary,
+    at: &mut Place,
     visit: &mut impl FnMut(&Packet),
 ) -> Option<String> {
     match block {
@@ -257,7 +335,9 @@ fn ng_block(
                 data: &packet.data[..captured],
                 original_length: packet.origlen,
             };
+            let stop = at.runs.check(at.position, &packet, true);
             emit(summary, visit, packet);
+            return stop;
         }
         Block::SimplePacket(packet) => {
             let Some(interface) = interfaces.first() else {
@@ -279,7 +359,9 @@ fn ng_block(
                 data: &packet.data[..captured],
                 original_length: packet.origlen,
             };
+            let stop = at.runs.check(at.position, &packet, false);
             emit(summary, visit, packet);
+            return stop;
         }
         _ => {}
     }
@@ -343,6 +425,48 @@ mod tests {
             .stopped
             .as_deref()
             .is_some_and(|reason| reason.contains("ends in the middle")));
+    }
+
+    #[test]
+    fn a_zero_filled_region_stops_the_reading_at_its_start() {
+        let mut file = pcap(&[(10, b"first")]);
+        let start = file.len();
+        // What a sparse file's hole reads as: 16-byte records of zeros, without end.
+        file.resize(start + 16 * (MAX_EMPTY_RUN as usize + 500), 0);
+        let mut seen = 0;
+        let summary = read(&file[..], |_| seen += 1);
+        assert_eq!(
+            summary.packets,
+            1 + MAX_EMPTY_RUN,
+            "stops where the run is told"
+        );
+        let reason = summary.stopped.expect("stopped");
+        assert!(reason.contains(&format!("from byte {start}")), "{reason}");
+        assert!(reason.contains("hold no byte"), "{reason}");
+        // Fewer empty records than the bound, then traffic: all read.
+        let mut file = pcap(&[(10, b"first")]);
+        file.resize(file.len() + 16 * 100, 0);
+        file.extend_from_slice(&pcap(&[(11, b"later")])[24..]);
+        let summary = read(&file[..], |_| {});
+        assert_eq!((summary.packets, summary.stopped), (102, None));
+    }
+
+    #[test]
+    fn a_clock_that_does_not_move_stops_the_reading() {
+        let one = pcap(&[(10, b"x")]);
+        let record = &one[24..];
+        let mut file = one.clone();
+        for _ in 0..MAX_STILL_RUN {
+            file.extend_from_slice(record);
+        }
+        let summary = read(&file[..], |_| {});
+        assert_eq!(summary.packets, MAX_STILL_RUN);
+        assert!(summary
+            .stopped
+            .is_some_and(|reason| reason.contains("share one timestamp")));
+        // The same records with a moving clock are read to the end.
+        let records: Vec<(u32, &[u8])> = (0..1000).map(|second| (second, &b"x"[..])).collect();
+        assert_eq!(read(&pcap(&records)[..], |_| {}).stopped, None);
     }
 
     #[test]

@@ -7,9 +7,9 @@
 //! messages, and whether GPS positions are stored (GPS, POS). Records are located by byte
 //! offset. Documented in docs/evidence/dataflash-log.md.
 //!
-//! Damage: bytes that are not a record are skipped to the next `A3 95` and counted; a record
-//! cut off by the end of the file makes the result partial; more than half the file
-//! unreadable is an error. At most [`MAX_MESSAGES`] text messages are kept.
+//! Damage: bytes that are not a record are passed over to the next `A3 95`, counted, and make
+//! the result partial, as a record cut off by the end of the file does; more than half the
+//! file unreadable is an error. At most [`MAX_MESSAGES`] text messages are kept.
 
 use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
 use crate::analyze::text::fixed_field;
@@ -110,7 +110,7 @@ impl RecordFormat {
 }
 
 /// The firmware a MSG text announces: `ArduPlane V3.8.2-dev (8178ab40)`.
-fn firmware_of(message: &str) -> Option<Value> {
+pub(crate) fn firmware_of(message: &str) -> Option<Value> {
     let vehicles = [
         "ArduPlane",
         "ArduCopter",
@@ -310,17 +310,23 @@ fn analyze_binary(content: &[u8]) -> Result<Evidence, AnalyzeError> {
             content.len()
         )));
     }
-    let mut warnings = Vec::new();
-    if skipped > 0 {
-        warnings.push(format!(
-            "{skipped} bytes between records were not DataFlash records and were skipped"
-        ));
-    }
+    // What damage passed over may have held the records a rule reads (a PARM, a GPS fix):
+    // the log is partial, with how much was passed over.
+    let passed_over = (skipped > 0).then(|| {
+        format!(
+            "{skipped} bytes between records were not DataFlash records and were passed over: \
+             what they held was not assessed"
+        )
+    });
+    let incomplete = match (passed_over, incomplete) {
+        (Some(passed), Some(cut)) => Some(format!("{passed}; {cut}")),
+        (passed, cut) => passed.or(cut),
+    };
     Ok(Evidence {
         kind: ArtifactKind::DataflashLog,
         document: facts.document("dataflash"),
         lines: Default::default(),
-        warnings,
+        warnings: Vec::new(),
         incomplete,
     })
 }
@@ -508,6 +514,22 @@ mod tests {
         message.extend_from_slice(&text);
         log.extend(message);
         log
+    }
+
+    #[test]
+    fn bytes_passed_over_between_records_make_the_log_partial() {
+        let whole = log();
+        let mut damaged = whole[..whole.len() - 75].to_vec();
+        // Seven bytes of damage before the last record (the MSG naming the firmware).
+        damaged.extend_from_slice(&[0x42; 7]);
+        damaged.extend_from_slice(&whole[whole.len() - 75..]);
+        let evidence = DataflashAnalyzer.analyze(&damaged).expect("read");
+        let reason = evidence.incomplete.expect("partial");
+        assert!(reason.starts_with("7 bytes between records"), "{reason}");
+        assert_eq!(
+            evidence.document["firmware"]["version"], "4.5.7",
+            "read past the damage"
+        );
     }
 
     #[test]

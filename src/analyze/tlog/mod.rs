@@ -4,14 +4,126 @@
 //! (frames per system by version and signing, SETUP_SIGNING seen), located by byte offset,
 //! so the MAVLink rules read both. Documented in docs/evidence/tlog.md.
 //!
-//! Damage: bytes that are not a record are skipped to the next plausible one and counted; a
-//! record cut off by the end of the file makes the result partial; a file more than half
-//! unreadable is an error.
+//! Damage: bytes that are not a record are passed over to the next plausible one, counted,
+//! and make the result partial, as a record cut off by the end of the file does; a file more
+//! than half unreadable is an error.
 
 use crate::analyze::mavlink::{self, Frame, Systems};
-use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
+use crate::analyze::{dataflash, AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Status texts kept.
+const MAX_MESSAGES: usize = 200;
+
+/// What the checksum-verified frames of a log say about the vehicle: its autopilot (from
+/// HEARTBEAT), the firmware flown (from STATUSTEXT, as DataFlash MSG records give it, else
+/// AUTOPILOT_VERSION) and its parameters (PARAM_VALUE), each at its record's offset.
+#[derive(Default)]
+struct Vehicle {
+    autopilot: Option<&'static str>,
+    firmware: Option<Value>,
+    /// AUTOPILOT_VERSION's version and git hash, used when no status text named the firmware.
+    reported_version: Option<Value>,
+    parameters: BTreeMap<String, Parameter>,
+    messages: Vec<Value>,
+}
+
+impl Vehicle {
+    /// Reads the frame at the start of `bytes`, found at `offset`, if it checks; returns
+    /// whether it did.
+    fn read(&mut self, bytes: &[u8], offset: usize) -> bool {
+        let Some((frame, payload)) = mavlink::checked_payload(bytes) else {
+            return false;
+        };
+        match frame.message_id {
+            mavlink::HEARTBEAT => {
+                // MAV_AUTOPILOT: 3 ArduPilot, 12 PX4; ground stations send 8 (invalid).
+                let autopilot = match payload[5] {
+                    3 => Some("ardupilot"),
+                    12 => Some("px4"),
+                    _ => None,
+                };
+                if self.autopilot.is_none() {
+                    self.autopilot = autopilot;
+                }
+            }
+            mavlink::STATUSTEXT => {
+                let text = text_of(&payload[1..51]);
+                if self.firmware.is_none() {
+                    self.firmware = dataflash::firmware_of(&text).map(|mut found| {
+                        found["offset"] = json!(offset);
+                        found
+                    });
+                }
+                if self.messages.len() < MAX_MESSAGES {
+                    self.messages.push(json!({"text": text, "offset": offset}));
+                }
+            }
+            mavlink::AUTOPILOT_VERSION if self.reported_version.is_none() => {
+                let version =
+                    u32::from_le_bytes([payload[16], payload[17], payload[18], payload[19]]);
+                let [major, minor, patch, _] = version.to_be_bytes();
+                let git_hash = text_of(&payload[36..44]);
+                self.reported_version = Some(json!({
+                    "version": format!("{major}.{minor}.{patch}"),
+                    "git_hash": (!git_hash.is_empty()).then_some(git_hash),
+                    "offset": offset,
+                }));
+            }
+            mavlink::PARAM_VALUE => {
+                let value = f32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]]);
+                let name = text_of(&payload[8..24]);
+                let Some(value) = parameters::number_from_float(f64::from(value)) else {
+                    return true;
+                };
+                if name.is_empty() {
+                    return true;
+                }
+                // The latest value sent is the vehicle's (a parameter set again is re-sent).
+                self.parameters.insert(
+                    name.clone(),
+                    Parameter {
+                        name,
+                        value,
+                        place: Place::Offset(offset as u64),
+                        r#type: None,
+                        component_id: Some(frame.component_id),
+                    },
+                );
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// Adds what was found to the evidence document.
+    fn insert_into(self, document: &mut Value) {
+        let firmware = match (self.firmware, self.reported_version) {
+            (Some(mut firmware), Some(reported)) => {
+                firmware["reported_version"] = reported;
+                Some(firmware)
+            }
+            (firmware, reported) => firmware.or(reported),
+        };
+        document["autopilot"] = json!(self.autopilot);
+        document["firmware"] = json!(firmware);
+        document["messages"] = json!(self.messages);
+        if !self.parameters.is_empty() {
+            ParameterSet::new(self.parameters.into_values().collect()).insert_into(document);
+        }
+    }
+}
+
+/// A fixed-size MAVLink char field: up to its first NUL.
+fn text_of(bytes: &[u8]) -> String {
+    let end = bytes
+        .iter()
+        .position(|byte| *byte == 0)
+        .unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).trim().to_owned()
+}
 
 pub struct TlogAnalyzer;
 
@@ -31,7 +143,8 @@ fn record_at(content: &[u8], offset: usize) -> Option<(u64, Frame, usize)> {
     Some((stamp, frame, 8 + length))
 }
 
-/// Frames a system must have sent to count (a look-alike met while skipping damage has one).
+/// Frames a system must have sent to count (a look-alike met while skipping damage has one),
+/// unless one of them has a checksum that holds.
 const MIN_FRAMES: u64 = 3;
 
 /// Whether the file ends inside a record that starts at `offset`: a frame whose header
@@ -81,6 +194,7 @@ impl Analyzer for TlogAnalyzer {
         let mut systems = Systems::default();
         let mut setup_signing = Vec::new();
         let mut message_ids = BTreeSet::new();
+        let mut vehicle = Vehicle::default();
         let (mut records, mut skipped, mut offset) = (0u64, 0usize, 0usize);
         let (mut first_time, mut last_time) = (None, 0u64);
         let mut incomplete = None;
@@ -95,6 +209,9 @@ impl Analyzer for TlogAnalyzer {
                     last_time = stamp;
                     systems.add(&frame, offset as u64);
                     message_ids.insert(frame.message_id);
+                    if vehicle.read(&content[offset + 8..offset + length], offset) {
+                        systems.verified(frame.system_id);
+                    }
                     if frame.message_id == mavlink::SETUP_SIGNING
                         && setup_signing.len() < MAX_SETUP_SIGNING
                     {
@@ -121,12 +238,19 @@ impl Analyzer for TlogAnalyzer {
                 content.len()
             )));
         }
-        let mut warnings = Vec::new();
-        if skipped > 0 {
-            warnings.push(format!(
-                "{skipped} bytes between records were not telemetry-log records and were skipped"
-            ));
-        }
+        // Damage passed over may have held frames a rule counts (an unsigned frame, a
+        // SETUP_SIGNING): the log is partial, with how much was passed over.
+        let passed_over = (skipped > 0).then(|| {
+            format!(
+                "{skipped} bytes between records were not telemetry-log records and were \
+                 passed over: what they held was not assessed"
+            )
+        });
+        let incomplete = match (passed_over, incomplete) {
+            (Some(passed), Some(cut)) => Some(format!("{passed}; {cut}")),
+            (passed, cut) => passed.or(cut),
+        };
+        let warnings = Vec::new();
         let kept = systems.retain_at_least(MIN_FRAMES);
         let setup_signing: Vec<Value> = setup_signing
             .into_iter()
@@ -136,7 +260,7 @@ impl Analyzer for TlogAnalyzer {
             })
             .collect();
         let seconds = |stamp: u64| stamp as f64 / 1e6;
-        let document = json!({
+        let mut document = json!({
             "format": "tlog",
             "records": records,
             "first_time": first_time.map(seconds),
@@ -148,6 +272,7 @@ impl Analyzer for TlogAnalyzer {
                 "setup_signing": setup_signing,
             },
         });
+        vehicle.insert_into(&mut document);
         Ok(Evidence {
             kind: ArtifactKind::Tlog,
             document,
@@ -220,6 +345,37 @@ mod tests {
         );
     }
 
+    /// A HEARTBEAT from `system` with the checksum MAVLink's CRC_EXTRA (50) gives it.
+    fn checked_heartbeat(system: u8) -> Vec<u8> {
+        let mut frame = vec![0xfd, 9, 0, 0, 0, system, 1, 0, 0, 0];
+        frame.extend_from_slice(&[0, 0, 0, 0, 2, 3, 0x51, 4, 3]);
+        let mut crc: u16 = 0xffff;
+        for &byte in frame[1..].iter().chain(&[50]) {
+            let mut tmp = byte ^ (crc & 0xff) as u8;
+            tmp ^= tmp << 4;
+            crc =
+                (crc >> 8) ^ (u16::from(tmp) << 8) ^ (u16::from(tmp) << 3) ^ (u16::from(tmp) >> 4);
+        }
+        frame.extend_from_slice(&crc.to_le_bytes());
+        frame
+    }
+
+    #[test]
+    fn one_frame_that_checks_counts_and_a_look_alike_does_not() {
+        let log = record(T0, &checked_heartbeat(1));
+        let evidence = TlogAnalyzer.analyze(&log).expect("analyzes");
+        let systems = &evidence.document["mavlink"]["systems"];
+        assert_eq!(systems[0]["system_id"], 1, "{systems}");
+        assert_eq!(systems[0]["v2_unsigned_frames"], 1);
+        assert_eq!(evidence.document["autopilot"], "ardupilot");
+        let mut noise = log.clone();
+        let last = noise.len() - 1;
+        noise[last] ^= 0xff;
+        let evidence = TlogAnalyzer.analyze(&noise).expect("analyzes");
+        assert_eq!(evidence.document["mavlink"]["systems"], json!([]));
+        assert_eq!(evidence.document["autopilot"], Value::Null);
+    }
+
     #[test]
     fn damage_is_skipped_counted_or_partial() {
         let mut log = record(T0, &heartbeat(1, false));
@@ -227,7 +383,10 @@ mod tests {
         log.extend(record(T0 + 1000, &heartbeat(1, false)));
         let evidence = TlogAnalyzer.analyze(&log).expect("analyzes");
         assert_eq!(evidence.document["records"], 2);
-        assert!(evidence.warnings[0].contains("5 bytes"));
+        assert!(evidence
+            .incomplete
+            .as_deref()
+            .is_some_and(|reason| reason.starts_with("5 bytes between records")));
         let cut = &log[..log.len() - 4];
         let evidence = TlogAnalyzer.analyze(cut).expect("analyzes what is there");
         assert!(evidence.incomplete.is_some());

@@ -6,8 +6,9 @@
 //! docs/evidence/ulog.md; the layout is PX4's "ULog File Format" specification.
 //!
 //! Every length is bounded by the message's 16-bit size and the file's end. A message cut
-//! off by the end of the file makes the result partial; a corrupt stretch is passed over to
-//! the next sync marker and counted.
+//! off by the end of the file makes the result partial; a corrupt stretch (passed over to
+//! the next sync marker), a data message of an id no subscription registered or of a size
+//! its format does not have are passed over, counted, and make the result partial too.
 
 use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
@@ -107,6 +108,11 @@ fn split_key(key: &[u8]) -> Option<(String, String)> {
 #[derive(Default)]
 struct Topic {
     name: String,
+    /// A subscription (`A` message) registered the id.
+    registered: bool,
+    /// The sizes a data message's body (id included) may have, from the topic's format
+    /// (with and without its trailing padding), when the formats it nests are all known.
+    sizes: Option<(usize, usize)>,
     data_messages: u64,
     first_offset: Option<u64>,
     /// For a position topic: where its latitude is in a data message, and its type.
@@ -138,6 +144,84 @@ fn field_size(kind: &str) -> Option<usize> {
         _ => return None,
     };
     size.checked_mul(count)
+}
+
+/// Why a log whose damage was passed over is partial: the bytes passed over, and why.
+fn passed_over_reason(corrupt: usize, passed: &PassedOver) -> Option<String> {
+    let total = corrupt + passed.unregistered_bytes + passed.missized_bytes;
+    if total == 0 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if corrupt > 0 {
+        parts.push(format!("{corrupt} corrupt bytes to the next sync marker"));
+    }
+    if passed.unregistered_messages > 0 {
+        parts.push(format!(
+            "{} bytes in {} data messages of message ids no subscription registered",
+            passed.unregistered_bytes, passed.unregistered_messages
+        ));
+    }
+    if passed.missized_messages > 0 {
+        parts.push(format!(
+            "{} bytes in {} data messages whose size is not their format's",
+            passed.missized_bytes, passed.missized_messages
+        ));
+    }
+    Some(format!(
+        "{total} bytes were passed over ({}): what they held was not assessed",
+        parts.join(", ")
+    ))
+}
+
+/// Formats nest at most this deep (PX4's deepest nesting is 3): a deeper or circular one
+/// has no size.
+const MAX_FORMAT_DEPTH: usize = 8;
+
+/// The sizes a data message of the format `name` may have: the whole format, and the format
+/// without its trailing padding fields (`_padding0`…), which PX4 leaves out of data messages.
+/// From the formats' field lists (`type field;…`), nested ones included; None when a type is
+/// unknown, the nesting too deep or circular, or the sum overflows.
+fn format_sizes(
+    name: &str,
+    formats: &HashMap<String, String>,
+    depth: usize,
+) -> Option<(usize, usize)> {
+    if depth > MAX_FORMAT_DEPTH {
+        return None;
+    }
+    let fields = formats.get(name)?;
+    let (mut size, mut unpadded) = (0usize, 0usize);
+    for field in fields.split(';').filter(|field| !field.trim().is_empty()) {
+        let (kind, field_name) = field.trim().rsplit_once(' ')?;
+        let field = match field_size(kind) {
+            Some(field) => field,
+            None => {
+                let (base, count) = match kind.split_once('[') {
+                    Some((base, rest)) => (base, rest.trim_end_matches(']').parse().ok()?),
+                    None => (kind, 1usize),
+                };
+                format_sizes(base, formats, depth + 1)?
+                    .0
+                    .checked_mul(count)?
+            }
+        };
+        size = size.checked_add(field)?;
+        if !field_name.starts_with("_padding") {
+            unpadded = size;
+        }
+    }
+    Some((size, unpadded))
+}
+
+/// Data messages passed over because they cannot be read as their topic: an id that no
+/// subscription registered, or a size that is not the topic format's.
+#[derive(Default)]
+struct PassedOver {
+    unregistered_messages: u64,
+    unregistered_bytes: usize,
+    missized_messages: u64,
+    missized_bytes: usize,
 }
 
 /// Where the latitude (`lat` or `latitude_deg`) is in a topic's data, from its format
@@ -208,6 +292,9 @@ impl Analyzer for UlogAnalyzer {
         let mut topics: Vec<Topic> = Vec::new();
         // Where each position topic's latitude is, from its format.
         let mut latitudes: HashMap<String, (usize, LatitudeType)> = HashMap::new();
+        // Every format's field list, by name, for the sizes of data messages.
+        let mut format_fields: HashMap<String, String> = HashMap::new();
+        let mut passed_over = PassedOver::default();
         let mut strings: Vec<Value> = Vec::new();
         let mut counts = [0u64; 256];
         let (mut dropouts, mut dropout_ms) = (0u64, 0u64);
@@ -270,7 +357,8 @@ impl Analyzer for UlogAnalyzer {
                 b'F' => {
                     formats += 1;
                     let text = String::from_utf8_lossy(body);
-                    if let Some((name, _)) = text.split_once(':') {
+                    if let Some((name, fields)) = text.split_once(':') {
+                        format_fields.insert(name.to_owned(), fields.to_owned());
                         if POSITION_TOPICS.contains(&name) {
                             if let Some(latitude) = latitude_field(&text) {
                                 latitudes.insert(name.to_owned(), latitude);
@@ -352,6 +440,9 @@ impl Analyzer for UlogAnalyzer {
                     }
                     let name = String::from_utf8_lossy(&body[3..]).into_owned();
                     topics[id].latitude = latitudes.get(&name).copied();
+                    topics[id].registered = true;
+                    topics[id].sizes = format_sizes(&name, &format_fields, 0)
+                        .and_then(|(size, unpadded)| Some((size.checked_add(2)?, unpadded + 2)));
                     topics[id].name = name;
                 }
                 b'D' if body.len() >= 2 => {
@@ -360,6 +451,21 @@ impl Analyzer for UlogAnalyzer {
                         topics.resize_with(id + 1, Topic::default);
                     }
                     let topic = &mut topics[id];
+                    if !topic.registered {
+                        passed_over.unregistered_messages += 1;
+                        passed_over.unregistered_bytes += 3 + size;
+                        offset += 3 + size;
+                        continue;
+                    }
+                    if topic
+                        .sizes
+                        .is_some_and(|(whole, unpadded)| !(unpadded..=whole).contains(&size))
+                    {
+                        passed_over.missized_messages += 1;
+                        passed_over.missized_bytes += 3 + size;
+                        offset += 3 + size;
+                        continue;
+                    }
                     topic.data_messages += 1;
                     topic.first_offset.get_or_insert(offset as u64);
                     if let Some((at, latitude)) = topic.latitude {
@@ -394,12 +500,11 @@ impl Analyzer for UlogAnalyzer {
                 content.len()
             )));
         }
-        let mut warnings = Vec::new();
-        if skipped > 0 {
-            warnings.push(format!(
-                "{skipped} corrupt bytes were passed over to the next sync marker"
-            ));
-        }
+        let warnings = Vec::new();
+        let incomplete = match (incomplete, passed_over_reason(skipped, &passed_over)) {
+            (Some(cut), Some(passed)) => Some(format!("{passed}; {cut}")),
+            (cut, passed) => cut.or(passed),
+        };
         let set = ParameterSet::new(parameters.into_values().collect());
         let mut subscribed: Vec<&Topic> = topics
             .iter()
@@ -667,6 +772,39 @@ mod tests {
         );
         let cut = UlogAnalyzer.analyze(&log[..100]).expect("analyzes");
         assert!(cut.incomplete.is_some());
+    }
+
+    #[test]
+    fn data_of_unregistered_ids_or_wrong_sizes_is_passed_over_and_partial() {
+        let mut content = log();
+        assert_eq!(
+            UlogAnalyzer.analyze(&content).expect("whole").incomplete,
+            None
+        );
+        // A format with trailing padding (left out of data messages), and its subscription.
+        content.extend(message(
+            b'F',
+            b"vehicle_gps_position:uint64_t timestamp;int32_t lat;uint8_t[3] _padding0;",
+        ));
+        let mut subscribe = vec![0, 9, 0];
+        subscribe.extend_from_slice(b"vehicle_gps_position");
+        content.extend(message(b'A', &subscribe));
+        let mut data = vec![9, 0];
+        data.extend_from_slice(&[1; 12]);
+        content.extend(message(b'D', &data));
+        assert_eq!(
+            UlogAnalyzer.analyze(&content).expect("read").incomplete,
+            None,
+            "padding left out is the format's size"
+        );
+        // Id 3 was never subscribed; id 9 with a size its format does not have.
+        content.extend(message(b'D', &[3, 0, 1, 2, 3, 4]));
+        content.extend(message(b'D', &[9, 0, 1, 2]));
+        let evidence = UlogAnalyzer.analyze(&content).expect("read");
+        let reason = evidence.incomplete.expect("partial");
+        assert!(reason.starts_with("16 bytes were passed over"), "{reason}");
+        assert!(reason.contains("9 bytes in 1 data messages of message ids no subscription"));
+        assert!(reason.contains("7 bytes in 1 data messages whose size"));
     }
 
     #[test]
