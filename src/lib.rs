@@ -22,4 +22,6 @@ pub mod rules;
 pub mod scan;
 pub mod score;
 pub mod shard;
+#[cfg(test)]
+mod test_prerequisites;
 pub mod waiver;
