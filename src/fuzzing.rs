@@ -190,3 +190,33 @@ pub fn run(target: &str, data: &[u8]) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tests/fuzz_regressions/TARGET/ replays through `run`, so every target of fuzz/ needs an
+    /// entry there: an unknown name would make a kept crash input fail to replay.
+    #[test]
+    fn every_fuzz_target_has_an_entry_point() {
+        let targets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/fuzz_targets");
+        let mut names: Vec<String> = std::fs::read_dir(targets)
+            .expect("fuzz/fuzz_targets")
+            .filter_map(|entry| {
+                let path = entry.expect("entry").path();
+                Some(path.file_stem()?.to_str()?.to_owned())
+            })
+            .collect();
+        names.sort();
+        assert!(names.len() >= 26, "{names:?}");
+        for name in &names {
+            assert!(run(name, b"[[device]]\nid = \"a\"\n"), "{name}");
+        }
+        assert!(!run("no_such_target", b""));
+    }
+
+    #[test]
+    fn merge_parts_are_cut_at_the_separator() {
+        assert_eq!(pieces(b"{}\n--\n{}\n--\n"), [&b"{}"[..], b"{}", b""]);
+    }
+}
