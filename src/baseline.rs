@@ -49,7 +49,12 @@ impl Baseline {
             path: shown.clone(),
             message: error.to_string(),
         })?;
-        let value: Value = serde_json::from_str(&text).map_err(|error| BaselineError::Format {
+        Baseline::parse(&text, shown)
+    }
+
+    /// A baseline, or the findings of a JSON report, from its text; `shown` names it in errors.
+    pub fn parse(text: &str, shown: String) -> Result<Baseline, BaselineError> {
+        let value: Value = serde_json::from_str(text).map_err(|error| BaselineError::Format {
             path: shown.clone(),
             message: error.to_string(),
         })?;

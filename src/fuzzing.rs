@@ -1,13 +1,18 @@
 //! What the fuzz targets (fuzz/) run, and what tests/fuzz_regressions.rs replays the inputs
 //! they found on: a parser on arbitrary bytes, then, when it yields evidence, the policy's
-//! enrichment and every rule of that kind, as a scan would. Any panic is a bug.
+//! enrichment and every rule of that kind, as a scan would. The files a scan reads besides
+//! artifacts have targets too: rule and policy files, the `fleet.toml` inventory, baselines and
+//! the parts `merge` joins. Any panic is a bug.
 
 use crate::analyze::{self, ArtifactKind, UnpackLimits};
-use crate::discover::DeviceInfo;
+use crate::baseline::Baseline;
+use crate::discover::{self, DeviceInfo, INVENTORY_FILE_NAME};
+use crate::merge::{self, MergeError};
 use crate::policy::Policy;
+use crate::report::{self, Renderer, Report};
 use crate::rules::{self, RuleSet};
 use crate::scan::{analyze_as, DeviceScanner, Limits, ScannedArtifact};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 static RULES: LazyLock<RuleSet> = LazyLock::new(|| rules::load(None).expect("built-in rules"));
@@ -47,6 +52,19 @@ pub fn firmware(data: &[u8]) {
     run_pipeline(ArtifactKind::Firmware, data, limits);
 }
 
+/// `data` cut at each `\n--\n`: the packets of [`packets`], the parts of [`merge_parts`].
+fn pieces(data: &[u8]) -> Vec<&[u8]> {
+    let separator = memchr::memmem::Finder::new(b"\n--\n");
+    let mut start = 0;
+    let mut pieces = Vec::new();
+    for position in separator.find_iter(data) {
+        pieces.push(&data[start..position]);
+        start = position + separator.needle().len();
+    }
+    pieces.push(&data[start..]);
+    pieces
+}
+
 /// The link types the capture decoders know, chosen by the first byte.
 const LINK_TYPES: [u32; 8] = [1, 101, 113, 276, 127, 0, 228, 229];
 
@@ -63,15 +81,7 @@ pub fn packets(data: &[u8]) {
     capture.extend_from_slice(&[0; 8]);
     capture.extend_from_slice(&65_535u32.to_le_bytes());
     capture.extend_from_slice(&LINK_TYPES[usize::from(choice) % LINK_TYPES.len()].to_le_bytes());
-    let separator = memchr::memmem::Finder::new(b"\n--\n");
-    let mut start = 0;
-    let mut records = Vec::new();
-    for position in separator.find_iter(rest) {
-        records.push(&rest[start..position]);
-        start = position + separator.needle().len();
-    }
-    records.push(&rest[start..]);
-    for (index, record) in records.iter().enumerate() {
+    for (index, record) in pieces(rest).iter().enumerate() {
         capture.extend_from_slice(&(index as u32).to_le_bytes());
         capture.extend_from_slice(&0u32.to_le_bytes());
         capture.extend_from_slice(&(record.len() as u32).to_le_bytes());
@@ -96,6 +106,80 @@ pub fn policy(data: &[u8]) {
     }
 }
 
+/// A scratch folder of this process for [`inventory`]: device folders with a file each, which
+/// the inventory under test maps (`fleet.toml` is rewritten for every input).
+static INVENTORY_FOLDER: LazyLock<PathBuf> = LazyLock::new(|| {
+    let folder =
+        std::env::temp_dir().join(format!("drone-audit-fuzz-fleet-{}", std::process::id()));
+    for file in [
+        "hq/mavic-01/profile.toml",
+        "field/quad-42/logs/1.ulg",
+        "alpha/sshd_config",
+        "loose.param",
+    ] {
+        let path = folder.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("the fuzzer's scratch folder");
+        }
+        std::fs::write(path, b"").expect("the fuzzer's scratch folder");
+    }
+    folder
+});
+
+/// A `fleet.toml` inventory, read as a scan reads it: at the top of a scanned folder, which is
+/// then walked and its files handed to the devices the inventory names.
+pub fn inventory(data: &[u8]) {
+    let folder = INVENTORY_FOLDER.as_path();
+    std::fs::write(folder.join(INVENTORY_FILE_NAME), data).expect("the fuzzer's scratch folder");
+    if let Ok(roots) = discover::roots(&[folder.to_path_buf()]) {
+        let _ = roots.walk(&mut |_| {});
+    }
+}
+
+/// A baseline file (or a JSON report given as one), then the fingerprints written back.
+pub fn baseline(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(baseline) = Baseline::parse(text, "fuzz.json".to_owned()) {
+            let _ = baseline.to_json();
+        }
+    }
+}
+
+/// The JSON reports `merge` joins, cut at each `\n--\n`: the parts that are reports are merged
+/// (with `--allow-partial` when shards are missing), and the merged report is rendered in
+/// every format, as `merge` does.
+pub fn merge_parts(data: &[u8]) {
+    let parts: Vec<(String, Report)> = pieces(data)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, piece)| {
+            let part = serde_json::from_slice(piece).ok()?;
+            Some((format!("part-{index}.json"), part))
+        })
+        .collect();
+    let merged = match merge::merge(parts.clone(), false) {
+        Err(MergeError::Missing { .. }) => merge::merge(parts, true),
+        merged => merged,
+    };
+    let Ok(merged) = merged else {
+        return;
+    };
+    let renderers: [&dyn Renderer; 6] = [
+        &report::json::JsonRenderer,
+        &report::sarif::SarifRenderer,
+        &report::junit::JunitRenderer,
+        &report::markdown::MarkdownRenderer,
+        &report::html::HtmlRenderer,
+        &report::table::TableRenderer {
+            paint: report::table::Paint::new(false),
+        },
+    ];
+    for renderer in renderers {
+        let _ = renderer.render(&merged, &mut std::io::sink());
+    }
+    let _ = Baseline::of(&merged).remove_known(&mut merged.clone());
+}
+
 /// Runs the fuzz target named `target` (a file name in fuzz/fuzz_targets/) on `data`; false
 /// for a name that is no target.
 pub fn run(target: &str, data: &[u8]) -> bool {
@@ -103,6 +187,9 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "capture_packets" => packets(data),
         "rules" => rules(data),
         "policy" => policy(data),
+        "fleet" => inventory(data),
+        "baseline" => baseline(data),
+        "merge" => merge_parts(data),
         name if name.starts_with("firmware_") => firmware(data),
         name => match name.replace('_', "-").parse::<ArtifactKind>() {
             Ok(kind) => analyze(kind, data),
@@ -110,4 +197,34 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         },
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tests/fuzz_regressions/TARGET/ replays through `run`, so every target of fuzz/ needs an
+    /// entry there: an unknown name would make a kept crash input fail to replay.
+    #[test]
+    fn every_fuzz_target_has_an_entry_point() {
+        let targets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/fuzz_targets");
+        let mut names: Vec<String> = std::fs::read_dir(targets)
+            .expect("fuzz/fuzz_targets")
+            .filter_map(|entry| {
+                let path = entry.expect("entry").path();
+                Some(path.file_stem()?.to_str()?.to_owned())
+            })
+            .collect();
+        names.sort();
+        assert!(names.len() >= 26, "{names:?}");
+        for name in &names {
+            assert!(run(name, b"[[device]]\nid = \"a\"\n"), "{name}");
+        }
+        assert!(!run("no_such_target", b""));
+    }
+
+    #[test]
+    fn merge_parts_are_cut_at_the_separator() {
+        assert_eq!(pieces(b"{}\n--\n{}\n--\n"), [&b"{}"[..], b"{}", b""]);
+    }
 }

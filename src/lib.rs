@@ -24,4 +24,6 @@ pub mod scan;
 pub mod score;
 pub mod shard;
 pub mod source;
+#[cfg(test)]
+mod test_prerequisites;
 pub mod waiver;

@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{artifact, assert_status, corpus, drone_audit, inspect, rules_fired, scan_json};
+use common::{
+    artifact, assert_status, corpus, drone_audit, inspect, oracle, rules_fired, scan_json,
+};
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -209,12 +211,7 @@ fn our_conversations(capture: &Value) -> BTreeMap<(String, String, String), u64>
 
 #[test]
 fn conversations_match_tshark() {
-    if std::process::Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: tshark is not installed (apt-get install tshark)");
+    if !oracle("tshark", "apt-get install tshark") {
         return;
     }
     let mut captures: Vec<PathBuf> = [

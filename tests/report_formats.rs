@@ -22,6 +22,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+mod common;
+
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -234,14 +236,10 @@ fn sarif(report: &Report) -> Value {
 
 #[test]
 fn sarif_matches_the_official_schema() {
-    let schema_path = manifest_dir().join("../shared/schemas/sarif-schema-2.1.0.json");
-    let Ok(schema_text) = std::fs::read_to_string(&schema_path) else {
-        eprintln!(
-            "skipped: the SARIF schema is not at {}",
-            schema_path.display()
-        );
+    let Some(schema_path) = common::shared("schemas/sarif-schema-2.1.0.json") else {
         return;
     };
+    let schema_text = std::fs::read_to_string(&schema_path).expect("the SARIF schema reads");
     let schema: Value = serde_json::from_str(&schema_text).expect("the schema is JSON");
     let validator = jsonschema::draft4::options()
         .should_validate_formats(true)
@@ -645,15 +643,6 @@ fn junit_escapes_text_and_drops_characters_xml_forbids() {
     assert!(xml.contains("fix: "), "failures quote the fix");
 }
 
-fn python_has_junitparser() -> bool {
-    Command::new("python3")
-        .args(["-c", "import junitparser"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
-}
-
 /// Counts as junitparser reads them: the attributes it parses, and what it finds in the cases.
 const JUNITPARSER_COUNTS: &str = r#"
 import json, sys
@@ -677,8 +666,7 @@ print(json.dumps({"suites": suites, "total": total}))
 
 #[test]
 fn junitparser_reads_the_same_counts() {
-    if !python_has_junitparser() {
-        eprintln!("skipped: python3 with junitparser is not installed (pip install junitparser)");
+    if !common::python_module("junitparser", "pip install junitparser") {
         return;
     }
     for (name, report) in [
@@ -933,8 +921,7 @@ fn chromium(profile: &Path) -> Command {
 /// of the screenshot.
 #[test]
 fn html_renders_in_headless_chromium() {
-    if !Path::new("/usr/bin/chromium").exists() {
-        eprintln!("skipped: /usr/bin/chromium is not installed");
+    if !common::oracle("/usr/bin/chromium", "apt-get install chromium") {
         return;
     }
     let report = sample_report();
@@ -988,8 +975,7 @@ fn html_renders_in_headless_chromium() {
 /// and verdict.
 #[test]
 fn comparison_html_renders_in_headless_chromium() {
-    if !Path::new("/usr/bin/chromium").exists() {
-        eprintln!("skipped: /usr/bin/chromium is not installed");
+    if !common::oracle("/usr/bin/chromium", "apt-get install chromium") {
         return;
     }
     let candidates = ["m2e-hq", "px4-quad", "anafi-thermal"]

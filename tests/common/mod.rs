@@ -15,22 +15,14 @@ pub fn drone_audit() -> Command {
     command
 }
 
-/// A file of the shared real-artifact corpus (`../shared/corpus`), or None, saying so, when
-/// the corpus is not beside the project.
-pub fn corpus(relative: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipped: {} is absent (the shared corpus is not beside the project)",
-            path.display()
-        );
-        None
-    }
-}
+// The corpus and the oracle tools: a test that needs one fails under CI when it is missing,
+// and skips, saying so, only on a developer's machine (src/test_prerequisites.rs).
+#[path = "../../src/test_prerequisites.rs"]
+mod test_prerequisites;
+#[allow(unused_imports)] // each test file uses some of them
+pub use test_prerequisites::{
+    corpus, find_tool, oracle, python_module, required, shared, REQUIRE_VARIABLE,
+};
 
 /// Copies a folder tree (tests build fleets from the samples).
 pub fn copy_folder(from: &Path, to: &Path) {

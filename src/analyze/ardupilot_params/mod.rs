@@ -136,7 +136,6 @@ impl Analyzer for ArdupilotParamsAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     #[test]
     fn both_ardupilot_formats_are_read() {
@@ -186,12 +185,7 @@ mod tests {
 
     #[test]
     fn damn_vulnerable_drone_parameters() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dvd/drone.parm");
-        let Ok(content) = std::fs::read(&path) else {
-            eprintln!(
-                "skipped: {} is absent (the shared corpus is not beside the project)",
-                path.display()
-            );
+        let Some(content) = crate::test_prerequisites::corpus_bytes("dvd/drone.parm") else {
             return;
         };
         assert!(ArdupilotParamsAnalyzer.identify(&content));

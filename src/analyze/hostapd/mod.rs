@@ -600,12 +600,7 @@ ignore_broadcast_ssid=1
 
     #[test]
     fn damn_vulnerable_drone_access_point() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dvd/hostapd.conf");
-        let Ok(content) = std::fs::read(&path) else {
-            eprintln!(
-                "skipped: {} is absent (the shared corpus is not checked out)",
-                path.display()
-            );
+        let Some(content) = crate::test_prerequisites::corpus_bytes("dvd/hostapd.conf") else {
             return;
         };
         assert!(HostapdAnalyzer.identify(&content));

@@ -870,13 +870,8 @@ RetryTimeout = 10
 
     #[test]
     fn damn_vulnerable_drone_router() {
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dvd/mavlink-router.conf");
-        let Ok(content) = std::fs::read(&path) else {
-            eprintln!(
-                "skipped: {} is absent (the shared corpus is not checked out)",
-                path.display()
-            );
+        let Some(content) = crate::test_prerequisites::corpus_bytes("dvd/mavlink-router.conf")
+        else {
             return;
         };
         assert!(MavlinkRouterAnalyzer.identify(&content));

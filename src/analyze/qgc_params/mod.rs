@@ -200,7 +200,6 @@ impl Analyzer for QgcParamsAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     const PX4: &str = "# Onboard parameters for Vehicle 1\n#\n# Stack: PX4 Pro\n# Vehicle: Multi-Rotor\n# Version: 1.14.3 \n# Git Revision: 8b2a52d2d5000000\n#\n# Vehicle-Id Component-Id Name Value Type\n1\t1\tMAV_SIGN_CFG\t0\t6\n1\t1\tMAV_SYS_ID\t1\t6\n1\t1\tMPC_XY_VEL_MAX\t12.000000000000000000\t9\n";
 
@@ -248,13 +247,8 @@ mod tests {
 
     #[test]
     fn qgroundcontrol_mocklink_parameters() {
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/qgc/PX4MockLink.params");
-        let Ok(content) = std::fs::read(&path) else {
-            eprintln!(
-                "skipped: {} is absent (the shared corpus is not beside the project)",
-                path.display()
-            );
+        let Some(content) = crate::test_prerequisites::corpus_bytes("qgc/PX4MockLink.params")
+        else {
             return;
         };
         assert!(QgcParamsAnalyzer.identify(&content));

@@ -874,12 +874,7 @@ Host drone
 
     #[test]
     fn damn_vulnerable_drone_sshd_config() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dvd/sshd_config");
-        let Ok(content) = std::fs::read(&path) else {
-            eprintln!(
-                "skipped: {} is absent (the shared corpus is not beside the project)",
-                path.display()
-            );
+        let Some(content) = crate::test_prerequisites::corpus_bytes("dvd/sshd_config") else {
             return;
         };
         assert!(SshdConfigAnalyzer.identify(&content));

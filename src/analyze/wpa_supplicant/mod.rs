@@ -479,7 +479,6 @@ fn pmf(value: &str) -> Result<Pmf, String> {
 mod tests {
     use super::*;
     use crate::analyze::hostapd::HostapdAnalyzer;
-    use std::path::Path;
 
     fn analyze(text: &str) -> Evidence {
         WpaSupplicantAnalyzer.analyze(text.as_bytes()).unwrap()
@@ -638,13 +637,8 @@ network={
 
     #[test]
     fn damn_vulnerable_drone_ground_station() {
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dvd/wpa_supplicant.conf");
-        let Ok(content) = std::fs::read(&path) else {
-            eprintln!(
-                "skipped: {} is absent (the shared corpus is not checked out)",
-                path.display()
-            );
+        let Some(content) = crate::test_prerequisites::corpus_bytes("dvd/wpa_supplicant.conf")
+        else {
             return;
         };
         assert!(WpaSupplicantAnalyzer.identify(&content));
