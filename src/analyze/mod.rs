@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod ardupilot_params;
 pub mod capture;
 pub mod dataflash;
+pub mod defaults;
 pub mod dji_record;
 pub mod firmware;
 pub mod hostapd;
