@@ -339,7 +339,8 @@ impl Policy {
             ArtifactKind::Shadow
             | ArtifactKind::Passwd
             | ArtifactKind::Tlog
-            | ArtifactKind::DjiFlightRecord => {}
+            | ArtifactKind::DjiFlightRecord
+            | ArtifactKind::KeyMaterial => {}
             ArtifactKind::Capture => self.enrich_flows(document),
             ArtifactKind::Firmware => self.enrich_firmware_images(document),
         }

@@ -12,7 +12,7 @@
 
 mod apj;
 mod archive;
-mod content;
+pub(crate) mod content;
 mod dji;
 mod elf;
 mod rootfs;
