@@ -23,6 +23,10 @@ const SNIFF_BYTES: usize = 8 * 1024;
 /// PEM blocks listed per file; the rest are counted.
 const MAX_BLOCKS: usize = 1_000;
 
+/// The longest PEM body read (between its BEGIN and END lines): a 16,384-bit RSA key is about
+/// 12 KiB of base64, a certificate a few KiB.
+const MAX_PEM_BODY: usize = 1 << 20;
+
 /// The longest PEM label read (`ENCRYPTED PRIVATE KEY`, `OPENSSH PRIVATE KEY`, …).
 const MAX_LABEL: usize = 64;
 
@@ -67,6 +71,35 @@ fn pem_blocks(content: &[u8]) -> impl Iterator<Item = (usize, String)> + '_ {
                 .all(|byte| byte.is_ascii_uppercase() || byte.is_ascii_digit() || *byte == b' ');
         valid.then(|| (start, String::from_utf8_lossy(label).into_owned()))
     })
+}
+
+/// Checks the PEM block whose BEGIN line starts at `start` (RFC 7468, and RFC 1421 headers
+/// such as `Proc-Type:` and `DEK-Info:` of encrypted keys): an END line with the same label
+/// within [`MAX_PEM_BODY`] bytes, and between them only base64, header lines and whitespace.
+/// A block that fails is damaged evidence, not a block read.
+fn check_block(content: &[u8], start: usize, label: &str) -> Result<(), String> {
+    let body_start = start + "-----BEGIN ".len() + label.len() + "-----".len();
+    let end_marker = format!("-----END {label}-----");
+    let window = &content[body_start..content.len().min(body_start + MAX_PEM_BODY)];
+    let Some(length) = memchr::memmem::find(window, end_marker.as_bytes()) else {
+        return Err(format!(
+            "no `{end_marker}` line within {MAX_PEM_BODY} bytes"
+        ));
+    };
+    for line in window[..length].split(|byte| *byte == b'\n') {
+        let line = line.trim_ascii();
+        let base64 = line
+            .iter()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/' | b'='));
+        let header = line.contains(&b':')
+            && line
+                .iter()
+                .all(|byte| byte.is_ascii_graphic() || *byte == b' ');
+        if !(base64 || header) {
+            return Err("a line of its body is neither base64 nor a header".to_owned());
+        }
+    }
+    Ok(())
 }
 
 /// Lines of byte offsets asked in increasing order, counting each newline once (a file of
@@ -117,16 +150,23 @@ impl Analyzer for KeyMaterialAnalyzer {
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
         let mut blocks = Vec::new();
         let mut not_listed = 0;
+        let mut damaged = Vec::new();
         let mut lines = LineCounter::new(content);
         for (offset, label) in pem_blocks(content) {
             if blocks.len() == MAX_BLOCKS {
                 not_listed += 1;
                 continue;
             }
+            let line = lines.line_at(offset);
+            if let Err(problem) = check_block(content, offset, &label) {
+                damaged.push(format!(
+                    "the {label} block of line {line} is damaged: {problem}"
+                ));
+            }
             blocks.push(PemBlock {
                 private: label.ends_with("PRIVATE KEY") || label.ends_with("PRIVATE KEY BLOCK"),
                 label,
-                line: lines.line_at(offset),
+                line,
                 offset,
             });
         }
@@ -171,12 +211,22 @@ impl Analyzer for KeyMaterialAnalyzer {
         let document = serde_json::to_value(&evidence).map_err(|error| {
             AnalyzeError::new(format!("cannot serialise key-material evidence: {error}"))
         })?;
+        // What the scan found stands (a damaged key is still a key), but a damaged block may
+        // hide what it holds: the file is partial.
+        let incomplete = (!damaged.is_empty()).then(|| {
+            let count = damaged.len();
+            let mut reason = damaged.into_iter().take(3).collect::<Vec<_>>().join("; ");
+            if count > 3 {
+                reason.push_str(&format!("; and {} more", count - 3));
+            }
+            reason
+        });
         Ok(Evidence {
             kind: ArtifactKind::KeyMaterial,
             document,
             lines: Default::default(),
             warnings: Vec::new(),
-            incomplete: None,
+            incomplete,
         })
     }
 }
@@ -203,6 +253,35 @@ mod tests {
         assert_eq!(document["secrets"][0]["kind"], "private-key");
         assert_eq!(document["secrets"][0]["line"], 1);
         assert!(!document.to_string().contains("MIIEpAIBAAKC"));
+        assert!(evidence.incomplete.is_none());
+    }
+
+    #[test]
+    fn a_damaged_block_makes_the_file_partial() {
+        let mut cut = HOST_KEY.to_vec();
+        cut.truncate(HOST_KEY.len() - 10);
+        let evidence = KeyMaterialAnalyzer.analyze(&cut).expect("analyzed");
+        assert!(evidence.incomplete.expect("partial").contains(
+            "RSA PRIVATE KEY block of line 1 is damaged: no `-----END RSA PRIVATE KEY-----` line"
+        ));
+        assert_eq!(
+            evidence.document["secrets"][0]["kind"], "private-key",
+            "still a key"
+        );
+        let spoiled = String::from_utf8_lossy(HOST_KEY).replace("MIIE", "MI\u{e9}E");
+        let evidence = KeyMaterialAnalyzer
+            .analyze(spoiled.as_bytes())
+            .expect("analyzed");
+        assert!(evidence
+            .incomplete
+            .expect("partial")
+            .contains("neither base64"));
+        let encrypted = b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,3F17F5316E2BAC89\n\nMIIE\n-----END RSA PRIVATE KEY-----\n";
+        assert!(KeyMaterialAnalyzer
+            .analyze(encrypted)
+            .expect("analyzed")
+            .incomplete
+            .is_none());
     }
 
     #[test]

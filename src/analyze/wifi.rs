@@ -289,11 +289,15 @@ impl Network {
         ciphers: Vec<String>,
     ) {
         self.security = security;
-        self.key_management = key_management;
+        // Only PSK and EAP negotiate WPA1 or TKIP: SAE, OWE and DPP are RSN with AES only, so a
+        // default `proto`/`pairwise` beside them allows nothing older.
+        let suites = Suites::of(&key_management);
+        let legacy = suites.psk || suites.eap;
         self.protocols = protocols.names();
-        self.wpa1_allowed = protocols.wpa;
+        self.wpa1_allowed = legacy && protocols.wpa;
         self.tkip_only = !ciphers.is_empty() && ciphers.iter().all(|cipher| cipher == "TKIP");
-        self.tkip_allowed = ciphers.iter().any(|cipher| cipher == "TKIP");
+        self.tkip_allowed = legacy && ciphers.iter().any(|cipher| cipher == "TKIP");
+        self.key_management = key_management;
         self.ciphers = ciphers;
     }
 

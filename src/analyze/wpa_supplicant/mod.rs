@@ -536,6 +536,12 @@ network={
         let strict =
             analyze("network={\n\tssid=\"x\"\n\tkey_mgmt=WPA-PSK\n\tpsk=\"Fj#8u2-wq!Lr0pz\"\n}\n");
         assert_eq!(strict.document["networks"][0]["allows_open"], false);
+        // SAE is RSN with AES only: the default proto and pairwise allow nothing older.
+        let sae = analyze(
+            "network={\n\tssid=\"x\"\n\tkey_mgmt=SAE\n\tsae_password=\"Fj#8u2-wq!Lr0pz\"\n}\n",
+        );
+        assert_eq!(sae.document["networks"][0]["wpa1_allowed"], false);
+        assert_eq!(sae.document["networks"][0]["tkip_allowed"], false);
     }
 
     #[test]
