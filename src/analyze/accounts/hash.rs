@@ -5,8 +5,8 @@
 //! [`PasswordField::parse`] reads a field of /etc/shadow (or of /etc/passwd, where a hash should
 //! not be). [`DefaultPasswordCheck`] recomputes the hash of each candidate: SHA-256-crypt and
 //! SHA-512-crypt (RustCrypto `sha-crypt`), MD5-crypt, traditional DES, BSDi DES and bcrypt
-//! (`pwhash`). yescrypt, GOST yescrypt and scrypt hashes are classified but not checked, and say
-//! so. The check is bounded so that a hostile file cannot make a scan slow: each scheme's
+//! (`pwhash`), yescrypt (RustCrypto `yescrypt`). GOST yescrypt and scrypt hashes are classified
+//! but not checked, and say so. The check is bounded so that a hostile file cannot make a scan slow: each scheme's
 //! cost per candidate is counted in work units (about one SHA-512-crypt round each), a hash
 //! that asks for more than [`MAX_CHECKED_ROUNDS`] rounds (or a bcrypt cost over
 //! [`MAX_BCRYPT_COST`]) is not checked, and one **artifact** spends at most [`WORK_BUDGET`]
@@ -48,12 +48,12 @@ pub const MAX_BCRYPT_COST: u32 = 12;
 
 /// Work units one artifact may spend on default-password checks in all: about 1 s of one core
 /// (measured in docs/limits.md), e.g. 27 SHA-512-crypt accounts at the default 5,000 rounds,
-/// 545 MD5-crypt accounts, or 11 bcrypt candidates at cost 10.
+/// 136 MD5-crypt accounts, or 11 bcrypt candidates at cost 10.
 pub const WORK_BUDGET: u64 = 3_000_000;
 
-/// Work units of one MD5-crypt candidate (1,000 MD5 iterations): measured at 180 by
-/// `cost_calibration`, charged with a margin.
-const MD5_CRYPT_UNITS: u64 = 250;
+/// Work units of one MD5-crypt candidate (1,000 MD5 iterations): measured at 180 to 660 by
+/// `cost_calibration` on a loaded machine, charged with a margin.
+const MD5_CRYPT_UNITS: u64 = 1_000;
 
 /// Work units of one traditional DES crypt candidate (25 DES encryptions): measured at 3.
 const DES_CRYPT_UNITS: u64 = 10;
@@ -61,6 +61,14 @@ const DES_CRYPT_UNITS: u64 = 10;
 /// Work units of one bcrypt iteration (two Blowfish key expansions): measured at 211; a
 /// candidate costs 2^cost of them.
 const BCRYPT_UNITS_PER_ITERATION: u64 = 250;
+
+/// Memory one yescrypt hash may take to be checked: twice the default of `j9T` (16 MiB).
+pub const MAX_YESCRYPT_BYTES: u64 = 32 << 20;
+
+/// Work units of one yescrypt candidate per 128-byte block (N·r·p of them): `j9T` (131,072
+/// blocks) measured at about 100,000 units by `cost_calibration`, so one account of the
+/// default parameters is checked in full within one artifact's budget.
+const YESCRYPT_UNITS_PER_BLOCK: u64 = 1;
 
 /// The bounds glibc clamps a SHA-crypt `rounds=` to, and its default.
 const SHA_CRYPT_MIN_ROUNDS: u64 = 1_000;
@@ -292,6 +300,7 @@ enum Recomputable<'a> {
     Des,
     Bsdi,
     Bcrypt,
+    Yescrypt,
 }
 
 impl Recomputable<'_> {
@@ -302,6 +311,12 @@ impl Recomputable<'_> {
             Recomputable::Des => pwhash::unix_crypt::verify(password, crypt),
             Recomputable::Bsdi => pwhash::bsdi_crypt::verify(password, crypt),
             Recomputable::Bcrypt => pwhash::bcrypt::verify(password, crypt),
+            Recomputable::Yescrypt => {
+                use yescrypt::PasswordVerifier;
+                yescrypt::Yescrypt::default()
+                    .verify_password(password.as_bytes(), crypt)
+                    .is_ok()
+            }
         }
     }
 }
@@ -343,6 +358,9 @@ fn recomputable(crypt: &str) -> Result<(Recomputable<'_>, u64), CheckOutcome> {
         let units = (1u64 << cost).saturating_mul(BCRYPT_UNITS_PER_ITERATION);
         return Ok((Recomputable::Bcrypt, units));
     }
+    if crypt.starts_with("$y$") {
+        return yescrypt_units(crypt).map(|units| (Recomputable::Yescrypt, units));
+    }
     match hash_info(crypt).kind {
         HashKind::Des => Ok((Recomputable::Des, DES_CRYPT_UNITS)),
         HashKind::Bsdi => {
@@ -354,6 +372,39 @@ fn recomputable(crypt: &str) -> Result<(Recomputable<'_>, u64), CheckOutcome> {
         }
         _ => Err(CheckOutcome::Unsupported),
     }
+}
+
+/// The work units of one yescrypt candidate, from the hash's parameters (`j9T`: flavour, N, r):
+/// its time grows with N·r·p and its memory is 128·N·r·p bytes. Only the three-character
+/// parameter strings that `crypt_gensalt` writes are recomputed; the optional time factor and
+/// ROM fields, or more memory than [`MAX_YESCRYPT_BYTES`], are "too costly".
+fn yescrypt_units(crypt: &str) -> Result<u64, CheckOutcome> {
+    let mut fields = crypt.split('$');
+    let (Some(""), Some("y"), Some(params), Some(salt), Some(checksum), None) = (
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+    ) else {
+        return Err(CheckOutcome::Unsupported);
+    };
+    if salt.is_empty() || checksum.len() != 43 || !all_crypt64(checksum) {
+        return Err(CheckOutcome::Unsupported);
+    }
+    let parsed: yescrypt::Params = params.parse().map_err(|_| CheckOutcome::Unsupported)?;
+    let blocks = parsed
+        .n()
+        .saturating_mul(u64::from(parsed.r()))
+        .saturating_mul(u64::from(parsed.p()));
+    let bytes = blocks.saturating_mul(128);
+    if params.len() != 3 || bytes > MAX_YESCRYPT_BYTES {
+        return Err(CheckOutcome::TooCostly(format!(
+            "yescrypt parameters `{params}` ({bytes} bytes)"
+        )));
+    }
+    Ok(blocks.saturating_mul(YESCRYPT_UNITS_PER_BLOCK))
 }
 
 /// The cost of a well-formed `$2a$`, `$2b$` or `$2y$` bcrypt hash: two digits, then 53
@@ -612,8 +663,16 @@ mod tests {
             check.check("$1$Zz0a$RwhgQATTLNoysqnk3amR/0", "ops"),
             CheckOutcome::NotFound
         );
+        assert_eq!(check.check(RASPBERRY_YESCRYPT, "pi"), found("raspberry"));
         assert_eq!(
-            check.check(RASPBERRY_YESCRYPT, "pi"),
+            check.check(
+                "$y$jFT$F5Jx5fExrKuPp53xLKQ..1$eL4ia2HImHZ8seSlqsaUJTioIRKoDlNtfIVLRX5XK74",
+                "pi"
+            ),
+            CheckOutcome::TooCostly("yescrypt parameters `jFT` (1073741824 bytes)".to_owned())
+        );
+        assert_eq!(
+            check.check("$gy$j9T$abc$def", "pi"),
             CheckOutcome::Unsupported
         );
         // Malformed hashes are never "checked and not found".
@@ -707,10 +766,10 @@ mod tests {
         let time = |crypt: &str| {
             let (scheme, _) = recomputable(crypt).expect("recomputable");
             let started = std::time::Instant::now();
-            for _ in 0..20 {
+            for _ in 0..100 {
                 let _ = scheme.verifies(crypt, "not-the-password");
             }
-            started.elapsed().as_secs_f64() / 20.0
+            started.elapsed().as_secs_f64() / 100.0
         };
         let unit = time(RASPBERRY_SHA512) / 5_000.0;
         for (name, crypt, units) in [
@@ -721,6 +780,11 @@ mod tests {
                 "bcrypt cost 5",
                 OPENHD_BCRYPT,
                 32 * BCRYPT_UNITS_PER_ITERATION,
+            ),
+            (
+                "yescrypt j9T",
+                RASPBERRY_YESCRYPT,
+                yescrypt_units(RASPBERRY_YESCRYPT).unwrap_or(0),
             ),
         ] {
             let measured = time(crypt) / unit;

@@ -211,7 +211,7 @@ fn read_account(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NotChecked {
-    /// A scheme this tool does not recompute (yescrypt, scrypt, GOST) or a malformed hash.
+    /// A scheme this tool does not recompute (scrypt, GOST yescrypt) or a malformed hash.
     Scheme,
     /// The hash asks for more rounds (or a higher bcrypt cost) than one hash may cost.
     Cost,
