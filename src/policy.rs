@@ -647,7 +647,10 @@ impl Policy {
                 self.enrich_endpoints(document);
                 self.enrich_flown_firmware(document);
             }
-            ArtifactKind::Shadow | ArtifactKind::Passwd | ArtifactKind::DjiFlightRecord => {}
+            ArtifactKind::Shadow
+            | ArtifactKind::Passwd
+            | ArtifactKind::DjiFlightRecord
+            | ArtifactKind::KeyMaterial => {}
             ArtifactKind::Capture => self.enrich_flows(document),
             ArtifactKind::Firmware => self.enrich_firmware_images(document),
         }

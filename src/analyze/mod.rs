@@ -9,9 +9,11 @@ pub mod accounts;
 pub mod ardupilot_params;
 pub mod capture;
 pub mod dataflash;
+pub mod defaults;
 pub mod dji_record;
 pub mod firmware;
 pub mod hostapd;
+pub mod key_material;
 pub mod mavlink;
 pub mod mavlink_router;
 pub mod parameters;
@@ -66,13 +68,16 @@ pub enum ArtifactKind {
     Ulog,
     /// A DJI flight record (`DJIFlightRecord_*.txt`).
     DjiFlightRecord,
+    /// Key material kept as a plain file: a PEM or PuTTY key or certificate (`ssh_host_*_key`,
+    /// `*.pem`, `*.key`).
+    KeyMaterial,
     /// A firmware image, update package or the archive it comes in (`.apj`, `.px4`, DJI
     /// `IM*H` and xV4, uImage, gzip, tar, zip, SquashFS, ELF), unpacked recursively.
     Firmware,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 15] = [
+    pub const ALL: [ArtifactKind; 16] = [
         ArtifactKind::Profile,
         ArtifactKind::ArdupilotParams,
         ArtifactKind::QgcParams,
@@ -87,6 +92,7 @@ impl ArtifactKind {
         ArtifactKind::Tlog,
         ArtifactKind::Ulog,
         ArtifactKind::DjiFlightRecord,
+        ArtifactKind::KeyMaterial,
         ArtifactKind::Firmware,
     ];
 
@@ -106,6 +112,7 @@ impl ArtifactKind {
             ArtifactKind::Tlog => "tlog",
             ArtifactKind::Ulog => "ulog",
             ArtifactKind::DjiFlightRecord => "dji-flight-record",
+            ArtifactKind::KeyMaterial => "key-material",
             ArtifactKind::Firmware => "firmware",
         }
     }
@@ -232,6 +239,7 @@ static ANALYZERS: &[&dyn Analyzer] = &[
     &sshd::SshdConfigAnalyzer,
     &accounts::ShadowAnalyzer,
     &accounts::PasswdAnalyzer,
+    &key_material::KeyMaterialAnalyzer,
     // Last: archives (zip, tar, gzip) are firmware only when nothing more specific claims them.
     &firmware::FirmwareAnalyzer,
 ];

@@ -8,10 +8,8 @@
 //! whether it contains the SSID — never the passphrase or key itself. This module also holds
 //! the encodings both files use for SSIDs and keys (quoted strings, hex, `P"…"`).
 
+use crate::analyze::defaults;
 use serde::Serialize;
-
-/// Default and common Wi-Fi passphrases, one a line, `#` comments.
-const WELL_KNOWN_PASSPHRASES: &str = include_str!("../../rules/catalogue/wifi-passphrases.txt");
 
 /// Which side of the link the configuration is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -93,7 +91,12 @@ pub enum Side {
 /// One network: a BSS of an access point, or a `network` block of a client.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Network {
+    /// The SSID, decoded (hex, `P"…"`) and escaped for display: control characters, `\\`,
+    /// `"` and bytes that are not UTF-8 as `\\xNN`; empty for "any network".
     pub ssid: String,
+    /// How messages name the network: `network "SSID"` (escaped), or `any network` when the
+    /// SSID is empty or missing (a client block without one joins any network).
+    pub name: String,
     /// Where the network starts in the file (first line of the BSS, or `network={`).
     pub line: u32,
     pub security: Security,
@@ -105,6 +108,13 @@ pub struct Network {
     pub ciphers: Vec<String>,
     /// Whether TKIP is the only pairwise cipher.
     pub tkip_only: bool,
+    /// Whether WPA version 1 is accepted (stated, or wpa_supplicant's default `proto`).
+    pub wpa1_allowed: bool,
+    /// Whether TKIP is among the pairwise ciphers (stated, or the default `pairwise`).
+    pub tkip_allowed: bool,
+    /// A client network whose `key_mgmt` includes `NONE`: it also joins an open network of
+    /// that name, so an impostor needs no secret.
+    pub allows_open: bool,
     pub wep: bool,
     /// Length of the WEP key in bits (40 or 104), when WEP is used.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -115,14 +125,10 @@ pub struct Network {
     /// Characters in the plain-text passphrase (never the passphrase itself).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passphrase_length: Option<u32>,
+    /// The network's key or passphrase: where it is set and what is known of it (never the
+    /// secret itself). Findings about the secret point at its line.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub passphrase_line: Option<u32>,
-    /// Whether the passphrase is on the catalogue of default and common passphrases.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub passphrase_well_known: Option<bool>,
-    /// Whether the passphrase contains the SSID (letters and digits, any case).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub passphrase_contains_ssid: Option<bool>,
+    pub secret: Option<Secret>,
     pub pmf: Pmf,
     /// Wi-Fi Protected Setup enabled (access points only; always false for a client).
     pub wps: bool,
@@ -152,24 +158,72 @@ pub struct Network {
     pub server_certificate_checked: Option<bool>,
 }
 
+/// What a network's secret is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretKind {
+    /// A WPA passphrase (hostapd `wpa_passphrase`, wpa_supplicant `psk="…"`).
+    Passphrase,
+    /// A WPA3 SAE password (`sae_password`).
+    SaePassword,
+    /// 64 hex digits of raw PSK.
+    RawPsk,
+    /// A static WEP key (`wep_keyN`).
+    WepKey,
+    /// Dynamic WEP: 802.1X hands out the keys; `line` is the network's.
+    DynamicWep,
+}
+
+/// Facts about a network's key or passphrase, on the line that sets it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Secret {
+    pub kind: SecretKind,
+    /// The line of the file that sets it.
+    pub line: u32,
+    /// The network's [`Network::name`], for messages.
+    pub network: String,
+    /// Characters of a passphrase or password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length: Option<u32>,
+    /// Whether the passphrase is on the catalogue of default and common passphrases
+    /// (rules/catalogue/wifi-passphrases.txt).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub well_known: Option<bool>,
+    /// Whether the passphrase contains the SSID (letters and digits, any case).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contains_ssid: Option<bool>,
+    /// Bits of a WEP key (40 or 104), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bits: Option<u32>,
+}
+
 impl Network {
-    /// A network with no protection; the analyzers fill in the rest.
-    pub fn new(ssid: String, line: u32) -> Network {
+    /// A network with no protection; the analyzers fill in the rest. `ssid` is the SSID's
+    /// bytes as the configuration gives them (after decoding hex or escapes).
+    pub fn new(ssid: &[u8], line: u32) -> Network {
+        let shown = escape_ssid(ssid);
+        let name = if shown.is_empty() {
+            "any network".to_owned()
+        } else {
+            format!("network \"{shown}\"")
+        };
         Network {
-            ssid,
+            ssid: shown,
+            name,
             line,
             security: Security::Open,
             key_management: vec!["NONE".to_owned()],
             protocols: Vec::new(),
             ciphers: Vec::new(),
             tkip_only: false,
+            wpa1_allowed: false,
+            tkip_allowed: false,
+            allows_open: false,
             wep: false,
             wep_key_bits: None,
             psk_storage: None,
             passphrase_length: None,
-            passphrase_line: None,
-            passphrase_well_known: None,
-            passphrase_contains_ssid: None,
+            secret: None,
             pmf: Pmf::Disabled,
             wps: false,
             hidden: false,
@@ -183,8 +237,37 @@ impl Network {
         }
     }
 
-    /// Makes it a WEP network with a key of `key_bits` (when known).
-    pub fn set_wep(&mut self, key_management: &str, key_bits: Option<u32>) {
+    /// A secret of `kind` set on `line`, for this network.
+    fn secret(&self, kind: SecretKind, line: u32) -> Secret {
+        Secret {
+            kind,
+            line,
+            network: self.name.clone(),
+            length: None,
+            well_known: None,
+            contains_ssid: None,
+            bits: None,
+        }
+    }
+
+    /// Records a raw PSK set on `line`.
+    pub fn set_raw_psk(&mut self, line: u32) {
+        self.psk_storage = Some(PskStorage::RawPsk);
+        self.secret = Some(self.secret(SecretKind::RawPsk, line));
+    }
+
+    /// Makes it a WEP network with a key of `key_bits` (when known), set on `line` (for
+    /// dynamic WEP, the network's line).
+    pub fn set_wep(&mut self, key_management: &str, key_bits: Option<u32>, line: u32) {
+        let kind = if key_management == "IEEE8021X" {
+            SecretKind::DynamicWep
+        } else {
+            SecretKind::WepKey
+        };
+        self.secret = Some(Secret {
+            bits: key_bits,
+            ..self.secret(kind, line)
+        });
         self.security = Security::Wep;
         self.wep = true;
         self.key_management = vec![key_management.to_owned()];
@@ -206,20 +289,30 @@ impl Network {
         ciphers: Vec<String>,
     ) {
         self.security = security;
-        self.key_management = key_management;
+        // Only PSK and EAP negotiate WPA1 or TKIP: SAE, OWE and DPP are RSN with AES only, so a
+        // default `proto`/`pairwise` beside them allows nothing older.
+        let suites = Suites::of(&key_management);
+        let legacy = suites.psk || suites.eap;
         self.protocols = protocols.names();
+        self.wpa1_allowed = legacy && protocols.wpa;
         self.tkip_only = !ciphers.is_empty() && ciphers.iter().all(|cipher| cipher == "TKIP");
+        self.tkip_allowed = legacy && ciphers.iter().any(|cipher| cipher == "TKIP");
+        self.key_management = key_management;
         self.ciphers = ciphers;
     }
 
-    /// Records facts about a plain-text passphrase, never the passphrase.
-    pub fn set_passphrase(&mut self, passphrase: &str, line: u32) {
+    /// Records facts about a plain-text passphrase (or SAE password) set on `line`, never
+    /// the passphrase.
+    pub fn set_passphrase(&mut self, passphrase: &str, line: u32, kind: SecretKind) {
+        let length = u32::try_from(passphrase.chars().count()).unwrap_or(u32::MAX);
         self.psk_storage = Some(PskStorage::Passphrase);
-        self.passphrase_length =
-            Some(u32::try_from(passphrase.chars().count()).unwrap_or(u32::MAX));
-        self.passphrase_line = Some(line);
-        self.passphrase_well_known = Some(is_well_known(passphrase));
-        self.passphrase_contains_ssid = Some(contains_ssid(passphrase, &self.ssid));
+        self.passphrase_length = Some(length);
+        self.secret = Some(Secret {
+            length: Some(length),
+            well_known: Some(is_well_known(passphrase)),
+            contains_ssid: Some(contains_ssid(passphrase, &self.ssid)),
+            ..self.secret(kind, line)
+        });
     }
 }
 
@@ -327,17 +420,45 @@ pub fn is_hex(value: &str, length: usize) -> bool {
 }
 
 /// Decodes an SSID written as wpa_supplicant writes it (and hostapd's `ssid2`): `"text"`,
-/// hex digits, or `P"text"` with C escapes. An SSID that is not UTF-8 stays in hex.
-pub fn decode_ssid(value: &str) -> Result<String, String> {
+/// hex digits, or `P"text"` with C escapes, into its bytes (an SSID is 0 to 32 bytes of
+/// anything).
+pub fn decode_ssid(value: &str) -> Result<Vec<u8>, String> {
     if let Some(text) = quoted(value) {
-        return Ok(text.to_owned());
+        return Ok(text.as_bytes().to_vec());
     }
     if let Some(escaped) = value.strip_prefix('P').and_then(quoted) {
         return unescape(escaped);
     }
-    let bytes = decode_hex(value)
-        .ok_or_else(|| format!("SSID `{value}` is neither a \"quoted\" string nor hex digits"))?;
-    Ok(String::from_utf8(bytes).unwrap_or_else(|_| value.to_ascii_lowercase()))
+    decode_hex(value).ok_or_else(|| {
+        format!(
+            "SSID `{}` is neither a \"quoted\" string nor hex digits",
+            escape_ssid(value.as_bytes())
+        )
+    })
+}
+
+/// An SSID for reports and terminals: UTF-8 text with control characters (and the
+/// direction overrides that make text read differently from its bytes), `\\` and `"` escaped
+/// as `\\xNN` or `\\u{…}`; bytes that are not UTF-8 as `\\xNN`.
+pub fn escape_ssid(ssid: &[u8]) -> String {
+    let mut shown = String::new();
+    for chunk in ssid.utf8_chunks() {
+        for character in chunk.valid().chars() {
+            let bidi = matches!(character, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if character.is_control() || bidi || character == '\\' || character == '"' {
+                match u8::try_from(u32::from(character)) {
+                    Ok(byte) => shown.push_str(&format!("\\x{byte:02x}")),
+                    Err(_) => shown.push_str(&format!("\\u{{{:x}}}", u32::from(character))),
+                }
+            } else {
+                shown.push(character);
+            }
+        }
+        for byte in chunk.invalid() {
+            shown.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    shown
 }
 
 fn decode_hex(value: &str) -> Option<Vec<u8>> {
@@ -358,7 +479,7 @@ fn decode_hex(value: &str) -> Option<Vec<u8>> {
 }
 
 /// The C escapes of a `P"…"` string: `\\`, `\"`, `\n`, `\r`, `\t`, `\e` and `\xHH`.
-fn unescape(text: &str) -> Result<String, String> {
+fn unescape(text: &str) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::with_capacity(text.len());
     let mut chars = text.chars();
     while let Some(character) = chars.next() {
@@ -388,7 +509,7 @@ fn unescape(text: &str) -> Result<String, String> {
             }
         }
     }
-    String::from_utf8(bytes).map_err(|_| "escaped SSID is not UTF-8".to_owned())
+    Ok(bytes)
 }
 
 /// The length in bits of a WEP key written as `"text"` (5 or 13 characters) or hex (10 or
@@ -407,10 +528,8 @@ pub fn wep_key_bits(value: &str) -> Option<u32> {
 
 /// Whether `passphrase` is on the catalogue of well-known passphrases (any case).
 pub fn is_well_known(passphrase: &str) -> bool {
-    WELL_KNOWN_PASSPHRASES
-        .lines()
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty() && !entry.starts_with('#'))
+    defaults::passphrases()
+        .secrets()
         .any(|entry| entry.eq_ignore_ascii_case(passphrase))
 }
 
@@ -477,13 +596,27 @@ mod tests {
 
     #[test]
     fn ssids_decode_from_every_encoding() {
-        assert_eq!(decode_ssid("\"Drone_Wifi\"").unwrap(), "Drone_Wifi");
-        assert_eq!(decode_ssid("4472306e65").unwrap(), "Dr0ne");
-        assert_eq!(decode_ssid("P\"a\\\"b\\x41\"").unwrap(), "a\"bA");
-        assert_eq!(decode_ssid("ff00").unwrap(), "ff00", "not UTF-8: stays hex");
+        let decoded = |value: &str| decode_ssid(value).unwrap();
+        assert_eq!(decoded("\"Drone_Wifi\""), b"Drone_Wifi");
+        assert_eq!(decoded("4472306e65"), b"Dr0ne");
+        assert_eq!(decoded("P\"a\\\"b\\x41\""), b"a\"bA");
+        assert_eq!(decoded("ff00"), [0xff, 0x00]);
         assert!(decode_ssid("Drone_Wifi").is_err());
         assert!(decode_ssid("abc").is_err());
         assert!(decode_ssid("P\"\\q\"").is_err());
+    }
+
+    #[test]
+    fn ssids_are_escaped_for_messages() {
+        // A hex SSID holding a terminal escape, a bidi override and bytes that are not UTF-8.
+        let hostile = decode_ssid("1b5b33316d41e280ae42ff2f").unwrap();
+        assert_eq!(escape_ssid(&hostile), "\\x1b[31mA\\u{202e}B\\xff/");
+        assert_eq!(escape_ssid(b"a\"b\\c\n"), "a\\x22b\\x5cc\\x0a");
+        let network = Network::new(&hostile, 4);
+        assert_eq!(network.name, "network \"\\x1b[31mA\\u{202e}B\\xff/\"");
+        assert!(!network.name.contains('\u{1b}'));
+        assert_eq!(Network::new(b"", 4).name, "any network");
+        assert_eq!(Network::new(b"Open.HD", 9).name, "network \"Open.HD\"");
     }
 
     #[test]
@@ -497,16 +630,18 @@ mod tests {
 
     #[test]
     fn passphrase_facts_never_keep_the_passphrase() {
-        let mut network = Network::new("Drone_Wifi".to_owned(), 3);
-        network.set_passphrase("drone_wifi2024", 7);
+        let mut network = Network::new(b"Drone_Wifi", 3);
+        network.set_passphrase("drone_wifi2024", 7, SecretKind::Passphrase);
         assert_eq!(network.passphrase_length, Some(14));
-        assert_eq!(network.passphrase_contains_ssid, Some(true));
-        assert_eq!(network.passphrase_well_known, Some(false));
+        let secret = network.secret.clone().expect("secret");
+        assert_eq!((secret.line, secret.length), (7, Some(14)));
+        assert_eq!(secret.contains_ssid, Some(true));
+        assert_eq!(secret.well_known, Some(false));
         let json = serde_json::to_string(&network).unwrap();
         assert!(!json.contains("drone_wifi2024"), "{json}");
-        network.set_passphrase("ArduPilot", 7);
+        network.set_passphrase("ArduPilot", 7, SecretKind::Passphrase);
         assert_eq!(
-            network.passphrase_well_known,
+            network.secret.as_ref().and_then(|secret| secret.well_known),
             Some(true),
             "case does not matter"
         );

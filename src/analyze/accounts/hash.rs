@@ -1,19 +1,26 @@
 //! Password fields as crypt(5) writes them: which scheme a hash uses, whether the account is
-//! locked, and whether the hash is one of a short list of well-known default passwords.
+//! locked, and whether the hash is one of the well-known default passwords of drone, FPV and
+//! companion images (rules/catalogue/default-passwords.txt, [`crate::analyze::defaults`]).
 //!
 //! [`PasswordField::parse`] reads a field of /etc/shadow (or of /etc/passwd, where a hash should
-//! not be). [`DefaultPasswordCheck`] recomputes SHA-256-crypt and SHA-512-crypt hashes (RustCrypto
-//! `sha-crypt`) of the passwords drone and single-board-computer images ship with, bounded so
-//! that a hostile file cannot make a scan slow: a hash asking for more than
-//! [`MAX_CHECKED_ROUNDS`] rounds is not checked, and one file spends at most
-//! [`ROUNDS_BUDGET`] rounds in all. MD5-crypt, bcrypt and yescrypt hashes are classified but not
-//! checked.
+//! not be). [`DefaultPasswordCheck`] recomputes the hash of each candidate: SHA-256-crypt and
+//! SHA-512-crypt (RustCrypto `sha-crypt`), MD5-crypt, traditional DES, BSDi DES and bcrypt
+//! (`pwhash`), yescrypt (RustCrypto `yescrypt`). GOST yescrypt and scrypt hashes are classified
+//! but not checked, and say so. The check is bounded so that a hostile file cannot make a scan slow: each scheme's
+//! cost per candidate is counted in work units (about one SHA-512-crypt round each), a hash
+//! that asks for more than [`MAX_CHECKED_ROUNDS`] rounds (or a bcrypt cost over
+//! [`MAX_BCRYPT_COST`]) is not checked, and one **artifact** spends at most [`WORK_BUDGET`]
+//! units in all: the budget is a value its analysis owns and passes to every shadow file it
+//! reads (a firmware image shares one among all its members), never one per file.
+//! Candidates are tried in catalogue order while the budget lasts; a hash whose candidates were
+//! not all tried is [`CheckOutcome::BudgetSpent`], never "not found".
 //!
 //! Fleets are flashed from a few images, so the same hash (same salt) turns up on many
-//! devices: outcomes are remembered for the whole process ([`REMEMBERED_HASHES`] at most). A
-//! remembered hash costs no time but is charged to the file's budget all the same, so results
-//! never depend on the order devices are read in.
+//! devices: complete outcomes are remembered for the whole process ([`REMEMBERED_HASHES`] at
+//! most). A remembered hash costs no time but is charged to the budget all the same, so
+//! results never depend on the order devices are read in.
 
+use crate::analyze::defaults;
 use serde::Serialize;
 use sha_crypt::{sha256_crypt_b64, sha512_crypt_b64, Sha256Params, Sha512Params};
 use std::collections::HashMap;
@@ -22,41 +29,46 @@ use std::sync::{Mutex, OnceLock};
 /// How many (hash, account) outcomes the process remembers; past that, hashes are recomputed.
 pub const REMEMBERED_HASHES: usize = 65_536;
 
-/// Outcomes of checked hashes, by (hash, account name): Found or NotFound only.
-fn remembered() -> &'static Mutex<HashMap<(String, String), CheckOutcome>> {
-    static OUTCOMES: OnceLock<Mutex<HashMap<(String, String), CheckOutcome>>> = OnceLock::new();
+/// A complete outcome: the index of the candidate that matched, or none of them.
+type Remembered = Option<usize>;
+
+/// Outcomes of completely checked hashes, by (hash, account name).
+fn remembered() -> &'static Mutex<HashMap<(String, String), Remembered>> {
+    static OUTCOMES: OnceLock<Mutex<HashMap<(String, String), Remembered>>> = OnceLock::new();
     OUTCOMES.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-/// Passwords that drone, companion-computer and single-board-computer images ship with or
-/// that their guides use (Raspberry Pi OS before 2022, Ubuntu and Jetson images, BeagleBone,
-/// ODROID, ArduPilot/PX4 companion images, Kali-style `toor`), most frequent first.
-pub const WELL_KNOWN_PASSWORDS: &[&str] = &[
-    "raspberry",
-    "ubuntu",
-    "nvidia",
-    "jetson",
-    "temppwd",
-    "odroid",
-    "ardupilot",
-    "px4",
-    "dronekit",
-    "pi",
-    "root",
-    "toor",
-    "admin",
-    "password",
-    "changeme",
-    "123456",
-    "12345678",
-];
-
-/// A hash asking for more rounds than this is not checked: 100,000 rounds of SHA-512-crypt for
-/// each of the 18 candidates is already about a second.
+/// A SHA-crypt or BSDi hash asking for more rounds than this is not checked: 100,000 rounds of
+/// SHA-512-crypt for each of the 22 candidates is already about a second.
 pub const MAX_CHECKED_ROUNDS: u64 = 100_000;
 
-/// Rounds one file may spend on checks in all: about 30 accounts at the default 5,000 rounds.
-pub const ROUNDS_BUDGET: u64 = 3_000_000;
+/// A bcrypt hash of a higher cost (log2 of its rounds) is not checked: cost 12 is about 0.25 s
+/// a candidate.
+pub const MAX_BCRYPT_COST: u32 = 12;
+
+/// Work units one artifact may spend on default-password checks in all: about 1 s of one core
+/// (measured in docs/limits.md), e.g. 27 SHA-512-crypt accounts at the default 5,000 rounds,
+/// 136 MD5-crypt accounts, or 11 bcrypt candidates at cost 10.
+pub const WORK_BUDGET: u64 = 3_000_000;
+
+/// Work units of one MD5-crypt candidate (1,000 MD5 iterations): measured at 180 to 660 by
+/// `cost_calibration` on a loaded machine, charged with a margin.
+const MD5_CRYPT_UNITS: u64 = 1_000;
+
+/// Work units of one traditional DES crypt candidate (25 DES encryptions): measured at 3.
+const DES_CRYPT_UNITS: u64 = 10;
+
+/// Work units of one bcrypt iteration (two Blowfish key expansions): measured at 211; a
+/// candidate costs 2^cost of them.
+const BCRYPT_UNITS_PER_ITERATION: u64 = 250;
+
+/// Memory one yescrypt hash may take to be checked: twice the default of `j9T` (16 MiB).
+pub const MAX_YESCRYPT_BYTES: u64 = 32 << 20;
+
+/// Work units of one yescrypt candidate per 128-byte block (N·r·p of them): `j9T` (131,072
+/// blocks) measured at about 100,000 units by `cost_calibration`, so one account of the
+/// default parameters is checked in full within one artifact's budget.
+const YESCRYPT_UNITS_PER_BLOCK: u64 = 1;
 
 /// The bounds glibc clamps a SHA-crypt `rounds=` to, and its default.
 const SHA_CRYPT_MIN_ROUNDS: u64 = 1_000;
@@ -274,78 +286,271 @@ pub enum CheckOutcome {
     NotFound,
     /// Not checked: the scheme is not one this tool recomputes, or the hash is malformed.
     Unsupported,
-    /// Not checked: the hash asks for more than [`MAX_CHECKED_ROUNDS`] rounds.
-    TooManyRounds(u64),
-    /// Not checked: the file's [`ROUNDS_BUDGET`] is spent.
+    /// Not checked: the hash asks for more work than one hash may cost (what it asks for).
+    TooCostly(String),
+    /// Not (completely) checked: the artifact's [`WORK_BUDGET`] is spent.
     BudgetSpent,
 }
 
-/// Tests the hashes of one file against [`WELL_KNOWN_PASSWORDS`] and the account's own name,
-/// within a budget of rounds.
+/// A hash this tool can recompute, and what one candidate costs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Recomputable<'a> {
+    Sha(ShaCrypt<'a>),
+    Md5,
+    Des,
+    Bsdi,
+    Bcrypt,
+    Yescrypt,
+}
+
+impl Recomputable<'_> {
+    fn verifies(&self, crypt: &str, password: &str) -> bool {
+        match self {
+            Recomputable::Sha(sha) => sha.verifies(password),
+            Recomputable::Md5 => pwhash::md5_crypt::verify(password, crypt),
+            Recomputable::Des => pwhash::unix_crypt::verify(password, crypt),
+            Recomputable::Bsdi => pwhash::bsdi_crypt::verify(password, crypt),
+            Recomputable::Bcrypt => pwhash::bcrypt::verify(password, crypt),
+            Recomputable::Yescrypt => {
+                use yescrypt::PasswordVerifier;
+                yescrypt::Yescrypt::default()
+                    .verify_password(password.as_bytes(), crypt)
+                    .is_ok()
+            }
+        }
+    }
+}
+
+/// Whether every byte of `text` is in crypt's base-64 alphabet.
+fn all_crypt64(text: &str) -> bool {
+    text.bytes().all(is_crypt64)
+}
+
+/// The scheme of `crypt` and the work units one candidate costs, if it can be recomputed
+/// within the per-hash bounds. Formats are checked strictly first, so that a malformed hash
+/// is "not checked", never "checked and not found".
+fn recomputable(crypt: &str) -> Result<(Recomputable<'_>, u64), CheckOutcome> {
+    if let Some(sha) = ShaCrypt::parse(crypt) {
+        if sha.rounds > MAX_CHECKED_ROUNDS {
+            return Err(CheckOutcome::TooCostly(format!("{} rounds", sha.rounds)));
+        }
+        let rounds = sha.rounds;
+        return Ok((Recomputable::Sha(sha), rounds));
+    }
+    if let Some(rest) = crypt.strip_prefix("$1$") {
+        // glibc reads at most 8 salt characters; longer salts are hashes it never wrote.
+        let well_formed = rest.split_once('$').is_some_and(|(salt, checksum)| {
+            (1..=8).contains(&salt.len())
+                && all_crypt64(salt)
+                && checksum.len() == 22
+                && all_crypt64(checksum)
+        });
+        return if well_formed {
+            Ok((Recomputable::Md5, MD5_CRYPT_UNITS))
+        } else {
+            Err(CheckOutcome::Unsupported)
+        };
+    }
+    if let Some(cost) = bcrypt_cost(crypt) {
+        if cost > MAX_BCRYPT_COST {
+            return Err(CheckOutcome::TooCostly(format!("bcrypt cost {cost}")));
+        }
+        let units = (1u64 << cost).saturating_mul(BCRYPT_UNITS_PER_ITERATION);
+        return Ok((Recomputable::Bcrypt, units));
+    }
+    if crypt.starts_with("$y$") {
+        return yescrypt_units(crypt).map(|units| (Recomputable::Yescrypt, units));
+    }
+    match hash_info(crypt).kind {
+        HashKind::Des => Ok((Recomputable::Des, DES_CRYPT_UNITS)),
+        HashKind::Bsdi => {
+            let rounds = bsdi_rounds(crypt).ok_or(CheckOutcome::Unsupported)?;
+            if rounds > MAX_CHECKED_ROUNDS {
+                return Err(CheckOutcome::TooCostly(format!("{rounds} rounds")));
+            }
+            Ok((Recomputable::Bsdi, rounds.max(1)))
+        }
+        _ => Err(CheckOutcome::Unsupported),
+    }
+}
+
+/// The work units of one yescrypt candidate, from the hash's parameters (`j9T`: flavour, N, r):
+/// its time grows with N·r·p and its memory is 128·N·r·p bytes. Only the three-character
+/// parameter strings that `crypt_gensalt` writes are recomputed; the optional time factor and
+/// ROM fields, or more memory than [`MAX_YESCRYPT_BYTES`], are "too costly".
+fn yescrypt_units(crypt: &str) -> Result<u64, CheckOutcome> {
+    let mut fields = crypt.split('$');
+    let (Some(""), Some("y"), Some(params), Some(salt), Some(checksum), None) = (
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+    ) else {
+        return Err(CheckOutcome::Unsupported);
+    };
+    if salt.is_empty() || checksum.len() != 43 || !all_crypt64(checksum) {
+        return Err(CheckOutcome::Unsupported);
+    }
+    let parsed: yescrypt::Params = params.parse().map_err(|_| CheckOutcome::Unsupported)?;
+    let blocks = parsed
+        .n()
+        .saturating_mul(u64::from(parsed.r()))
+        .saturating_mul(u64::from(parsed.p()));
+    let bytes = blocks.saturating_mul(128);
+    if params.len() != 3 || bytes > MAX_YESCRYPT_BYTES {
+        return Err(CheckOutcome::TooCostly(format!(
+            "yescrypt parameters `{params}` ({bytes} bytes)"
+        )));
+    }
+    Ok(blocks.saturating_mul(YESCRYPT_UNITS_PER_BLOCK))
+}
+
+/// The cost of a well-formed `$2a$`, `$2b$` or `$2y$` bcrypt hash: two digits, then 53
+/// characters of salt and checksum. (`$2x$`, the variant of a buggy implementation, is not
+/// recomputed.)
+fn bcrypt_cost(crypt: &str) -> Option<u32> {
+    let rest = ["$2a$", "$2b$", "$2y$"]
+        .iter()
+        .find_map(|prefix| crypt.strip_prefix(prefix))?;
+    let (digits, tail) = rest.split_once('$')?;
+    let well_formed = digits.len() == 2
+        && digits.bytes().all(|byte| byte.is_ascii_digit())
+        && tail.len() == 53
+        && all_crypt64(tail);
+    let cost: u32 = digits.parse().ok()?;
+    (well_formed && (4..=31).contains(&cost)).then_some(cost)
+}
+
+/// The rounds of a BSDi hash (`_`, 4 characters of rounds, 4 of salt, 11 of checksum), read
+/// as crypt's base-64 little-endian number.
+fn bsdi_rounds(crypt: &str) -> Option<u64> {
+    let digits = crypt.as_bytes().get(1..5)?;
+    digits.iter().rev().try_fold(0u64, |rounds, byte| {
+        let value = match byte {
+            b'.' => 0,
+            b'/' => 1,
+            b'0'..=b'9' => u64::from(byte - b'0') + 2,
+            b'A'..=b'Z' => u64::from(byte - b'A') + 12,
+            b'a'..=b'z' => u64::from(byte - b'a') + 38,
+            _ => return None,
+        };
+        Some(rounds * 64 + value)
+    })
+}
+
+/// Tests hashes against the catalogue of default passwords and the account's own name, within
+/// a budget of work units that belongs to the artifact being analysed: create one per
+/// artifact and pass it to every file of that artifact.
 #[derive(Debug)]
 pub struct DefaultPasswordCheck {
-    rounds_left: u64,
-    /// The caller has told the user that the budget is spent (it says so once a file).
-    pub budget_reported: bool,
+    units_left: u64,
+    /// Accounts not (completely) checked because the budget was spent, `file line: name`
+    /// (at most [`UNCHECKED_NAMED`] named; the rest counted).
+    unchecked: Vec<String>,
+    unchecked_count: u64,
 }
+
+/// Accounts the budget left unchecked that the reason names; the rest are counted.
+pub const UNCHECKED_NAMED: usize = 5;
 
 impl Default for DefaultPasswordCheck {
     fn default() -> Self {
-        DefaultPasswordCheck::with_budget(ROUNDS_BUDGET)
+        DefaultPasswordCheck::with_budget(WORK_BUDGET)
     }
 }
 
 impl DefaultPasswordCheck {
-    /// A check that may spend `rounds` hash rounds in all.
-    pub fn with_budget(rounds: u64) -> Self {
+    /// A check that may spend `units` work units in all.
+    pub fn with_budget(units: u64) -> Self {
         DefaultPasswordCheck {
-            rounds_left: rounds,
-            budget_reported: false,
+            units_left: units,
+            unchecked: Vec::new(),
+            unchecked_count: 0,
         }
     }
 
+    /// Whether the budget has left some account unchecked.
+    pub fn budget_spent(&self) -> bool {
+        self.unchecked_count > 0
+    }
+
+    /// Records an account that the budget left unchecked (`where_` says which file and line).
+    pub fn note_unchecked(&mut self, account: String) {
+        self.unchecked_count += 1;
+        if self.unchecked.len() < UNCHECKED_NAMED {
+            self.unchecked.push(account);
+        }
+    }
+
+    /// Why the artifact is partial, once the budget has left accounts unchecked.
+    pub fn incomplete_reason(&self) -> Option<String> {
+        if !self.budget_spent() {
+            return None;
+        }
+        let mut named = self.unchecked.join(", ");
+        let rest = self.unchecked_count - self.unchecked.len() as u64;
+        if rest > 0 {
+            named.push_str(&format!(" and {rest} more"));
+        }
+        Some(format!(
+            "the passwords of {} account(s) were not checked against well-known defaults ({named}): the artifact's budget of {WORK_BUDGET} hash work units is spent",
+            self.unchecked_count
+        ))
+    }
+
     /// Checks `crypt`, the hash of account `user`. The budget is charged the same whether
-    /// the outcome is computed or remembered, so what a file's check finds never depends on
-    /// which device the scan happened to read first.
+    /// the outcome is computed or remembered, so what an artifact's check finds never depends
+    /// on which device the scan happened to read first.
     pub fn check(&mut self, crypt: &str, user: &str) -> CheckOutcome {
-        let Some(sha) = ShaCrypt::parse(crypt) else {
-            return CheckOutcome::Unsupported;
+        let (scheme, unit_cost) = match recomputable(crypt) {
+            Ok(found) => found,
+            Err(outcome) => return outcome,
         };
-        if sha.rounds > MAX_CHECKED_ROUNDS {
-            return CheckOutcome::TooManyRounds(sha.rounds);
-        }
-        let own_name = (!WELL_KNOWN_PASSWORDS.contains(&user)).then_some(user);
-        let candidates: Vec<&str> = WELL_KNOWN_PASSWORDS
-            .iter()
-            .copied()
-            .chain(own_name)
-            .collect();
-        let cost = sha.rounds.saturating_mul(candidates.len() as u64);
-        if cost > self.rounds_left {
-            return CheckOutcome::BudgetSpent;
-        }
-        self.rounds_left -= cost;
+        let catalogue = defaults::passwords();
+        let own_name = (!catalogue.secrets().any(|secret| secret == user)).then_some(user);
+        let candidates: Vec<&str> = catalogue.secrets().chain(own_name).collect();
+        // How many candidates the budget pays for.
+        let affordable = usize::try_from(self.units_left / unit_cost.max(1)).unwrap_or(usize::MAX);
         let key = (crypt.to_owned(), user.to_owned());
-        if let Some(outcome) = remembered()
+        let known = remembered()
             .lock()
             .ok()
-            .and_then(|outcomes| outcomes.get(&key).cloned())
-        {
-            return outcome;
-        }
-        let outcome = match candidates
-            .into_iter()
-            .find(|candidate| sha.verifies(candidate))
-        {
-            Some(password) => CheckOutcome::Found(password.to_owned()),
-            None => CheckOutcome::NotFound,
-        };
-        if let Ok(mut outcomes) = remembered().lock() {
-            if outcomes.len() < REMEMBERED_HASHES {
-                outcomes.insert(key, outcome.clone());
+            .and_then(|outcomes| outcomes.get(&key).copied());
+        let (tried, matched) = match known {
+            Some(outcome) => {
+                let needed = outcome.map_or(candidates.len(), |index| index + 1);
+                if needed <= affordable {
+                    (needed, outcome)
+                } else {
+                    (affordable, None)
+                }
             }
+            None => {
+                let limit = affordable.min(candidates.len());
+                let matched = candidates[..limit]
+                    .iter()
+                    .position(|candidate| scheme.verifies(crypt, candidate));
+                let tried = matched.map_or(limit, |index| index + 1);
+                if matched.is_some() || limit == candidates.len() {
+                    if let Ok(mut outcomes) = remembered().lock() {
+                        if outcomes.len() < REMEMBERED_HASHES {
+                            outcomes.insert(key, matched);
+                        }
+                    }
+                }
+                (tried, matched)
+            }
+        };
+        self.units_left -= (tried as u64)
+            .saturating_mul(unit_cost)
+            .min(self.units_left);
+        match matched {
+            Some(index) => CheckOutcome::Found(candidates[index].to_owned()),
+            None if tried == candidates.len() => CheckOutcome::NotFound,
+            None => CheckOutcome::BudgetSpent,
         }
-        outcome
     }
 }
 
@@ -421,6 +626,14 @@ mod tests {
         assert!(ShaCrypt::parse("$6$rounds=x$salt$abc").is_none());
     }
 
+    // Made with perl's crypt() (glibc/libxcrypt), e.g. `perl -e 'print crypt("12345", q($1$OpnIPC01$))'`.
+    const OPENIPC_MD5: &str = "$1$OpnIPC01$kuq7WMVn/0ubqe5tP3JfH1";
+    const OPENIPC_DES: &str = "ab80DAu2C3JN6";
+    const OPENHD_BCRYPT: &str = "$2b$05$abcdefghijklmnopqrstuurjEqZrmo/pTq/mKvNwTICQKCFa2i1/G";
+    const RASPBERRY_BSDI: &str = "_J9..saltNekEUxecZ66";
+    const RASPBERRY_YESCRYPT: &str =
+        "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$eL4ia2HImHZ8seSlqsaUJTioIRKoDlNtfIVLRX5XK74";
+
     #[test]
     fn well_known_passwords_are_found() {
         let mut check = DefaultPasswordCheck::default();
@@ -434,9 +647,64 @@ mod tests {
             check.check(jetson, "nano"),
             CheckOutcome::Found("jetson".to_owned())
         );
+    }
+
+    #[test]
+    fn every_cheap_crypt_scheme_is_checked() {
+        let mut check = DefaultPasswordCheck::default();
+        let found = |password: &str| CheckOutcome::Found(password.to_owned());
+        // OpenIPC's published root password, as MD5-crypt: unchecked before 17.9.
+        assert_eq!(check.check(OPENIPC_MD5, "root"), found("12345"));
+        assert_eq!(check.check(OPENIPC_DES, "root"), found("12345"));
+        assert_eq!(check.check(OPENHD_BCRYPT, "openhd"), found("openhd"));
+        assert_eq!(check.check(RASPBERRY_BSDI, "pi"), found("raspberry"));
+        // `perl -e 'print crypt("Xq9!notdefault", q($1$Zz0a$))'`
         assert_eq!(
-            check.check("$1$abcdefgh$Ypp3mcpy11lgzIqzzpMOs/", "pi"),
+            check.check("$1$Zz0a$RwhgQATTLNoysqnk3amR/0", "ops"),
+            CheckOutcome::NotFound
+        );
+        assert_eq!(check.check(RASPBERRY_YESCRYPT, "pi"), found("raspberry"));
+        assert_eq!(
+            check.check(
+                "$y$jFT$F5Jx5fExrKuPp53xLKQ..1$eL4ia2HImHZ8seSlqsaUJTioIRKoDlNtfIVLRX5XK74",
+                "pi"
+            ),
+            CheckOutcome::TooCostly("yescrypt parameters `jFT` (1073741824 bytes)".to_owned())
+        );
+        assert_eq!(
+            check.check("$gy$j9T$abc$def", "pi"),
             CheckOutcome::Unsupported
+        );
+        // Malformed hashes are never "checked and not found".
+        for malformed in [
+            "$1$abcdefghij$Ypp3mcpy11lgzIqzzpMOs/",
+            "$1$abc$short",
+            "$2b$05$tooshort",
+            "$2x$05$abcdefghijklmnopqrstuurjEqZrmo/pTq/mKvNwTICQKCFa2i1/G",
+        ] {
+            assert_eq!(check.check(malformed, "pi"), CheckOutcome::Unsupported);
+        }
+    }
+
+    #[test]
+    fn costly_schemes_spend_the_shared_budget() {
+        // cost 5: 32 iterations of 250 units; 4 candidates' worth of budget.
+        let per_candidate = 32 * BCRYPT_UNITS_PER_ITERATION;
+        let mut check = DefaultPasswordCheck::with_budget(4 * per_candidate);
+        // `openhd` is the third candidate: found within the budget, which it then lacks.
+        assert_eq!(
+            check.check(OPENHD_BCRYPT, "openhd"),
+            CheckOutcome::Found("openhd".to_owned())
+        );
+        assert_eq!(
+            check.check(OPENHD_BCRYPT, "someone"),
+            CheckOutcome::BudgetSpent,
+            "one candidate left to try: not a complete check"
+        );
+        let too_costly = "$2b$14$abcdefghijklmnopqrstuurjEqZrmo/pTq/mKvNwTICQKCFa2i1/G";
+        assert_eq!(
+            DefaultPasswordCheck::default().check(too_costly, "pi"),
+            CheckOutcome::TooCostly("bcrypt cost 14".to_owned())
         );
     }
 
@@ -458,9 +726,9 @@ mod tests {
         let costly = "$6$rounds=999999999$salt$677q0O/U8ycKsbBfN68CgcyXcWEbi0J/eUf256PkkeGXfNX3CNnPlwFdNvdBgnSiHDx5X1Xozxf5lg9iVIVVu/";
         assert_eq!(
             check.check(costly, "pi"),
-            CheckOutcome::TooManyRounds(999_999_999)
+            CheckOutcome::TooCostly("999999999 rounds".to_owned())
         );
-        let mut check = DefaultPasswordCheck::with_budget(10_000);
+        let mut check = DefaultPasswordCheck::with_budget(5_000);
         assert_eq!(
             check.check(RASPBERRY_SHA512, "pi"),
             CheckOutcome::BudgetSpent
@@ -474,9 +742,10 @@ mod tests {
             check.check(RASPBERRY_SHA512, "remembered-test"),
             CheckOutcome::Found("raspberry".to_owned())
         );
-        // Remembered now, but a file without the budget for it still gets BudgetSpent: what
-        // a file's check finds does not depend on which device was read first.
-        let mut broke = DefaultPasswordCheck::with_budget(10_000);
+        // Remembered now, but an artifact without the budget for it (one candidate's worth,
+        // and `raspberry` is the second) still gets BudgetSpent: what an artifact's check
+        // finds does not depend on which device was read first.
+        let mut broke = DefaultPasswordCheck::with_budget(5_000);
         assert_eq!(
             broke.check(RASPBERRY_SHA512, "remembered-test"),
             CheckOutcome::BudgetSpent
@@ -486,5 +755,41 @@ mod tests {
             again.check(RASPBERRY_SHA512, "remembered-test"),
             CheckOutcome::Found("raspberry".to_owned())
         );
+    }
+
+    /// The work units per scheme, measured: `cargo test --release --lib cost_calibration --
+    /// --ignored --nocapture` prints the time of one candidate of each scheme in SHA-512-crypt
+    /// rounds (the unit). Not run by default: timings are not assertions.
+    #[test]
+    #[ignore]
+    fn cost_calibration() {
+        let time = |crypt: &str| {
+            let (scheme, _) = recomputable(crypt).expect("recomputable");
+            let started = std::time::Instant::now();
+            for _ in 0..100 {
+                let _ = scheme.verifies(crypt, "not-the-password");
+            }
+            started.elapsed().as_secs_f64() / 100.0
+        };
+        let unit = time(RASPBERRY_SHA512) / 5_000.0;
+        for (name, crypt, units) in [
+            ("md5-crypt", OPENIPC_MD5, MD5_CRYPT_UNITS),
+            ("des", OPENIPC_DES, DES_CRYPT_UNITS),
+            ("bsdi (725 rounds)", RASPBERRY_BSDI, 725),
+            (
+                "bcrypt cost 5",
+                OPENHD_BCRYPT,
+                32 * BCRYPT_UNITS_PER_ITERATION,
+            ),
+            (
+                "yescrypt j9T",
+                RASPBERRY_YESCRYPT,
+                yescrypt_units(RASPBERRY_YESCRYPT).unwrap_or(0),
+            ),
+        ] {
+            let measured = time(crypt) / unit;
+            println!("{name}: {measured:.0} units measured, {units} charged");
+        }
+        println!("unit: {:.3} us", unit * 1e6);
     }
 }

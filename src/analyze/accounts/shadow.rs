@@ -5,9 +5,7 @@
 //! A file is identified when nearly all of its first lines have 9 colon-separated fields, a
 //! valid user name first and an empty or numeric third field (days since 1970).
 
-use super::hash::{
-    CheckOutcome, DefaultPasswordCheck, HashInfo, PasswordField, MAX_CHECKED_ROUNDS, ROUNDS_BUDGET,
-};
+use super::hash::{CheckOutcome, DefaultPasswordCheck, HashInfo, PasswordField};
 use super::{identify_entries, is_number, is_user_name};
 use crate::analyze::text;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
@@ -38,50 +36,63 @@ impl Analyzer for ShadowAnalyzer {
         identify_entries(content, is_shadow_entry)
     }
 
+    /// A shadow file on its own is the artifact: it gets a budget of its own.
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
-        let text = text::decode(content)?;
-        let mut warnings = Vec::new();
-        let mut accounts: Vec<ShadowAccount> = Vec::new();
-        let mut first_line_of: BTreeMap<String, u32> = BTreeMap::new();
         let mut default_check = DefaultPasswordCheck::default();
-        for line in text::lines(text) {
-            let line = line?;
-            if line.text.trim().is_empty() {
-                continue;
-            }
-            let fields: Vec<&str> = line.text.split(':').collect();
-            if !is_shadow_entry(&fields) {
-                warnings.push(format!(
+        let mut evidence = analyze_with(content, &mut default_check)?;
+        evidence.incomplete = default_check.incomplete_reason();
+        Ok(evidence)
+    }
+}
+
+/// Reads a shadow file, checking its hashes with `default_check`: the budget of the artifact
+/// the file belongs to (the file itself, or a firmware image that holds it), shared by every
+/// shadow file of that artifact. The evidence's `incomplete` is left to the caller, which
+/// alone knows when the artifact's budget is final ([`DefaultPasswordCheck::incomplete_reason`]).
+pub fn analyze_with(
+    content: &[u8],
+    default_check: &mut DefaultPasswordCheck,
+) -> Result<Evidence, AnalyzeError> {
+    let text = text::decode(content)?;
+    let mut warnings = Vec::new();
+    let mut accounts: Vec<ShadowAccount> = Vec::new();
+    let mut first_line_of: BTreeMap<String, u32> = BTreeMap::new();
+    for line in text::lines(text) {
+        let line = line?;
+        if line.text.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.text.split(':').collect();
+        if !is_shadow_entry(&fields) {
+            warnings.push(format!(
                     "line {}: not a shadow entry (9 colon-separated fields, a user name first, days since 1970 third); skipped",
                     line.number
                 ));
-                continue;
-            }
-            let account = read_account(&fields, line.number, &mut default_check, &mut warnings);
-            if let Some(first) = first_line_of.get(&account.name) {
-                warnings.push(format!(
+            continue;
+        }
+        let account = read_account(&fields, line.number, default_check, &mut warnings);
+        if let Some(first) = first_line_of.get(&account.name) {
+            warnings.push(format!(
                     "line {}: user {} appears again (first on line {first}); both are recorded, and login uses the first",
                     line.number, account.name
                 ));
-            } else {
-                first_line_of.insert(account.name.clone(), line.number);
-            }
-            accounts.push(account);
+        } else {
+            first_line_of.insert(account.name.clone(), line.number);
         }
-        if accounts.is_empty() {
-            return Err(AnalyzeError::new("no shadow entry found"));
-        }
-        let document = serde_json::to_value(Shadow { accounts }).map_err(|error| {
-            AnalyzeError::new(format!("cannot serialise shadow evidence: {error}"))
-        })?;
-        Ok(Evidence {
-            incomplete: None,
-            kind: ArtifactKind::Shadow,
-            document,
-            lines: Default::default(),
-            warnings,
-        })
+        accounts.push(account);
     }
+    if accounts.is_empty() {
+        return Err(AnalyzeError::new("no shadow entry found"));
+    }
+    let document = serde_json::to_value(Shadow { accounts })
+        .map_err(|error| AnalyzeError::new(format!("cannot serialise shadow evidence: {error}")))?;
+    Ok(Evidence {
+        incomplete: None,
+        kind: ArtifactKind::Shadow,
+        document,
+        lines: Default::default(),
+        warnings,
+    })
 }
 
 /// The evidence document of one /etc/shadow.
@@ -120,6 +131,9 @@ pub struct ShadowAccount {
     /// The well-known default password (or the account's own name) the hash matches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_password: Option<String>,
+    /// For a hash that was not checked: why (`scheme`, `cost` or `budget`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_password_unchecked: Option<NotChecked>,
 }
 
 fn read_account(
@@ -151,29 +165,30 @@ fn read_account(
     let warn_days = day_field(5, "warning period");
     let inactive_days = day_field(6, "inactivity period");
     let expire = day_field(7, "expiry");
-    let (default_password_checked, default_password) = match password.crypt {
+    let (default_password, unchecked) = match password.crypt {
         Some(crypt) => match default_check.check(crypt, &name) {
-            CheckOutcome::Found(found) => (true, Some(found)),
-            CheckOutcome::NotFound => (true, None),
-            CheckOutcome::Unsupported => (false, None),
-            CheckOutcome::TooManyRounds(rounds) => {
+            CheckOutcome::Found(found) => (Some(found), None),
+            CheckOutcome::NotFound => (None, None),
+            CheckOutcome::Unsupported => (None, Some(NotChecked::Scheme)),
+            CheckOutcome::TooCostly(asked) => {
                 warnings.push(format!(
-                    "line {number}: password of {name} not checked against well-known defaults: the hash asks for {rounds} rounds, over the {MAX_CHECKED_ROUNDS} this tool spends on one"
+                    "line {number}: password of {name} not checked against well-known defaults: the hash asks for {asked}, more than this tool spends on one hash"
                 ));
-                (false, None)
+                (None, Some(NotChecked::Cost))
             }
             CheckOutcome::BudgetSpent => {
-                if !default_check.budget_reported {
-                    default_check.budget_reported = true;
+                if !default_check.budget_spent() {
                     warnings.push(format!(
-                        "line {number}: passwords of {name} and the accounts after it not checked against well-known defaults: the file's budget of {ROUNDS_BUDGET} hash rounds is spent"
+                        "line {number}: passwords of {name} and the accounts after it not checked against well-known defaults: the artifact's budget of hash work is spent"
                     ));
                 }
-                (false, None)
+                default_check.note_unchecked(format!("line {number}: {name}"));
+                (None, Some(NotChecked::Budget))
             }
         },
-        None => (false, None),
+        None => (None, None),
     };
+    let default_password_checked = password.crypt.is_some() && unchecked.is_none();
     ShadowAccount {
         name,
         line: number,
@@ -188,7 +203,21 @@ fn read_account(
         expire,
         default_password_checked,
         default_password,
+        default_password_unchecked: unchecked,
     }
+}
+
+/// Why a password hash was not tested against the well-known defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotChecked {
+    /// A scheme this tool does not recompute (scrypt, GOST yescrypt) or a malformed hash.
+    Scheme,
+    /// The hash asks for more rounds (or a higher bcrypt cost) than one hash may cost.
+    Cost,
+    /// The artifact's budget of hash work was spent before this hash was fully checked: the
+    /// artifact is partial.
+    Budget,
 }
 
 #[cfg(test)]
@@ -234,9 +263,10 @@ old:!abeI39UDXGcO6:0::::::
         let flight = &accounts[6];
         assert_eq!(flight["hash"]["kind"], "md5");
         assert_eq!(
-            flight["default_password_checked"], false,
-            "MD5-crypt is not recomputed"
+            flight["default_password_checked"], true,
+            "MD5-crypt is recomputed"
         );
+        assert_eq!(flight["default_password"], "raspberry");
         assert_eq!(flight["inactive_days"], 30);
         assert!(flight.get("expire").is_none());
         let guest = &accounts[7];
@@ -325,7 +355,7 @@ old:!abeI39UDXGcO6:0::::::
             "{:?}",
             evidence.warnings
         );
-        let mut check = DefaultPasswordCheck::with_budget(10_000);
+        let mut check = DefaultPasswordCheck::with_budget(4_000);
         let mut warnings = Vec::new();
         let fields = ["pi", "$6$saltsalt$677q0O/U8ycKsbBfN68CgcyXcWEbi0J/eUf256PkkeGXfNX3CNnPlwFdNvdBgnSiHDx5X1Xozxf5lg9iVIVVu/", "1", "", "", "", "", "", ""];
         for number in 1..=3 {

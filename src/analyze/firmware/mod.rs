@@ -12,7 +12,7 @@
 
 mod apj;
 mod archive;
-mod content;
+pub(crate) mod content;
 mod dji;
 mod elf;
 mod rootfs;
@@ -152,6 +152,8 @@ struct Walk {
     /// What could not be assessed: limits hit and damaged containers.
     problems: Vec<String>,
     content: content::Scanner,
+    /// The image's one budget for default-password checks, shared by all its shadow files.
+    passwords: crate::analyze::accounts::hash::DefaultPasswordCheck,
 }
 
 impl Walk {
@@ -167,6 +169,7 @@ impl Walk {
             sections: Map::new(),
             problems: Vec::new(),
             content: content::Scanner::new(),
+            passwords: Default::default(),
         }
     }
 

@@ -5,7 +5,8 @@
 //! console or a port), and `authorized_keys` files that let someone in.
 
 use super::{Chain, Walk};
-use crate::analyze::accounts::{PasswdAnalyzer, ShadowAnalyzer};
+use crate::analyze::accounts::hash::WORK_BUDGET;
+use crate::analyze::accounts::{shadow, PasswdAnalyzer, ShadowAnalyzer};
 use crate::analyze::Analyzer;
 use regex::Regex;
 use serde_json::{json, Value};
@@ -101,9 +102,15 @@ pub fn rooted(path: &str) -> String {
 /// The checks `path` (the member's path as [`rooted`] gives it) calls for.
 pub fn check(walk: &mut Walk, chain: &Chain, path: &str, bytes: &[u8]) {
     if is_shadow(path) {
-        accounts(walk, chain, bytes, &ShadowAnalyzer);
+        shadow_accounts(walk, chain, bytes);
     } else if is_passwd(path) {
-        accounts(walk, chain, bytes, &PasswdAnalyzer);
+        accounts(
+            walk,
+            chain,
+            bytes,
+            &PasswdAnalyzer,
+            PasswdAnalyzer.analyze(bytes),
+        );
     } else if is_boot_script(path) {
         services(walk, chain, bytes);
     } else if is_authorized_keys(path) {
@@ -111,16 +118,40 @@ pub fn check(walk: &mut Walk, chain: &Chain, path: &str, bytes: &[u8]) {
     }
 }
 
+/// A shadow file's accounts, its hashes checked within the image's one budget (not a budget per
+/// member, which many small shadow members would multiply); the image is partial, said once,
+/// when the budget leaves accounts unchecked.
+fn shadow_accounts(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
+    if !ShadowAnalyzer.identify(bytes) {
+        walk.unreadable(chain, ShadowAnalyzer.kind().id(), "not a shadow file");
+        return;
+    }
+    let already_spent = walk.passwords.budget_spent();
+    let result = shadow::analyze_with(bytes, &mut walk.passwords);
+    accounts(walk, chain, bytes, &ShadowAnalyzer, result);
+    if !already_spent && walk.passwords.budget_spent() {
+        walk.problems.push(format!(
+            "passwords of accounts in {chain} and in later shadow files not checked against well-known defaults: the image's budget of {WORK_BUDGET} hash work units is spent"
+        ));
+    }
+}
+
 /// The accounts of a shadow or passwd file, each with its line, as the companion analyzers
 /// read them (so the ACCT rules' selectors apply unchanged to `accounts`).
-fn accounts(walk: &mut Walk, chain: &Chain, bytes: &[u8], analyzer: &dyn Analyzer) {
+fn accounts(
+    walk: &mut Walk,
+    chain: &Chain,
+    bytes: &[u8],
+    analyzer: &dyn Analyzer,
+    result: Result<crate::analyze::Evidence, crate::analyze::AnalyzeError>,
+) {
     // A file at /etc/shadow or /etc/passwd that is not one is unreadable evidence, not none.
     if !analyzer.identify(bytes) {
         let error = format!("not a {} file", analyzer.kind());
         walk.unreadable(chain, analyzer.kind().id(), error);
         return;
     }
-    match analyzer.analyze(bytes) {
+    match result {
         Ok(evidence) => {
             let Value::Array(entries) = evidence.document["accounts"].clone() else {
                 return;

@@ -9,7 +9,9 @@
 //! and is open otherwise. An access point is as weak as the weakest option it offers.
 
 use crate::analyze::text;
-use crate::analyze::wifi::{self, Network, Pmf, Protocols, PskStorage, Role, Side, Suites};
+use crate::analyze::wifi::{
+    self, Network, Pmf, Protocols, PskStorage, Role, SecretKind, Side, Suites,
+};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde::Serialize;
 
@@ -200,16 +202,18 @@ struct Bss {
     /// The first line of the BSS.
     line: u32,
     interface: Option<String>,
-    ssid: Option<String>,
+    ssid: Option<Vec<u8>>,
     wpa: u8,
     key_management: Option<Vec<String>>,
     wpa_pairwise: Option<Vec<String>>,
     rsn_pairwise: Option<Vec<String>>,
     passphrase: Option<(String, u32)>,
     sae_password: Option<(String, u32)>,
-    wpa_psk: bool,
+    /// The line of a raw `wpa_psk`.
+    wpa_psk: Option<u32>,
     wpa_psk_file: bool,
-    wep_keys: [Option<Option<u32>>; 4],
+    /// Each WEP key's bits (when valid) and line.
+    wep_keys: [Option<(Option<u32>, u32)>; 4],
     wep_default_key: usize,
     ieee8021x: bool,
     wep_key_len_broadcast: u32,
@@ -257,7 +261,7 @@ impl Bss {
         match key {
             "interface" => self.interface = Some(trimmed.to_owned()),
             // hostapd takes the rest of the line as the SSID, spaces included.
-            "ssid" => self.ssid = Some(value.to_owned()),
+            "ssid" => self.ssid = Some(value.as_bytes().to_vec()),
             "ssid2" => self.ssid = Some(wifi::decode_ssid(trimmed)?),
             "wpa" => {
                 self.wpa = u8::try_from(number(trimmed)?)
@@ -281,7 +285,7 @@ impl Bss {
                 self.sae_password = Some((sae_password(value).to_owned(), line))
             }
             "wpa_psk" => {
-                self.wpa_psk = true;
+                self.wpa_psk = Some(line);
                 if !wifi::is_hex(trimmed, 64) {
                     return Err("a raw PSK is 64 hex digits".to_owned());
                 }
@@ -293,7 +297,7 @@ impl Bss {
                     .strip_prefix("wep_key")
                     .and_then(|digit| digit.parse::<usize>().ok());
                 if let Some(slot) = index.and_then(|index| self.wep_keys.get_mut(index)) {
-                    *slot = Some(bits);
+                    *slot = Some((bits, line));
                 }
                 if bits.is_none() {
                     return Err(
@@ -330,9 +334,9 @@ impl Bss {
                 "line {}: the BSS starting here has no ssid",
                 self.line
             ));
-            String::new()
+            Vec::new()
         });
-        let mut network = Network::new(ssid, self.line);
+        let mut network = Network::new(&ssid, self.line);
         network.interface = self.interface.clone();
         network.macaddr_acl = Some(match self.macaddr_acl {
             1 => "deny-unless-accepted",
@@ -353,11 +357,12 @@ impl Bss {
     fn set_without_wpa(&self, network: &mut Network, warnings: &mut Vec<String>) {
         let default_key = self.wep_keys.get(self.wep_default_key).copied().flatten();
         let any_key = self.wep_keys.iter().flatten().next().copied();
-        if let Some(bits) = default_key.or(any_key) {
-            network.set_wep("NONE", bits);
+        if let Some((bits, line)) = default_key.or(any_key) {
+            network.set_wep("NONE", bits, line);
         } else if self.ieee8021x && self.wep_key_len_broadcast > 0 {
             // Dynamic WEP: 802.1X hands out WEP keys of this many bytes.
-            network.set_wep("IEEE8021X", self.wep_key_len_broadcast.checked_mul(8));
+            let bits = self.wep_key_len_broadcast.checked_mul(8);
+            network.set_wep("IEEE8021X", bits, self.line);
         }
         if let Some((_, line)) = &self.passphrase {
             let state = if network.wep { "uses WEP" } else { "is open" };
@@ -404,10 +409,12 @@ impl Bss {
         if !(suites.psk || suites.sae) {
             return;
         }
-        if let Some((passphrase, line)) = self.passphrase.as_ref().or(self.sae_password.as_ref()) {
-            network.set_passphrase(passphrase, *line);
-        } else if self.wpa_psk {
-            network.psk_storage = Some(PskStorage::RawPsk);
+        if let Some((passphrase, line)) = &self.passphrase {
+            network.set_passphrase(passphrase, *line, SecretKind::Passphrase);
+        } else if let Some((password, line)) = &self.sae_password {
+            network.set_passphrase(password, *line, SecretKind::SaePassword);
+        } else if let Some(line) = self.wpa_psk {
+            network.set_raw_psk(line);
         } else if self.wpa_psk_file {
             network.psk_storage = Some(PskStorage::File);
         } else {
@@ -480,7 +487,7 @@ ignore_broadcast_ssid=1
             main["passphrase_length"], 15,
             "a # inside a value is not a comment"
         );
-        assert_eq!(main["passphrase_line"], 11);
+        assert_eq!(main["secret"]["line"], 11);
         assert_eq!(main["pmf"], "optional");
         let guest = &document["networks"][1];
         assert_eq!(guest["line"], 14);
@@ -492,7 +499,7 @@ ignore_broadcast_ssid=1
             "rsn_pairwise defaults to wpa_pairwise, TKIP"
         );
         assert_eq!(guest["tkip_only"], true);
-        assert_eq!(guest["passphrase_well_known"], true);
+        assert_eq!(guest["secret"]["well_known"], true);
         assert_eq!(guest["wps"], true);
         assert_eq!(guest["hidden"], true);
         assert_eq!(
@@ -539,7 +546,7 @@ ignore_broadcast_ssid=1
         assert_eq!(owe.document["networks"][0]["security"], "owe");
         let sae = analyze("interface=wlan0\nssid=ap\nwpa=2\nwpa_key_mgmt=SAE\nrsn_pairwise=CCMP\nsae_password=drone123|id=pilot\n");
         assert_eq!(sae.document["networks"][0]["passphrase_length"], 8);
-        assert_eq!(sae.document["networks"][0]["passphrase_well_known"], true);
+        assert_eq!(sae.document["networks"][0]["secret"]["well_known"], true);
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //! `mode=2` network, which the client serves as an access point.
 
 use crate::analyze::text;
-use crate::analyze::wifi::{self, Network, Pmf, Protocols, PskStorage, Role, Side, Suites};
+use crate::analyze::wifi::{
+    self, Network, Pmf, Protocols, PskStorage, Role, SecretKind, Side, Suites,
+};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde::Serialize;
 
@@ -287,13 +289,14 @@ impl Config {
 struct NetworkBlock {
     /// The `network={` line.
     line: u32,
-    ssid: Option<String>,
+    ssid: Option<Vec<u8>>,
     key_management: Option<Vec<String>>,
     proto: Option<Vec<String>>,
     pairwise: Option<Vec<String>>,
     psk: Option<(String, u32)>,
     sae_password: Option<(String, u32)>,
-    wep_keys: [Option<Option<u32>>; 4],
+    /// Each WEP key's bits (when valid) and line.
+    wep_keys: [Option<(Option<u32>, u32)>; 4],
     wep_tx_keyidx: usize,
     pmf: Option<Pmf>,
     priority: Option<i64>,
@@ -336,7 +339,7 @@ impl NetworkBlock {
                     .strip_prefix("wep_key")
                     .and_then(|digit| digit.parse::<usize>().ok());
                 if let Some(slot) = index.and_then(|index| self.wep_keys.get_mut(index)) {
-                    *slot = Some(bits);
+                    *slot = Some((bits, line));
                 }
                 if bits.is_none() {
                     return Err(
@@ -370,9 +373,9 @@ impl NetworkBlock {
                 "line {}: the network block opened here has no ssid",
                 self.line
             ));
-            String::new()
+            Vec::new()
         });
-        let mut network = Network::new(ssid, self.line);
+        let mut network = Network::new(&ssid, self.line);
         network.pmf = self.pmf.or(globals.pmf).unwrap_or(Pmf::Disabled);
         network.hidden = self.scan_ssid;
         network.priority = self.priority;
@@ -389,17 +392,20 @@ impl NetworkBlock {
             .flatten()
             .or_else(|| self.wep_keys.iter().flatten().next().copied());
         if key_management == ["NONE"] {
-            if let Some(bits) = wep_key {
-                network.set_wep("NONE", bits);
+            if let Some((bits, line)) = wep_key {
+                network.set_wep("NONE", bits, line);
             }
             return network;
         }
         if key_management == ["IEEE8021X"] {
             // 802.1X without WPA: dynamic WEP.
-            network.set_wep("IEEE8021X", wep_key.flatten());
+            network.set_wep("IEEE8021X", wep_key.and_then(|(bits, _)| bits), self.line);
             return network;
         }
+        // NONE beside WPA suites: the client also joins an open network of this name.
+        let allows_open = key_management.iter().any(|suite| suite == "NONE");
         self.set_wpa(&mut network, key_management, stated.is_some(), warnings);
+        network.allows_open = allows_open;
         network
     }
 
@@ -450,13 +456,17 @@ impl NetworkBlock {
         }
         match (&self.psk, &self.sae_password) {
             (Some((value, line)), _) => match wifi::quoted(value) {
-                Some(passphrase) => network.set_passphrase(passphrase, *line),
+                Some(passphrase) => {
+                    network.set_passphrase(passphrase, *line, SecretKind::Passphrase)
+                }
                 None if value.starts_with("ext:") => {
                     network.psk_storage = Some(PskStorage::External)
                 }
-                None => network.psk_storage = Some(PskStorage::RawPsk),
+                None => network.set_raw_psk(*line),
             },
-            (None, Some((password, line))) => network.set_passphrase(password, *line),
+            (None, Some((password, line))) => {
+                network.set_passphrase(password, *line, SecretKind::SaePassword)
+            }
             (None, None) => warnings.push(format!(
                 "line {}: the network block opened here uses a pre-shared key but sets no psk",
                 self.line
@@ -515,6 +525,25 @@ network={
 "#;
 
     #[test]
+    fn key_mgmt_with_none_also_joins_open_networks() {
+        let evidence = analyze("network={\n\tssid=\"\"\n\tkey_mgmt=WPA-PSK NONE\n\tpsk=\"Fj#8u2-wq!Lr0pz\"\n\tproto=RSN\n\tpairwise=CCMP\n}\n");
+        let network = &evidence.document["networks"][0];
+        assert_eq!(network["allows_open"], true);
+        assert_eq!(network["name"], "any network");
+        assert_eq!(network["wpa1_allowed"], false);
+        assert_eq!(network["tkip_allowed"], false);
+        let strict =
+            analyze("network={\n\tssid=\"x\"\n\tkey_mgmt=WPA-PSK\n\tpsk=\"Fj#8u2-wq!Lr0pz\"\n}\n");
+        assert_eq!(strict.document["networks"][0]["allows_open"], false);
+        // SAE is RSN with AES only: the default proto and pairwise allow nothing older.
+        let sae = analyze(
+            "network={\n\tssid=\"x\"\n\tkey_mgmt=SAE\n\tsae_password=\"Fj#8u2-wq!Lr0pz\"\n}\n",
+        );
+        assert_eq!(sae.document["networks"][0]["wpa1_allowed"], false);
+        assert_eq!(sae.document["networks"][0]["tkip_allowed"], false);
+    }
+
+    #[test]
     fn each_network_block_is_a_network() {
         let evidence = analyze(GROUND_STATION);
         let document = &evidence.document;
@@ -534,7 +563,11 @@ network={
         assert_eq!(drone["protocols"], serde_json::json!(["wpa", "rsn"]));
         assert_eq!(drone["psk_storage"], "passphrase");
         assert_eq!(drone["passphrase_length"], 15);
-        assert_eq!(drone["passphrase_line"], 8);
+        assert_eq!(drone["secret"]["line"], 8);
+        assert_eq!(drone["secret"]["network"], "network \"SKY-X8-04\"");
+        // No `proto` or `pairwise`: wpa_supplicant also accepts WPA1 and TKIP.
+        assert_eq!(drone["wpa1_allowed"], true);
+        assert_eq!(drone["tkip_allowed"], true);
         assert_eq!(drone["pmf"], "disabled");
         assert_eq!(drone["priority"], 10);
         let hex = &document["networks"][1];
@@ -542,6 +575,7 @@ network={
         assert_eq!(hex["security"], "wpa", "proto=WPA allows nothing better");
         assert_eq!(hex["tkip_only"], true);
         assert_eq!(hex["psk_storage"], "raw-psk");
+        assert_eq!(hex["secret"]["line"], 15, "the psk line, not the block's");
         assert!(hex.get("passphrase_length").is_none());
         assert_eq!(hex["pmf"], "required");
         assert_eq!(hex["disabled"], true);
@@ -561,7 +595,7 @@ network={
             networks[0]["key_management"],
             serde_json::json!(["WPA-PSK", "WPA-EAP"])
         );
-        assert_eq!(networks[0]["passphrase_well_known"], true);
+        assert_eq!(networks[0]["secret"]["well_known"], true);
         assert_eq!(
             networks[0]["pmf"], "optional",
             "the global pmf applies wherever it is set"

@@ -1,0 +1,322 @@
+//! Key material kept as plain files in a device's folder: SSH host and user keys
+//! (`ssh_host_*_key`, `id_*`), `*.pem` and `*.key` files, certificates and keys of TLS, VPN and
+//! signing tools. An image overlay that ships one gives every installation the same key.
+//!
+//! A file is identified by what it holds, not its name: a PEM block (`-----BEGIN …-----`) or a
+//! PuTTY key near its start, in text. Its bytes then get the firmware content scan
+//! ([`crate::analyze::firmware::content::Scanner`], rules/catalogue/secret-patterns.toml), the same
+//! one every member of an image gets, so a key is told and redacted the same way in both. The
+//! evidence ([`KeyMaterialEvidence`], docs/evidence/key-material.md) lists the PEM blocks and the
+//! secrets found, each with its line and byte offset, never the key itself.
+
+use crate::analyze::firmware::content::Scanner;
+use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use serde::Serialize;
+use serde_json::Value;
+
+pub struct KeyMaterialAnalyzer;
+
+/// How far into a file identification looks for the start of key material: a PEM file may
+/// begin with comments or `Bag Attributes` lines, but not with pages of them.
+const SNIFF_BYTES: usize = 8 * 1024;
+
+/// PEM blocks listed per file; the rest are counted.
+const MAX_BLOCKS: usize = 1_000;
+
+/// The longest PEM body read (between its BEGIN and END lines): a 16,384-bit RSA key is about
+/// 12 KiB of base64, a certificate a few KiB.
+const MAX_PEM_BODY: usize = 1 << 20;
+
+/// The longest PEM label read (`ENCRYPTED PRIVATE KEY`, `OPENSSH PRIVATE KEY`, …).
+const MAX_LABEL: usize = 64;
+
+/// The evidence document of a key-material file.
+#[derive(Debug, Serialize)]
+pub struct KeyMaterialEvidence {
+    /// Always 1: the evidence is of one file (the firmware evidence counts files the same way).
+    pub files: u32,
+    pub bytes: usize,
+    /// The PEM blocks, in file order (at most 1,000).
+    pub pem_blocks: Vec<PemBlock>,
+    /// PEM blocks past the first 1,000, counted.
+    pub pem_blocks_not_listed: usize,
+    /// What the content scan found, redacted, each with its line.
+    pub secrets: Vec<Value>,
+    /// The content scan's tallies: bytes, files and matches per pattern.
+    pub content_scan: Value,
+}
+
+/// One `-----BEGIN LABEL-----` line.
+#[derive(Debug, Serialize)]
+pub struct PemBlock {
+    /// The label: `RSA PRIVATE KEY`, `OPENSSH PRIVATE KEY`, `CERTIFICATE`, `PUBLIC KEY`…
+    pub label: String,
+    /// Whether the label names a private key.
+    pub private: bool,
+    pub line: usize,
+    pub offset: usize,
+}
+
+/// The PEM labels in `content`: each `-----BEGIN ` followed by a label of capitals, digits and
+/// spaces and `-----`.
+fn pem_blocks(content: &[u8]) -> impl Iterator<Item = (usize, String)> + '_ {
+    memchr::memmem::find_iter(content, b"-----BEGIN ").filter_map(move |start| {
+        let after = start + b"-----BEGIN ".len();
+        let rest = &content[after..content.len().min(after + MAX_LABEL + 5)];
+        let end = memchr::memmem::find(rest, b"-----")?;
+        let label = &rest[..end];
+        let valid = !label.is_empty()
+            && label
+                .iter()
+                .all(|byte| byte.is_ascii_uppercase() || byte.is_ascii_digit() || *byte == b' ');
+        valid.then(|| (start, String::from_utf8_lossy(label).into_owned()))
+    })
+}
+
+/// Checks the PEM block whose BEGIN line starts at `start` (RFC 7468, and RFC 1421 headers
+/// such as `Proc-Type:` and `DEK-Info:` of encrypted keys): an END line with the same label
+/// within [`MAX_PEM_BODY`] bytes, and between them only base64, header lines and whitespace.
+/// A block that fails is damaged evidence, not a block read.
+fn check_block(content: &[u8], start: usize, label: &str) -> Result<(), String> {
+    let body_start = start + "-----BEGIN ".len() + label.len() + "-----".len();
+    let end_marker = format!("-----END {label}-----");
+    let window = &content[body_start..content.len().min(body_start + MAX_PEM_BODY)];
+    let Some(length) = memchr::memmem::find(window, end_marker.as_bytes()) else {
+        return Err(format!(
+            "no `{end_marker}` line within {MAX_PEM_BODY} bytes"
+        ));
+    };
+    for line in window[..length].split(|byte| *byte == b'\n') {
+        let line = line.trim_ascii();
+        let base64 = line
+            .iter()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/' | b'='));
+        let header = line.contains(&b':')
+            && line
+                .iter()
+                .all(|byte| byte.is_ascii_graphic() || *byte == b' ');
+        if !(base64 || header) {
+            return Err("a line of its body is neither base64 nor a header".to_owned());
+        }
+    }
+    Ok(())
+}
+
+/// Lines of byte offsets asked in increasing order, counting each newline once (a file of
+/// many blocks must not be recounted from its start for each).
+struct LineCounter<'a> {
+    content: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(content: &'a [u8]) -> Self {
+        LineCounter {
+            content,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of byte `offset`.
+    fn line_at(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.content.len());
+        if offset < self.offset {
+            (self.offset, self.line) = (0, 1);
+        }
+        self.line += memchr::memchr_iter(b'\n', &self.content[self.offset..offset]).count();
+        self.offset = offset;
+        self.line
+    }
+}
+
+impl Analyzer for KeyMaterialAnalyzer {
+    fn kind(&self) -> ArtifactKind {
+        ArtifactKind::KeyMaterial
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["pem", "key", "crt", "cer", "ppk", "pub"]
+    }
+
+    fn identify(&self, content: &[u8]) -> bool {
+        let head = &content[..content.len().min(SNIFF_BYTES)];
+        // Key material in PEM or PuTTY form is text; a NUL says binary.
+        !head.contains(&0)
+            && (pem_blocks(head).next().is_some() || head.starts_with(b"PuTTY-User-Key-File-"))
+    }
+
+    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        let mut blocks = Vec::new();
+        let mut not_listed = 0;
+        let mut damaged = Vec::new();
+        let mut lines = LineCounter::new(content);
+        for (offset, label) in pem_blocks(content) {
+            if blocks.len() == MAX_BLOCKS {
+                not_listed += 1;
+                continue;
+            }
+            let line = lines.line_at(offset);
+            if let Err(problem) = check_block(content, offset, &label) {
+                damaged.push(format!(
+                    "the {label} block of line {line} is damaged: {problem}"
+                ));
+            }
+            blocks.push(PemBlock {
+                private: label.ends_with("PRIVATE KEY") || label.ends_with("PRIVATE KEY BLOCK"),
+                label,
+                line,
+                offset,
+            });
+        }
+        let putty = content.starts_with(b"PuTTY-User-Key-File-");
+        if blocks.is_empty() && !putty {
+            return Err(AnalyzeError::new(
+                "no PEM block (`-----BEGIN …-----`) or PuTTY key found",
+            ));
+        }
+        let mut scanner = Scanner::new();
+        let mut lines = LineCounter::new(content);
+        let mut secrets: Vec<Value> = scanner
+            .scan(content, false)
+            .into_iter()
+            .filter(|(section, _)| *section == "secrets")
+            .map(|(_, mut node)| {
+                let offset = node["offset"].as_u64().unwrap_or(0);
+                let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+                node["line"] = serde_json::json!(lines.line_at(offset));
+                node
+            })
+            .collect();
+        if putty && memchr::memmem::find(content, b"Private-Lines:").is_some() {
+            // The content scan knows PEM and OpenSSH keys; a PuTTY key file is one too.
+            secrets.push(serde_json::json!({
+                "pattern": "putty-private-key",
+                "kind": "private-key",
+                "title": "PuTTY private key",
+                "excerpt": "PuTTY-User-Key-File-…",
+                "offset": 0,
+                "line": 1,
+            }));
+        }
+        let evidence = KeyMaterialEvidence {
+            files: 1,
+            bytes: content.len(),
+            pem_blocks: blocks,
+            pem_blocks_not_listed: not_listed,
+            secrets,
+            content_scan: scanner.summary(),
+        };
+        let document = serde_json::to_value(&evidence).map_err(|error| {
+            AnalyzeError::new(format!("cannot serialise key-material evidence: {error}"))
+        })?;
+        // What the scan found stands (a damaged key is still a key), but a damaged block may
+        // hide what it holds: the file is partial.
+        let incomplete = (!damaged.is_empty()).then(|| {
+            let count = damaged.len();
+            let mut reason = damaged.into_iter().take(3).collect::<Vec<_>>().join("; ");
+            if count > 3 {
+                reason.push_str(&format!("; and {} more", count - 3));
+            }
+            reason
+        });
+        Ok(Evidence {
+            kind: ArtifactKind::KeyMaterial,
+            document,
+            lines: Default::default(),
+            warnings: Vec::new(),
+            incomplete,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Not a real key: the header and a few lines of base64, as the scan sees them.
+    const HOST_KEY: &[u8] =
+        b"-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAuMPICm59CIP3q/B0U5eNTloFNg\n-----END RSA PRIVATE KEY-----\n";
+
+    #[test]
+    fn a_private_key_is_identified_and_found_redacted() {
+        assert!(KeyMaterialAnalyzer.identify(HOST_KEY));
+        let found = crate::analyze::identify(Path::new("ssh_host_rsa_key"), HOST_KEY)
+            .map(|analyzer| analyzer.kind());
+        assert_eq!(found, Some(ArtifactKind::KeyMaterial));
+        let evidence = KeyMaterialAnalyzer.analyze(HOST_KEY).expect("analyzed");
+        let document = &evidence.document;
+        assert_eq!(document["pem_blocks"][0]["label"], "RSA PRIVATE KEY");
+        assert_eq!(document["pem_blocks"][0]["private"], true);
+        assert_eq!(document["secrets"][0]["kind"], "private-key");
+        assert_eq!(document["secrets"][0]["line"], 1);
+        assert!(!document.to_string().contains("MIIEpAIBAAKC"));
+        assert!(evidence.incomplete.is_none());
+    }
+
+    #[test]
+    fn a_damaged_block_makes_the_file_partial() {
+        let mut cut = HOST_KEY.to_vec();
+        cut.truncate(HOST_KEY.len() - 10);
+        let evidence = KeyMaterialAnalyzer.analyze(&cut).expect("analyzed");
+        assert!(evidence.incomplete.expect("partial").contains(
+            "RSA PRIVATE KEY block of line 1 is damaged: no `-----END RSA PRIVATE KEY-----` line"
+        ));
+        assert_eq!(
+            evidence.document["secrets"][0]["kind"], "private-key",
+            "still a key"
+        );
+        let spoiled = String::from_utf8_lossy(HOST_KEY).replace("MIIE", "MI\u{e9}E");
+        let evidence = KeyMaterialAnalyzer
+            .analyze(spoiled.as_bytes())
+            .expect("analyzed");
+        assert!(evidence
+            .incomplete
+            .expect("partial")
+            .contains("neither base64"));
+        let encrypted = b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,3F17F5316E2BAC89\n\nMIIE\n-----END RSA PRIVATE KEY-----\n";
+        assert!(KeyMaterialAnalyzer
+            .analyze(encrypted)
+            .expect("analyzed")
+            .incomplete
+            .is_none());
+    }
+
+    #[test]
+    fn certificates_are_key_material_without_a_private_key() {
+        let certificate =
+            b"# CA of the ground station\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        assert!(KeyMaterialAnalyzer.identify(certificate));
+        let evidence = KeyMaterialAnalyzer.analyze(certificate).expect("analyzed");
+        assert_eq!(evidence.document["pem_blocks"][0]["line"], 2);
+        assert_eq!(evidence.document["pem_blocks"][0]["private"], false);
+        assert!(evidence.document["secrets"]
+            .as_array()
+            .expect("secrets")
+            .iter()
+            .all(|secret| secret["kind"] != "private-key"));
+    }
+
+    #[test]
+    fn other_text_and_binaries_are_not_key_material() {
+        assert!(!KeyMaterialAnalyzer.identify(b"Port 22\nHostKey /etc/ssh/ssh_host_rsa_key\n"));
+        assert!(!KeyMaterialAnalyzer.identify(b"-----BEGIN lower-----"));
+        assert!(!KeyMaterialAnalyzer.identify(b"\0-----BEGIN RSA PRIVATE KEY-----"));
+        assert!(KeyMaterialAnalyzer.analyze(b"nothing").is_err());
+    }
+
+    #[test]
+    fn no_input_makes_the_analyzer_panic() {
+        for end in 0..=HOST_KEY.len() {
+            let _ = KeyMaterialAnalyzer.identify(&HOST_KEY[..end]);
+            let _ = KeyMaterialAnalyzer.analyze(&HOST_KEY[..end]);
+        }
+        let many = "-----BEGIN X-----\n".repeat(2_000);
+        let evidence = KeyMaterialAnalyzer
+            .analyze(many.as_bytes())
+            .expect("analyzed");
+        assert_eq!(evidence.document["pem_blocks_not_listed"], 1_000);
+    }
+}
