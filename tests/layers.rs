@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 /// Lowest first. Leaves (no import of the crate's other modules) at the bottom; the commands
 /// that run the whole pipeline at the top.
 const LAYERS: &[&[&str]] = &[
-    // Shared leaves: controls and severities, digests, text sources, byte readers, networks,
-    // file bytes, the shard partition, waivers' dates.
+    // Shared leaves: controls and severities, digests, text sources, networks, file bytes, the
+    // shard partition, waivers' dates, the checked byte reader.
     &[
         "control",
         "digest",
@@ -20,6 +20,9 @@ const LAYERS: &[&[&str]] = &[
         "file_bytes",
         "shard",
         "waiver",
+        "bytes",
+        // What tests need beside the project (the corpus, oracle tools): compiled for tests.
+        "test_prerequisites",
     ],
     &["discover"],
     &["analyze"],

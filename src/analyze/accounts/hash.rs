@@ -46,10 +46,12 @@ pub const MAX_CHECKED_ROUNDS: u64 = 100_000;
 /// a candidate.
 pub const MAX_BCRYPT_COST: u32 = 12;
 
-/// Work units one artifact may spend on default-password checks in all: about 1 s of one core
-/// (measured in docs/limits.md), e.g. 27 SHA-512-crypt accounts at the default 5,000 rounds,
-/// 136 MD5-crypt accounts, or 11 bcrypt candidates at cost 10.
-pub const WORK_BUDGET: u64 = 3_000_000;
+/// Work units one artifact may spend on default-password checks in all: about 4 s of one core
+/// (1 s is about 3,000,000 units, docs/limits.md), e.g. 108 SHA-512-crypt accounts at the
+/// default 5,000 rounds, 540 MD5-crypt accounts, or four yescrypt accounts of the default
+/// `j9T` (Debian's and Raspberry Pi OS's scheme since 2021: a root and a user account must
+/// both be checked, not leave the image partial).
+pub const WORK_BUDGET: u64 = 12_000_000;
 
 /// Work units of one MD5-crypt candidate (1,000 MD5 iterations): measured at 180 to 660 by
 /// `cost_calibration` on a loaded machine, charged with a margin.
