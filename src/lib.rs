@@ -9,6 +9,7 @@
 
 pub mod analyze;
 pub mod baseline;
+pub mod bytes;
 pub mod compare;
 pub mod control;
 pub mod discover;

@@ -441,3 +441,121 @@ fn a_root_filesystem_inside_a_raw_flash_dump_is_found() {
         "squashfs@0x10000 > /etc/shadow"
     );
 }
+
+/// backhand's compressor, except that nothing ever gets smaller: the image it writes stores its
+/// metadata uncompressed, so a test can patch the directory table in place.
+struct StoredOnly;
+
+impl backhand::compression::CompressionAction for StoredOnly {
+    fn decompress(
+        &self,
+        bytes: &[u8],
+        out: &mut Vec<u8>,
+        compressor: backhand::compression::Compressor,
+    ) -> Result<(), backhand::BackhandError> {
+        backhand::compression::DefaultCompressor.decompress(bytes, out, compressor)
+    }
+
+    fn compress(
+        &self,
+        bytes: &[u8],
+        _compressor: backhand::FilesystemCompressor,
+        _block_size: u32,
+    ) -> Result<Vec<u8>, backhand::BackhandError> {
+        // Longer than the input, so the writer keeps the input.
+        let mut longer = bytes.to_vec();
+        longer.push(0);
+        Ok(longer)
+    }
+
+    fn compression_options(
+        &self,
+        superblock: &mut backhand::SuperBlock,
+        kind: &backhand::kind::Kind,
+        compressor: backhand::FilesystemCompressor,
+    ) -> Result<Vec<u8>, backhand::BackhandError> {
+        backhand::compression::DefaultCompressor.compression_options(superblock, kind, compressor)
+    }
+}
+
+static STORED_ONLY: StoredOnly = StoredOnly;
+
+/// A SquashFS (written by backhand, metadata stored) holding `/etc/shadow` and the directories
+/// `dirs`, in order.
+fn stored_squashfs(dirs: &[String]) -> Vec<u8> {
+    let mut writer = backhand::FilesystemWriter::default();
+    writer.set_kind(backhand::kind::Kind::new(&STORED_ONLY));
+    writer.set_time(1_700_000_000);
+    let header = backhand::NodeHeader::new(0o755, 0, 0, 1_700_000_000);
+    writer.push_dir("etc", header).expect("mkdir");
+    writer
+        .push_file(
+            std::io::Cursor::new(b"root::19800:0:99999:7:::\n".to_vec()),
+            "etc/shadow",
+            header,
+        )
+        .expect("file");
+    for dir in dirs {
+        writer.push_dir(dir.as_str(), header).expect("mkdir");
+    }
+    let mut image = std::io::Cursor::new(Vec::new());
+    writer.write(&mut image).expect("write the filesystem");
+    image.into_inner()
+}
+
+#[test]
+fn a_squashfs_directory_cycle_is_partial_not_a_crash() {
+    // /etc/cycle-to-root is a directory entry whose inode is the root's: a walk that follows
+    // it recurses for ever (it overflowed the stack and killed the scan with SIGABRT).
+    let mut image = stored_squashfs(&["etc/cycle-to-root".to_owned()]);
+    let root = {
+        let squashfs = backhand::Squashfs::from_reader(std::io::Cursor::new(image.clone()))
+            .expect("backhand reads the image it wrote");
+        squashfs.root_inode.header.inode_number
+    };
+    // The entry: offset u16, inode_offset i16, type u16 (1, a directory), name_size u16, name;
+    // the listing's header (count, start block, base inode number) comes just before it.
+    let name = b"cycle-to-root";
+    let mut pattern = vec![1, 0, (name.len() - 1) as u8, 0];
+    pattern.extend_from_slice(name);
+    let at = image
+        .windows(pattern.len())
+        .position(|window| window == pattern.as_slice())
+        .expect("the directory entry is stored uncompressed");
+    let base = u32::from_le_bytes(image[at - 8..at - 4].try_into().expect("4 bytes"));
+    let relative = i16::try_from(i64::from(root) - i64::from(base)).expect("close inode numbers");
+    image[at - 2..at].copy_from_slice(&relative.to_le_bytes());
+
+    let started = std::time::Instant::now();
+    let (record, report, code) = scan_one("rootfs.squashfs", &image);
+    assert!(started.elapsed().as_secs() < 10);
+    assert_eq!(code, 3, "{report}");
+    assert_status(&record, "partial", "directory cycle");
+    // The same filesystem inside a tar: the tar's other members are still examined.
+    let packed = tar(&[
+        ("rootfs.squashfs", &image),
+        ("etc/shadow", b"root::19800:0:99999:7:::\n"),
+    ]);
+    let (record, report, _) = scan_one("image.tar", &packed);
+    assert_status(&record, "partial", "directory cycle");
+    assert!(report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|finding| finding["rule"] == "ACCT-001"));
+}
+
+#[test]
+fn squashfs_directories_nest_within_a_bound() {
+    let chain = |depth: usize| -> Vec<String> {
+        (1..=depth)
+            .map(|level| vec!["d"; level].join("/"))
+            .collect()
+    };
+    // 200 levels are read (and do not strain the scan thread's stack).
+    let (record, _, _) = scan_one("deep.squashfs", &stored_squashfs(&chain(200)));
+    assert_eq!(record["status"], "assessed", "{record}");
+    // 300 are more than the bound.
+    let (record, _, _) = scan_one("deeper.squashfs", &stored_squashfs(&chain(300)));
+    assert_status(&record, "partial", "nest more than 256 deep");
+}

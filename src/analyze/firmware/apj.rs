@@ -12,6 +12,7 @@
 //! the descriptor.
 
 use super::{Chain, Format, Walk};
+use crate::bytes::Bytes;
 use crate::rules::hex;
 use base64::Engine;
 use regex::bytes::Regex;
@@ -84,10 +85,6 @@ fn ardupilot_crc(bytes: &[u8]) -> u32 {
     hasher.finalize() ^ 0xffff_ffff
 }
 
-fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
-}
-
 /// What the app descriptor of an ArduPilot image says about signing.
 fn descriptor(image: &[u8]) -> serde_json::Value {
     let find = |magic: &[u8; 8]| memchr::memmem::find(image, magic);
@@ -100,12 +97,14 @@ fn descriptor(image: &[u8]) -> serde_json::Value {
     // The CRCs skip the fields signing fills: from after the magic to `version_major`.
     let skipped = if signed_format { 92 } else { 16 };
     let crc1_end = offset + 8;
-    let image_size = u32_at(image, offset + 16).unwrap_or_default() as usize;
+    let image = Bytes(image);
+    let image_size = image.u32_le(offset + 16).unwrap_or_default() as usize;
     let crc_ok = (|| {
-        let crc1 = u32_at(image, offset + 8)?;
-        let crc2 = u32_at(image, offset + 12)?;
-        let rest = image.get(crc1_end + skipped..image_size)?;
-        Some(ardupilot_crc(&image[..crc1_end]) == crc1 && ardupilot_crc(rest) == crc2)
+        let crc1 = image.u32_le(offset + 8)?;
+        let crc2 = image.u32_le(offset + 12)?;
+        let rest = image.0.get(crc1_end + skipped..image_size)?;
+        let start = image.0.get(..crc1_end)?;
+        Some(ardupilot_crc(start) == crc1 && ardupilot_crc(rest) == crc2)
     })()
     .unwrap_or(false);
     let mut node = json!({
@@ -117,20 +116,17 @@ fn descriptor(image: &[u8]) -> serde_json::Value {
     });
     let (version_at, board_at) = if signed_format { (100, 102) } else { (24, 26) };
     if let (Some(major), Some(minor)) = (
-        image.get(offset + version_at),
-        image.get(offset + version_at + 1),
+        image.u8_at(offset + version_at),
+        image.u8_at(offset + version_at + 1),
     ) {
         node["version"] = json!(format!("{major}.{minor}"));
     }
-    if let Some(board) = image.get(offset + board_at..offset + board_at + 2) {
-        node["board_id"] = json!(u16::from_le_bytes([board[0], board[1]]));
+    if let Some(board) = image.u16_le(offset + board_at) {
+        node["board_id"] = json!(board);
     }
     if signed_format {
-        let length = u32_at(image, offset + 24).unwrap_or_default();
-        let version = image
-            .get(offset + 28..offset + 36)
-            .map(|bytes| u64::from_le_bytes(bytes.try_into().unwrap_or_default()))
-            .unwrap_or_default();
+        let length = image.u32_le(offset + 24).unwrap_or_default();
+        let version = image.u64_le(offset + 28).unwrap_or_default();
         node["signature_length"] = json!(length);
         node["signature"] = json!(match (length, version) {
             (0, _) => "empty",
@@ -169,8 +165,10 @@ pub fn unpack(walk: &mut Walk, format: Format, chain: &Chain, bytes: &[u8]) {
     if !walk.admit_member(&member) {
         return;
     }
-    let decoder = flate2::read::ZlibDecoder::new(packed.as_slice());
-    let Some(image) = walk.inflate(&member, format, decoder) else {
+    let open = || -> Box<dyn std::io::Read + '_> {
+        Box::new(flate2::read::ZlibDecoder::new(packed.as_slice()))
+    };
+    let Some(image) = walk.inflate(&member, format, &open) else {
         return;
     };
     let ardupilot = format == Format::ArdupilotApj;

@@ -16,10 +16,13 @@ mod content;
 mod dji;
 mod elf;
 mod rootfs;
+mod squashfs;
 mod uimage;
 
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence, UnpackLimits};
+use crate::bytes::Bytes;
 use serde_json::{json, Map, Value};
+use std::io::Read;
 
 pub struct FirmwareAnalyzer;
 
@@ -78,7 +81,7 @@ impl Format {
             Some(Format::DjiImah)
         } else if dji::is_xv4(bytes) {
             Some(Format::DjiXv4)
-        } else if bytes.len() >= 512 && &bytes[257..262] == b"ustar" {
+        } else if bytes.len() >= 512 && Bytes(bytes).bytes_at(257, 5) == Some(b"ustar") {
             Some(Format::Tar)
         } else {
             apj::detect(bytes)
@@ -121,6 +124,7 @@ enum LimitKind {
     Unpacked,
     Ratio,
     Recursion,
+    Overlap,
 }
 
 impl LimitKind {
@@ -131,9 +135,13 @@ impl LimitKind {
             LimitKind::Unpacked => "unpacked-size",
             LimitKind::Ratio => "compression-ratio",
             LimitKind::Recursion => "recursion",
+            LimitKind::Overlap => "overlapping-members",
         }
     }
 }
+
+/// The most bytes of a member read in one pass (see [`Walk::inflate`]).
+const FIRST_READ: u64 = 16 << 20;
 
 /// The state of one artifact's walk: what was found, and what is left of the budget.
 struct Walk {
@@ -232,26 +240,48 @@ impl Walk {
         }
     }
 
-    /// Decompresses `reader` within the allowance; `None` (with a limit or an error recorded)
-    /// when it cannot be had whole.
-    fn inflate(
+    /// Decompresses what `open` reads within the allowance; `None` (with a limit or an error
+    /// recorded) when it cannot be had whole.
+    ///
+    /// Memory stays within the bytes kept: a member of up to [`FIRST_READ`] bytes is read in
+    /// one pass; a longer one is first counted without being kept (so a bomb costs time up to
+    /// the allowance, not memory), then read again into a buffer of exactly its size. A
+    /// buffer grown by doubling would hold up to twice the allowance.
+    fn inflate<'data>(
         &mut self,
         chain: &Chain,
         format: Format,
-        reader: impl std::io::Read,
+        open: &dyn Fn() -> Box<dyn Read + 'data>,
     ) -> Option<Vec<u8>> {
-        use std::io::Read;
         let (allowance, kind) = self.unpack_allowance();
+        let first = FIRST_READ.min(allowance.saturating_add(1));
+        let mut reader = open();
         let mut unpacked = Vec::new();
-        let result = reader
-            .take(allowance.saturating_add(1))
-            .read_to_end(&mut unpacked);
-        self.unpacked += unpacked.len() as u64;
+        let result = reader.by_ref().take(first).read_to_end(&mut unpacked);
         if let Err(error) = result {
+            self.unpacked += unpacked.len() as u64;
             self.damaged(chain, format, error);
             return None;
         }
-        if unpacked.len() as u64 > allowance {
+        if (unpacked.len() as u64) < first {
+            self.unpacked += unpacked.len() as u64;
+            return Some(unpacked);
+        }
+        drop(unpacked);
+        // Longer than one read: its size first, counted without keeping the bytes.
+        let rest = std::io::copy(
+            &mut reader.take(allowance.saturating_add(1).saturating_sub(first)),
+            &mut std::io::sink(),
+        );
+        let size = match rest {
+            Ok(rest) => first.saturating_add(rest),
+            Err(error) => {
+                self.damaged(chain, format, error);
+                return None;
+            }
+        };
+        if size > allowance {
+            self.unpacked += size;
             let detail = match kind {
                 LimitKind::Ratio => format!(
                     "the image would unpack to more than {}x its {} bytes, a decompression bomb",
@@ -265,7 +295,27 @@ impl Walk {
             self.limit(chain, kind, detail);
             return None;
         }
-        Some(unpacked)
+        self.unpacked += size;
+        let mut whole = Vec::new();
+        let read = usize::try_from(size)
+            .map_err(|_| std::io::Error::other("too large for memory"))
+            .and_then(|size| {
+                whole
+                    .try_reserve_exact(size)
+                    .map_err(|error| std::io::Error::other(error.to_string()))
+            })
+            .and_then(|()| open().take(size).read_to_end(&mut whole));
+        match read {
+            Ok(_) if whole.len() as u64 == size => Some(whole),
+            Ok(_) => {
+                self.damaged(chain, format, "the member read differently the second time");
+                None
+            }
+            Err(error) => {
+                self.damaged(chain, format, error);
+                None
+            }
+        }
     }
 
     /// Counts one more member; false (with the limit recorded once) when there are too many.
@@ -351,7 +401,7 @@ impl Walk {
             Format::Gzip => archive::unpack_gzip(self, chain, bytes),
             Format::Tar => archive::unpack_tar(self, chain, bytes),
             Format::Zip => archive::unpack_zip(self, chain, bytes),
-            Format::Squashfs => archive::unpack_squashfs(self, chain, bytes),
+            Format::Squashfs => squashfs::unpack(self, chain, bytes),
             Format::Elf => {}
         }
     }
@@ -365,12 +415,14 @@ impl Walk {
             self.record(section, chain, node);
         }
         rootfs::check(self, chain, &path, bytes);
-        for (offset, length) in archive::embedded_squashfs(bytes) {
+        for (offset, length) in squashfs::embedded_squashfs(bytes) {
             let member = chain.child(format!("squashfs@{offset:#x}"));
             if !self.admit_member(&member) {
                 break;
             }
-            self.visit_slice(&member, &bytes[offset..offset + length]);
+            if let Some(filesystem) = Bytes(bytes).bytes_at(offset, length) {
+                self.visit_slice(&member, filesystem);
+            }
         }
     }
 }
@@ -413,7 +465,7 @@ impl Analyzer for FirmwareAnalyzer {
     }
 
     fn identify(&self, content: &[u8]) -> bool {
-        Format::detect(content).is_some() || archive::embedded_squashfs(content).next().is_some()
+        Format::detect(content).is_some() || squashfs::embedded_squashfs(content).next().is_some()
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
