@@ -559,3 +559,144 @@ fn squashfs_directories_nest_within_a_bound() {
     let (record, _, _) = scan_one("deeper.squashfs", &stored_squashfs(&chain(300)));
     assert_status(&record, "partial", "nest more than 256 deep");
 }
+
+/// A zip of stored entries written by hand, as the zip crate refuses to: `entries` are
+/// `(central name, index of the local entry its data is)`, over local entries `locals`.
+fn handmade_zip(locals: &[(&str, &[u8])], entries: &[(&str, usize)]) -> Vec<u8> {
+    let mut zip = Vec::new();
+    let mut offsets = Vec::new();
+    for (name, data) in locals {
+        offsets.push(zip.len() as u32);
+        zip.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        zip.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        zip.extend_from_slice(&crc32fast::hash(data).to_le_bytes());
+        zip.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        zip.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        zip.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        zip.extend_from_slice(&0u16.to_le_bytes());
+        zip.extend_from_slice(name.as_bytes());
+        zip.extend_from_slice(data);
+    }
+    let directory = zip.len() as u32;
+    for (name, local) in entries {
+        let data = locals[*local].1;
+        zip.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        zip.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        zip.extend_from_slice(&crc32fast::hash(data).to_le_bytes());
+        zip.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        zip.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        zip.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        zip.extend_from_slice(&[0; 12]);
+        zip.extend_from_slice(&offsets[*local].to_le_bytes());
+        zip.extend_from_slice(name.as_bytes());
+    }
+    let size = zip.len() as u32 - directory;
+    zip.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    zip.extend_from_slice(&[0; 4]);
+    zip.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    zip.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    zip.extend_from_slice(&size.to_le_bytes());
+    zip.extend_from_slice(&directory.to_le_bytes());
+    zip.extend_from_slice(&0u16.to_le_bytes());
+    zip
+}
+
+fn findings_of<'report>(report: &'report Value, rule: &str) -> Vec<&'report Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|finding| finding["rule"] == rule)
+        .collect()
+}
+
+#[test]
+fn every_zip_entry_is_examined_even_under_a_repeated_name() {
+    // Two etc/shadow entries: the first has an empty root password, the second is clean. The
+    // zip crate keys entries by name, so only the last one was examined.
+    let empty = b"root::19800:0:99999:7:::\n";
+    let locked = b"root:*:19800:0:99999:7:::\n";
+    let zip = handmade_zip(
+        &[("etc/shadow", empty), ("etc/shadow", locked)],
+        &[("etc/shadow", 0), ("etc/shadow", 1)],
+    );
+    let (record, report, _) = scan_one("rootfs.zip", &zip);
+    assert_eq!(record["status"], "assessed", "{record}");
+    let empty_root = findings_of(&report, "ACCT-001");
+    assert_eq!(empty_root.len(), 1, "{report}");
+    assert_eq!(empty_root[0]["location"]["container"], "etc/shadow");
+}
+
+#[test]
+fn an_overlapping_zip_is_one_finding_for_the_archive() {
+    // 2,000 entries whose data is the same bytes (a Fifield-style overlapping zip): each used
+    // to be unpacked and examined on its own, with a finding each.
+    let key = b"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAtestkeyonlyfordroneaudit\n-----END RSA PRIVATE KEY-----\n";
+    let names: Vec<String> = (0..2000).map(|index| format!("keys/{index}.pem")).collect();
+    let entries: Vec<(&str, usize)> = names.iter().map(|name| (name.as_str(), 0)).collect();
+    let zip = handmade_zip(&[("keys/0.pem", key)], &entries);
+    let (record, report, code) = scan_one("bomb.zip", &zip);
+    assert_status(&record, "partial", "share compressed data");
+    assert_eq!(code, 1, "the bomb is a high finding");
+    let bombs = findings_of(&report, "FW-019");
+    assert_eq!(bombs.len(), 1, "{bombs:?}");
+    assert!(bombs[0]["message"]
+        .as_str()
+        .expect("message")
+        .contains("2000 of its 2000 entries"));
+    assert!(findings_of(&report, "FW-008").is_empty());
+}
+
+/// The peak resident memory of `drone-audit scan FOLDER --format json ARGS`, in KiB, as
+/// /usr/bin/time measures it; None (skipped, saying so) without it.
+fn peak_memory_kib(folder: &Path, arguments: &[&str]) -> Option<u64> {
+    if !Path::new("/usr/bin/time").exists() {
+        eprintln!("skipped: /usr/bin/time is not installed");
+        return None;
+    }
+    let output = Command::new("/usr/bin/time")
+        .args(["-f", "peak %M"])
+        .arg(assert_cmd::cargo::cargo_bin("drone-audit"))
+        .arg("scan")
+        .arg(folder)
+        .args(["--format", "json", "--fail-on", "none"])
+        .args(arguments)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let peak = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("peak "))
+        .and_then(|kib| kib.trim().parse().ok())
+        .unwrap_or_else(|| panic!("time reports the peak: {stderr}"));
+    Some(peak)
+}
+
+#[test]
+fn a_gzip_bomb_is_measured_not_held_in_memory() {
+    // 192 MiB of zeros in a 190 KB gzip, under a 128 MiB unpacking cap: the whole cap used to
+    // be read into a buffer grown by doubling (256 MiB); now the stream is counted, not kept.
+    let fleet = tempfile::tempdir().expect("tempdir");
+    let path = fleet.path().join("device/update.gz");
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    let mut encoder = flate2::write::GzEncoder::new(
+        fs::File::create(&path).expect("create"),
+        flate2::Compression::fast(),
+    );
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..192 {
+        encoder.write_all(&zeros).expect("compress");
+    }
+    encoder.finish().expect("compress");
+    let cap = ["--max-unpacked-size", "134217728"];
+    let Some(peak) = peak_memory_kib(fleet.path(), &cap) else {
+        return;
+    };
+    assert!(peak < 100 << 10, "peak {peak} KiB");
+    let (report, _) = scan_json_with(fleet.path(), &cap);
+    assert_status(
+        artifact(&report, "update.gz"),
+        "partial",
+        "exceed 134217728 bytes",
+    );
+}
