@@ -700,3 +700,69 @@ fn a_gzip_bomb_is_measured_not_held_in_memory() {
         "exceed 134217728 bytes",
     );
 }
+
+/// A GNU sparse member (type `S`) of one data segment, as GNU tar writes a file with no holes
+/// in its map (the tar crate cannot write one).
+fn gnu_sparse_tar(path: &str, content: &[u8]) -> Vec<u8> {
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::GNUSparse);
+    header.set_path(path).expect("path");
+    header.set_mode(0o600);
+    header.set_size(content.len() as u64);
+    let gnu = header.as_gnu_mut().expect("a GNU header");
+    gnu.set_real_size(content.len() as u64);
+    gnu.sparse[0].set_offset(0);
+    gnu.sparse[0].set_length(content.len() as u64);
+    header.set_cksum();
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.append(&header, content).expect("tar entry");
+    builder.into_inner().expect("tar")
+}
+
+/// A PAX sparse member in GNU tar's format 1.0 (`tar --sparse --format=posix`): stored as
+/// `GNUSparseFile.0/NAME`, the real name and size in its extended header, the map (one
+/// segment, then a hole) in decimal lines at the start of its data.
+fn pax_sparse_tar(path: &str, content: &[u8], hole: usize) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    let real_size = (content.len() + hole).to_string();
+    builder
+        .append_pax_extensions([
+            ("GNU.sparse.major", b"1".as_slice()),
+            ("GNU.sparse.minor", b"0".as_slice()),
+            ("GNU.sparse.name", path.as_bytes()),
+            ("GNU.sparse.realsize", real_size.as_bytes()),
+        ])
+        .expect("pax header");
+    let mut data = format!("1\n0\n{}\n", content.len()).into_bytes();
+    data.resize(512, 0);
+    data.extend_from_slice(content);
+    let mut header = tar::Header::new_ustar();
+    header.set_path("GNUSparseFile.0/shadow").expect("path");
+    header.set_mode(0o600);
+    header.set_size(data.len() as u64);
+    header.set_cksum();
+    builder.append(&header, data.as_slice()).expect("tar entry");
+    builder.into_inner().expect("tar")
+}
+
+#[test]
+fn sparse_tar_members_are_examined_under_their_real_names() {
+    let shadow = b"root::19800:0:99999:7:::\ndaemon:*:19800:0:99999:7:::\n";
+    // GNU sparse members were skipped; PAX ones examined as `GNUSparseFile.0/shadow`.
+    for (name, archive) in [
+        ("gnu-sparse.tar", gnu_sparse_tar("etc/shadow", shadow)),
+        ("pax-sparse.tar", pax_sparse_tar("etc/shadow", shadow, 0)),
+    ] {
+        let (record, report, _) = scan_one(name, &archive);
+        assert_eq!(record["status"], "assessed", "{name}: {record}");
+        let empty_root = findings_of(&report, "ACCT-001");
+        assert_eq!(empty_root.len(), 1, "{name}: {report}");
+        assert_eq!(empty_root[0]["location"]["container"], "etc/shadow", "{name}");
+    }
+    // A sparse file is as big as its holes: 64 GiB of hole is an unpacking limit, not memory.
+    let (record, _, _) = scan_one(
+        "hole.tar",
+        &pax_sparse_tar("var/log/huge", b"x", 64 << 30),
+    );
+    assert_status(&record, "partial", "unpack");
+}

@@ -43,33 +43,217 @@ pub fn unpack_tar(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         Err(error) => return walk.damaged(chain, Format::Tar, error),
     };
     for entry in entries {
-        let entry = match entry {
+        let mut entry = match entry {
             Ok(entry) => entry,
             Err(error) => return walk.damaged(chain, Format::Tar, error),
         };
-        if !entry.header().entry_type().is_file() {
+        let kind = entry.header().entry_type();
+        if !kind.is_file() && !kind.is_gnu_sparse() {
             continue;
         }
-        let path = entry
-            .path()
-            .map(|path| path.to_string_lossy().trim_start_matches("./").to_owned());
-        let path = path.unwrap_or_else(|_| "(unreadable name)".to_owned());
+        let pax_sparse = match PaxSparse::of(&mut entry) {
+            Ok(sparse) => sparse,
+            Err(error) => {
+                walk.damaged(&chain.child(tar_path(&entry)), Format::Tar, error);
+                continue;
+            }
+        };
+        // A PAX sparse member is stored under a made-up name (`GNUSparseFile.0/shadow`); its
+        // real name is in its extended header.
+        let path = pax_sparse
+            .as_ref()
+            .map_or_else(|| tar_path(&entry), |sparse| sparse.name.clone());
         let member = chain.child(path);
         if !walk.admit_member(&member) {
             return;
         }
         // A tar stores its members as they are: hand over the slice, without a copy.
         let start = entry.raw_file_position() as usize;
-        let data = bytes.get(start..start.saturating_add(entry.size() as usize));
-        match data {
-            Some(data) => walk.visit_slice(&member, data),
-            None => walk.damaged(
+        let stored = entry.header().entry_size().unwrap_or(entry.size());
+        let Some(data) = usize::try_from(stored)
+            .ok()
+            .and_then(|stored| Bytes(bytes).bytes_at(start, stored))
+        else {
+            walk.damaged(
                 &member,
                 Format::Tar,
                 "the member runs past the end of the archive",
-            ),
+            );
+            continue;
+        };
+        if let Some(sparse) = pax_sparse {
+            if let Some(expanded) = sparse.expand(walk, &member, data) {
+                walk.visit(&member, &expanded);
+            }
+        } else if kind.is_gnu_sparse() {
+            // The tar crate reads GNU sparse maps: the entry reads as the whole file, holes
+            // filled with zeros.
+            if let Some(expanded) = walk.read_sized(&member, Format::Tar, entry.size(), &mut entry)
+            {
+                walk.visit(&member, &expanded);
+            }
+        } else {
+            walk.visit_slice(&member, data);
         }
     }
+}
+
+fn tar_path<R: Read>(entry: &tar::Entry<'_, R>) -> String {
+    entry
+        .path()
+        .map(|path| path.to_string_lossy().trim_start_matches("./").to_owned())
+        .unwrap_or_else(|_| "(unreadable name)".to_owned())
+}
+
+/// A member in GNU tar's PAX sparse formats (0.0, 0.1 and 1.0 of GNU tar's manual, "Storing
+/// Sparse Files"), which the tar crate does not expand: its real name and size, and the map of
+/// data segments (offset, length) stored one after another in the member.
+struct PaxSparse {
+    name: String,
+    real_size: u64,
+    /// `None` in format 1.0, where the map is at the start of the member's data.
+    map: Option<Vec<(u64, u64)>>,
+}
+
+/// Segments read from a sparse map at most: more is not a file anyone made.
+const MAX_SPARSE_SEGMENTS: usize = 1 << 20;
+
+impl PaxSparse {
+    fn of<R: Read>(entry: &mut tar::Entry<'_, R>) -> Result<Option<Self>, String> {
+        let Some(extensions) = entry.pax_extensions().map_err(|error| error.to_string())? else {
+            return Ok(None);
+        };
+        let (mut name, mut real_size, mut major) = (None, None, None);
+        let (mut map, mut offsets, mut lengths) = (None, Vec::new(), Vec::new());
+        for extension in extensions {
+            let extension = extension.map_err(|error| error.to_string())?;
+            let (Ok(key), Ok(value)) = (extension.key(), extension.value()) else {
+                continue;
+            };
+            let number = || value.trim().parse::<u64>().ok();
+            match key {
+                "GNU.sparse.name" => name = Some(value.trim_start_matches("./").to_owned()),
+                "GNU.sparse.realsize" | "GNU.sparse.size" => real_size = number(),
+                "GNU.sparse.major" => major = number(),
+                "GNU.sparse.map" => map = Some(sparse_numbers(value)?),
+                "GNU.sparse.offset" => {
+                    offsets.push(number().ok_or("a sparse offset is not a number")?)
+                }
+                "GNU.sparse.numbytes" => {
+                    lengths.push(number().ok_or("a sparse length is not a number")?)
+                }
+                _ => {}
+            }
+        }
+        let (Some(name), Some(real_size)) = (name, real_size) else {
+            return Ok(None);
+        };
+        let map = match (major, map) {
+            (Some(1), _) => None,
+            (_, Some(numbers)) => Some(pairs(&numbers)?),
+            (_, None) if offsets.len() == lengths.len() => {
+                Some(offsets.into_iter().zip(lengths).collect())
+            }
+            _ => return Err("the sparse map's offsets and lengths do not pair up".to_owned()),
+        };
+        Ok(Some(PaxSparse {
+            name,
+            real_size,
+            map,
+        }))
+    }
+
+    /// The file as it was before tar condensed it; `None` (recorded) when it cannot be had.
+    fn expand(&self, walk: &mut Walk, member: &Chain, data: &[u8]) -> Option<Vec<u8>> {
+        let (map, mut segments) = match &self.map {
+            Some(map) => (map.clone(), data),
+            None => match map_in_data(data) {
+                Ok(found) => found,
+                Err(error) => {
+                    walk.damaged(member, Format::Tar, error);
+                    return None;
+                }
+            },
+        };
+        let mut expanded = walk.reserve_unpacked(member, Format::Tar, self.real_size)?;
+        expanded.resize(usize::try_from(self.real_size).ok()?, 0);
+        for (offset, length) in map {
+            let segment = usize::try_from(length).ok().and_then(|length| {
+                let (segment, rest) = segments.split_at_checked(length)?;
+                segments = rest;
+                let offset = usize::try_from(offset).ok()?;
+                let end = offset.checked_add(length)?;
+                Some((expanded.get_mut(offset..end)?, segment))
+            });
+            match segment {
+                Some((target, segment)) => target.copy_from_slice(segment),
+                None => {
+                    walk.damaged(
+                        member,
+                        Format::Tar,
+                        "a sparse segment runs past the file or the member",
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(expanded)
+    }
+}
+
+fn sparse_numbers(text: &str) -> Result<Vec<u64>, String> {
+    text.split(',')
+        .take(2 * MAX_SPARSE_SEGMENTS + 1)
+        .map(|number| {
+            number
+                .trim()
+                .parse()
+                .map_err(|_| format!("the sparse map holds `{number}`"))
+        })
+        .collect()
+}
+
+fn pairs(numbers: &[u64]) -> Result<Vec<(u64, u64)>, String> {
+    if numbers.len() % 2 != 0 || numbers.len() > 2 * MAX_SPARSE_SEGMENTS {
+        return Err("the sparse map's offsets and lengths do not pair up".to_owned());
+    }
+    Ok(numbers
+        .chunks_exact(2)
+        .map(|pair| (pair[0], pair[1]))
+        .collect())
+}
+
+/// Format 1.0: the map is decimal lines at the start of the data (the count, then an offset and
+/// a length per segment), padded to a 512-byte block; the segments follow.
+fn map_in_data(data: &[u8]) -> Result<(Vec<(u64, u64)>, &[u8]), String> {
+    let mut lines = Cursor::new(data);
+    let mut number = || -> Result<u64, String> {
+        let start = lines.position();
+        loop {
+            match lines.u8() {
+                Some(b'\n') => break,
+                Some(_) if lines.position() - start <= 20 => {}
+                _ => {
+                    return Err("the sparse map at the start of the member is cut short".to_owned())
+                }
+            }
+        }
+        let text = Bytes(data).bytes_at(start, lines.position() - start - 1);
+        String::from_utf8_lossy(text.unwrap_or_default())
+            .parse()
+            .map_err(|_| "the sparse map at the start of the member is not numbers".to_owned())
+    };
+    let count = number()?;
+    if count > MAX_SPARSE_SEGMENTS as u64 {
+        return Err(format!("the sparse map lists {count} segments"));
+    }
+    let mut map = Vec::new();
+    for _ in 0..count {
+        map.push((number()?, number()?));
+    }
+    let end = lines.position().div_ceil(512) * 512;
+    let segments = data.get(end..).ok_or("the sparse map fills the member")?;
+    Ok((map, segments))
 }
 
 /// One file of a zip's central directory (APPNOTE.TXT 4.3.12), with the sizes and offset that

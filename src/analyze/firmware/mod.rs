@@ -282,17 +282,7 @@ impl Walk {
         };
         if size > allowance {
             self.unpacked += size;
-            let detail = match kind {
-                LimitKind::Ratio => format!(
-                    "the image would unpack to more than {}x its {} bytes, a decompression bomb",
-                    self.limits.max_ratio, self.artifact_size
-                ),
-                _ => format!(
-                    "unpacking would exceed {} bytes in all (a decompression bomb or a very large image)",
-                    self.limits.max_unpacked
-                ),
-            };
-            self.limit(chain, kind, detail);
+            self.unpack_limit(chain, kind);
             return None;
         }
         self.unpacked += size;
@@ -309,6 +299,70 @@ impl Walk {
             Ok(_) if whole.len() as u64 == size => Some(whole),
             Ok(_) => {
                 self.damaged(chain, format, "the member read differently the second time");
+                None
+            }
+            Err(error) => {
+                self.damaged(chain, format, error);
+                None
+            }
+        }
+    }
+
+    /// Records that unpacking `chain` would pass the limit `kind`.
+    fn unpack_limit(&mut self, chain: &Chain, kind: LimitKind) {
+        let detail = match kind {
+            LimitKind::Ratio => format!(
+                "the image would unpack to more than {}x its {} bytes, a decompression bomb",
+                self.limits.max_ratio, self.artifact_size
+            ),
+            _ => format!(
+                "unpacking would exceed {} bytes in all (a decompression bomb or a very large image)",
+                self.limits.max_unpacked
+            ),
+        };
+        self.limit(chain, kind, detail);
+    }
+
+    /// An empty buffer with room for a member whose size is known before it is read (a
+    /// sparse file expanded): counted against the allowance like an inflated one. `None` (with
+    /// the limit or the error recorded) when it may not or cannot be had.
+    fn reserve_unpacked(&mut self, chain: &Chain, format: Format, size: u64) -> Option<Vec<u8>> {
+        let (allowance, kind) = self.unpack_allowance();
+        self.unpacked = self.unpacked.saturating_add(size);
+        if size > allowance {
+            self.unpack_limit(chain, kind);
+            return None;
+        }
+        let mut buffer = Vec::new();
+        let reserved = usize::try_from(size)
+            .map_err(|_| "too large for memory".to_owned())
+            .and_then(|size| {
+                buffer
+                    .try_reserve_exact(size)
+                    .map_err(|error| error.to_string())
+            });
+        match reserved {
+            Ok(()) => Some(buffer),
+            Err(error) => {
+                self.damaged(chain, format, error);
+                None
+            }
+        }
+    }
+
+    /// The `size` bytes `reader` gives, read into a buffer of exactly that size.
+    fn read_sized(
+        &mut self,
+        chain: &Chain,
+        format: Format,
+        size: u64,
+        reader: &mut dyn Read,
+    ) -> Option<Vec<u8>> {
+        let mut buffer = self.reserve_unpacked(chain, format, size)?;
+        match reader.take(size).read_to_end(&mut buffer) {
+            Ok(_) if buffer.len() as u64 == size => Some(buffer),
+            Ok(_) => {
+                self.damaged(chain, format, "the member ends before its size");
                 None
             }
             Err(error) => {
