@@ -757,12 +757,12 @@ fn sparse_tar_members_are_examined_under_their_real_names() {
         assert_eq!(record["status"], "assessed", "{name}: {record}");
         let empty_root = findings_of(&report, "ACCT-001");
         assert_eq!(empty_root.len(), 1, "{name}: {report}");
-        assert_eq!(empty_root[0]["location"]["container"], "etc/shadow", "{name}");
+        assert_eq!(
+            empty_root[0]["location"]["container"], "etc/shadow",
+            "{name}"
+        );
     }
     // A sparse file is as big as its holes: 64 GiB of hole is an unpacking limit, not memory.
-    let (record, _, _) = scan_one(
-        "hole.tar",
-        &pax_sparse_tar("var/log/huge", b"x", 64 << 30),
-    );
+    let (record, _, _) = scan_one("hole.tar", &pax_sparse_tar("var/log/huge", b"x", 64 << 30));
     assert_status(&record, "partial", "unpack");
 }

@@ -112,8 +112,11 @@ struct PaxSparse {
     name: String,
     real_size: u64,
     /// `None` in format 1.0, where the map is at the start of the member's data.
-    map: Option<Vec<(u64, u64)>>,
+    map: Option<SparseMap>,
 }
+
+/// Data segments of a sparse file: (offset in the file, length).
+type SparseMap = Vec<(u64, u64)>;
 
 /// Segments read from a sparse map at most: more is not a file anyone made.
 const MAX_SPARSE_SEGMENTS: usize = 1 << 20;
@@ -213,7 +216,7 @@ fn sparse_numbers(text: &str) -> Result<Vec<u64>, String> {
         .collect()
 }
 
-fn pairs(numbers: &[u64]) -> Result<Vec<(u64, u64)>, String> {
+fn pairs(numbers: &[u64]) -> Result<SparseMap, String> {
     if numbers.len() % 2 != 0 || numbers.len() > 2 * MAX_SPARSE_SEGMENTS {
         return Err("the sparse map's offsets and lengths do not pair up".to_owned());
     }
@@ -225,7 +228,7 @@ fn pairs(numbers: &[u64]) -> Result<Vec<(u64, u64)>, String> {
 
 /// Format 1.0: the map is decimal lines at the start of the data (the count, then an offset and
 /// a length per segment), padded to a 512-byte block; the segments follow.
-fn map_in_data(data: &[u8]) -> Result<(Vec<(u64, u64)>, &[u8]), String> {
+fn map_in_data(data: &[u8]) -> Result<(SparseMap, &[u8]), String> {
     let mut lines = Cursor::new(data);
     let mut number = || -> Result<u64, String> {
         let start = lines.position();
