@@ -766,3 +766,94 @@ fn sparse_tar_members_are_examined_under_their_real_names() {
     let (record, _, _) = scan_one("hole.tar", &pax_sparse_tar("var/log/huge", b"x", 64 << 30));
     assert_status(&record, "partial", "unpack");
 }
+
+/// A `.px4`/`.apj` package (JSON, the image zlib-compressed and base64-encoded) with `fields`.
+fn autopilot_package(magic: &str, fields: &[(&str, &str)], image: &[u8]) -> Vec<u8> {
+    use base64::Engine;
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(image).expect("compress");
+    let packed = encoder.finish().expect("compress");
+    let mut package = serde_json::json!({
+        "magic": magic,
+        "board_id": 9,
+        "summary": "PX4FMU_V2",
+        "image_size": image.len(),
+        "image": base64::engine::general_purpose::STANDARD.encode(packed),
+    });
+    for (key, value) in fields {
+        package[*key] = Value::from(*value);
+    }
+    serde_json::to_vec_pretty(&package).expect("json")
+}
+
+#[test]
+fn firmware_identity_is_read_from_the_package_not_guessed() {
+    // ArduPilot built .px4 files: the PX4 submodule's git_identity is not the firmware's.
+    let copter = autopilot_package(
+        "PX4FWv1",
+        &[
+            ("git_identity", "v1.8.2-113-g4a8d3f1"),
+            ("ardupilot_git_hash", "a1b2c3d4"),
+        ],
+        b"\0\0APM:Copter V3.3.3 (a1b2c3d4)\0\0",
+    );
+    let (record, report, _) = scan_one("ArduCopter-v2.px4", &copter);
+    assert_eq!(record["status"], "assessed", "{record}");
+    let (inspected, _) = {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ArduCopter-v2.px4");
+        fs::write(&path, &copter).expect("write");
+        inspect(&path)
+    };
+    let image = &inspected["evidence"]["images"][0];
+    assert_eq!(image["vendor"], "ArduPilot", "{image}");
+    assert_eq!(image["vehicle"], "ArduCopter");
+    assert_eq!(image["version"], "3.3.3");
+    drop(report);
+
+    // PX4 wrote git_identity as a Python bytes literal for a while.
+    let px4 = autopilot_package(
+        "PX4FWv1",
+        &[("git_identity", "b'v1.6.5-9-g1a2b3c4'")],
+        b"nuttx",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("px4fmu-v2_default.px4");
+    fs::write(&path, &px4).expect("write");
+    let (inspected, _) = inspect(&path);
+    assert_eq!(inspected["evidence"]["images"][0]["version"], "1.6.5");
+
+    // A version that cannot be read leaves the minimum-version rule not assessed.
+    let unknown = autopilot_package("PX4FWv1", &[("git_identity", "4a8d3f1")], b"nuttx");
+    let fleet = tempfile::tempdir().expect("tempdir");
+    fs::create_dir_all(fleet.path().join("drone")).expect("mkdir");
+    fs::write(fleet.path().join("drone/fw.px4"), &unknown).expect("write");
+    let policy = fleet.path().join("policy.toml");
+    fs::write(
+        &policy,
+        "[[firmware]]\nvendor = \"PX4\"\nmodel = \"PX4FMU_V2\"\ncomponent = \"autopilot\"\nminimum = \"1.14.0\"\n",
+    )
+    .expect("write");
+    let policy_arguments = ["--policy", policy.to_str().expect("utf-8")];
+    let (report, _) = scan_json_with(fleet.path(), &policy_arguments);
+    assert!(findings_of(&report, "FW-002").is_empty(), "{report}");
+    let updates = report["devices"][0]["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .find(|control| control["control"] == "updates")
+        .expect("updates")
+        .clone();
+    assert!(
+        updates["not_assessed"]
+            .as_array()
+            .expect("not assessed")
+            .iter()
+            .any(|group| group["rules"].get("FW-002").is_some()),
+        "{updates}"
+    );
+    // The same policy judges a version it can read.
+    fs::write(fleet.path().join("drone/fw.px4"), &px4).expect("write");
+    let (report, _) = scan_json_with(fleet.path(), &policy_arguments);
+    assert_eq!(findings_of(&report, "FW-002").len(), 1, "{report}");
+}
