@@ -397,7 +397,7 @@ fn bombs_and_deep_nesting_end_with_a_finding_quickly() {
 
 #[test]
 fn unpacking_limits_are_configurable() {
-    let mut nested = b"root::0:0:99999:7:::\n".to_vec();
+    let mut nested = tar(&[("etc/shadow", b"root::0:0:99999:7:::\n")]);
     for _ in 0..3 {
         nested = gzip(&nested);
     }
@@ -856,4 +856,62 @@ fn firmware_identity_is_read_from_the_package_not_guessed() {
     fs::write(fleet.path().join("drone/fw.px4"), &px4).expect("write");
     let (report, _) = scan_json_with(fleet.path(), &policy_arguments);
     assert_eq!(findings_of(&report, "FW-002").len(), 1, "{report}");
+}
+
+#[test]
+fn an_archive_is_firmware_only_when_what_it_holds_says_so() {
+    // A zip of CAD drawings, a tarball of a desktop tool (whose strings name a vendor cloud)
+    // and a zipped capture were all read as firmware and passed its rules.
+    let drawings = zip_of(&[
+        ("frame/arm.dxf", b"0\nSECTION\n2\nENTITIES\n0\nLINE\n"),
+        ("frame/plate.step", b"ISO-10303-21;\nHEADER;\n"),
+    ]);
+    let tool = gzip(&tar(&[
+        ("gcs-tool-2.4/bin/gcs-tool", b"\x7fELF...https://api.dji.com/upload..."),
+        ("gcs-tool-2.4/README.md", b"A desktop ground station.\n"),
+    ]));
+    let mut capture = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+    capture.extend_from_slice(&[0; 8]);
+    capture.extend_from_slice(&65535u32.to_le_bytes());
+    capture.extend_from_slice(&1u32.to_le_bytes());
+    let zipped_capture = zip_of(&[("flight.pcap", &capture)]);
+    for (name, archive) in [
+        ("drawings.zip", drawings),
+        ("gcs-tool-2.4.tar.gz", tool),
+        ("capture.zip", zipped_capture),
+    ] {
+        let (record, report, code) = scan_one(name, &archive);
+        assert_status(&record, "error", "not firmware");
+        assert_eq!(code, 3, "{name}");
+        assert!(
+            report["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .all(|finding| !finding["rule"].as_str().unwrap_or_default().starts_with("FW-")),
+            "{name}: {report}"
+        );
+    }
+    // A root filesystem's files, an image format or an update manifest make it firmware.
+    for (name, archive) in [
+        (
+            "rootfs.tar.gz",
+            gzip(&tar(&[("etc/os-release", b"ID=companion\n")])),
+        ),
+        ("update.zip", zip_of(&[("sw-description", b"software = {};\n")])),
+    ] {
+        let (record, _, _) = scan_one(name, &archive);
+        assert_eq!(record["status"], "assessed", "{name}: {record}");
+    }
+}
+
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content) in entries {
+        writer
+            .start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("zip entry");
+        writer.write_all(content).expect("zip entry");
+    }
+    writer.finish().expect("zip").into_inner()
 }

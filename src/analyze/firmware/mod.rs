@@ -42,6 +42,12 @@ enum Format {
 }
 
 impl Format {
+    /// Formats that only firmware comes in (not the generic archives, nor ELF, which desktop
+    /// software is made of too).
+    fn is_firmware_image(self) -> bool {
+        !matches!(self, Format::Gzip | Format::Tar | Format::Zip | Format::Elf)
+    }
+
     fn id(self) -> &'static str {
         match self {
             Format::ArdupilotApj => "apj",
@@ -160,6 +166,9 @@ struct Walk {
     /// What could not be assessed: limits hit and damaged containers.
     problems: Vec<String>,
     content: content::Scanner,
+    /// What showed the artifact is firmware (a root filesystem file, an image format, an
+    /// update manifest), the first such thing found; a generic archive without it is not.
+    firmware_evidence: Option<String>,
 }
 
 impl Walk {
@@ -175,6 +184,7 @@ impl Walk {
             sections: Map::new(),
             problems: Vec::new(),
             content: content::Scanner::new(),
+            firmware_evidence: None,
         }
     }
 
@@ -418,6 +428,10 @@ impl Walk {
             }
             self.record("tree", chain, node);
         }
+        if let Some(format) = format.filter(|format| format.is_firmware_image()) {
+            self.firmware_evidence
+                .get_or_insert_with(|| format!("{} image at {}", format.id(), describe(chain)));
+        }
         match format {
             Some(format) if format != Format::Elf => {
                 if chain.depth() >= self.limits.max_depth {
@@ -464,6 +478,10 @@ impl Walk {
     /// path calls for.
     fn check_file(&mut self, chain: &Chain, bytes: &[u8]) {
         let path = rootfs::rooted(chain.name());
+        if self.firmware_evidence.is_none() {
+            self.firmware_evidence =
+                rootfs::firmware_marker(&path).map(|marker| format!("{marker} {path}"));
+        }
         let found = self.content.scan(bytes, rootfs::is_shadow(&path));
         for (section, node) in found {
             self.record(section, chain, node);
@@ -547,7 +565,21 @@ pub fn analyze_with(content: &[u8], limits: UnpackLimits) -> Result<Evidence, An
             "not a firmware image or archive format drone-audit reads",
         ));
     }
+    // A zip, tar or gzip is firmware when what it holds says so; one read whole without a
+    // root filesystem, an image format or an update manifest in it (CAD drawings, a desktop
+    // tool, a zipped capture) is not, and firmware rules must not pass on it. One whose walk
+    // stopped short stays firmware: partial, with its limits (a bomb is still FW-019).
+    let generic_archive = matches!(format, "gzip" | "tar" | "zip");
+    if generic_archive && walk.firmware_evidence.is_none() && walk.problems.is_empty() {
+        return Err(AnalyzeError::new(format!(
+            "not firmware: the {format} archive holds no root filesystem, firmware image format or update manifest ({} members examined)",
+            walk.members
+        )));
+    }
     let mut document = json!({"format": format, "size": content.len()});
+    if let Some(evidence) = walk.firmware_evidence.take() {
+        document["firmware_evidence"] = json!(evidence);
+    }
     for (section, nodes) in std::mem::take(&mut walk.sections) {
         document[section] = nodes;
     }
