@@ -657,6 +657,13 @@ mod tests {
                 )
                 .expect("tar entry");
         }
+        // A root filesystem's file, so that the archive is firmware.
+        let mut header = tar::Header::new_gnu();
+        header.set_size(13);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, "etc/os-release", &b"ID=companion\n"[..])
+            .expect("tar entry");
         let tar = builder.into_inner().expect("tar");
         let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         std::io::Write::write_all(&mut gzip, &tar).expect("gzip");
