@@ -867,7 +867,10 @@ fn an_archive_is_firmware_only_when_what_it_holds_says_so() {
         ("frame/plate.step", b"ISO-10303-21;\nHEADER;\n"),
     ]);
     let tool = gzip(&tar(&[
-        ("gcs-tool-2.4/bin/gcs-tool", b"\x7fELF...https://api.dji.com/upload..."),
+        (
+            "gcs-tool-2.4/bin/gcs-tool",
+            b"\x7fELF...https://api.dji.com/upload...",
+        ),
         ("gcs-tool-2.4/README.md", b"A desktop ground station.\n"),
     ]));
     let mut capture = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
@@ -888,7 +891,10 @@ fn an_archive_is_firmware_only_when_what_it_holds_says_so() {
                 .as_array()
                 .expect("findings")
                 .iter()
-                .all(|finding| !finding["rule"].as_str().unwrap_or_default().starts_with("FW-")),
+                .all(|finding| !finding["rule"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("FW-")),
             "{name}: {report}"
         );
     }
@@ -898,7 +904,10 @@ fn an_archive_is_firmware_only_when_what_it_holds_says_so() {
             "rootfs.tar.gz",
             gzip(&tar(&[("etc/os-release", b"ID=companion\n")])),
         ),
-        ("update.zip", zip_of(&[("sw-description", b"software = {};\n")])),
+        (
+            "update.zip",
+            zip_of(&[("sw-description", b"software = {};\n")]),
+        ),
     ] {
         let (record, _, _) = scan_one(name, &archive);
         assert_eq!(record["status"], "assessed", "{name}: {record}");

@@ -284,17 +284,19 @@ impl ZipEntry {
 const CENTRAL_HEADER: u32 = 0x0201_4b50;
 const LOCAL_HEADER: u32 = 0x0403_4b50;
 
-/// Every entry of the central directory that starts at `start`, duplicates included: the zip
-/// crate keys entries by name, so of two `etc/shadow` it would show the last only.
+/// The entries of the central directory that starts at `start`, duplicates included (the zip
+/// crate keys entries by name, so of two `etc/shadow` it would show the last only), at most
+/// `most` of them: more would pass the member limit anyway.
 fn central_directory(
     bytes: &[u8],
     start: usize,
     archive_offset: u64,
+    most: usize,
 ) -> Result<Vec<ZipEntry>, String> {
     let archive = Bytes(bytes);
     let mut entries = Vec::new();
     let mut at = start;
-    while archive.u32_le(at) == Some(CENTRAL_HEADER) {
+    while entries.len() < most && archive.u32_le(at) == Some(CENTRAL_HEADER) {
         let header = Bytes(
             archive
                 .bytes_at(at, 46)
@@ -406,8 +408,12 @@ pub fn unpack_zip(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     };
     let entries = match usize::try_from(start)
         .map_err(|_| "the central directory is out of range".to_owned())
-        .and_then(|start| central_directory(bytes, start, offset))
-    {
+        .and_then(|start| {
+            let most = usize::try_from(walk.limits.max_members)
+                .unwrap_or(usize::MAX)
+                .saturating_add(1);
+            central_directory(bytes, start, offset, most)
+        }) {
         Ok(entries) => entries,
         Err(error) => return walk.damaged(chain, Format::Zip, error),
     };
