@@ -9,6 +9,7 @@
 
 pub mod analyze;
 pub mod baseline;
+pub mod bytes;
 pub mod control;
 pub mod digest;
 pub mod discover;

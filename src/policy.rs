@@ -704,7 +704,12 @@ impl Policy {
             return;
         };
         let component = json!({"component": "autopilot", "version": version});
-        let facts = self.firmware_facts(vendor, &model, &component);
+        let model = if vendor == "ArduPilot" {
+            current_ardupilot_vehicle(&model)
+        } else {
+            &model
+        };
+        let facts = self.firmware_facts(vendor, model, &component);
         insert_policy(firmware, facts);
     }
 
@@ -939,6 +944,17 @@ fn refuse_inside_scanned(named: &Path, scanned: &[PathBuf]) -> Result<(), Policy
         }
     }
     Ok(())
+}
+
+/// ArduPilot's vehicle names as policies write them: logs of the 3.x releases say `APM:Copter`,
+/// `APM:Plane`, `APM:Rover` (and some `ArduRover`) for ArduCopter, ArduPlane and Rover.
+fn current_ardupilot_vehicle(vehicle: &str) -> &str {
+    match vehicle {
+        "APM:Copter" => "ArduCopter",
+        "APM:Plane" => "ArduPlane",
+        "APM:Rover" | "ArduRover" => "Rover",
+        other => other,
+    }
 }
 
 /// Whether two version texts name the same version: a leading `v` (`v1.14.3`, as PX4 tags
@@ -1203,6 +1219,18 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("no remote-controller firmware"));
+    }
+
+    #[test]
+    fn old_ardupilot_vehicle_names_meet_todays_policy_entries() {
+        let policy = Policy::parse(
+            "[[firmware]]\nvendor = \"ArduPilot\"\nmodel = \"ArduCopter\"\ncomponent = \"autopilot\"\nminimum = \"4.0.0\"\n",
+            &rules(),
+        )
+        .unwrap();
+        let mut log = json!({"autopilot": "ardupilot", "firmware": {"vehicle": "APM:Copter", "version": "3.3.3"}});
+        policy.enrich(ArtifactKind::DataflashLog, &mut log);
+        assert_eq!(log["firmware"]["policy"]["below_minimum"], true, "{log}");
     }
 
     #[test]

@@ -162,6 +162,10 @@ pub struct AnalyzeError {
     pub message: String,
     /// The 1-based line the problem is on, when the format has lines and it is known.
     pub line: Option<u32>,
+    /// The content turned out not to be of the analyzer's kind after all (an archive that
+    /// holds no firmware): the artifact is skipped with the reason, not an error, and no rule
+    /// of the kind is assessed on it.
+    pub not_this_kind: bool,
 }
 
 impl AnalyzeError {
@@ -169,6 +173,15 @@ impl AnalyzeError {
         AnalyzeError {
             message: message.into(),
             line: None,
+            not_this_kind: false,
+        }
+    }
+
+    /// The content is not of the analyzer's kind after all, and why.
+    pub fn not_this_kind(message: impl Into<String>) -> Self {
+        AnalyzeError {
+            not_this_kind: true,
+            ..AnalyzeError::new(message)
         }
     }
 }

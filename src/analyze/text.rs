@@ -31,6 +31,7 @@ pub fn decode(content: &[u8]) -> Result<&str, AnalyzeError> {
         AnalyzeError {
             message: format!("not UTF-8 text: invalid byte at offset {offset} (line {line})"),
             line: u32::try_from(line).ok(),
+            not_this_kind: false,
         }
     })?;
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
@@ -56,6 +57,7 @@ pub fn lines(text: &str) -> impl Iterator<Item = Result<Line<'_>, AnalyzeError>>
                     line.len()
                 ),
                 line: Some(number),
+                not_this_kind: false,
             });
         }
         Ok(Line {

@@ -274,6 +274,10 @@ fn finish_analysis(
                 evidence: Some(evidence),
             }
         }
+        Err(error) if error.not_this_kind => {
+            record.kind = None;
+            ScannedArtifact::failed(record, ArtifactStatus::Skipped, error.message)
+        }
         Err(error) => ScannedArtifact::failed(record, ArtifactStatus::Error, error.message),
     }
 }

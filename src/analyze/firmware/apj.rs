@@ -12,6 +12,7 @@
 //! the descriptor.
 
 use super::{Chain, Format, Walk};
+use crate::bytes::Bytes;
 use crate::digest::hex;
 use base64::Engine;
 use regex::bytes::Regex;
@@ -42,6 +43,10 @@ struct Package {
     version: Option<String>,
     #[serde(default)]
     git_identity: Option<String>,
+    /// Written by ArduPilot's build, whatever the container: a `.px4` file that has it holds
+    /// ArduPilot (whose `git_identity` is then the PX4 submodule's).
+    #[serde(default)]
+    ardupilot_git_hash: Option<String>,
     #[serde(default)]
     image_size: Option<u64>,
     #[serde(default)]
@@ -84,10 +89,6 @@ fn ardupilot_crc(bytes: &[u8]) -> u32 {
     hasher.finalize() ^ 0xffff_ffff
 }
 
-fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
-}
-
 /// What the app descriptor of an ArduPilot image says about signing.
 fn descriptor(image: &[u8]) -> serde_json::Value {
     let find = |magic: &[u8; 8]| memchr::memmem::find(image, magic);
@@ -100,12 +101,14 @@ fn descriptor(image: &[u8]) -> serde_json::Value {
     // The CRCs skip the fields signing fills: from after the magic to `version_major`.
     let skipped = if signed_format { 92 } else { 16 };
     let crc1_end = offset + 8;
-    let image_size = u32_at(image, offset + 16).unwrap_or_default() as usize;
+    let image = Bytes(image);
+    let image_size = image.u32_le(offset + 16).unwrap_or_default() as usize;
     let crc_ok = (|| {
-        let crc1 = u32_at(image, offset + 8)?;
-        let crc2 = u32_at(image, offset + 12)?;
-        let rest = image.get(crc1_end + skipped..image_size)?;
-        Some(ardupilot_crc(&image[..crc1_end]) == crc1 && ardupilot_crc(rest) == crc2)
+        let crc1 = image.u32_le(offset + 8)?;
+        let crc2 = image.u32_le(offset + 12)?;
+        let rest = image.0.get(crc1_end + skipped..image_size)?;
+        let start = image.0.get(..crc1_end)?;
+        Some(ardupilot_crc(start) == crc1 && ardupilot_crc(rest) == crc2)
     })()
     .unwrap_or(false);
     let mut node = json!({
@@ -117,20 +120,17 @@ fn descriptor(image: &[u8]) -> serde_json::Value {
     });
     let (version_at, board_at) = if signed_format { (100, 102) } else { (24, 26) };
     if let (Some(major), Some(minor)) = (
-        image.get(offset + version_at),
-        image.get(offset + version_at + 1),
+        image.u8_at(offset + version_at),
+        image.u8_at(offset + version_at + 1),
     ) {
         node["version"] = json!(format!("{major}.{minor}"));
     }
-    if let Some(board) = image.get(offset + board_at..offset + board_at + 2) {
-        node["board_id"] = json!(u16::from_le_bytes([board[0], board[1]]));
+    if let Some(board) = image.u16_le(offset + board_at) {
+        node["board_id"] = json!(board);
     }
     if signed_format {
-        let length = u32_at(image, offset + 24).unwrap_or_default();
-        let version = image
-            .get(offset + 28..offset + 36)
-            .map(|bytes| u64::from_le_bytes(bytes.try_into().unwrap_or_default()))
-            .unwrap_or_default();
+        let length = image.u32_le(offset + 24).unwrap_or_default();
+        let version = image.u64_le(offset + 28).unwrap_or_default();
         node["signature_length"] = json!(length);
         node["signature"] = json!(match (length, version) {
             (0, _) => "empty",
@@ -141,17 +141,64 @@ fn descriptor(image: &[u8]) -> serde_json::Value {
     node
 }
 
-/// The vehicle and version an ArduPilot image announces (`ArduCopter V4.3.7 (8e9671f6)`).
+/// The vehicle and version an ArduPilot image announces (`ArduCopter V4.3.7 (8e9671f6)`,
+/// `APM:Copter V3.3.3 (…)` before 2016), the vehicle under its current name and the version
+/// with its pre-release tag (`4.5.0-beta2`).
 fn announced_version(image: &[u8]) -> Option<(String, String)> {
     static ANNOUNCEMENT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(Ardu(?:Copter|Plane|Rover|Sub|Tracker|Blimp)|AntennaTracker|Rover) V(\d+\.\d+\.\d+)",
+            r"(Ardu(?:Copter|Plane|Rover|Sub|Tracker|Blimp)|AntennaTracker|Rover|APM:(?:Copter|Plane|Rover)) V(\d+\.\d+\.\d+(?:-(?:alpha|beta|rc|dev)\d*)?)",
         )
         .expect("valid regex")
     });
     let captures = ANNOUNCEMENT.captures(image)?;
     let text = |index: usize| String::from_utf8_lossy(&captures[index]).into_owned();
-    Some((text(1), text(2)))
+    Some((current_vehicle_name(&text(1)).to_owned(), text(2)))
+}
+
+/// ArduPilot's vehicle names as its policy entries use them: the `APM:` names of the 3.x
+/// releases and `ArduRover` are today's ArduCopter, ArduPlane and Rover.
+pub fn current_vehicle_name(vehicle: &str) -> &str {
+    match vehicle {
+        "APM:Copter" => "ArduCopter",
+        "APM:Plane" => "ArduPlane",
+        "APM:Rover" | "ArduRover" => "Rover",
+        other => other,
+    }
+}
+
+/// The release a PX4 `git_identity` names (`v1.14.3`, `v1.12.0-beta2-59-g0c3e64a7f5` is
+/// `1.12.0-beta2`), also when px_mkfw.py wrote it as a Python bytes literal (`b'v1.6.5-9-g…'`);
+/// `None` for anything else (a bare commit hash), so that version rules are not assessed.
+fn px4_release(identity: &str) -> Option<String> {
+    let identity = identity.trim();
+    let identity = identity
+        .strip_prefix("b'")
+        .and_then(|rest| rest.strip_suffix('\''))
+        .or_else(|| {
+            identity
+                .strip_prefix("b\"")
+                .and_then(|rest| rest.strip_suffix('"'))
+        })
+        .unwrap_or(identity);
+    let tag = identity.strip_prefix('v')?;
+    let tag = tag.strip_suffix("-dirty").unwrap_or(tag);
+    // `git describe` adds `-<commits since the tag>-g<hash>` after the tag.
+    let parts: Vec<&str> = tag.rsplitn(3, '-').collect();
+    let tag = match parts.as_slice() {
+        [hash, commits, tag]
+            if hash.starts_with('g') && commits.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            tag
+        }
+        _ => tag,
+    };
+    let mut numbers = tag.split(['.', '-']);
+    let is_release = numbers
+        .by_ref()
+        .take(3)
+        .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()));
+    is_release.then(|| tag.to_owned())
 }
 
 pub fn unpack(walk: &mut Walk, format: Format, chain: &Chain, bytes: &[u8]) {
@@ -169,11 +216,14 @@ pub fn unpack(walk: &mut Walk, format: Format, chain: &Chain, bytes: &[u8]) {
     if !walk.admit_member(&member) {
         return;
     }
-    let decoder = flate2::read::ZlibDecoder::new(packed.as_slice());
-    let Some(image) = walk.inflate(&member, format, decoder) else {
+    let open = || -> Box<dyn std::io::Read + '_> {
+        Box::new(flate2::read::ZlibDecoder::new(packed.as_slice()))
+    };
+    let Some(image) = walk.inflate(&member, format, &open) else {
         return;
     };
-    let ardupilot = format == Format::ArdupilotApj;
+    // The container does not say what it holds: ArduPilot built .px4 files too.
+    let ardupilot = format == Format::ArdupilotApj || package.ardupilot_git_hash.is_some();
     let board = package
         .summary
         .clone()
@@ -191,6 +241,7 @@ pub fn unpack(walk: &mut Walk, format: Format, chain: &Chain, bytes: &[u8]) {
         "description": package.description,
         "package_version": package.version,
         "git_identity": package.git_identity,
+        "ardupilot_git_hash": package.ardupilot_git_hash,
         "build_time": package.build_time,
         "image_size": image.len(),
         "image_size_matches": package.image_size.map(|size| size == image.len() as u64),
@@ -215,12 +266,7 @@ pub fn unpack(walk: &mut Walk, format: Format, chain: &Chain, bytes: &[u8]) {
         node["signed_flag"] = json!(claimed);
         node["signed"] = json!(claimed);
         node["signing_consistent"] = json!(true);
-        if let Some(version) = package
-            .git_identity
-            .as_deref()
-            .and_then(|identity| identity.strip_prefix('v'))
-            .and_then(|identity| identity.split('-').next())
-        {
+        if let Some(version) = package.git_identity.as_deref().and_then(px4_release) {
             node["version"] = json!(version);
         }
     }
@@ -231,6 +277,35 @@ pub fn unpack(walk: &mut Walk, format: Format, chain: &Chain, bytes: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn px4_identities_are_read_or_left_unknown() {
+        assert_eq!(px4_release("v1.14.3").as_deref(), Some("1.14.3"));
+        assert_eq!(
+            px4_release("b'v1.6.5-9-g1a2b3c4'").as_deref(),
+            Some("1.6.5")
+        );
+        assert_eq!(
+            px4_release("v1.12.0-beta2-59-g0c3e64a7f5").as_deref(),
+            Some("1.12.0-beta2")
+        );
+        assert_eq!(px4_release("v1.13.0-dirty").as_deref(), Some("1.13.0"));
+        assert_eq!(px4_release("8e9671f6"), None);
+        assert_eq!(px4_release("b'8e9671f6'"), None);
+        assert_eq!(px4_release("vendor-build"), None);
+    }
+
+    #[test]
+    fn old_vehicle_names_are_todays() {
+        let announced = |text: &[u8]| announced_version(text).expect("announced");
+        assert_eq!(
+            announced(b"..APM:Copter V3.3.3 (a1b2c3d4)..."),
+            ("ArduCopter".to_owned(), "3.3.3".to_owned())
+        );
+        assert_eq!(announced(b"APM:Plane V3.5.0").0, "ArduPlane");
+        assert_eq!(announced(b"APM:Rover V2.5.1").0, "Rover");
+        assert_eq!(announced(b"ArduCopter V4.5.0-beta2 (abc)").1, "4.5.0-beta2");
+    }
 
     #[test]
     fn the_crc_is_ardupilots() {

@@ -2,9 +2,10 @@
 //! SquashFS root filesystems (backhand). Each member is handed back to the walker, which
 //! bounds what is unpacked.
 
-use super::{Chain, Format, Walk};
+use super::{Chain, Format, LimitKind, Walk};
+use crate::bytes::{Bytes, Cursor};
 use serde_json::json;
-use std::io::Cursor;
+use std::io::Read;
 
 /// The name of what a gzip stream holds: the original name its header records (gzip keeps
 /// it), else the file's name without `.gz` (`.tgz` → `.tar`).
@@ -29,7 +30,8 @@ pub fn unpack_gzip(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     if !walk.admit_member(&member) {
         return;
     }
-    if let Some(unpacked) = walk.inflate(&member, Format::Gzip, decoder) {
+    let open = || -> Box<dyn Read + '_> { Box::new(flate2::read::MultiGzDecoder::new(bytes)) };
+    if let Some(unpacked) = walk.inflate(&member, Format::Gzip, &open) {
         walk.visit(&member, &unpacked);
     }
 }
@@ -41,247 +43,439 @@ pub fn unpack_tar(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         Err(error) => return walk.damaged(chain, Format::Tar, error),
     };
     for entry in entries {
-        let entry = match entry {
+        let mut entry = match entry {
             Ok(entry) => entry,
             Err(error) => return walk.damaged(chain, Format::Tar, error),
         };
-        if !entry.header().entry_type().is_file() {
+        let kind = entry.header().entry_type();
+        if !kind.is_file() && !kind.is_gnu_sparse() {
             continue;
         }
-        let path = entry
-            .path()
-            .map(|path| path.to_string_lossy().trim_start_matches("./").to_owned());
-        let path = path.unwrap_or_else(|_| "(unreadable name)".to_owned());
+        let pax_sparse = match PaxSparse::of(&mut entry) {
+            Ok(sparse) => sparse,
+            Err(error) => {
+                walk.damaged(&chain.child(tar_path(&entry)), Format::Tar, error);
+                continue;
+            }
+        };
+        // A PAX sparse member is stored under a made-up name (`GNUSparseFile.0/shadow`); its
+        // real name is in its extended header.
+        let path = pax_sparse
+            .as_ref()
+            .map_or_else(|| tar_path(&entry), |sparse| sparse.name.clone());
         let member = chain.child(path);
         if !walk.admit_member(&member) {
             return;
         }
         // A tar stores its members as they are: hand over the slice, without a copy.
         let start = entry.raw_file_position() as usize;
-        let data = bytes.get(start..start.saturating_add(entry.size() as usize));
-        match data {
-            Some(data) => walk.visit_slice(&member, data),
-            None => walk.damaged(
+        let stored = entry.header().entry_size().unwrap_or(entry.size());
+        let Some(data) = usize::try_from(stored)
+            .ok()
+            .and_then(|stored| Bytes(bytes).bytes_at(start, stored))
+        else {
+            walk.damaged(
                 &member,
                 Format::Tar,
                 "the member runs past the end of the archive",
-            ),
+            );
+            continue;
+        };
+        if let Some(sparse) = pax_sparse {
+            if let Some(expanded) = sparse.expand(walk, &member, data) {
+                walk.visit(&member, &expanded);
+            }
+        } else if kind.is_gnu_sparse() {
+            // The tar crate reads GNU sparse maps: the entry reads as the whole file, holes
+            // filled with zeros.
+            if let Some(expanded) = walk.read_sized(&member, Format::Tar, entry.size(), &mut entry)
+            {
+                walk.visit(&member, &expanded);
+            }
+        } else {
+            walk.visit_slice(&member, data);
         }
     }
+}
+
+fn tar_path<R: Read>(entry: &tar::Entry<'_, R>) -> String {
+    entry
+        .path()
+        .map(|path| path.to_string_lossy().trim_start_matches("./").to_owned())
+        .unwrap_or_else(|_| "(unreadable name)".to_owned())
+}
+
+/// A member in GNU tar's PAX sparse formats (0.0, 0.1 and 1.0 of GNU tar's manual, "Storing
+/// Sparse Files"), which the tar crate does not expand: its real name and size, and the map of
+/// data segments (offset, length) stored one after another in the member.
+struct PaxSparse {
+    name: String,
+    real_size: u64,
+    /// `None` in format 1.0, where the map is at the start of the member's data.
+    map: Option<SparseMap>,
+}
+
+/// Data segments of a sparse file: (offset in the file, length).
+type SparseMap = Vec<(u64, u64)>;
+
+/// Segments read from a sparse map at most: more is not a file anyone made.
+const MAX_SPARSE_SEGMENTS: usize = 1 << 20;
+
+impl PaxSparse {
+    fn of<R: Read>(entry: &mut tar::Entry<'_, R>) -> Result<Option<Self>, String> {
+        let Some(extensions) = entry.pax_extensions().map_err(|error| error.to_string())? else {
+            return Ok(None);
+        };
+        let (mut name, mut real_size, mut major) = (None, None, None);
+        let (mut map, mut offsets, mut lengths) = (None, Vec::new(), Vec::new());
+        for extension in extensions {
+            let extension = extension.map_err(|error| error.to_string())?;
+            let (Ok(key), Ok(value)) = (extension.key(), extension.value()) else {
+                continue;
+            };
+            let number = || value.trim().parse::<u64>().ok();
+            match key {
+                "GNU.sparse.name" => name = Some(value.trim_start_matches("./").to_owned()),
+                "GNU.sparse.realsize" | "GNU.sparse.size" => real_size = number(),
+                "GNU.sparse.major" => major = number(),
+                "GNU.sparse.map" => map = Some(sparse_numbers(value)?),
+                "GNU.sparse.offset" => {
+                    offsets.push(number().ok_or("a sparse offset is not a number")?)
+                }
+                "GNU.sparse.numbytes" => {
+                    lengths.push(number().ok_or("a sparse length is not a number")?)
+                }
+                _ => {}
+            }
+        }
+        let (Some(name), Some(real_size)) = (name, real_size) else {
+            return Ok(None);
+        };
+        let map = match (major, map) {
+            (Some(1), _) => None,
+            (_, Some(numbers)) => Some(pairs(&numbers)?),
+            (_, None) if offsets.len() == lengths.len() => {
+                Some(offsets.into_iter().zip(lengths).collect())
+            }
+            _ => return Err("the sparse map's offsets and lengths do not pair up".to_owned()),
+        };
+        Ok(Some(PaxSparse {
+            name,
+            real_size,
+            map,
+        }))
+    }
+
+    /// The file as it was before tar condensed it; `None` (recorded) when it cannot be had.
+    fn expand(&self, walk: &mut Walk, member: &Chain, data: &[u8]) -> Option<Vec<u8>> {
+        let (map, mut segments) = match &self.map {
+            Some(map) => (map.clone(), data),
+            None => match map_in_data(data) {
+                Ok(found) => found,
+                Err(error) => {
+                    walk.damaged(member, Format::Tar, error);
+                    return None;
+                }
+            },
+        };
+        let mut expanded = walk.reserve_unpacked(member, Format::Tar, self.real_size)?;
+        expanded.resize(usize::try_from(self.real_size).ok()?, 0);
+        for (offset, length) in map {
+            let segment = usize::try_from(length).ok().and_then(|length| {
+                let (segment, rest) = segments.split_at_checked(length)?;
+                segments = rest;
+                let offset = usize::try_from(offset).ok()?;
+                let end = offset.checked_add(length)?;
+                Some((expanded.get_mut(offset..end)?, segment))
+            });
+            match segment {
+                Some((target, segment)) => target.copy_from_slice(segment),
+                None => {
+                    walk.damaged(
+                        member,
+                        Format::Tar,
+                        "a sparse segment runs past the file or the member",
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(expanded)
+    }
+}
+
+fn sparse_numbers(text: &str) -> Result<Vec<u64>, String> {
+    text.split(',')
+        .take(2 * MAX_SPARSE_SEGMENTS + 1)
+        .map(|number| {
+            number
+                .trim()
+                .parse()
+                .map_err(|_| format!("the sparse map holds `{number}`"))
+        })
+        .collect()
+}
+
+fn pairs(numbers: &[u64]) -> Result<SparseMap, String> {
+    if numbers.len() % 2 != 0 || numbers.len() > 2 * MAX_SPARSE_SEGMENTS {
+        return Err("the sparse map's offsets and lengths do not pair up".to_owned());
+    }
+    Ok(numbers
+        .chunks_exact(2)
+        .map(|pair| (pair[0], pair[1]))
+        .collect())
+}
+
+/// Format 1.0: the map is decimal lines at the start of the data (the count, then an offset and
+/// a length per segment), padded to a 512-byte block; the segments follow.
+fn map_in_data(data: &[u8]) -> Result<(SparseMap, &[u8]), String> {
+    let mut lines = Cursor::new(data);
+    let mut number = || -> Result<u64, String> {
+        let start = lines.position();
+        loop {
+            match lines.u8() {
+                Some(b'\n') => break,
+                Some(_) if lines.position() - start <= 20 => {}
+                _ => {
+                    return Err("the sparse map at the start of the member is cut short".to_owned())
+                }
+            }
+        }
+        let text = Bytes(data).bytes_at(start, lines.position() - start - 1);
+        String::from_utf8_lossy(text.unwrap_or_default())
+            .parse()
+            .map_err(|_| "the sparse map at the start of the member is not numbers".to_owned())
+    };
+    let count = number()?;
+    if count > MAX_SPARSE_SEGMENTS as u64 {
+        return Err(format!("the sparse map lists {count} segments"));
+    }
+    let mut map = Vec::new();
+    for _ in 0..count {
+        map.push((number()?, number()?));
+    }
+    let end = lines.position().div_ceil(512) * 512;
+    let segments = data.get(end..).ok_or("the sparse map fills the member")?;
+    Ok((map, segments))
+}
+
+/// One file of a zip's central directory (APPNOTE.TXT 4.3.12), with the sizes and offset that
+/// a ZIP64 extra field replaces.
+struct ZipEntry {
+    name: String,
+    flags: u16,
+    method: u16,
+    crc32: u32,
+    compressed_size: u64,
+    /// Where the file's data starts in the archive, after its local header.
+    data_start: usize,
+}
+
+impl ZipEntry {
+    fn encrypted(&self) -> bool {
+        self.flags & 1 == 1
+    }
+
+    fn data<'data>(&self, bytes: &'data [u8]) -> Option<&'data [u8]> {
+        Bytes(bytes).bytes_at(self.data_start, usize::try_from(self.compressed_size).ok()?)
+    }
+}
+
+const CENTRAL_HEADER: u32 = 0x0201_4b50;
+const LOCAL_HEADER: u32 = 0x0403_4b50;
+
+/// The entries of the central directory that starts at `start`, duplicates included (the zip
+/// crate keys entries by name, so of two `etc/shadow` it would show the last only), at most
+/// `most` of them: more would pass the member limit anyway.
+fn central_directory(
+    bytes: &[u8],
+    start: usize,
+    archive_offset: u64,
+    most: usize,
+) -> Result<Vec<ZipEntry>, String> {
+    let archive = Bytes(bytes);
+    let mut entries = Vec::new();
+    let mut at = start;
+    while entries.len() < most && archive.u32_le(at) == Some(CENTRAL_HEADER) {
+        let header = Bytes(
+            archive
+                .bytes_at(at, 46)
+                .ok_or("a central directory entry is cut short")?,
+        );
+        let field = |offset: usize| header.u16_le(offset).unwrap_or_default();
+        let word = |offset: usize| header.u32_le(offset).unwrap_or_default();
+        let name_length = usize::from(field(28));
+        let extra_length = usize::from(field(30));
+        let comment_length = usize::from(field(32));
+        let name = archive
+            .bytes_at(at + 46, name_length)
+            .ok_or("a central directory name is cut short")?;
+        let extra = archive
+            .bytes_at(at + 46 + name_length, extra_length)
+            .ok_or("a central directory extra field is cut short")?;
+        let mut size = u64::from(word(24));
+        let mut compressed_size = u64::from(word(20));
+        let mut local = u64::from(word(42));
+        zip64_sizes(extra, &mut size, &mut compressed_size, &mut local);
+        let name = String::from_utf8_lossy(name).into_owned();
+        let data_start = local
+            .checked_add(archive_offset)
+            .and_then(|local| usize::try_from(local).ok())
+            .and_then(|local| local_data_start(bytes, local))
+            .ok_or_else(|| format!("the local header of {name} is missing or cut short"))?;
+        entries.push(ZipEntry {
+            name,
+            flags: field(8),
+            method: field(10),
+            crc32: word(16),
+            compressed_size,
+            data_start,
+        });
+        at += 46 + name_length + extra_length + comment_length;
+    }
+    Ok(entries)
+}
+
+/// The ZIP64 extended information (extra field 0x0001): each of the three values is there
+/// only when its 32-bit field is 0xffffffff.
+fn zip64_sizes(extra: &[u8], size: &mut u64, compressed_size: &mut u64, local: &mut u64) {
+    let mut fields = Cursor::new(extra);
+    while let (Some(id), Some(length)) = (fields.u16_le(), fields.u16_le()) {
+        let Some(data) = fields.read_bytes(usize::from(length)) else {
+            return;
+        };
+        if id != 1 {
+            continue;
+        }
+        let mut values = Cursor::new(data);
+        for value in [size, compressed_size, local] {
+            if *value == 0xffff_ffff {
+                match values.u64_le() {
+                    Some(wide) => *value = wide,
+                    None => return,
+                }
+            }
+        }
+        return;
+    }
+}
+
+/// Where the data of the file whose local header is at `local` starts.
+fn local_data_start(bytes: &[u8], local: usize) -> Option<usize> {
+    let header = Bytes(bytes);
+    if header.u32_le(local)? != LOCAL_HEADER {
+        return None;
+    }
+    let name_length = usize::from(header.u16_le(local + 26)?);
+    let extra_length = usize::from(header.u16_le(local + 28)?);
+    Some(local + 30 + name_length + extra_length)
+}
+
+/// Which entries' compressed data overlaps another entry's: an overlapping zip (David
+/// Fifield's "better zip bomb") makes thousands of entries of one kernel of compressed data.
+fn overlapping(entries: &[ZipEntry]) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..entries.len())
+        .filter(|&index| entries[index].compressed_size > 0)
+        .collect();
+    order.sort_by_key(|&index| (entries[index].data_start, entries[index].compressed_size));
+    let mut overlaps = vec![false; entries.len()];
+    // The entry reaching furthest so far, and where it ends.
+    let mut reach: Option<(usize, u64)> = None;
+    for index in order {
+        let entry = &entries[index];
+        let start = entry.data_start as u64;
+        let end = start.saturating_add(entry.compressed_size);
+        if let Some((furthest, furthest_end)) = reach {
+            if start < furthest_end {
+                overlaps[index] = true;
+                overlaps[furthest] = true;
+            }
+            if end <= furthest_end {
+                continue;
+            }
+        }
+        reach = Some((index, end));
+    }
+    overlaps
 }
 
 pub fn unpack_zip(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
-    let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
-        Ok(archive) => archive,
+    // The zip crate finds and checks the end of the central directory (and any bytes
+    // prepended to the archive); the entries are read here, every one of them.
+    let (start, offset) = match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
+        Ok(archive) => (archive.central_directory_start(), archive.offset()),
         Err(error) => return walk.damaged(chain, Format::Zip, error),
     };
-    for index in 0..archive.len() {
-        let (name, encrypted, offset) = match archive.by_index_raw(index) {
-            Ok(file) if file.is_dir() => continue,
-            Ok(file) => (
-                file.name().to_owned(),
-                file.encrypted(),
-                file.data_start().unwrap_or_else(|| file.header_start()),
-            ),
-            Err(error) => return walk.damaged(chain, Format::Zip, error),
-        };
-        let member = chain.child(name);
+    let entries = match usize::try_from(start)
+        .map_err(|_| "the central directory is out of range".to_owned())
+        .and_then(|start| {
+            let most = usize::try_from(walk.limits.max_members)
+                .unwrap_or(usize::MAX)
+                .saturating_add(1);
+            central_directory(bytes, start, offset, most)
+        }) {
+        Ok(entries) => entries,
+        Err(error) => return walk.damaged(chain, Format::Zip, error),
+    };
+    let overlaps = overlapping(&entries);
+    let overlapping_count = overlaps.iter().filter(|overlap| **overlap).count();
+    if overlapping_count > 0 {
+        let detail = format!(
+            "{overlapping_count} of its {} entries share compressed data (an overlapping zip, built as a decompression bomb); they were not unpacked",
+            entries.len()
+        );
+        walk.limit(chain, LimitKind::Overlap, detail);
+    }
+    for (entry, overlap) in entries.iter().zip(overlaps) {
+        if overlap || entry.name.ends_with('/') {
+            continue;
+        }
+        let member = chain.child(entry.name.clone());
         if !walk.admit_member(&member) {
             return;
         }
-        if encrypted {
+        if entry.encrypted() {
             walk.record(
                 "not_unpacked",
                 &member,
-                json!({"reason": "encrypted with a password", "offset": 0, "data_offset": offset}),
+                json!({"reason": "encrypted with a password", "offset": 0, "data_offset": entry.data_start}),
             );
             continue;
         }
-        let unpacked = match archive.by_index(index) {
-            Ok(file) => walk.inflate(&member, Format::Zip, file),
-            Err(error) => {
-                walk.damaged(&member, Format::Zip, error);
-                None
-            }
-        };
-        if let Some(unpacked) = unpacked {
-            walk.visit(&member, &unpacked);
-        }
-    }
-}
-
-/// Whether a SquashFS 4.0 superblock is sane enough to hand to backhand: the filesystem fits
-/// the bytes, and the block size is a power of two between 4 KiB and 1 MiB that matches its log.
-fn squashfs_superblock_problem(bytes: &[u8]) -> Option<String> {
-    let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
-    let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or_default());
-    let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default());
-    let block_size = u32_at(12);
-    let block_log = u16_at(22);
-    let bytes_used = u64_at(40);
-    if (u16_at(28), u16_at(30)) != (4, 0) {
-        return Some(format!(
-            "SquashFS version {}.{} (only 4.0 is read)",
-            u16_at(28),
-            u16_at(30)
-        ));
-    }
-    if !(4096..=1 << 20).contains(&block_size)
-        || 1u32.checked_shl(u32::from(block_log)) != Some(block_size)
-    {
-        return Some(format!(
-            "block size {block_size} with log {block_log} is not valid"
-        ));
-    }
-    if bytes_used > bytes.len() as u64 {
-        return Some(format!(
-            "the superblock says {bytes_used} bytes are used, but only {} are there (cut short?)",
-            bytes.len()
-        ));
-    }
-    None
-}
-
-/// backhand's decompression with a bound: a SquashFS block unpacks to at most the size its
-/// reader asks room for (8 KiB for metadata, the block size for data; 1 MiB at most), so a
-/// block built to inflate a thousandfold is an error, not gigabytes of memory.
-struct BoundedDecompression;
-
-impl backhand::compression::CompressionAction for BoundedDecompression {
-    fn decompress(
-        &self,
-        bytes: &[u8],
-        out: &mut Vec<u8>,
-        compressor: backhand::compression::Compressor,
-    ) -> Result<(), backhand::BackhandError> {
-        use backhand::compression::Compressor;
-        use std::io::Read;
-        let bound = out.capacity().clamp(8 << 10, 1 << 20);
-        let reader: Box<dyn Read + '_> = match compressor {
-            Compressor::None => Box::new(bytes),
-            Compressor::Gzip => Box::new(flate2::read::ZlibDecoder::new(bytes)),
-            Compressor::Xz => Box::new(liblzma::read::XzDecoder::new(bytes)),
-            other => return Err(backhand::BackhandError::UnsupportedCompression(other)),
-        };
-        let start = out.len();
-        reader.take(bound as u64 + 1).read_to_end(out)?;
-        if out.len() - start > bound {
-            return Err(backhand::BackhandError::CorruptedOrInvalidSquashfs);
-        }
-        Ok(())
-    }
-
-    fn compress(
-        &self,
-        bytes: &[u8],
-        compressor: backhand::FilesystemCompressor,
-        block_size: u32,
-    ) -> Result<Vec<u8>, backhand::BackhandError> {
-        backhand::compression::DefaultCompressor.compress(bytes, compressor, block_size)
-    }
-
-    fn compression_options(
-        &self,
-        superblock: &mut backhand::SuperBlock,
-        kind: &backhand::kind::Kind,
-        compressor: backhand::FilesystemCompressor,
-    ) -> Result<Vec<u8>, backhand::BackhandError> {
-        backhand::compression::DefaultCompressor.compression_options(superblock, kind, compressor)
-    }
-}
-
-/// SquashFS filesystems embedded in a raw image (a flash dump, a kernel followed by its root
-/// filesystem): `(offset, length)` of each valid superblock found, at most 16, not
-/// overlapping. Lazy, so that asking whether there is one stops at the first.
-pub fn embedded_squashfs(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let mut end = 0usize;
-    memchr::memmem::find_iter(bytes, b"hsqs")
-        .filter_map(move |offset| {
-            let candidate = &bytes[offset..];
-            if offset < end
-                || candidate.len() < 96
-                || squashfs_superblock_problem(candidate).is_some()
-            {
-                return None;
-            }
-            let used =
-                u64::from_le_bytes(candidate[40..48].try_into().unwrap_or_default()) as usize;
-            end = offset.saturating_add(used);
-            Some((offset, used))
-        })
-        .take(16)
-}
-
-pub fn unpack_squashfs(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
-    use backhand::{FilesystemReader, InnerNode};
-    if let Some(problem) = squashfs_superblock_problem(bytes) {
-        return walk.damaged(chain, Format::Squashfs, problem);
-    }
-    // backhand indexes its tables with values from the image; a hostile image must not take
-    // the scan down, so a panic inside it is caught and reported as a damaged filesystem.
-    let kind = backhand::kind::Kind::new(&BoundedDecompression);
-    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        FilesystemReader::from_reader_with_offset_and_kind(Cursor::new(bytes), 0, kind)
-    }));
-    let filesystem = match opened {
-        Ok(Ok(filesystem)) => filesystem,
-        Ok(Err(error)) => return walk.damaged(chain, Format::Squashfs, format!("{error:?}")),
-        Err(_) => {
-            return walk.damaged(
-                chain,
-                Format::Squashfs,
-                "the filesystem's tables are inconsistent",
-            )
-        }
-    };
-    for node in filesystem.files() {
-        let InnerNode::File(file) = &node.inner else {
+        let Some(data) = entry.data(bytes) else {
+            walk.damaged(
+                &member,
+                Format::Zip,
+                "the entry's data runs past the end of the archive",
+            );
             continue;
         };
-        let member = chain.child(node.fullpath.to_string_lossy().into_owned());
-        if !walk.admit_member(&member) {
-            return;
-        }
-        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let reader = filesystem.file(file).reader();
-            walk.inflate(&member, Format::Squashfs, reader)
-        }));
-        match read {
-            Ok(Some(content)) => walk.visit(&member, &content),
-            Ok(None) => {}
-            Err(_) => walk.damaged(
-                &member,
-                Format::Squashfs,
-                "the file's blocks are inconsistent",
-            ),
-        }
+        unpack_zip_entry(walk, &member, entry, data);
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use backhand::compression::{CompressionAction, Compressor};
-    use std::io::Write;
-
-    #[test]
-    fn a_squashfs_block_cannot_inflate_past_the_room_asked_for() {
-        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        encoder.write_all(&vec![0u8; 4 << 20]).expect("compress");
-        let bomb = encoder.finish().expect("compress");
-        // A metadata block: 8 KiB of room.
-        let mut out = Vec::with_capacity(8 << 10);
-        assert!(BoundedDecompression
-            .decompress(&bomb, &mut out, Compressor::Gzip)
-            .is_err());
-        // A data block of 128 KiB inflates as it should.
-        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        encoder.write_all(&vec![7u8; 128 << 10]).expect("compress");
-        let block = encoder.finish().expect("compress");
-        let mut out = Vec::with_capacity(128 << 10);
-        BoundedDecompression
-            .decompress(&block, &mut out, Compressor::Gzip)
-            .expect("inflates");
-        assert_eq!(out.len(), 128 << 10);
+fn unpack_zip_entry(walk: &mut Walk, member: &Chain, entry: &ZipEntry, data: &[u8]) {
+    const CRC_MISMATCH: &str = "the entry's CRC-32 does not match its data";
+    match entry.method {
+        // Stored: the entry is a slice of the archive.
+        0 if crc32fast::hash(data) == entry.crc32 => walk.visit_slice(member, data),
+        0 => walk.damaged(member, Format::Zip, CRC_MISMATCH),
+        8 => {
+            let open =
+                || -> Box<dyn Read + '_> { Box::new(flate2::read::DeflateDecoder::new(data)) };
+            let Some(unpacked) = walk.inflate(member, Format::Zip, &open) else {
+                return;
+            };
+            if crc32fast::hash(&unpacked) == entry.crc32 {
+                walk.visit(member, &unpacked);
+            } else {
+                walk.damaged(member, Format::Zip, CRC_MISMATCH);
+            }
+        }
+        method => walk.damaged(
+            member,
+            Format::Zip,
+            format!("compression method {method} is not read"),
+        ),
     }
 }

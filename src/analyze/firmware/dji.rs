@@ -17,6 +17,7 @@
 
 use super::{Chain, Format, Walk};
 use crate::analyze::text::fixed_field;
+use crate::bytes::Bytes;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -38,13 +39,9 @@ const PUBLISHED_SIGNING_KEYS: [&str; 1] = ["SLAK"];
 /// DJI's own signing key ids, whose private keys are not published.
 const DJI_SIGNING_KEYS: [&str; 3] = ["PRAK", "RRAK", "GFAK"];
 
-fn u32_at(bytes: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or_default())
-}
-
-fn u16_at(bytes: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes(bytes[at..at + 2].try_into().unwrap_or_default())
-}
+/// Chunk headers listed in a module's evidence; the rest are counted (`chunks_not_listed`)
+/// and still examined. Real modules have a handful; a hostile one can declare millions.
+pub const MAX_CHUNKS_LISTED: usize = 256;
 
 /// `major.minor.build.rev`, two digits each, as DJI prints module versions.
 fn module_version(version: u32) -> String {
@@ -52,104 +49,49 @@ fn module_version(version: u32) -> String {
     format!("{major:02}.{minor:02}.{build:02}.{rev:02}")
 }
 
-/// IM*H: header, chunk table, signature, payload. The payload is unpacked when it is not
-/// encrypted (every chunk plaintext).
-pub fn unpack_imah(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
-    if bytes.len() < IMAH_HEADER {
-        walk.damaged(
-            chain,
-            Format::DjiImah,
-            "shorter than the 192-byte IM*H header",
-        );
-        return;
-    }
-    let header_version = u32_at(bytes, 4);
-    let header_size = u32_at(bytes, 16) as usize;
-    let signature_size = u32_at(bytes, 20) as usize;
-    let payload_size = u32_at(bytes, 24) as usize;
-    let chunk_count = u32_at(bytes, 156) as usize;
-    let auth_key = fixed_field(&bytes[40..44]);
-    let enc_key = fixed_field(&bytes[44..48]);
-    let payload_start = header_size.saturating_add(signature_size);
-    let table_end = chunk_count
-        .checked_mul(CHUNK_HEADER)
-        .and_then(|table| table.checked_add(IMAH_HEADER));
-    if table_end != Some(header_size) || header_size > bytes.len() {
-        walk.damaged(
-            chain,
-            Format::DjiImah,
-            format!("header size {header_size} does not fit {chunk_count} chunk headers"),
-        );
-        return;
-    }
-    let payload = bytes.get(payload_start..payload_start.saturating_add(payload_size));
-    let digest_matches = payload.map(|payload| Sha256::digest(payload)[..] == bytes[160..192]);
-    let chunks: Vec<Chunk> = bytes[IMAH_HEADER..header_size]
-        .chunks_exact(CHUNK_HEADER)
-        .map(|entry| Chunk {
-            id: fixed_field(&entry[0..4]),
-            offset: u32_at(entry, 4) as usize,
-            size: u32_at(entry, 8) as usize,
-            plain: enc_key.is_empty() || u32_at(entry, 12) & 1 == 1,
+/// The fields of an IM*H header that drone-audit reads.
+struct ImahHeader<'data> {
+    header_version: u32,
+    header_size: usize,
+    signature_size: usize,
+    payload_size: usize,
+    anti_rollback_version: u8,
+    auth_alg: u32,
+    auth_key: String,
+    enc_key: String,
+    name: String,
+    kind: String,
+    version: u32,
+    date: u32,
+    chunk_count: usize,
+    payload_digest: &'data [u8],
+}
+
+impl<'data> ImahHeader<'data> {
+    /// The header at the start of `bytes`; `None` when they are shorter than it.
+    fn read(bytes: &'data [u8]) -> Option<Self> {
+        let header = Bytes(bytes.get(..IMAH_HEADER)?);
+        let size = |at: usize| {
+            header
+                .u32_le(at)
+                .and_then(|value| usize::try_from(value).ok())
+        };
+        Some(ImahHeader {
+            header_version: header.u32_le(4)?,
+            header_size: size(16)?,
+            signature_size: size(20)?,
+            payload_size: size(24)?,
+            anti_rollback_version: header.u8_at(35)?,
+            auth_alg: header.u32_le(36)?,
+            auth_key: fixed_field(header.bytes_at(40, 4)?),
+            enc_key: fixed_field(header.bytes_at(44, 4)?),
+            name: fixed_field(header.bytes_at(64, 32)?),
+            kind: fixed_field(header.bytes_at(96, 4)?),
+            version: header.u32_le(100)?,
+            date: header.u32_le(104)?,
+            chunk_count: size(156)?,
+            payload_digest: header.bytes_at(160, 32)?,
         })
-        .collect();
-    let all_plain = chunks.iter().all(|chunk| chunk.plain);
-    let name = fixed_field(&bytes[64..96]);
-    let module = json!({
-        "label": format!("DJI module {name}"),
-        "format": "dji-imah",
-        "header_version": header_version,
-        "name": name,
-        "type": fixed_field(&bytes[96..100]),
-        "version": module_version(u32_at(bytes, 100)),
-        "date": format!("{:08x}", u32_at(bytes, 104)),
-        "anti_rollback_version": bytes[35],
-        "auth_alg": u32_at(bytes, 36),
-        "auth_key": auth_key,
-        "enc_key": enc_key,
-        "signature_size": signature_size,
-        "payload_size": payload_size,
-        "signed": signature_size > 0 && !auth_key.is_empty(),
-        "encrypted": !all_plain,
-        "signing_key_published": PUBLISHED_SIGNING_KEYS.contains(&auth_key.as_str()),
-        "signing_key_dji": DJI_SIGNING_KEYS.contains(&auth_key.as_str()),
-        "encryption_key_published": !enc_key.is_empty() && PUBLISHED_ENCRYPTION_KEYS.contains(&enc_key.as_str()),
-        "payload_digest_matches": digest_matches,
-        "chunks": chunks
-            .iter()
-            .map(|chunk| json!({"id": chunk.id, "offset": chunk.offset, "size": chunk.size, "encrypted": !chunk.plain}))
-            .collect::<Vec<_>>(),
-        "offset": 0,
-    });
-    walk.record("modules", chain, module);
-    let Some(payload) = payload else {
-        walk.damaged(
-            chain,
-            Format::DjiImah,
-            format!(
-                "the payload ({payload_size} bytes after the {signature_size}-byte signature) runs past the end of the module"
-            ),
-        );
-        return;
-    };
-    // An encrypted module's content is listed (`encrypted`), not examined.
-    if !all_plain {
-        return;
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for (index, chunk) in chunks.iter().enumerate() {
-        // Chunks that point at the same bytes are examined once.
-        if chunk.size == 0 || !seen.insert((chunk.offset, chunk.size)) {
-            continue;
-        }
-        let member = chain.child(format!("chunk {index} ({})", chunk.id));
-        if !walk.admit_member(&member) {
-            return;
-        }
-        match payload.get(chunk.offset..chunk.offset.saturating_add(chunk.size)) {
-            Some(data) => walk.visit_slice(&member, data),
-            None => walk.damaged(&member, Format::DjiImah, "the chunk runs past the payload"),
-        }
     }
 }
 
@@ -162,47 +104,166 @@ struct Chunk {
     plain: bool,
 }
 
+impl Chunk {
+    fn read(entry: &[u8], module_encrypted: bool) -> Option<Self> {
+        let entry = Bytes(entry);
+        Some(Chunk {
+            id: fixed_field(entry.bytes_at(0, 4)?),
+            offset: usize::try_from(entry.u32_le(4)?).ok()?,
+            size: usize::try_from(entry.u32_le(8)?).ok()?,
+            plain: !module_encrypted || entry.u32_le(12)? & 1 == 1,
+        })
+    }
+}
+
+/// IM*H: header, chunk table, signature, payload. The payload is unpacked when it is not
+/// encrypted (every chunk plaintext).
+pub fn unpack_imah(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
+    let Some(header) = ImahHeader::read(bytes) else {
+        walk.damaged(
+            chain,
+            Format::DjiImah,
+            "shorter than the 192-byte IM*H header",
+        );
+        return;
+    };
+    let header_size = header.header_size;
+    let chunk_count = header.chunk_count;
+    let table_end = chunk_count
+        .checked_mul(CHUNK_HEADER)
+        .and_then(|table| table.checked_add(IMAH_HEADER));
+    let Some(table) = bytes
+        .get(IMAH_HEADER..header_size)
+        .filter(|_| table_end == Some(header_size))
+    else {
+        walk.damaged(
+            chain,
+            Format::DjiImah,
+            format!("header size {header_size} does not fit {chunk_count} chunk headers"),
+        );
+        return;
+    };
+    let payload_start = header_size.saturating_add(header.signature_size);
+    let payload = Bytes(bytes).bytes_at(payload_start, header.payload_size);
+    let digest_matches =
+        payload.map(|payload| Sha256::digest(payload)[..] == *header.payload_digest);
+    // The table is read as it is walked, never collected: its length comes from the module.
+    let module_encrypted = !header.enc_key.is_empty();
+    let chunks = || {
+        table
+            .chunks_exact(CHUNK_HEADER)
+            .filter_map(move |entry| Chunk::read(entry, module_encrypted))
+    };
+    let all_plain = chunks().all(|chunk| chunk.plain);
+    let listed: Vec<_> = chunks()
+        .take(MAX_CHUNKS_LISTED)
+        .map(|chunk| json!({"id": chunk.id, "offset": chunk.offset, "size": chunk.size, "encrypted": !chunk.plain}))
+        .collect();
+    let auth_key = header.auth_key.as_str();
+    let enc_key = header.enc_key.as_str();
+    let module = json!({
+        "label": format!("DJI module {}", header.name),
+        "format": "dji-imah",
+        "header_version": header.header_version,
+        "name": header.name,
+        "type": header.kind,
+        "version": module_version(header.version),
+        "date": format!("{:08x}", header.date),
+        "anti_rollback_version": header.anti_rollback_version,
+        "auth_alg": header.auth_alg,
+        "auth_key": auth_key,
+        "enc_key": enc_key,
+        "signature_size": header.signature_size,
+        "payload_size": header.payload_size,
+        "signed": header.signature_size > 0 && !auth_key.is_empty(),
+        "encrypted": !all_plain,
+        "signing_key_published": PUBLISHED_SIGNING_KEYS.contains(&auth_key),
+        "signing_key_dji": DJI_SIGNING_KEYS.contains(&auth_key),
+        "encryption_key_published": !enc_key.is_empty() && PUBLISHED_ENCRYPTION_KEYS.contains(&enc_key),
+        "payload_digest_matches": digest_matches,
+        "chunk_count": chunk_count,
+        "chunks": listed,
+        "chunks_not_listed": chunk_count.saturating_sub(MAX_CHUNKS_LISTED),
+        "offset": 0,
+    });
+    walk.record("modules", chain, module);
+    let Some(payload) = payload else {
+        walk.damaged(
+            chain,
+            Format::DjiImah,
+            format!(
+                "the payload ({} bytes after the {}-byte signature) runs past the end of the module",
+                header.payload_size, header.signature_size
+            ),
+        );
+        return;
+    };
+    // An encrypted module's content is listed (`encrypted`), not examined.
+    if !all_plain {
+        return;
+    }
+    // Chunks that point at the same bytes are examined once; the set is bounded by the member
+    // limit, which ends the walk of the table.
+    let mut seen = std::collections::BTreeSet::new();
+    for (index, chunk) in chunks().enumerate() {
+        if chunk.size == 0 || !seen.insert((chunk.offset, chunk.size)) {
+            continue;
+        }
+        let member = chain.child(format!("chunk {index} ({})", chunk.id));
+        if !walk.admit_member(&member) {
+            return;
+        }
+        match Bytes(payload).bytes_at(chunk.offset, chunk.size) {
+            Some(data) => walk.visit_slice(&member, data),
+            None => walk.damaged(&member, Format::DjiImah, "the chunk runs past the payload"),
+        }
+    }
+}
+
 /// Whether `bytes` start an xV4 container: the magic, and a header end that fits its entries.
 pub fn is_xv4(bytes: &[u8]) -> bool {
+    let header = Bytes(bytes);
+    let (Some(end), Some(count)) = (header.u16_le(6), header.u16_le(44)) else {
+        return false;
+    };
     bytes.len() >= XV4_HEADER
         && bytes.starts_with(&XV4_MAGIC)
-        && usize::from(u16_at(bytes, 6))
-            == XV4_HEADER + XV4_ENTRY * usize::from(u16_at(bytes, 44)) + 2
+        && usize::from(end) == XV4_HEADER + XV4_ENTRY * usize::from(count) + 2
 }
 
 /// xV4: the package header and one member per module; encrypted modules are listed, not
 /// unpacked.
 pub fn unpack_xv4(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
-    let timestamp = u32_at(bytes, 8);
-    let version = |at: usize| {
-        let encoded = u32_at(bytes, at);
-        (encoded != 0).then(|| {
-            let version = encoded ^ timestamp ^ 0x5127_A564;
-            format!(
-                "{:02}.{:02}.{:04}",
-                version >> 24,
-                (version >> 16) & 0xff,
-                version & 0xffff
-            )
-        })
+    let header = Bytes(bytes);
+    let (Some(timestamp), Some(count), Some(manufacturer), Some(model)) = (
+        header.u32_le(8),
+        header.u16_le(44),
+        header.bytes_at(12, 16),
+        header.bytes_at(28, 16),
+    ) else {
+        return walk.damaged(chain, Format::DjiXv4, "shorter than the 64-byte xV4 header");
     };
-    let count = usize::from(u16_at(bytes, 44));
-    if bytes.len() < XV4_HEADER + count * XV4_ENTRY {
+    let version = |at: usize| {
+        let encoded = header.u32_le(at).filter(|encoded| *encoded != 0)?;
+        Some(xv4_version(encoded ^ timestamp ^ 0x5127_A564))
+    };
+    let count = usize::from(count);
+    let Some(table) = header.bytes_at(XV4_HEADER, count * XV4_ENTRY) else {
         walk.damaged(
             chain,
             Format::DjiXv4,
             format!("the {count} module entries run past the end"),
         );
         return;
-    }
-    let model = fixed_field(&bytes[28..44]);
+    };
+    let model = fixed_field(model);
     let package = json!({
         "label": format!("DJI package for {model}"),
         "format": "dji-xv4",
         "vendor": "DJI",
         "component": "aircraft",
         "sha256": crate::digest::hex(&Sha256::digest(bytes)),
-        "manufacturer": fixed_field(&bytes[12..28]),
+        "manufacturer": fixed_field(manufacturer),
         "model": model,
         "timestamp": timestamp,
         "version": version(46),
@@ -211,42 +272,65 @@ pub fn unpack_xv4(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         "offset": 0,
     });
     walk.record("packages", chain, package);
-    for index in 0..count {
-        let entry = &bytes[XV4_HEADER + index * XV4_ENTRY..][..XV4_ENTRY];
-        let target = entry[0];
-        let name = format!("m{:02}{:02}", target & 31, target >> 5);
-        let encryption = entry[1] >> 4;
-        let version = u32_at(entry, 4);
-        let start = u32_at(entry, 8) as usize;
-        let length = u32_at(entry, 12) as usize;
-        let member = chain.child(name.clone());
-        walk.record(
-            "modules",
+    for entry in table.chunks_exact(XV4_ENTRY) {
+        unpack_xv4_module(walk, chain, bytes, Bytes(entry));
+    }
+}
+
+/// `major.minor.build` as dji_xv4_fwcon.py prints xV4 versions.
+fn xv4_version(version: u32) -> String {
+    format!(
+        "{:02}.{:02}.{:04}",
+        version >> 24,
+        (version >> 16) & 0xff,
+        version & 0xffff
+    )
+}
+
+/// One 52-byte xV4 module entry: listed, and examined unless it is encrypted.
+fn unpack_xv4_module(walk: &mut Walk, chain: &Chain, bytes: &[u8], entry: Bytes<'_>) {
+    let (Some(target), Some(coding), Some(version), Some(start), Some(length)) = (
+        entry.u8_at(0),
+        entry.u8_at(1),
+        entry.u32_le(4),
+        entry.u32_le(8),
+        entry.u32_le(12),
+    ) else {
+        return;
+    };
+    let name = format!("m{:02}{:02}", target & 31, target >> 5);
+    let encryption = coding >> 4;
+    let member = chain.child(name.clone());
+    walk.record(
+        "modules",
+        &member,
+        json!({
+            "label": format!("DJI xV4 module {name}"),
+            "format": "dji-xv4-module",
+            "name": name,
+            "version": xv4_version(version),
+            "encrypted": encryption != 0,
+            "encryption_type": encryption,
+            // xV4 modules carry MD5 checksums, no signature.
+            "signed": false,
+            "data_offset": start,
+            "offset": 0,
+        }),
+    );
+    if length == 0 || encryption != 0 || !walk.admit_member(&member) {
+        return;
+    }
+    let data = usize::try_from(start)
+        .ok()
+        .zip(usize::try_from(length).ok())
+        .and_then(|(start, length)| Bytes(bytes).bytes_at(start, length));
+    match data {
+        Some(data) => walk.visit_slice(&member, data),
+        None => walk.damaged(
             &member,
-            json!({
-                "label": format!("DJI xV4 module {name}"),
-                "format": "dji-xv4-module",
-                "name": name,
-                "version": format!("{:02}.{:02}.{:04}", version >> 24, (version >> 16) & 0xff, version & 0xffff),
-                "encrypted": encryption != 0,
-                "encryption_type": encryption,
-                // xV4 modules carry MD5 checksums, no signature.
-                "signed": false,
-                "data_offset": start,
-                "offset": 0,
-            }),
-        );
-        if length == 0 || encryption != 0 || !walk.admit_member(&member) {
-            continue;
-        }
-        match bytes.get(start..start.saturating_add(length)) {
-            Some(data) => walk.visit_slice(&member, data),
-            None => walk.damaged(
-                &member,
-                Format::DjiXv4,
-                "the module runs past the end of the package",
-            ),
-        }
+            Format::DjiXv4,
+            "the module runs past the end of the package",
+        ),
     }
 }
 
@@ -330,7 +414,45 @@ mod tests {
         let listed = evidence.document["modules"][0]["chunks"]
             .as_array()
             .map(Vec::len);
-        assert_eq!(listed, Some(chunks));
+        assert_eq!(listed, Some(MAX_CHUNKS_LISTED));
+    }
+
+    #[test]
+    fn a_chunk_table_of_millions_is_counted_not_kept() {
+        // 1,000,000 distinct chunk headers (32 MB): every one used to become a JSON node
+        // (about 1.5 KB of memory each); now 256 are listed, the rest counted, and the walk
+        // of the table stops at the member limit.
+        let chunks = 1_000_000;
+        let header_size = IMAH_HEADER + CHUNK_HEADER * chunks;
+        let mut module = vec![0u8; header_size];
+        module[0..4].copy_from_slice(IMAH_MAGIC);
+        module[16..20].copy_from_slice(&(header_size as u32).to_le_bytes());
+        module[24..28].copy_from_slice(&4096u32.to_le_bytes());
+        module[156..160].copy_from_slice(&(chunks as u32).to_le_bytes());
+        for index in 0..chunks {
+            let at = IMAH_HEADER + index * CHUNK_HEADER;
+            module[at + 4..at + 8].copy_from_slice(&((index % 4000) as u32).to_le_bytes());
+            module[at + 8..at + 12]
+                .copy_from_slice(&(1 + (index / 4000) as u32 % 90).to_le_bytes());
+        }
+        module.extend_from_slice(&[0x42u8; 4096]);
+        let limits = crate::analyze::UnpackLimits {
+            max_members: 1_000,
+            ..Default::default()
+        };
+        let evidence = crate::analyze::firmware::analyze_with(&module, limits).expect("analyzed");
+        let listed = &evidence.document["modules"][0];
+        assert_eq!(
+            listed["chunks"].as_array().map(Vec::len),
+            Some(MAX_CHUNKS_LISTED)
+        );
+        assert_eq!(listed["chunk_count"], chunks);
+        assert_eq!(listed["chunks_not_listed"], chunks - MAX_CHUNKS_LISTED);
+        // The member limit cut the examination: partial, with the reason.
+        assert!(evidence
+            .incomplete
+            .expect("partial")
+            .contains("more than 1000 members"));
     }
 
     #[test]

@@ -16,10 +16,13 @@ pub(crate) mod content;
 mod dji;
 mod elf;
 mod rootfs;
+mod squashfs;
 mod uimage;
 
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence, UnpackLimits};
+use crate::bytes::Bytes;
 use serde_json::{json, Map, Value};
+use std::io::Read;
 
 pub struct FirmwareAnalyzer;
 
@@ -39,6 +42,12 @@ enum Format {
 }
 
 impl Format {
+    /// Formats that only firmware comes in (not the generic archives, nor ELF, which desktop
+    /// software is made of too).
+    fn is_firmware_image(self) -> bool {
+        !matches!(self, Format::Gzip | Format::Tar | Format::Zip | Format::Elf)
+    }
+
     fn id(self) -> &'static str {
         match self {
             Format::ArdupilotApj => "apj",
@@ -78,7 +87,7 @@ impl Format {
             Some(Format::DjiImah)
         } else if dji::is_xv4(bytes) {
             Some(Format::DjiXv4)
-        } else if bytes.len() >= 512 && &bytes[257..262] == b"ustar" {
+        } else if bytes.len() >= 512 && Bytes(bytes).bytes_at(257, 5) == Some(b"ustar") {
             Some(Format::Tar)
         } else {
             apj::detect(bytes)
@@ -121,6 +130,7 @@ enum LimitKind {
     Unpacked,
     Ratio,
     Recursion,
+    Overlap,
 }
 
 impl LimitKind {
@@ -131,9 +141,13 @@ impl LimitKind {
             LimitKind::Unpacked => "unpacked-size",
             LimitKind::Ratio => "compression-ratio",
             LimitKind::Recursion => "recursion",
+            LimitKind::Overlap => "overlapping-members",
         }
     }
 }
+
+/// The most bytes of a member read in one pass (see [`Walk::inflate`]).
+const FIRST_READ: u64 = 16 << 20;
 
 /// The state of one artifact's walk: what was found, and what is left of the budget.
 struct Walk {
@@ -154,6 +168,9 @@ struct Walk {
     content: content::Scanner,
     /// The image's one budget for default-password checks, shared by all its shadow files.
     passwords: crate::analyze::accounts::hash::DefaultPasswordCheck,
+    /// What showed the artifact is firmware (a root filesystem file, an image format, an
+    /// update manifest), the first such thing found; a generic archive without it is not.
+    firmware_evidence: Option<String>,
 }
 
 impl Walk {
@@ -170,6 +187,7 @@ impl Walk {
             problems: Vec::new(),
             content: content::Scanner::new(),
             passwords: Default::default(),
+            firmware_evidence: None,
         }
     }
 
@@ -235,40 +253,136 @@ impl Walk {
         }
     }
 
-    /// Decompresses `reader` within the allowance; `None` (with a limit or an error recorded)
-    /// when it cannot be had whole.
-    fn inflate(
+    /// Decompresses what `open` reads within the allowance; `None` (with a limit or an error
+    /// recorded) when it cannot be had whole.
+    ///
+    /// Memory stays within the bytes kept: a member of up to [`FIRST_READ`] bytes is read in
+    /// one pass; a longer one is first counted without being kept (so a bomb costs time up to
+    /// the allowance, not memory), then read again into a buffer of exactly its size. A
+    /// buffer grown by doubling would hold up to twice the allowance.
+    fn inflate<'data>(
         &mut self,
         chain: &Chain,
         format: Format,
-        reader: impl std::io::Read,
+        open: &dyn Fn() -> Box<dyn Read + 'data>,
     ) -> Option<Vec<u8>> {
-        use std::io::Read;
         let (allowance, kind) = self.unpack_allowance();
+        let first = FIRST_READ.min(allowance.saturating_add(1));
+        let mut reader = open();
         let mut unpacked = Vec::new();
-        let result = reader
-            .take(allowance.saturating_add(1))
-            .read_to_end(&mut unpacked);
-        self.unpacked += unpacked.len() as u64;
+        let result = reader.by_ref().take(first).read_to_end(&mut unpacked);
         if let Err(error) = result {
+            self.unpacked += unpacked.len() as u64;
             self.damaged(chain, format, error);
             return None;
         }
-        if unpacked.len() as u64 > allowance {
-            let detail = match kind {
-                LimitKind::Ratio => format!(
-                    "the image would unpack to more than {}x its {} bytes, a decompression bomb",
-                    self.limits.max_ratio, self.artifact_size
-                ),
-                _ => format!(
-                    "unpacking would exceed {} bytes in all (a decompression bomb or a very large image)",
-                    self.limits.max_unpacked
-                ),
-            };
-            self.limit(chain, kind, detail);
+        if (unpacked.len() as u64) < first {
+            self.unpacked += unpacked.len() as u64;
+            return Some(unpacked);
+        }
+        drop(unpacked);
+        // Longer than one read: its size first, counted without keeping the bytes.
+        let rest = std::io::copy(
+            &mut reader.take(allowance.saturating_add(1).saturating_sub(first)),
+            &mut std::io::sink(),
+        );
+        let size = match rest {
+            Ok(rest) => first.saturating_add(rest),
+            Err(error) => {
+                self.damaged(chain, format, error);
+                return None;
+            }
+        };
+        if size > allowance {
+            self.unpacked += size;
+            self.unpack_limit(chain, kind);
             return None;
         }
-        Some(unpacked)
+        self.unpacked += size;
+        let mut whole = Vec::new();
+        let read = usize::try_from(size)
+            .map_err(|_| std::io::Error::other("too large for memory"))
+            .and_then(|size| {
+                whole
+                    .try_reserve_exact(size)
+                    .map_err(|error| std::io::Error::other(error.to_string()))
+            })
+            .and_then(|()| open().take(size).read_to_end(&mut whole));
+        match read {
+            Ok(_) if whole.len() as u64 == size => Some(whole),
+            Ok(_) => {
+                self.damaged(chain, format, "the member read differently the second time");
+                None
+            }
+            Err(error) => {
+                self.damaged(chain, format, error);
+                None
+            }
+        }
+    }
+
+    /// Records that unpacking `chain` would pass the limit `kind`.
+    fn unpack_limit(&mut self, chain: &Chain, kind: LimitKind) {
+        let detail = match kind {
+            LimitKind::Ratio => format!(
+                "the image would unpack to more than {}x its {} bytes, a decompression bomb",
+                self.limits.max_ratio, self.artifact_size
+            ),
+            _ => format!(
+                "unpacking would exceed {} bytes in all (a decompression bomb or a very large image)",
+                self.limits.max_unpacked
+            ),
+        };
+        self.limit(chain, kind, detail);
+    }
+
+    /// An empty buffer with room for a member whose size is known before it is read (a
+    /// sparse file expanded): counted against the allowance like an inflated one. `None` (with
+    /// the limit or the error recorded) when it may not or cannot be had.
+    fn reserve_unpacked(&mut self, chain: &Chain, format: Format, size: u64) -> Option<Vec<u8>> {
+        let (allowance, kind) = self.unpack_allowance();
+        self.unpacked = self.unpacked.saturating_add(size);
+        if size > allowance {
+            self.unpack_limit(chain, kind);
+            return None;
+        }
+        let mut buffer = Vec::new();
+        let reserved = usize::try_from(size)
+            .map_err(|_| "too large for memory".to_owned())
+            .and_then(|size| {
+                buffer
+                    .try_reserve_exact(size)
+                    .map_err(|error| error.to_string())
+            });
+        match reserved {
+            Ok(()) => Some(buffer),
+            Err(error) => {
+                self.damaged(chain, format, error);
+                None
+            }
+        }
+    }
+
+    /// The `size` bytes `reader` gives, read into a buffer of exactly that size.
+    fn read_sized(
+        &mut self,
+        chain: &Chain,
+        format: Format,
+        size: u64,
+        reader: &mut dyn Read,
+    ) -> Option<Vec<u8>> {
+        let mut buffer = self.reserve_unpacked(chain, format, size)?;
+        match reader.take(size).read_to_end(&mut buffer) {
+            Ok(_) if buffer.len() as u64 == size => Some(buffer),
+            Ok(_) => {
+                self.damaged(chain, format, "the member ends before its size");
+                None
+            }
+            Err(error) => {
+                self.damaged(chain, format, error);
+                None
+            }
+        }
     }
 
     /// Counts one more member; false (with the limit recorded once) when there are too many.
@@ -317,6 +431,10 @@ impl Walk {
             }
             self.record("tree", chain, node);
         }
+        if let Some(format) = format.filter(|format| format.is_firmware_image()) {
+            self.firmware_evidence
+                .get_or_insert_with(|| format!("{} image at {}", format.id(), describe(chain)));
+        }
         match format {
             Some(format) if format != Format::Elf => {
                 if chain.depth() >= self.limits.max_depth {
@@ -354,7 +472,7 @@ impl Walk {
             Format::Gzip => archive::unpack_gzip(self, chain, bytes),
             Format::Tar => archive::unpack_tar(self, chain, bytes),
             Format::Zip => archive::unpack_zip(self, chain, bytes),
-            Format::Squashfs => archive::unpack_squashfs(self, chain, bytes),
+            Format::Squashfs => squashfs::unpack(self, chain, bytes),
             Format::Elf => {}
         }
     }
@@ -363,17 +481,23 @@ impl Walk {
     /// path calls for.
     fn check_file(&mut self, chain: &Chain, bytes: &[u8]) {
         let path = rootfs::rooted(chain.name());
+        if self.firmware_evidence.is_none() {
+            self.firmware_evidence =
+                rootfs::firmware_marker(&path).map(|marker| format!("{marker} {path}"));
+        }
         let found = self.content.scan(bytes, rootfs::is_shadow(&path));
         for (section, node) in found {
             self.record(section, chain, node);
         }
         rootfs::check(self, chain, &path, bytes);
-        for (offset, length) in archive::embedded_squashfs(bytes) {
+        for (offset, length) in squashfs::embedded_squashfs(bytes) {
             let member = chain.child(format!("squashfs@{offset:#x}"));
             if !self.admit_member(&member) {
                 break;
             }
-            self.visit_slice(&member, &bytes[offset..offset + length]);
+            if let Some(filesystem) = Bytes(bytes).bytes_at(offset, length) {
+                self.visit_slice(&member, filesystem);
+            }
         }
     }
 }
@@ -416,7 +540,7 @@ impl Analyzer for FirmwareAnalyzer {
     }
 
     fn identify(&self, content: &[u8]) -> bool {
-        Format::detect(content).is_some() || archive::embedded_squashfs(content).next().is_some()
+        Format::detect(content).is_some() || squashfs::embedded_squashfs(content).next().is_some()
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
@@ -444,7 +568,21 @@ pub fn analyze_with(content: &[u8], limits: UnpackLimits) -> Result<Evidence, An
             "not a firmware image or archive format drone-audit reads",
         ));
     }
+    // A zip, tar or gzip is firmware when what it holds says so; one read whole without a
+    // root filesystem, an image format or an update manifest in it (CAD drawings, a desktop
+    // tool, a zipped capture) is not, and firmware rules must not pass on it. One whose walk
+    // stopped short stays firmware: partial, with its limits (a bomb is still FW-019).
+    let generic_archive = matches!(format, "gzip" | "tar" | "zip");
+    if generic_archive && walk.firmware_evidence.is_none() && walk.problems.is_empty() {
+        return Err(AnalyzeError::not_this_kind(format!(
+            "not firmware: the {format} archive holds no root filesystem, firmware image format or update manifest ({} members examined)",
+            walk.members
+        )));
+    }
     let mut document = json!({"format": format, "size": content.len()});
+    if let Some(evidence) = walk.firmware_evidence.take() {
+        document["firmware_evidence"] = json!(evidence);
+    }
     for (section, nodes) in std::mem::take(&mut walk.sections) {
         document[section] = nodes;
     }
@@ -522,6 +660,13 @@ mod tests {
                 )
                 .expect("tar entry");
         }
+        // A root filesystem's file, so that the archive is firmware.
+        let mut header = tar::Header::new_gnu();
+        header.set_size(13);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, "etc/os-release", &b"ID=companion\n"[..])
+            .expect("tar entry");
         let tar = builder.into_inner().expect("tar");
         let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         std::io::Write::write_all(&mut gzip, &tar).expect("gzip");

@@ -93,6 +93,40 @@ static SERVICES: LazyLock<Vec<ServiceRule>> = LazyLock::new(|| {
     ]
 });
 
+/// Whether a file at `path` (as [`rooted`] gives it) shows that an archive is firmware: a file
+/// only a root filesystem has at its root, or the manifest of an update format (SWUpdate,
+/// RAUC, Android OTA, Mender, OpenWrt sysupgrade, DJI). The kind of marker, or `None`.
+pub fn firmware_marker(path: &str) -> Option<&'static str> {
+    const ROOT_FILES: [&str; 10] = [
+        "/etc/os-release",
+        "/etc/hostname",
+        "/etc/passwd",
+        "/etc/shadow",
+        "/etc/inittab",
+        "/etc/fstab",
+        "/sbin/init",
+        "/bin/busybox",
+        "/init.rc",
+        "/system/build.prop",
+    ];
+    const ROOT_FOLDERS: [&str; 3] = ["/etc/init.d/", "/etc/systemd/", "/lib/systemd/system/"];
+    let name = path.rsplit('/').next().unwrap_or_default();
+    if ROOT_FILES.contains(&path) || ROOT_FOLDERS.iter().any(|folder| path.starts_with(folder)) {
+        Some("root filesystem file")
+    } else if matches!(
+        name,
+        "sw-description" | "manifest.raucm" | "payload_properties.txt" | "update-binary"
+    ) || path.contains("/META-INF/com/android/")
+        || (path.starts_with("/sysupgrade-") && name == "CONTROL")
+        || (path == "/header.tar" || path == "/header.tar.gz")
+        || name.ends_with(".cfg.sig")
+    {
+        Some("update manifest")
+    } else {
+        None
+    }
+}
+
 /// A member's path as the root filesystem sees it: `./etc/shadow` and `etc/shadow` (in a tar),
 /// `/etc/shadow` (in a SquashFS) are all `/etc/shadow`.
 pub fn rooted(path: &str) -> String {

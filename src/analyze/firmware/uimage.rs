@@ -5,14 +5,11 @@
 
 use super::{Chain, Format, Walk};
 use crate::analyze::text::fixed_field;
+use crate::bytes::Bytes;
 use serde_json::json;
 
 pub const MAGIC: [u8; 4] = [0x27, 0x05, 0x19, 0x56];
 pub const HEADER: usize = 64;
-
-fn u32_at(bytes: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap_or_default())
-}
 
 fn os_name(code: u8) -> &'static str {
     match code {
@@ -75,31 +72,75 @@ fn compression_name(code: u8) -> &'static str {
     }
 }
 
+/// The fields of a uImage header (`struct legacy_img_hdr` of U-Boot's `image.h`).
+struct Header {
+    /// The header with its CRC field zeroed, as the CRC is computed.
+    zeroed: [u8; HEADER],
+    header_crc: u32,
+    timestamp: u32,
+    data_size: u32,
+    load_address: u32,
+    entry_point: u32,
+    data_crc: u32,
+    os: u8,
+    arch: u8,
+    kind: u8,
+    compression: u8,
+    name: String,
+}
+
+impl Header {
+    fn read(bytes: &[u8]) -> Option<Self> {
+        let header = Bytes(bytes);
+        let mut zeroed: [u8; HEADER] = header.array_at(0)?;
+        zeroed[4..8].fill(0);
+        Some(Header {
+            zeroed,
+            header_crc: header.u32_be(4)?,
+            timestamp: header.u32_be(8)?,
+            data_size: header.u32_be(12)?,
+            load_address: header.u32_be(16)?,
+            entry_point: header.u32_be(20)?,
+            data_crc: header.u32_be(24)?,
+            os: header.u8_at(28)?,
+            arch: header.u8_at(29)?,
+            kind: header.u8_at(30)?,
+            compression: header.u8_at(31)?,
+            name: fixed_field(header.bytes_at(32, 32)?),
+        })
+    }
+}
+
 pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
-    let mut header = [0u8; HEADER];
-    header.copy_from_slice(&bytes[..HEADER]);
-    let stored_header_crc = u32_at(&header, 4);
-    header[4..8].fill(0);
-    let header_crc_ok = crc32fast::hash(&header) == stored_header_crc;
-    let size = u32_at(bytes, 12) as usize;
-    let data = bytes.get(HEADER..HEADER.saturating_add(size));
-    let data_crc_ok = data.map(|data| crc32fast::hash(data) == u32_at(bytes, 24));
-    let compression = bytes[31];
+    let Some(header) = Header::read(bytes) else {
+        return walk.damaged(
+            chain,
+            Format::UImage,
+            "shorter than the 64-byte uImage header",
+        );
+    };
+    let header_crc_ok = crc32fast::hash(&header.zeroed) == header.header_crc;
+    let size = header.data_size;
+    let data = usize::try_from(size)
+        .ok()
+        .and_then(|size| Bytes(bytes).bytes_at(HEADER, size));
+    let data_crc_ok = data.map(|data| crc32fast::hash(data) == header.data_crc);
+    let compression = header.compression;
     walk.record(
         "uimages",
         chain,
         json!({
-            "label": format!("uImage {}", fixed_field(&bytes[32..64])),
+            "label": format!("uImage {}", header.name),
             "format": "uimage",
-            "name": fixed_field(&bytes[32..64]),
-            "os": os_name(bytes[28]),
-            "arch": arch_name(bytes[29]),
-            "type": type_name(bytes[30]),
+            "name": header.name,
+            "os": os_name(header.os),
+            "arch": arch_name(header.arch),
+            "type": type_name(header.kind),
             "compression": compression_name(compression),
-            "timestamp": u32_at(bytes, 8),
+            "timestamp": header.timestamp,
             "data_size": size,
-            "load_address": format!("{:#010x}", u32_at(bytes, 16)),
-            "entry_point": format!("{:#010x}", u32_at(bytes, 20)),
+            "load_address": format!("{:#010x}", header.load_address),
+            "entry_point": format!("{:#010x}", header.entry_point),
             "header_crc_ok": header_crc_ok,
             "data_crc_ok": data_crc_ok,
             "offset": 0,
@@ -124,10 +165,10 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     // What follows the image in the file (a root filesystem after the kernel, in flash
     // layouts) is read for embedded filesystems and content too.
     let end = HEADER + data.len();
-    if bytes.len() - end >= 4096 {
-        let rest = chain.child("after the image");
-        if walk.admit_member(&rest) {
-            walk.visit_slice(&rest, &bytes[end..]);
+    if let Some(rest) = bytes.get(end..).filter(|rest| rest.len() >= 4096) {
+        let after = chain.child("after the image");
+        if walk.admit_member(&after) {
+            walk.visit_slice(&after, rest);
         }
     }
     let member = chain.child("payload");

@@ -180,6 +180,7 @@ fn deserialize_profile(
         AnalyzeError {
             message: format!("field `{path}`{at}: {}", error.inner()),
             line,
+            not_this_kind: false,
         }
     })
 }

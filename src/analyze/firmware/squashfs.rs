@@ -1,0 +1,325 @@
+//! SquashFS root filesystems, read with backhand. Before backhand builds the file tree (a
+//! recursion over the directory table with no cycle check), the tree is walked here without
+//! recursion: a directory reached twice (an entry pointing back at an ancestor, or a
+//! hard-linked directory, which SquashFS never writes) or nested deeper than
+//! [`MAX_DIRECTORY_DEPTH`] makes the filesystem damaged evidence instead of a stack overflow.
+
+use super::{Chain, Format, Walk};
+use crate::bytes::{Bytes, Cursor};
+use std::collections::HashSet;
+
+/// Whether a SquashFS 4.0 superblock is sane enough to hand to backhand: the filesystem fits
+/// the bytes, and the block size is a power of two between 4 KiB and 1 MiB that matches its log.
+fn superblock_problem(bytes: &[u8]) -> Option<String> {
+    let superblock = Bytes(bytes);
+    let (Some(block_size), Some(block_log), Some(major), Some(minor), Some(bytes_used)) = (
+        superblock.u32_le(12),
+        superblock.u16_le(22),
+        superblock.u16_le(28),
+        superblock.u16_le(30),
+        superblock.u64_le(40),
+    ) else {
+        return Some("shorter than the 96-byte superblock".to_owned());
+    };
+    if (major, minor) != (4, 0) {
+        return Some(format!(
+            "SquashFS version {major}.{minor} (only 4.0 is read)"
+        ));
+    }
+    if !(4096..=1 << 20).contains(&block_size)
+        || 1u32.checked_shl(u32::from(block_log)) != Some(block_size)
+    {
+        return Some(format!(
+            "block size {block_size} with log {block_log} is not valid"
+        ));
+    }
+    if bytes_used > bytes.len() as u64 {
+        return Some(format!(
+            "the superblock says {bytes_used} bytes are used, but only {} are there (cut short?)",
+            bytes.len()
+        ));
+    }
+    None
+}
+
+/// backhand's decompression with a bound: a SquashFS block unpacks to at most the size its
+/// reader asks room for (8 KiB for metadata, the block size for data; 1 MiB at most), so a
+/// block built to inflate a thousandfold is an error, not gigabytes of memory.
+struct BoundedDecompression;
+
+impl backhand::compression::CompressionAction for BoundedDecompression {
+    fn decompress(
+        &self,
+        bytes: &[u8],
+        out: &mut Vec<u8>,
+        compressor: backhand::compression::Compressor,
+    ) -> Result<(), backhand::BackhandError> {
+        use backhand::compression::Compressor;
+        use std::io::Read;
+        let bound = out.capacity().clamp(8 << 10, 1 << 20);
+        let reader: Box<dyn Read + '_> = match compressor {
+            Compressor::None => Box::new(bytes),
+            Compressor::Gzip => Box::new(flate2::read::ZlibDecoder::new(bytes)),
+            Compressor::Xz => Box::new(liblzma::read::XzDecoder::new(bytes)),
+            other => return Err(backhand::BackhandError::UnsupportedCompression(other)),
+        };
+        let start = out.len();
+        reader.take(bound as u64 + 1).read_to_end(out)?;
+        if out.len() - start > bound {
+            return Err(backhand::BackhandError::CorruptedOrInvalidSquashfs);
+        }
+        Ok(())
+    }
+
+    fn compress(
+        &self,
+        bytes: &[u8],
+        compressor: backhand::FilesystemCompressor,
+        block_size: u32,
+    ) -> Result<Vec<u8>, backhand::BackhandError> {
+        backhand::compression::DefaultCompressor.compress(bytes, compressor, block_size)
+    }
+
+    fn compression_options(
+        &self,
+        superblock: &mut backhand::SuperBlock,
+        kind: &backhand::kind::Kind,
+        compressor: backhand::FilesystemCompressor,
+    ) -> Result<Vec<u8>, backhand::BackhandError> {
+        backhand::compression::DefaultCompressor.compression_options(superblock, kind, compressor)
+    }
+}
+
+/// SquashFS filesystems embedded in a raw image (a flash dump, a kernel followed by its root
+/// filesystem): `(offset, length)` of each valid superblock found, at most 16, not
+/// overlapping. Lazy, so that asking whether there is one stops at the first.
+pub fn embedded_squashfs(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut end = 0usize;
+    memchr::memmem::find_iter(bytes, b"hsqs")
+        .filter_map(move |offset| {
+            let candidate = &bytes[offset..];
+            if offset < end || candidate.len() < 96 || superblock_problem(candidate).is_some() {
+                return None;
+            }
+            let used = usize::try_from(Bytes(candidate).u64_le(40)?).ok()?;
+            end = offset.saturating_add(used);
+            Some((offset, used))
+        })
+        .take(16)
+}
+
+/// How deep directories may nest. Linux paths stop at 4,096 bytes (2,048 levels of one-letter
+/// names); real root filesystems nest a few dozen deep. backhand builds the tree by recursion,
+/// one stack frame per level, so the bound also keeps it far from the 2 MiB stack of a scan
+/// thread.
+pub const MAX_DIRECTORY_DEPTH: usize = 256;
+
+/// The on-disk type of a directory inode (basic and extended).
+const BASIC_DIRECTORY: u16 = 1;
+const EXTENDED_DIRECTORY: u16 = 8;
+
+pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
+    use backhand::{InnerNode, Squashfs};
+    if let Some(problem) = superblock_problem(bytes) {
+        return walk.damaged(chain, Format::Squashfs, problem);
+    }
+    // backhand indexes its tables with values from the image; a hostile image must not take
+    // the scan down, so a panic inside it is caught and reported as a damaged filesystem.
+    let kind = backhand::kind::Kind::new(&BoundedDecompression);
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let squashfs =
+            Squashfs::from_reader_with_offset_and_kind(std::io::Cursor::new(bytes), 0, kind)
+                .map_err(|error| format!("{error:?}"))?;
+        // The tree is checked before backhand recurses over it.
+        if let Some(problem) = directory_tree_problem(&squashfs) {
+            return Err(problem);
+        }
+        squashfs
+            .into_filesystem_reader()
+            .map_err(|error| format!("{error:?}"))
+    }));
+    let filesystem = match opened {
+        Ok(Ok(filesystem)) => filesystem,
+        Ok(Err(problem)) => return walk.damaged(chain, Format::Squashfs, problem),
+        Err(_) => {
+            return walk.damaged(
+                chain,
+                Format::Squashfs,
+                "the filesystem's tables are inconsistent",
+            )
+        }
+    };
+    for node in filesystem.files() {
+        let InnerNode::File(file) = &node.inner else {
+            continue;
+        };
+        let member = chain.child(node.fullpath.to_string_lossy().into_owned());
+        if !walk.admit_member(&member) {
+            return;
+        }
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let open =
+                || -> Box<dyn std::io::Read + '_> { Box::new(filesystem.file(file).reader()) };
+            walk.inflate(&member, Format::Squashfs, &open)
+        }));
+        match read {
+            Ok(Some(content)) => walk.visit(&member, &content),
+            Ok(None) => {}
+            Err(_) => walk.damaged(
+                &member,
+                Format::Squashfs,
+                "the file's blocks are inconsistent",
+            ),
+        }
+    }
+}
+
+/// Where a directory inode's listing is in the directory table: `(block_index, block_offset,
+/// file_size)`, read from the inode's on-disk form (backhand keeps the parsed inode but does
+/// not export its type; deku writes it back exactly as the image stores it).
+fn listing_of(
+    inode: &backhand::Inode,
+    superblock: &backhand::SuperBlock,
+) -> Option<(u64, usize, u32)> {
+    use deku::DekuWriter;
+    let id = inode.id as u16;
+    if id != BASIC_DIRECTORY && id != EXTENDED_DIRECTORY {
+        return None;
+    }
+    let mut written = std::io::Cursor::new(Vec::new());
+    let context = (
+        u64::MAX,
+        superblock.block_size,
+        superblock.block_log,
+        deku::ctx::Endian::Little,
+    );
+    inode
+        .to_writer(&mut deku::writer::Writer::new(&mut written), context)
+        .ok()?;
+    let written = written.into_inner();
+    let inode = Bytes(&written);
+    // After the 16-byte common header: squashfs_dir_inode / squashfs_ldir_inode of the
+    // kernel's squashfs_fs.h.
+    if id == BASIC_DIRECTORY {
+        Some((
+            u64::from(inode.u32_le(16)?),
+            usize::from(inode.u16_le(26)?),
+            u32::from(inode.u16_le(24)?),
+        ))
+    } else {
+        Some((
+            u64::from(inode.u32_le(24)?),
+            usize::from(inode.u16_le(34)?),
+            inode.u32_le(20)?,
+        ))
+    }
+}
+
+/// Why backhand must not build this filesystem's tree: a directory reached twice (a cycle, or a
+/// hard-linked directory), or directories nested deeper than [`MAX_DIRECTORY_DEPTH`]. The walk
+/// is breadth-first with an explicit queue, so the check itself cannot overflow the stack.
+fn directory_tree_problem(squashfs: &backhand::Squashfs<'_>) -> Option<String> {
+    let (offsets, table) = &squashfs.dir_blocks;
+    let mut seen = HashSet::from([squashfs.root_inode.header.inode_number]);
+    let mut queue = std::collections::VecDeque::from([(&squashfs.root_inode, 0usize)]);
+    while let Some((directory, depth)) = queue.pop_front() {
+        let Some((block_index, block_offset, file_size)) =
+            listing_of(directory, &squashfs.superblock)
+        else {
+            continue;
+        };
+        // As backhand's `dir_from_index`: a listing under 4 bytes is empty.
+        if file_size < 4 {
+            continue;
+        }
+        let Some(listing) = offsets
+            .get(&block_index)
+            .and_then(|start| usize::try_from(*start).ok())
+            .and_then(|start| {
+                Bytes(table).bytes_at(start.checked_add(block_offset)?, file_size as usize - 3)
+            })
+        else {
+            continue;
+        };
+        for child in directory_entries(listing) {
+            let Some(inode) = squashfs.inodes.get(&child) else {
+                continue;
+            };
+            if !seen.insert(child) {
+                return Some(format!(
+                    "directory inode {child} is reached twice (a directory cycle or a hard-linked directory): the tree is not read"
+                ));
+            }
+            if depth + 1 > MAX_DIRECTORY_DEPTH {
+                return Some(format!(
+                    "directories nest more than {MAX_DIRECTORY_DEPTH} deep: the tree is not read"
+                ));
+            }
+            queue.push_back((inode, depth + 1));
+        }
+    }
+    None
+}
+
+/// The inode numbers of the entries of a directory listing whose type is a directory.
+fn directory_entries(listing: &[u8]) -> Vec<u32> {
+    let mut cursor = Cursor::new(listing);
+    let mut children = Vec::new();
+    // A header: count - 1, the inode table block, the base inode number; then the entries.
+    while let (Some(count), Some(_start), Some(base)) =
+        (cursor.u32_le(), cursor.u32_le(), cursor.u32_le())
+    {
+        if count > 256 {
+            break;
+        }
+        for _ in 0..=count {
+            let (Some(_offset), Some(relative), Some(kind), Some(name_size)) = (
+                cursor.u16_le(),
+                cursor.i16_le(),
+                cursor.u16_le(),
+                cursor.u16_le(),
+            ) else {
+                return children;
+            };
+            if cursor.read_bytes(usize::from(name_size) + 1).is_none() {
+                return children;
+            }
+            if kind != BASIC_DIRECTORY && kind != EXTENDED_DIRECTORY {
+                continue;
+            }
+            // backhand adds them as i32 and refuses a negative sum.
+            if let Ok(number) = u32::try_from((base as i32).wrapping_add(i32::from(relative))) {
+                children.push(number);
+            }
+        }
+    }
+    children
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use backhand::compression::{CompressionAction, Compressor};
+    use std::io::Write;
+
+    #[test]
+    fn a_squashfs_block_cannot_inflate_past_the_room_asked_for() {
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![0u8; 4 << 20]).expect("compress");
+        let bomb = encoder.finish().expect("compress");
+        // A metadata block: 8 KiB of room.
+        let mut out = Vec::with_capacity(8 << 10);
+        assert!(BoundedDecompression
+            .decompress(&bomb, &mut out, Compressor::Gzip)
+            .is_err());
+        // A data block of 128 KiB inflates as it should.
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![7u8; 128 << 10]).expect("compress");
+        let block = encoder.finish().expect("compress");
+        let mut out = Vec::with_capacity(128 << 10);
+        BoundedDecompression
+            .decompress(&block, &mut out, Compressor::Gzip)
+            .expect("inflates");
+        assert_eq!(out.len(), 128 << 10);
+    }
+}
