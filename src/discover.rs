@@ -148,10 +148,9 @@ pub fn roots(paths: &[PathBuf]) -> Result<Roots, DiscoverError> {
             continue;
         }
         let real = fs::canonicalize(path).map_err(|_| not_found())?;
-        let name = real.file_name().map_or_else(
-            || "root".to_owned(),
-            |name| name.to_string_lossy().into_owned(),
-        );
+        let name = real
+            .file_name()
+            .map_or_else(|| "root".to_owned(), device_name);
         // Whatever is there under that name (a link, a FIFO) is the folder's policy: it is
         // read, and refused if it is not a regular file inside the folder, only if it is used.
         if fs::symlink_metadata(path.join(POLICY_FILE_NAME)).is_ok() {
@@ -276,7 +275,7 @@ impl Walk<'_> {
             .and_then(|real| {
                 real.parent()
                     .and_then(|parent| parent.file_name())
-                    .map(|name| name.to_string_lossy().into_owned())
+                    .map(device_name)
             })
             .unwrap_or_else(|| "device".to_owned());
         if is_file {
@@ -440,10 +439,25 @@ impl Walk<'_> {
     }
 }
 
+/// A device's id from its folder's name: the name itself when it is UTF-8; otherwise the name
+/// with U+FFFD for what is not, followed by its bytes in hex, so that two folders whose names
+/// differ only in bytes that are not UTF-8 are two devices, with ids that stay the same from
+/// one scan to the next (and fingerprints with them).
+pub fn device_name(name: &std::ffi::OsStr) -> String {
+    match name.to_str() {
+        Some(text) => text.to_owned(),
+        None => format!(
+            "{} (bytes {})",
+            name.to_string_lossy(),
+            crate::digest::hex(name.as_encoded_bytes())
+        ),
+    }
+}
+
 /// The device of a subfolder of the root that can be handed over as soon as the walk leaves
 /// the subfolder: any but one that shares its device with another entry. The files directly
 /// in the root belong to a device of the root's name, which a subfolder of that name shares;
-/// and names that are not UTF-8 are shown with U+FFFD, so two of them can name one device.
+/// a name that is not UTF-8 is handed over at the end, as before ids told such names apart.
 fn streamed_device(name: &std::ffi::OsStr, root_name: &str) -> Option<String> {
     let name = name.to_str()?;
     (name != root_name && !name.contains(char::REPLACEMENT_CHARACTER)).then(|| name.to_owned())
@@ -468,7 +482,7 @@ fn device_of(relative: &Path, inventory: Option<&[DeviceInfo]>, root_name: &str)
             .components()
             .next()
             .and_then(|component| match component {
-                Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
+                Component::Normal(name) => Some(device_name(name)),
                 _ => None,
             }),
     }
@@ -746,7 +760,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn subfolders_whose_names_show_alike_are_one_device() {
+    fn subfolders_whose_names_show_alike_are_distinct_devices() {
         use std::os::unix::ffi::OsStrExt;
         let dir = tempfile::tempdir().unwrap();
         for (name, file) in [(&b"\xfe"[..], "a.toml"), (&b"\xff"[..], "b.toml")] {
@@ -755,8 +769,12 @@ mod tests {
         }
         write(dir.path(), "z/c.toml", "");
         let found = discover(&[dir.path().to_path_buf()]).unwrap();
-        assert_eq!(found.device_ids(), ["z", "\u{FFFD}"]);
-        assert_eq!(found.devices[1].files.len(), 2);
+        assert_eq!(
+            found.device_ids(),
+            ["z", "\u{FFFD} (bytes fe)", "\u{FFFD} (bytes ff)"]
+        );
+        assert_eq!(found.devices[1].files.len(), 1);
+        assert_eq!(found.devices[2].files.len(), 1);
     }
 
     #[test]

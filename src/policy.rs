@@ -847,8 +847,11 @@ impl Policy {
         if self.firmware.is_empty() {
             return Value::Object(facts);
         }
+        // ArduPilot's old vehicle names (`APM:Copter`) name today's (`ArduCopter`), in the
+        // policy as in the artifact.
         let entry = self.firmware.iter().find(|entry| {
-            entry.model.eq_ignore_ascii_case(model)
+            (entry.model.eq_ignore_ascii_case(model)
+                || current_ardupilot_vehicle(&entry.model).eq_ignore_ascii_case(model))
                 && entry.component.eq_ignore_ascii_case(name)
                 && entry
                     .vendor
