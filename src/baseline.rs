@@ -95,6 +95,16 @@ impl Baseline {
         serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
     }
 
+    /// Drops the findings the baseline knows from the report, and records in it that the
+    /// baseline read from `source` was applied and how many findings it hid.
+    pub fn apply(&self, report: &mut Report, source: &Path) {
+        let known_findings = self.remove_known(report);
+        report.baseline = Some(crate::report::BaselineUsed {
+            source: crate::discover::display(source),
+            known_findings,
+        });
+    }
+
     /// Drops the findings the baseline knows; returns how many were dropped.
     pub fn remove_known(&self, report: &mut Report) -> usize {
         let before = report.findings.len();

@@ -13,6 +13,7 @@ pub mod bytes;
 pub mod control;
 pub mod digest;
 pub mod discover;
+pub mod escape;
 pub mod file_bytes;
 #[doc(hidden)]
 pub mod fuzzing;

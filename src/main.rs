@@ -4,19 +4,14 @@
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
+use drone_audit::analyze::profile::evidence::Profile;
 use drone_audit::analyze::UnpackLimits;
-use drone_audit::analyze::{profile::evidence::Profile, ArtifactKind};
 use drone_audit::baseline::Baseline;
 use drone_audit::control::Severity;
-use drone_audit::report::comparison::Comparison;
-use drone_audit::report::html::HtmlRenderer;
-use drone_audit::report::json::JsonRenderer;
-use drone_audit::report::junit::JunitRenderer;
-use drone_audit::report::markdown::MarkdownRenderer;
-use drone_audit::report::sarif::SarifRenderer;
-use drone_audit::report::table::{Paint, TableRenderer};
-use drone_audit::report::{comparison, exit, exit_code, BaselineUsed, FailOn, Renderer};
-use drone_audit::rules::{self, Rule, RuleSet};
+use drone_audit::report::comparison::{Comparison, ComparisonFormat};
+use drone_audit::report::table::Paint;
+use drone_audit::report::{exit, exit_code, FailOn, Format};
+use drone_audit::rules::{self, reference};
 use drone_audit::scan::{self, Limits, Progress, ScanOptions};
 use drone_audit::shard::Shard;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -166,7 +161,7 @@ struct ReportArgs {
     /// Report format; repeat it with --output to write several reports in one run:
     /// `--format json --output a.json --format sarif --output b.sarif`.
     #[arg(long, value_enum)]
-    format: Vec<ReportFormat>,
+    format: Vec<Format>,
     /// Where the report of the --format in the same position goes (default: standard output,
     /// for a single format).
     #[arg(long, short)]
@@ -207,8 +202,8 @@ struct CompareArgs {
     /// One folder per candidate (its subfolders are its devices, as in a scan).
     #[arg(required = true)]
     candidates: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
-    format: CompareFormat,
+    #[arg(long, value_enum, default_value_t = ComparisonFormat::Table)]
+    format: ComparisonFormat,
     /// Where the comparison goes (default: standard output).
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -229,14 +224,6 @@ struct CompareArgs {
     quiet: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum CompareFormat {
-    Table,
-    Json,
-    Markdown,
-    Html,
-}
-
 #[derive(Subcommand)]
 enum RulesCommand {
     /// List every rule.
@@ -246,22 +233,6 @@ enum RulesCommand {
     },
     /// Explain one rule: what it checks, why it matters, how to fix, references, an example.
     Explain { id: String },
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ReportFormat {
-    /// Terminal table (the default).
-    Table,
-    /// The versioned, deterministic JSON report.
-    Json,
-    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
-    Sarif,
-    /// JUnit XML: compliance as test results in CI dashboards.
-    Junit,
-    /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
-    Markdown,
-    /// One self-contained HTML page.
-    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -432,7 +403,7 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<u8> {
 fn deliver(
     mut report: drone_audit::report::Report,
     args: &ReportArgs,
-    destinations: &[(ReportFormat, Option<&PathBuf>)],
+    destinations: &[(Format, Option<&PathBuf>)],
 ) -> anyhow::Result<u8> {
     let baseline = args.baseline.as_deref().map(Baseline::read).transpose()?;
     if let Some(path) = &args.write_baseline {
@@ -440,15 +411,11 @@ fn deliver(
             .with_context(|| format!("cannot write baseline to {}", path.display()))?;
     }
     if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
-        let known_findings = baseline.remove_known(&mut report);
-        report.baseline = Some(BaselineUsed {
-            source: drone_audit::discover::display(path),
-            known_findings,
-        });
+        baseline.apply(&mut report, path);
     }
     for &(format, output) in destinations {
         let paint = Paint::new(output.is_none() && colour_on_stdout());
-        let renderer = renderer_for(format, paint);
+        let renderer = format.renderer(paint);
         write_to(output.map(PathBuf::as_path), |out| {
             renderer.render(&report, out)
         })?;
@@ -482,26 +449,15 @@ fn deliver(
 /// Pairs each --format with the --output in the same position; a single format without an
 /// output goes to standard output, and no format at all means the table.
 fn report_destinations<'a>(
-    formats: &[ReportFormat],
+    formats: &[Format],
     outputs: &'a [PathBuf],
-) -> anyhow::Result<Vec<(ReportFormat, Option<&'a PathBuf>)>> {
+) -> anyhow::Result<Vec<(Format, Option<&'a PathBuf>)>> {
     match (formats.len(), outputs.len()) {
-        (0, 0) => Ok(vec![(ReportFormat::Table, None)]),
-        (0, 1) => Ok(vec![(ReportFormat::Table, outputs.first())]),
+        (0, 0) => Ok(vec![(Format::Table, None)]),
+        (0, 1) => Ok(vec![(Format::Table, outputs.first())]),
         (1, 0) => Ok(vec![(formats[0], None)]),
         (f, o) if f == o => Ok(formats.iter().copied().zip(outputs.iter().map(Some)).collect()),
         (f, o) => bail!("{f} --format and {o} --output: with several formats, give one --output per --format, in the same order"),
-    }
-}
-
-fn renderer_for(format: ReportFormat, paint: Paint) -> Box<dyn Renderer> {
-    match format {
-        ReportFormat::Table => Box::new(TableRenderer { paint }),
-        ReportFormat::Json => Box::new(JsonRenderer),
-        ReportFormat::Sarif => Box::new(SarifRenderer),
-        ReportFormat::Junit => Box::new(JunitRenderer),
-        ReportFormat::Markdown => Box::new(MarkdownRenderer),
-        ReportFormat::Html => Box::new(HtmlRenderer),
     }
 }
 
@@ -623,14 +579,8 @@ fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
     }
     let comparison = Comparison::new(candidates);
     let paint = Paint::new(args.output.is_none() && colour_on_stdout());
-    write_to(args.output.as_deref(), |out| match args.format {
-        CompareFormat::Table => comparison::write_table(&comparison, paint, out),
-        CompareFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &comparison).map_err(io::Error::from)?;
-            writeln!(out)
-        }
-        CompareFormat::Markdown => comparison::write_markdown(&comparison, out),
-        CompareFormat::Html => comparison::write_html(&comparison, out),
+    write_to(args.output.as_deref(), |out| {
+        args.format.render(&comparison, paint, out)
     })?;
     let incomplete = comparison
         .candidates
@@ -698,161 +648,26 @@ fn run_inspect(file: PathBuf, policy: Option<PathBuf>, limits: Limits) -> anyhow
 
 fn run_rules(command: RulesCommand, rules_dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let rule_set = rules::load(rules_dir.as_deref())?;
-    match command {
+    let page = match command {
         RulesCommand::List {
             format: ListFormat::Json,
-        } => print_json(&rule_set.rules)?,
+        } => {
+            print_json(&rule_set.rules)?;
+            return Ok(exit::OK);
+        }
         RulesCommand::List {
             format: ListFormat::Markdown,
-        } => io::stdout()
-            .lock()
-            .write_all(rules_markdown(&rule_set).as_bytes())?,
+        } => reference::markdown(&rule_set),
         RulesCommand::List {
             format: ListFormat::Table,
-        } => {
-            let mut table = comfy_table::Table::new();
-            table
-                .load_preset(comfy_table::presets::UTF8_FULL_CONDENSED)
-                .set_header(vec!["id", "name", "control", "severity", "kinds", "title"]);
-            for rule in &rule_set.rules {
-                let kinds: Vec<&str> = rule.kinds.iter().map(|kind| kind.id()).collect();
-                table.add_row(vec![
-                    &rule.id,
-                    &rule.name,
-                    rule.control.id(),
-                    rule.severity.id(),
-                    &kinds.join(", "),
-                    &rule.title,
-                ]);
-            }
-            let mut stdout = io::stdout().lock();
-            writeln!(
-                stdout,
-                "{table}\n{} rules (sha256 {})",
-                rule_set.rules.len(),
-                rule_set.digest
-            )?;
-        }
-        RulesCommand::Explain { id } => {
-            let Some(rule) = rule_set
-                .rules
-                .iter()
-                .find(|rule| rule.id.eq_ignore_ascii_case(&id) || rule.name == id)
-            else {
-                bail!("no rule `{id}` (see `drone-audit rules list`)");
-            };
-            let mut stdout = io::stdout().lock();
-            stdout.write_all(explain(rule).as_bytes())?;
-        }
-    }
-    Ok(exit::OK)
-}
-
-fn explain(rule: &Rule) -> String {
-    let kinds: Vec<&str> = rule
-        .kinds
-        .iter()
-        .map(|kind: &ArtifactKind| kind.id())
-        .collect();
-    let indent = |text: &str| {
-        text.lines()
-            .map(|line| format!("  {line}"))
-            .collect::<Vec<_>>()
-            .join("\n")
+        } => reference::table(&rule_set),
+        RulesCommand::Explain { id } => match reference::find(&rule_set, &id) {
+            Some(rule) => reference::explain(rule),
+            None => bail!("no rule `{id}` (see `drone-audit rules list`)"),
+        },
     };
-    let mut text = format!(
-        "{} {}: {}\n\ncontrol:  {} (DHS 2019: {})\nseverity: {}\nkinds:    {}\nsource:   {}\n\nWhat it checks:\n  select:   {}\n",
-        rule.id,
-        rule.name,
-        rule.title,
-        rule.control,
-        rule.control.mitigation(),
-        rule.severity,
-        kinds.join(", "),
-        rule.source,
-        rule.select.text,
-    );
-    if let Some(requires) = &rule.requires {
-        text.push_str(&format!(
-            "  requires: {} (otherwise: not assessed)\n",
-            requires.text
-        ));
-    }
-    text.push_str(&format!(
-        "  message:  {}\n\nWhy it matters:\n{}\n\nHow to fix:\n{}\n\nReferences:\n",
-        rule.message_text,
-        indent(&rule.rationale),
-        indent(&rule.remediation)
-    ));
-    for reference in &rule.references {
-        text.push_str(&format!("  {reference}\n"));
-    }
-    text.push_str(&format!(
-        "\nExample (fires on):\n{}\n",
-        indent(&rule.example)
-    ));
-    text
-}
-
-/// The rule reference as Markdown: an index table, then each rule in full.
-fn rules_markdown(rule_set: &RuleSet) -> String {
-    use drone_audit::report::markdown::{code, text};
-    let mut page = format!(
-        "# Rules\n\n<!-- Generated by `drone-audit rules list --format markdown`; do not edit. -->\n\n\
-         {} built-in rules (rule files sha256 `{}`). `drone-audit rules explain ID` prints one \
-         in the terminal; a policy can disable a rule or change its severity (docs/policy.md).\n\n\
-         | id | name | control | severity | kinds | title |\n|---|---|---|---|---|---|\n",
-        rule_set.rules.len(),
-        rule_set.digest
-    );
-    for rule in &rule_set.rules {
-        let kinds: Vec<&str> = rule.kinds.iter().map(|kind| kind.id()).collect();
-        page.push_str(&format!(
-            "| [{}](#{}) | {} | {} | {} | {} | {} |\n",
-            rule.id,
-            rule.id.to_ascii_lowercase(),
-            text(&rule.name),
-            rule.control,
-            rule.severity,
-            text(&kinds.join(", ")),
-            text(&rule.title)
-        ));
-    }
-    for rule in &rule_set.rules {
-        let kinds: Vec<&str> = rule.kinds.iter().map(|kind| kind.id()).collect();
-        page.push_str(&format!(
-            "\n## {}\n\n**{}** ({}). Control: {} (DHS 2019: {}). Severity: {}. Kinds: {}.\n\n\
-             **Why it matters.** {}\n\n**How to fix.** {}\n\n**What it checks.** Selects {}",
-            rule.id,
-            text(&rule.title),
-            code(&rule.name),
-            rule.control,
-            text(rule.control.mitigation()),
-            rule.severity,
-            text(&kinds.join(", ")),
-            text(&rule.rationale),
-            text(&rule.remediation),
-            code(&rule.select.text),
-        ));
-        if let Some(requires) = &rule.requires {
-            page.push_str(&format!(
-                "; not assessed unless {} matches",
-                code(&requires.text)
-            ));
-        }
-        page.push_str(".\n");
-        if !rule.references.is_empty() {
-            page.push_str("\n**References.**\n\n");
-            for reference in &rule.references {
-                page.push_str(&format!("- {}\n", text(reference)));
-            }
-        }
-        page.push_str(&format!(
-            "\n**Example** (fires on):\n\n```text\n{}\n```\n",
-            rule.example.trim_end().replace("```", "` ` `")
-        ));
-    }
-    page
+    io::stdout().lock().write_all(page.as_bytes())?;
+    Ok(exit::OK)
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {

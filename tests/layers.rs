@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
         "shard",
         "waiver",
         "bytes",
+        "escape",
         // What tests need beside the project (the corpus, oracle tools): compiled for tests.
         "test_prerequisites",
     ],

@@ -454,6 +454,37 @@ pub trait Renderer {
     fn render(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()>;
 }
 
+/// The formats a scan's report is written in (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Terminal table (the default).
+    Table,
+    /// The versioned, deterministic JSON report.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML: compliance as test results in CI dashboards.
+    Junit,
+    /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
+}
+
+impl Format {
+    /// The renderer of the format; `paint` colours the table.
+    pub fn renderer(self, paint: table::Paint) -> Box<dyn Renderer> {
+        match self {
+            Format::Table => Box::new(table::TableRenderer { paint }),
+            Format::Json => Box::new(json::JsonRenderer),
+            Format::Sarif => Box::new(sarif::SarifRenderer),
+            Format::Junit => Box::new(junit::JunitRenderer),
+            Format::Markdown => Box::new(markdown::MarkdownRenderer),
+            Format::Html => Box::new(html::HtmlRenderer),
+        }
+    }
+}
+
 /// Short label for a control's status, as tables show it.
 pub fn status_label(status: ControlStatus) -> &'static str {
     match status {

@@ -18,6 +18,36 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The formats a comparison is written in (`compare --format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ComparisonFormat {
+    Table,
+    Json,
+    Markdown,
+    Html,
+}
+
+impl ComparisonFormat {
+    /// Writes the comparison in this format; `paint` colours the table.
+    pub fn render(
+        self,
+        comparison: &Comparison,
+        paint: crate::report::table::Paint,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        match self {
+            ComparisonFormat::Table => write_table(comparison, paint, out),
+            ComparisonFormat::Json => {
+                serde_json::to_writer_pretty(&mut *out, comparison)
+                    .map_err(std::io::Error::from)?;
+                writeln!(out)
+            }
+            ComparisonFormat::Markdown => write_markdown(comparison, out),
+            ComparisonFormat::Html => write_html(comparison, out),
+        }
+    }
+}
+
 /// Candidates side by side.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
