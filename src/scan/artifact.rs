@@ -12,7 +12,7 @@ use crate::report::{ArtifactRecord, ArtifactStatus};
 use crate::scan::Limits;
 use sha2::{Digest, Sha256};
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::Path;
 
 /// One artifact after the pipeline: its record in the report, and its evidence when the
@@ -65,7 +65,7 @@ pub fn analyze_file(
     };
     // Captures are streamed through a bounded buffer, so they are held to a size limit of
     // their own; everything else is read whole, from the file already open.
-    match capture_format(&mut file) {
+    match capture::format_of(&mut file) {
         Ok(Some(format)) => {
             return analyze_capture(file, format, record, policy, limits.max_capture_size)
         }
@@ -157,20 +157,6 @@ pub fn analyze_as(
     let mut evidence = analyzer.analyze_unpacking(content, limits.unpack)?;
     policy.enrich(evidence.kind, &mut evidence.document);
     Ok(evidence)
-}
-
-/// The capture format of an open file, from its first bytes; the file is left at its start.
-fn capture_format(file: &mut File) -> std::io::Result<Option<capture::Format>> {
-    let mut head = [0u8; 12];
-    let mut filled = 0;
-    while filled < head.len() {
-        match file.read(&mut head[filled..])? {
-            0 => break,
-            count => filled += count,
-        }
-    }
-    file.seek(SeekFrom::Start(0))?;
-    Ok(capture::Format::sniff(&head[..filled]))
 }
 
 /// Runs an analyzer so that a bug in it (a panic on some input, despite the fuzzing) costs

@@ -77,11 +77,10 @@ impl Analyzer for CaptureAnalyzer {
     }
 }
 
-/// Opens `path`, reads its first bytes to tell whether it is a capture (and of which format),
-/// and returns the file rewound to its start either way, so the caller reads it only once.
-pub fn open(path: &std::path::Path) -> std::io::Result<(Option<Format>, std::fs::File)> {
+/// Whether an open file is a capture, and of which format, from its first bytes; the file is
+/// rewound to its start either way, so the caller reads it only once.
+pub fn format_of(file: &mut std::fs::File) -> std::io::Result<Option<Format>> {
     use std::io::{Seek, SeekFrom};
-    let mut file = std::fs::File::open(path)?;
     let mut head = [0u8; 12];
     let mut filled = 0;
     while filled < head.len() {
@@ -91,7 +90,7 @@ pub fn open(path: &std::path::Path) -> std::io::Result<(Option<Format>, std::fs:
         }
     }
     file.seek(SeekFrom::Start(0))?;
-    Ok((Format::sniff(&head[..filled]), file))
+    Ok(Format::sniff(&head[..filled]))
 }
 
 /// Bounds on reading one capture. Captures are streamed, so they are not held to the
