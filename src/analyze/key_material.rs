@@ -213,14 +213,7 @@ impl Analyzer for KeyMaterialAnalyzer {
         })?;
         // What the scan found stands (a damaged key is still a key), but a damaged block may
         // hide what it holds: the file is partial.
-        let incomplete = (!damaged.is_empty()).then(|| {
-            let count = damaged.len();
-            let mut reason = damaged.into_iter().take(3).collect::<Vec<_>>().join("; ");
-            if count > 3 {
-                reason.push_str(&format!("; and {} more", count - 3));
-            }
-            reason
-        });
+        let incomplete = crate::analyze::incomplete_reason(damaged);
         Ok(Evidence {
             kind: ArtifactKind::KeyMaterial,
             document,

@@ -186,6 +186,20 @@ impl AnalyzeError {
     }
 }
 
+/// Why an artifact is partial, from the problems its analysis met: the first three, joined,
+/// and how many more; none when there were none.
+pub fn incomplete_reason(problems: Vec<String>) -> Option<String> {
+    let count = problems.len();
+    if count == 0 {
+        return None;
+    }
+    let mut reason = problems.into_iter().take(3).collect::<Vec<_>>().join("; ");
+    if count > 3 {
+        reason.push_str(&format!("; and {} more", count - 3));
+    }
+    Some(reason)
+}
+
 /// Bounds on unpacking one artifact that holds others (a firmware image and its archives).
 #[derive(Debug, Clone, Copy)]
 pub struct UnpackLimits {

@@ -589,19 +589,7 @@ pub fn analyze_with(content: &[u8], limits: UnpackLimits) -> Result<Evidence, An
     document["members"] = json!(walk.members);
     document["unpacked_bytes"] = json!(walk.unpacked);
     document["content_scan"] = walk.content.summary();
-    let incomplete = (!walk.problems.is_empty()).then(|| {
-        let count = walk.problems.len();
-        let mut reason = walk
-            .problems
-            .into_iter()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join("; ");
-        if count > 3 {
-            reason.push_str(&format!("; and {} more", count - 3));
-        }
-        reason
-    });
+    let incomplete = crate::analyze::incomplete_reason(walk.problems);
     Ok(Evidence {
         kind: ArtifactKind::Firmware,
         document,
