@@ -39,14 +39,38 @@ pub fn analyze(kind: ArtifactKind, data: &[u8]) {
     run_pipeline(kind, data, Limits::default());
 }
 
-/// The firmware walker, with unpacking limits small enough for libFuzzer's memory limit.
-pub fn firmware(data: &[u8]) {
-    let limits = Limits {
-        unpack: UnpackLimits {
+/// The unpacking limits a firmware input runs under, chosen by its length so that every seed
+/// is fuzzed under several: limits far below the scan's defaults make a walker that does not
+/// keep to them show within libFuzzer's memory limit (`-rss_limit_mb`, and `-malloc_limit_mb`
+/// for one allocation), and tiny member and depth limits reach the code paths that stop at them.
+/// The largest keeps 64 MiB, room for real images' file systems.
+pub fn firmware_limits(input_len: usize) -> UnpackLimits {
+    match input_len % 3 {
+        0 => UnpackLimits {
+            max_depth: 2,
+            max_members: 16,
+            max_unpacked: 64 << 10,
+            max_ratio: 4,
+            ratio_floor: 16 << 10,
+        },
+        1 => UnpackLimits {
+            max_members: 1_000,
+            max_unpacked: 1 << 20,
+            ratio_floor: 256 << 10,
+            ..UnpackLimits::default()
+        },
+        _ => UnpackLimits {
             max_unpacked: 64 << 20,
             ratio_floor: 4 << 20,
             ..UnpackLimits::default()
         },
+    }
+}
+
+/// The firmware walker, under [`firmware_limits`].
+pub fn firmware(data: &[u8]) {
+    let limits = Limits {
+        unpack: firmware_limits(data.len()),
         ..Limits::default()
     };
     run_pipeline(ArtifactKind::Firmware, data, limits);
