@@ -93,6 +93,20 @@ fn one_device_keeping_both_records_kept_several_flights() {
         fired(&report, "DJIFlightRecord_2023-10-10__17-37-53_.txt"),
         ["LOG-001", "LOG-005"]
     );
+    // Both records name the same aircraft: they are two flights of one vehicle.
+    let several = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|finding| finding["rule"] == "LOG-006")
+        .expect("LOG-006");
+    assert!(
+        several["message"]
+            .as_str()
+            .expect("message")
+            .contains("of the aircraft djiaircraft 1581F6GKB235K004"),
+        "{several}"
+    );
     let finding = report["findings"]
         .as_array()
         .expect("findings")

@@ -348,3 +348,55 @@ fn a_status_text_with_a_bad_checksum_names_no_firmware() {
         "{firmware}"
     );
 }
+
+/// The real logs of three autopilots gathered in one folder (two PX4 boards told apart by
+/// their `sys_uuid`, an ArduPilot board by the UID it prints at boot) are one flight of each,
+/// not several flights of one vehicle: LOG-006 stays quiet. A second copy of one of them is a
+/// second flight of that vehicle, and LOG-006 names it.
+#[test]
+fn logs_of_three_autopilots_in_one_folder_are_not_several_flights_of_one() {
+    let logs = [
+        "pyulog/sample_log_small.ulg",
+        "px4-ulog-rs/corrupt_unregistered_msg_id.ulg",
+        "pymavlink/test.BIN",
+    ];
+    let Some(paths) = logs
+        .iter()
+        .map(|log| corpus(log))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let device = dir.path().join("downloads");
+    fs::create_dir_all(&device).expect("mkdir");
+    for path in &paths {
+        fs::copy(path, device.join(path.file_name().expect("name"))).expect("copy");
+    }
+    let (report, _) = scan_json(dir.path());
+    for path in &paths {
+        let name = path.file_name().expect("name").to_str().expect("UTF-8");
+        let record = artifact(&report, name);
+        assert!(record["status"] != "error", "{record}");
+    }
+    let several = |report: &Value| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|finding| finding["rule"] == "LOG-006")
+            .map(|finding| finding["message"].as_str().expect("message").to_owned())
+            .collect()
+    };
+    assert_eq!(several(&report), Vec::<String>::new());
+
+    fs::copy(&paths[2], device.join("00000043.BIN")).expect("copy");
+    let (report, _) = scan_json(dir.path());
+    assert_eq!(
+        several(&report),
+        [
+            "logs of several flights of the PX4v4 board 00360029 30365103 31323731 (vehicle logs) \
+          are kept together on this device: the data of earlier flights was not erased"
+        ]
+    );
+}

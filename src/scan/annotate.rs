@@ -137,33 +137,144 @@ fn annotate_firmware_images(artifacts: &mut [DeviceArtifact<'_>]) {
     }
 }
 
-/// Flight logs are judged together as well as one by one: how many of a kind a device keeps
-/// (logs of earlier flights not erased) and whether a vehicle's log sits in its memory-card
-/// layout while the policy says cards come out after every flight. Each log's evidence gets
-/// a `storage` node.
+/// Which vehicle a log is of, from the log's own identity: a PX4 ULog's `sys_uuid` (else its
+/// board, `ver_hw`), an ArduPilot DataFlash log's board UID, a DJI flight record's aircraft
+/// serial. Logs that do not say (a telemetry log is the ground station's, whatever flew; a log
+/// that could not be read) are of one unidentified vehicle: they may all be of the same.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Vehicle {
+    /// What tells it from others (`None`: unidentified).
+    key: Option<String>,
+    /// The vehicle in words, for the findings.
+    text: String,
+    /// The field of the log it comes from.
+    identified_by: Option<&'static str>,
+}
+
+impl Vehicle {
+    fn of(kind: Option<ArtifactKind>, document: Option<&serde_json::Value>) -> Vehicle {
+        let text_at = |pointer: &str| {
+            document
+                .and_then(|document| document.pointer(pointer))
+                .and_then(serde_json::Value::as_str)
+                .map(str::trim)
+                .filter(|text| !text.is_empty())
+        };
+        let identified = |key: String, text: String, field: &'static str| Vehicle {
+            key: Some(key),
+            text,
+            identified_by: Some(field),
+        };
+        let found = match kind {
+            Some(ArtifactKind::Ulog) => {
+                match (text_at("/firmware/sys_uuid"), text_at("/firmware/ver_hw")) {
+                    (Some(uuid), board) => Some(identified(
+                        format!("px4 {uuid}"),
+                        format!("the {} board {uuid}", board.unwrap_or("PX4")),
+                        "sys_uuid",
+                    )),
+                    (None, Some(board)) => Some(identified(
+                        format!("px4 board {board}"),
+                        format!("a {board} board without a sys_uuid"),
+                        "ver_hw",
+                    )),
+                    (None, None) => None,
+                }
+            }
+            Some(ArtifactKind::DataflashLog) => text_at("/board/uid").map(|uid| {
+                let board = text_at("/board/name").unwrap_or("ArduPilot");
+                identified(
+                    format!("ardupilot {uid}"),
+                    format!("the {board} board {uid}"),
+                    "board.uid",
+                )
+            }),
+            Some(ArtifactKind::DjiFlightRecord) => {
+                text_at("/details/aircraft_serial").map(|serial| {
+                    let name = text_at("/details/aircraft_name").unwrap_or("DJI aircraft");
+                    identified(
+                        format!("dji {serial}"),
+                        format!("the aircraft {name} {serial}"),
+                        "details.aircraft_serial",
+                    )
+                })
+            }
+            _ => None,
+        };
+        found.unwrap_or_else(|| Vehicle {
+            key: None,
+            text: match kind {
+                Some(ArtifactKind::Tlog) => "the vehicles this ground station flew".to_owned(),
+                _ => "an unidentified vehicle".to_owned(),
+            },
+            identified_by: None,
+        })
+    }
+}
+
+/// Flight logs are judged together as well as one by one: how many logs of one vehicle a
+/// device keeps (logs of earlier flights not erased: logs of three vehicles gathered in one
+/// folder are not) and whether a vehicle's log sits in its memory-card layout while the policy
+/// says cards come out after every flight. Each log's evidence gets a `storage` node.
 fn annotate_flight_logs(artifacts: &mut [DeviceArtifact<'_>], policy: &Policy) {
+    let vehicles: Vec<Option<Vehicle>> = artifacts
+        .iter()
+        .map(|artifact| {
+            log_group(artifact.kind).map(|_| {
+                let document = artifact
+                    .evidence
+                    .as_deref()
+                    .map(|evidence| &evidence.document);
+                Vehicle::of(artifact.kind, document)
+            })
+        })
+        .collect();
     let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut firsts: BTreeMap<&'static str, String> = BTreeMap::new();
-    for artifact in artifacts.iter() {
-        let Some(group) = log_group(artifact.kind) else {
+    let mut per_vehicle: BTreeMap<(&'static str, &Vehicle), usize> = BTreeMap::new();
+    let mut firsts: BTreeMap<&'static str, &str> = BTreeMap::new();
+    let mut vehicle_firsts: BTreeMap<(&'static str, &Vehicle), &str> = BTreeMap::new();
+    for (artifact, vehicle) in artifacts.iter().zip(&vehicles) {
+        let (Some(group), Some(vehicle)) = (log_group(artifact.kind), vehicle.as_ref()) else {
             continue;
         };
         *counts.entry(group).or_default() += 1;
+        *per_vehicle.entry((group, vehicle)).or_default() += 1;
         if artifact.evidence.is_some() {
-            let first = firsts
-                .entry(group)
-                .or_insert_with(|| artifact.path.to_owned());
-            if artifact.path < first.as_str() {
-                *first = artifact.path.to_owned();
+            for first in [
+                firsts.entry(group).or_insert(artifact.path),
+                vehicle_firsts
+                    .entry((group, vehicle))
+                    .or_insert(artifact.path),
+            ] {
+                if artifact.path < *first {
+                    *first = artifact.path;
+                }
             }
         }
     }
-    for artifact in artifacts.iter_mut() {
-        let Some(group) = log_group(artifact.kind) else {
+    let firsts: BTreeMap<&'static str, String> = firsts
+        .into_iter()
+        .map(|(group, path)| (group, path.to_owned()))
+        .collect();
+    let vehicle_facts: BTreeMap<(&'static str, Vehicle), (usize, Option<String>)> = per_vehicle
+        .into_iter()
+        .map(|((group, vehicle), count)| {
+            let first = vehicle_firsts
+                .get(&(group, vehicle))
+                .map(|path| (*path).to_owned());
+            ((group, vehicle.clone()), (count, first))
+        })
+        .collect();
+    for (artifact, vehicle) in artifacts.iter_mut().zip(vehicles) {
+        let (Some(group), Some(vehicle)) = (log_group(artifact.kind), vehicle) else {
             continue;
         };
         let on_card = card_path(artifact.path).filter(|_| group == "vehicle logs");
         let first_log_on_device = firsts.get(group).map(String::as_str) == Some(artifact.path);
+        let (of_vehicle, first_of_vehicle) = vehicle_facts
+            .get(&(group, vehicle.clone()))
+            .map(|(count, first)| (*count, first.as_deref() == Some(artifact.path)))
+            .unwrap_or((0, false));
         let Some(document) = artifact
             .evidence
             .as_deref_mut()
@@ -175,6 +286,10 @@ fn annotate_flight_logs(artifacts: &mut [DeviceArtifact<'_>], policy: &Policy) {
             "kind_of_log": group,
             "logs_of_its_kind_on_device": counts.get(group).copied().unwrap_or(0),
             "first_log_on_device": first_log_on_device,
+            "vehicle": vehicle.text,
+            "vehicle_identified_by": vehicle.identified_by,
+            "logs_of_this_vehicle_on_device": of_vehicle,
+            "first_log_of_this_vehicle": first_of_vehicle,
             "on_vehicle_card": on_card.is_some(),
             "policy": {"cards_removed_after_flight": policy.cards_removed_after_flight},
             // The facts are about the whole file: findings point at its start.

@@ -140,6 +140,26 @@ pub(crate) fn firmware_of(message: &str) -> Option<Value> {
     }))
 }
 
+/// The board an ArduPilot MSG text names with its unique id, as the firmware announces it at
+/// boot: `PX4v4 00360029 30365103 31323731`, `CubeOrange 003A0024 3038510B 34313430` (the
+/// board's name, then its MCU's 96-bit UID in three 32-bit words). The UID tells one vehicle's
+/// logs from another's.
+pub(crate) fn board_of(message: &str) -> Option<Value> {
+    let words: Vec<&str> = message.split_ascii_whitespace().collect();
+    let [name @ .., first, second, third] = words.as_slice() else {
+        return None;
+    };
+    let is_word =
+        |word: &&str| word.len() == 8 && word.bytes().all(|byte| byte.is_ascii_hexdigit());
+    if name.is_empty() || ![first, second, third].into_iter().all(is_word) {
+        return None;
+    }
+    Some(json!({
+        "name": name.join(" "),
+        "uid": format!("{first} {second} {third}").to_ascii_uppercase(),
+    }))
+}
+
 /// What the records of a log say, whichever form it is in.
 #[derive(Default)]
 struct LogFacts {
@@ -148,6 +168,8 @@ struct LogFacts {
     parameters: BTreeMap<String, Parameter>,
     messages: Vec<Value>,
     firmware: Option<Value>,
+    /// The first board named with its unique id ([`board_of`]).
+    board: Option<Value>,
     /// Records that can hold a position (a `Lat` field): GPS, GPS2, POS, AHR2…
     gps_records: u64,
     position_records: u64,
@@ -189,6 +211,9 @@ impl LogFacts {
                 found
             });
         }
+        if self.board.is_none() {
+            self.board = board_of(&text);
+        }
         if self.messages.len() < MAX_MESSAGES {
             let mut message = json!({"text": text});
             place.insert_into(&mut message);
@@ -228,6 +253,7 @@ impl LogFacts {
             "records": self.records,
             "record_counts": self.counts,
             "firmware": self.firmware,
+            "board": self.board,
             "messages": self.messages,
             "positions": positions,
         });
@@ -473,6 +499,27 @@ impl Analyzer for DataflashAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_board_is_named_with_its_unique_id() {
+        assert_eq!(
+            board_of("PX4v4 00360029 30365103 31323731"),
+            Some(json!({"name": "PX4v4", "uid": "00360029 30365103 31323731"}))
+        );
+        assert_eq!(
+            board_of("CubeOrange 003a0024 3038510b 34313430").expect("a board")["uid"],
+            "003A0024 3038510B 34313430"
+        );
+        // Other boot messages carry hex words too, but are not a board and its id.
+        for text in [
+            "PX4: 0384802e NuttX: 1bcae90b",
+            "u-blox 1 HW: 00040007 SW: 7.03 (45970)",
+            "00360029 30365103 31323731",
+            "ArduPlane V3.8.2-dev (8178ab40)",
+        ] {
+            assert_eq!(board_of(text), None, "{text}");
+        }
+    }
 
     /// A FMT record describing `kind`.
     fn fmt(kind: u8, name: &str, format: &str, columns: &str) -> Vec<u8> {
