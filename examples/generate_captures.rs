@@ -240,7 +240,8 @@ fn tls_session(
     frames
 }
 
-/// MAVLink v2 frame: HEARTBEAT-sized payload, or SETUP_SIGNING's 42 bytes.
+/// MAVLink v2 frame: HEARTBEAT-sized payload, or SETUP_SIGNING's 42 bytes; its checksum seeded
+/// with the message's CRC_EXTRA.
 fn mavlink_v2(
     sequence: u8,
     system: u8,
@@ -260,19 +261,21 @@ fn mavlink_v2(
     ];
     frame.extend_from_slice(&message.to_le_bytes()[..3]);
     frame.extend(std::iter::repeat_n(0x11, usize::from(payload_length)));
-    frame.extend_from_slice(&[0xab, 0xcd]);
+    frame.extend_from_slice(&[0, 0]);
     if signed {
         frame.push(1); // link id
         frame.extend_from_slice(&[0x22; 6]); // timestamp
         frame.extend_from_slice(&[0x33; 6]); // signature
     }
+    drone_audit::analyze::mavlink::seal(&mut frame);
     frame
 }
 
 fn mavlink_v1(sequence: u8, system: u8, component: u8, message: u8, payload_length: u8) -> Vec<u8> {
     let mut frame = vec![0xfe, payload_length, sequence, system, component, message];
     frame.extend(std::iter::repeat_n(0x11, usize::from(payload_length)));
-    frame.extend_from_slice(&[0xab, 0xcd]);
+    frame.extend_from_slice(&[0, 0]);
+    drone_audit::analyze::mavlink::seal(&mut frame);
     frame
 }
 

@@ -95,12 +95,14 @@ const HARDENED: [(&str, f32); 6] = [
     ("BRD_SAFETY_DEFLT", 1.0),
 ];
 
-/// A MAVLink 2 frame (unsigned) of `message` with a zeroed payload of `length` bytes.
+/// A MAVLink 2 frame (unsigned) of `message` with a zeroed payload of `length` bytes, its
+/// checksum seeded with the message's CRC_EXTRA.
 fn mavlink_v2(sequence: u8, system: u8, component: u8, message: u32, length: u8) -> Vec<u8> {
     let mut frame = vec![0xfd, length, 0, 0, sequence, system, component];
     frame.extend_from_slice(&message.to_le_bytes()[..3]);
     frame.extend(std::iter::repeat_n(0, usize::from(length)));
-    frame.extend_from_slice(&[0x5a, 0xa5]);
+    frame.extend_from_slice(&[0, 0]);
+    drone_audit::analyze::mavlink::seal(&mut frame);
     frame
 }
 

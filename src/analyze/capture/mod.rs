@@ -1075,10 +1075,15 @@ mod tests {
 
     #[test]
     fn mavlink_on_an_unusual_port_needs_a_run_from_one_system() {
-        let heartbeat = |sequence: u8| {
-            let mut frame = vec![0xfd, 9, 0, 0, sequence, 7, 1, 0, 0, 0];
-            frame.extend_from_slice(&[0; 11]);
-            frame
+        // HEARTBEATs from system 7, custom mode `mode`.
+        let heartbeat = |mode: u8| {
+            crate::analyze::mavlink::encode_frame(
+                2,
+                0,
+                (7, 1),
+                &[mode, 0, 0, 0, 2, 3, 0, 4, 3],
+                false,
+            )
         };
         let one = build(&[(40000, 40001, heartbeat(0))]);
         assert_eq!(

@@ -8,7 +8,7 @@
 //! and make the result partial, as a record cut off by the end of the file does; a file more
 //! than half unreadable is an error.
 
-use crate::analyze::mavlink::{self, Frame, Systems};
+use crate::analyze::mavlink::{self, Checksum, Frame, Systems};
 use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
 use crate::analyze::{dataflash, AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde_json::{json, Value};
@@ -31,11 +31,10 @@ struct Vehicle {
 }
 
 impl Vehicle {
-    /// Reads the frame at the start of `bytes`, found at `offset`, if it checks; returns
-    /// whether it did.
-    fn read(&mut self, bytes: &[u8], offset: usize) -> bool {
+    /// Reads the frame at the start of `bytes`, found at `offset`, if its checksum holds.
+    fn read(&mut self, bytes: &[u8], offset: usize) {
         let Some((frame, payload)) = mavlink::checked_payload(bytes) else {
-            return false;
+            return;
         };
         match frame.message_id {
             mavlink::HEARTBEAT => {
@@ -76,10 +75,10 @@ impl Vehicle {
                 let value = f32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]]);
                 let name = text_of(&payload[8..24]);
                 let Some(value) = parameters::number_from_float(f64::from(value)) else {
-                    return true;
+                    return;
                 };
                 if name.is_empty() {
-                    return true;
+                    return;
                 }
                 // The latest value sent is the vehicle's (a parameter set again is re-sent).
                 self.parameters.insert(
@@ -95,7 +94,6 @@ impl Vehicle {
             }
             _ => {}
         }
-        true
     }
 
     /// Adds what was found to the evidence document.
@@ -207,15 +205,17 @@ impl Analyzer for TlogAnalyzer {
                     records += 1;
                     first_time.get_or_insert(stamp);
                     last_time = stamp;
-                    systems.add(&frame, offset as u64);
-                    message_ids.insert(frame.message_id);
-                    if vehicle.read(&content[offset + 8..offset + length], offset) {
-                        systems.verified(frame.system_id);
-                    }
-                    if frame.message_id == mavlink::SETUP_SIGNING
-                        && setup_signing.len() < MAX_SETUP_SIGNING
-                    {
-                        setup_signing.push((offset, frame.system_id, frame.component_id));
+                    // A frame whose checksum fails is a damaged record or a look-alike:
+                    // it says nothing about a system.
+                    if frame.checksum != Checksum::Fails {
+                        systems.add(&frame, offset as u64);
+                        message_ids.insert(frame.message_id);
+                        vehicle.read(&content[offset + 8..offset + length], offset);
+                        if frame.message_id == mavlink::SETUP_SIGNING
+                            && setup_signing.len() < MAX_SETUP_SIGNING
+                        {
+                            setup_signing.push((offset, frame.system_id, frame.component_id));
+                        }
                     }
                     offset += length;
                 }
@@ -294,11 +294,20 @@ mod tests {
     }
 
     fn heartbeat(system: u8, signed: bool) -> Vec<u8> {
-        let mut frame = vec![0xfd, 9, u8::from(signed), 0, 0, system, 1, 0, 0, 0];
-        frame.extend_from_slice(&[0; 9 + 2]);
-        if signed {
-            frame.extend_from_slice(&[0; 13]);
-        }
+        mavlink::encode_frame(
+            2,
+            mavlink::HEARTBEAT,
+            (system, 1),
+            &[0, 0, 0, 0, 2, 3, 0x51, 4, 3],
+            signed,
+        )
+    }
+
+    /// `frame` with its checksum broken: a look-alike.
+    fn broken(mut frame: Vec<u8>) -> Vec<u8> {
+        let header = if frame[0] == 0xfe { 6 } else { 10 };
+        let at = header + usize::from(frame[1]);
+        frame[at] ^= 0xff;
         frame
     }
 
@@ -308,9 +317,17 @@ mod tests {
     fn records_are_tallied_per_system() {
         let mut log = record(T0, &heartbeat(1, false));
         log.extend(record(T0 + 1000, &heartbeat(1, true)));
-        log.extend(record(T0 + 1500, &[0xfe, 0, 0, 1, 1, 0, 0, 0]));
-        // A single frame of system 255: too few to count as a system.
-        log.extend(record(T0 + 2000, &[0xfe, 0, 0, 255, 190, 0, 0, 0]));
+        log.extend(record(
+            T0 + 1500,
+            &mavlink::encode_frame(1, mavlink::HEARTBEAT, (1, 1), &[0; 9], false),
+        ));
+        // Frames of system 255 whose checksums fail: look-alikes, not a system.
+        for stamp in [2000, 2500, 3000] {
+            log.extend(record(
+                T0 + stamp,
+                &broken(mavlink::encode_frame(1, 0, (255, 190), &[0; 9], false)),
+            ));
+        }
         assert!(TlogAnalyzer.identify(&log));
         let evidence = TlogAnalyzer.analyze(&log).expect("analyzes");
         let systems = &evidence.document["mavlink"]["systems"];
@@ -324,9 +341,7 @@ mod tests {
     }
 
     fn setup_signing(system: u8) -> Vec<u8> {
-        let mut frame = vec![0xfd, 42, 0, 0, 0, system, 190, 0, 1, 0]; // message 256
-        frame.extend_from_slice(&[0; 42 + 2]);
-        frame
+        mavlink::encode_frame(2, mavlink::SETUP_SIGNING, (system, 190), &[0; 42], false)
     }
 
     #[test]
@@ -335,8 +350,8 @@ mod tests {
         log.extend(record(T0 + 1000, &heartbeat(1, false)));
         let at = log.len();
         log.extend(record(T0 + 2000, &setup_signing(1)));
-        // System 9 sends one frame only: too few to count, so its key message is not listed.
-        log.extend(record(T0 + 3000, &setup_signing(9)));
+        // System 9's "key message" has a checksum that fails: a look-alike, not listed.
+        log.extend(record(T0 + 3000, &broken(setup_signing(9))));
         let evidence = TlogAnalyzer.analyze(&log).expect("analyzes");
         let listed = &evidence.document["mavlink"]["setup_signing"];
         assert_eq!(
@@ -345,24 +360,9 @@ mod tests {
         );
     }
 
-    /// A HEARTBEAT from `system` with the checksum MAVLink's CRC_EXTRA (50) gives it.
-    fn checked_heartbeat(system: u8) -> Vec<u8> {
-        let mut frame = vec![0xfd, 9, 0, 0, 0, system, 1, 0, 0, 0];
-        frame.extend_from_slice(&[0, 0, 0, 0, 2, 3, 0x51, 4, 3]);
-        let mut crc: u16 = 0xffff;
-        for &byte in frame[1..].iter().chain(&[50]) {
-            let mut tmp = byte ^ (crc & 0xff) as u8;
-            tmp ^= tmp << 4;
-            crc =
-                (crc >> 8) ^ (u16::from(tmp) << 8) ^ (u16::from(tmp) << 3) ^ (u16::from(tmp) >> 4);
-        }
-        frame.extend_from_slice(&crc.to_le_bytes());
-        frame
-    }
-
     #[test]
     fn one_frame_that_checks_counts_and_a_look_alike_does_not() {
-        let log = record(T0, &checked_heartbeat(1));
+        let log = record(T0, &heartbeat(1, false));
         let evidence = TlogAnalyzer.analyze(&log).expect("analyzes");
         let systems = &evidence.document["mavlink"]["systems"];
         assert_eq!(systems[0]["system_id"], 1, "{systems}");
