@@ -4,7 +4,7 @@
 //! hard-linked directory, which SquashFS never writes) or nested deeper than
 //! [`MAX_DIRECTORY_DEPTH`] makes the filesystem damaged evidence instead of a stack overflow.
 
-use super::{Chain, Format, Walk};
+use super::{Chain, Format, LimitKind, Walk};
 use crate::bytes::{Bytes, Cursor};
 use std::collections::HashSet;
 
@@ -42,10 +42,29 @@ fn superblock_problem(bytes: &[u8]) -> Option<String> {
     None
 }
 
-/// backhand's decompression with a bound: a SquashFS block unpacks to at most the size its
+/// backhand's decompression with two bounds: a SquashFS block unpacks to at most the size its
 /// reader asks room for (8 KiB for metadata, the block size for data; 1 MiB at most), so a
-/// block built to inflate a thousandfold is an error, not gigabytes of memory.
+/// block built to inflate a thousandfold is an error, not gigabytes of memory; and all the
+/// blocks of one filesystem together unpack to at most [`DECOMPRESSION_BUDGET`], because
+/// backhand keeps its inode and directory tables whole and every fragment block it has
+/// inflated for the life of the filesystem (many tiny metadata blocks, or many files each in
+/// a fragment block of its own, would otherwise grow without a bound).
 struct BoundedDecompression;
+
+thread_local! {
+    /// Bytes the blocks of the filesystem being read on this thread may still unpack to (the
+    /// filesystem is opened and read on the scan thread that walks it; backhand's parallel
+    /// reader is not built).
+    static DECOMPRESSION_BUDGET: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// What a block read past the budget fails with (the budget is then 0, which tells the walk).
+const BUDGET_SPENT: &str = "the filesystem's blocks unpack to more than the unpacking limit allows";
+
+/// Whether the filesystem read on this thread has spent its budget.
+fn budget_spent() -> bool {
+    DECOMPRESSION_BUDGET.get() == 0
+}
 
 impl backhand::compression::CompressionAction for BoundedDecompression {
     fn decompress(
@@ -65,9 +84,16 @@ impl backhand::compression::CompressionAction for BoundedDecompression {
         };
         let start = out.len();
         reader.take(bound as u64 + 1).read_to_end(out)?;
-        if out.len() - start > bound {
+        let produced = (out.len() - start) as u64;
+        if produced > bound as u64 {
             return Err(backhand::BackhandError::CorruptedOrInvalidSquashfs);
         }
+        let left = DECOMPRESSION_BUDGET.get();
+        if produced > left {
+            DECOMPRESSION_BUDGET.set(0);
+            return Err(std::io::Error::other(BUDGET_SPENT).into());
+        }
+        DECOMPRESSION_BUDGET.set(left - produced);
         Ok(())
     }
 
@@ -123,6 +149,10 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     if let Some(problem) = superblock_problem(bytes) {
         return walk.damaged(chain, Format::Squashfs, problem);
     }
+    // Every block backhand inflates counts: its tables and cached fragments, and file data,
+    // which the walk reads twice when a member is long (counted, then kept), hence twice the
+    // walk's allowance.
+    DECOMPRESSION_BUDGET.set(walk.unpack_allowance().0.saturating_mul(2));
     // backhand indexes its tables with values from the image; a hostile image must not take
     // the scan down, so a panic inside it is caught and reported as a damaged filesystem.
     let kind = backhand::kind::Kind::new(&BoundedDecompression);
@@ -140,6 +170,7 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     }));
     let filesystem = match opened {
         Ok(Ok(filesystem)) => filesystem,
+        Ok(Err(_)) if budget_spent() => return walk.unpack_limit(chain, LimitKind::Unpacked),
         Ok(Err(problem)) => return walk.damaged(chain, Format::Squashfs, problem),
         Err(_) => {
             return walk.damaged(
@@ -164,6 +195,7 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         }));
         match read {
             Ok(Some(content)) => walk.visit(&member, &content),
+            Ok(None) if budget_spent() => return walk.unpack_limit(chain, LimitKind::Unpacked),
             Ok(None) => {}
             Err(_) => walk.damaged(
                 &member,
@@ -307,6 +339,7 @@ mod tests {
         let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
         encoder.write_all(&vec![0u8; 4 << 20]).expect("compress");
         let bomb = encoder.finish().expect("compress");
+        DECOMPRESSION_BUDGET.set(1 << 30);
         // A metadata block: 8 KiB of room.
         let mut out = Vec::with_capacity(8 << 10);
         assert!(BoundedDecompression
@@ -321,5 +354,28 @@ mod tests {
             .decompress(&block, &mut out, Compressor::Gzip)
             .expect("inflates");
         assert_eq!(out.len(), 128 << 10);
+    }
+
+    #[test]
+    fn all_the_blocks_of_a_filesystem_share_one_budget() {
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&[0u8; 8 << 10]).expect("compress");
+        let metadata = encoder.finish().expect("compress");
+        // Room for two metadata blocks of 8 KiB and a bit: the third is refused, whatever
+        // room it asks for, and the budget reads as spent.
+        DECOMPRESSION_BUDGET.set(20 << 10);
+        for _ in 0..2 {
+            let mut out = Vec::with_capacity(8 << 10);
+            BoundedDecompression
+                .decompress(&metadata, &mut out, Compressor::Gzip)
+                .expect("within the budget");
+        }
+        assert!(!budget_spent());
+        let mut out = Vec::with_capacity(8 << 10);
+        let error = BoundedDecompression
+            .decompress(&metadata, &mut out, Compressor::Gzip)
+            .expect_err("past the budget");
+        assert!(error.to_string().contains(BUDGET_SPENT), "{error}");
+        assert!(budget_spent());
     }
 }
