@@ -13,7 +13,8 @@ fn drone_audit() -> Command {
     command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
-        .env_remove("JOB_COMPLETION_INDEX");
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("SLURM_ARRAY_TASK_ID");
     command
 }
 
@@ -192,7 +193,25 @@ fn kubernetes_indexed_jobs_give_the_shard_index() {
         .args(["scan", "samples/", "--shard", "auto/3"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("JOB_COMPLETION_INDEX is not set"));
+        .stderr(predicates::str::contains(
+            "tried JOB_COMPLETION_INDEX (Kubernetes Indexed Job) and SLURM_ARRAY_TASK_ID",
+        ));
+    // A Slurm array task (`--array=0-2`) gives the same part as the explicit index.
+    let from_slurm = drone_audit()
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .args([
+            "scan",
+            "samples/",
+            "--fail-on",
+            "none",
+            "--shard",
+            "auto/3",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(from_slurm.stdout, fs::read(&by_index).expect("part"));
     drone_audit()
         .args(["scan", "samples/", "--shard", "4/3"])
         .assert()
