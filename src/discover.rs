@@ -17,6 +17,7 @@
 pub mod ignore_files;
 pub mod tree_file;
 
+use crate::shard::Shard;
 use crate::source::parse_toml;
 use ignore_files::IgnoreStack;
 use serde::{Deserialize, Serialize};
@@ -188,6 +189,18 @@ impl Roots {
     /// may hold subfolders of one name) devices are handed over when the whole walk is done.
     /// Each device is handed over once; those left at the end go in order of their ids.
     pub fn walk(&self, found: &mut dyn FnMut(FoundDevice)) -> Unread {
+        self.walk_shard(None, found)
+    }
+
+    /// Walks like [`Roots::walk`], for one shard: hands over only the shard's devices and
+    /// returns only the shard's records of what was not read, so that every record is in
+    /// exactly one shard's part. A subfolder whose device (its name) is another shard's is
+    /// not entered at all, where that is sure to change nothing: in a folder without an
+    /// inventory (which may map a path anywhere), and when no path given lies inside another
+    /// (one path could otherwise reach the pruned folder's files under another device).
+    /// What the walk could not read inside a device's subfolder then belongs to that
+    /// device's shard (it alone enters it); what it could not read elsewhere, to shard 1.
+    pub fn walk_shard(&self, shard: Option<Shard>, found: &mut dyn FnMut(FoundDevice)) -> Unread {
         let streaming = self.roots.len() == 1;
         let mut walk = Walk {
             devices: BTreeMap::new(),
@@ -195,6 +208,8 @@ impl Roots {
             unread: Unread::default(),
             found,
             refused_ignore_files: HashSet::new(),
+            shard,
+            prune: shard.is_some() && !self.overlap(),
         };
         for root in &self.roots {
             match root {
@@ -217,6 +232,25 @@ impl Roots {
         unread.unreadable.sort_by(|a, b| a.path.cmp(&b.path));
         unread
     }
+
+    /// Whether one path given is inside another (or is it): the walk of one then reaches
+    /// files of the other.
+    fn overlap(&self) -> bool {
+        let reals: Vec<PathBuf> = self
+            .roots
+            .iter()
+            .map(|root| match root {
+                Root::Folder { real, .. } => real.clone(),
+                Root::File { path, .. } => fs::canonicalize(path).unwrap_or_else(|_| path.clone()),
+            })
+            .collect();
+        reals.iter().enumerate().any(|(index, real)| {
+            reals
+                .iter()
+                .enumerate()
+                .any(|(other, outer)| other != index && real.starts_with(outer))
+        })
+    }
 }
 
 /// The scanned folder being walked, and what places a file in a device.
@@ -236,6 +270,10 @@ struct Walk<'a> {
     found: &'a mut dyn FnMut(FoundDevice),
     /// Ignore files that were reported as not read: the walk does not list them again.
     refused_ignore_files: HashSet<PathBuf>,
+    /// The shard walked for: only its devices and records are kept.
+    shard: Option<Shard>,
+    /// Whether other shards' device subfolders are skipped unentered ([`Roots::walk_shard`]).
+    prune: bool,
 }
 
 impl Walk<'_> {
@@ -263,7 +301,34 @@ impl Walk<'_> {
         }
     }
 
+    /// Whether the walk keeps what belongs to `owner`: a device, or (`None`) no device.
+    fn keeps(&self, owner: Option<&str>) -> bool {
+        match (self.shard, owner) {
+            (None, _) => true,
+            (Some(shard), Some(device)) => shard.owns_device(device),
+            (Some(shard), None) => shard.owns_unattached(),
+        }
+    }
+
+    /// Records an entry that was deliberately not read, if the shard keeps it.
+    fn skip(&mut self, record: SkippedFile) {
+        if self.keeps(record.device.as_deref()) {
+            self.unread.skipped.push(record);
+        }
+    }
+
+    /// Records an entry that could not be read, if the shard keeps it: `owner` is the device
+    /// it belongs to, or whose subfolder it was found in.
+    fn fail(&mut self, record: SkippedFile, owner: Option<&str>) {
+        if self.keeps(owner) {
+            self.unread.unreadable.push(record);
+        }
+    }
+
     fn hand_over(&mut self, mut device: FoundDevice) {
+        if !self.keeps(Some(&device.info.id)) {
+            return;
+        }
         // Several paths can give a device files out of order.
         device.files.sort();
         (self.found)(device);
@@ -282,7 +347,7 @@ impl Walk<'_> {
             self.add_file(&device, path.to_path_buf());
         } else {
             self.device(&device);
-            self.unread.skipped.push(SkippedFile {
+            self.skip(SkippedFile {
                 path: path.to_path_buf(),
                 device: Some(device),
                 reason: NOT_A_REGULAR_FILE.to_owned(),
@@ -318,6 +383,10 @@ impl Walk<'_> {
         self.report_refused(&mut refused, &place);
         // The device of the subfolder being walked, handed over when the walk leaves it.
         let mut open_subfolder: Option<String> = None;
+        // The subfolder of the root the walk is in, and its device: the shard that owns the
+        // device is the one that reads, or fails to read, what is in it.
+        let mut inside: Option<(PathBuf, String)> = None;
+        let prune = self.prune && inventory.is_none();
         let mut entries = walker(root);
         while let Some(entry) = entries.next() {
             let entry = match entry {
@@ -327,11 +396,18 @@ impl Walk<'_> {
                         .path()
                         .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
                     let reason = walk_failure(error.path(), error.io_error(), &error);
-                    self.unread.unreadable.push(SkippedFile {
-                        path,
-                        device: None,
-                        reason,
-                    });
+                    let owner = inside
+                        .as_ref()
+                        .filter(|(folder, _)| prune && path.starts_with(folder))
+                        .map(|(_, device)| device.clone());
+                    self.fail(
+                        SkippedFile {
+                            path,
+                            device: None,
+                            reason,
+                        },
+                        owner.as_deref(),
+                    );
                     continue;
                 }
             };
@@ -353,6 +429,19 @@ impl Walk<'_> {
             if streaming && entry.depth() == 1 {
                 self.hand_over_subfolder(open_subfolder.take());
             }
+            if entry.depth() == 1 {
+                inside = file_type
+                    .is_dir()
+                    .then(|| (entry.path().to_path_buf(), device_name(entry.file_name())));
+            }
+            if prune && entry.depth() == 1 && file_type.is_dir() {
+                // Everything under the subfolder is its device's: another shard's is not
+                // entered (walkdir has listed it, but goes no deeper).
+                if !self.keeps(inside.as_ref().map(|(_, device)| device.as_str())) {
+                    entries.skip_current_dir();
+                    continue;
+                }
+            }
             if file_type.is_dir() {
                 if streaming && entry.depth() == 1 {
                     open_subfolder = streamed_device(entry.file_name(), root_name);
@@ -373,7 +462,7 @@ impl Walk<'_> {
             let device = device_of(relative, inventory, root_name);
             let path = entry.into_path();
             let Some(device) = device else {
-                self.unread.skipped.push(SkippedFile {
+                self.skip(SkippedFile {
                     path,
                     device: None,
                     reason: format!("not assigned to any device in {INVENTORY_FILE_NAME}"),
@@ -390,7 +479,7 @@ impl Walk<'_> {
             } else {
                 NOT_A_REGULAR_FILE.to_owned()
             };
-            self.unread.skipped.push(SkippedFile {
+            self.skip(SkippedFile {
                 path,
                 device: Some(device),
                 reason,
@@ -423,9 +512,10 @@ impl Walk<'_> {
                 reason,
             };
             if io_error {
-                self.unread.unreadable.push(record);
+                let owner = record.device.clone();
+                self.fail(record, owner.as_deref());
             } else {
-                self.unread.skipped.push(record);
+                self.skip(record);
             }
             self.refused_ignore_files.insert(shown);
         }
@@ -907,6 +997,147 @@ mod tests {
             "[[device]]\nid = \"a\"\npaths = [\"\"]\n",
         );
         assert!(discover(&[dir.path().to_path_buf()]).is_err());
+    }
+
+    /// A folder `device` under `root` holding a chain of folders too deep to be walked: past
+    /// PATH_MAX, listing it fails with ENAMETOOLONG, even for root. Built from the inside
+    /// out, each step a rename between short paths.
+    #[cfg(unix)]
+    fn too_deep_to_walk(root: &Path, device: &str) {
+        let long = "d".repeat(250);
+        let build = root.join(".build");
+        let mut inner = build.join("0");
+        fs::create_dir_all(&inner).unwrap();
+        for step in 1..20 {
+            let outer = build.join(step.to_string());
+            fs::create_dir(&outer).unwrap();
+            fs::rename(&inner, outer.join(&long)).unwrap();
+            inner = outer;
+        }
+        fs::rename(&inner, root.join(device)).unwrap();
+        fs::remove_dir(&build).unwrap();
+    }
+
+    /// Walks `paths` for every shard of `count`: (device ids, unreadable paths) per shard.
+    fn walk_shards(paths: &[PathBuf], count: u32) -> Vec<(Vec<String>, Vec<PathBuf>)> {
+        let roots = roots(paths).unwrap();
+        (1..=count)
+            .map(|index| {
+                let mut devices = Vec::new();
+                let shard = Shard::new(index, count).unwrap();
+                let unread =
+                    roots.walk_shard(Some(shard), &mut |device| devices.push(device.info.id));
+                let unreadable = unread
+                    .unreadable
+                    .into_iter()
+                    .map(|record| record.path)
+                    .collect();
+                (devices, unreadable)
+            })
+            .collect()
+    }
+
+    /// Every record of what the walk could not read is in exactly one shard's walk.
+    fn assert_failures_partitioned(paths: &[PathBuf], shards: &[(Vec<String>, Vec<PathBuf>)]) {
+        let whole = discover(paths).unwrap();
+        let mut expected: Vec<&PathBuf> = whole
+            .unread
+            .unreadable
+            .iter()
+            .map(|record| &record.path)
+            .collect();
+        let mut found: Vec<&PathBuf> = shards
+            .iter()
+            .flat_map(|(_, unreadable)| unreadable)
+            .collect();
+        expected.sort();
+        found.sort();
+        assert!(!expected.is_empty());
+        assert!(
+            found == expected,
+            "{} records in the shards, {} in the whole walk",
+            found.len(),
+            expected.len()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_shard_walks_only_its_own_device_folders_and_keeps_their_failures() {
+        let (_dir, root) = folder_of(
+            "fleet",
+            &[
+                "alpha/profile.toml",
+                "beta/profile.toml",
+                "gamma/a/b.toml",
+                "loose.conf",
+            ],
+        );
+        // "deep" is shard 2's of 3: shard 1 (which keeps the records of no device) must not
+        // enter it, and shard 2 must report what it could not walk in it.
+        assert_eq!(Shard::of_device("deep", 3), 2);
+        too_deep_to_walk(&root, "deep");
+        let paths = std::slice::from_ref(&root);
+        let shards = walk_shards(paths, 3);
+        let mut all: Vec<String> = shards
+            .iter()
+            .flat_map(|(devices, _)| devices.clone())
+            .collect();
+        all.sort();
+        assert_eq!(
+            all,
+            ["alpha", "beta", "deep", "fleet", "gamma"],
+            "each device in one shard"
+        );
+        for (index, (devices, unreadable)) in shards.iter().enumerate() {
+            let count = u32::try_from(index + 1).unwrap();
+            for device in devices {
+                assert_eq!(Shard::of_device(device, 3), count, "{device}");
+            }
+            let in_deep = unreadable
+                .iter()
+                .filter(|path| path.starts_with(root.join("deep")))
+                .count();
+            assert_eq!(
+                in_deep == 0,
+                count != 2,
+                "shard {count}: {in_deep} failures in deep"
+            );
+        }
+        // The folder that could not be listed is named once, as the whole walk names it.
+        assert_failures_partitioned(paths, &shards);
+        let whole = discover(paths).unwrap();
+        let listing: Vec<&SkippedFile> = whole
+            .unread
+            .unreadable
+            .iter()
+            .filter(|record| record.device.is_none())
+            .collect();
+        assert_eq!(listing.len(), 1);
+        assert!(listing[0].reason.starts_with("cannot be walked"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_shard_of_overlapping_paths_enters_every_folder() {
+        // The second path reaches deep's files as device "deep" again, but could reach a
+        // pruned folder's files under another device: no folder is pruned, and the failures
+        // are split as before shards pruned (the walk's own to shard 1).
+        let (_dir, root) = folder_of("fleet", &["alpha/profile.toml"]);
+        too_deep_to_walk(&root, "deep");
+        let paths = [root.clone(), root.join("deep")];
+        let shards = walk_shards(&paths, 3);
+        assert_failures_partitioned(&paths, &shards);
+        let listing_in_shard_1 = shards[0]
+            .1
+            .iter()
+            .filter(|path| {
+                path.starts_with(root.join("deep"))
+                    && path.file_name() != Some(std::ffi::OsStr::new(".gitignore"))
+                    && path.file_name() != Some(std::ffi::OsStr::new(".ignore"))
+            })
+            .count();
+        assert!(listing_in_shard_1 > 0, "shard 1 entered deep");
     }
 
     #[test]

@@ -102,7 +102,7 @@ struct ScanArgs {
     rules: Option<PathBuf>,
     /// Scan only shard K of N of the devices (a stable hash of the device id) and mark the
     /// report as that part, for `merge`. `auto/N` takes K from JOB_COMPLETION_INDEX + 1
-    /// (Kubernetes Indexed Jobs). A part is not a verdict: the exit code is 0 unless the
+    /// (Kubernetes Indexed Jobs) or SLURM_ARRAY_TASK_ID + 1 (Slurm `--array=0-(N-1)`). A part is not a verdict: the exit code is 0 unless the
     /// scan could not run (2); `merge` decides.
     #[arg(long, value_name = "K/N", conflicts_with_all = ["baseline", "write_baseline"])]
     shard: Option<Shard>,

@@ -4,7 +4,9 @@
 //! A device belongs to shard `1 + (u64 of the first 8 bytes of SHA-256(device id)) mod N`:
 //! the same on every machine, whatever the file order, the thread count or the other devices.
 //! Records that belong to no device (files a `fleet.toml` assigns to no device, entries the
-//! walk could not read) go to shard 1, so every record is in exactly one part.
+//! walk could not read outside any device folder) go to shard 1, so every record is in exactly
+//! one part. `auto/N` takes the worker's index from Kubernetes (`JOB_COMPLETION_INDEX`) or
+//! Slurm (`SLURM_ARRAY_TASK_ID`).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -13,6 +15,13 @@ use std::str::FromStr;
 
 /// The environment variable Kubernetes sets on each pod of an Indexed Job (0-based).
 pub const KUBERNETES_INDEX: &str = "JOB_COMPLETION_INDEX";
+
+/// The environment variable Slurm sets on each task of a job array: 0-based when the array is
+/// submitted as `--array=0-(N-1)`, as deploy/slurm/ does.
+pub const SLURM_INDEX: &str = "SLURM_ARRAY_TASK_ID";
+
+/// Where `--shard auto/N` looks for the 0-based index of the worker, in this order.
+pub const INDEX_VARIABLES: [&str; 2] = [KUBERNETES_INDEX, SLURM_INDEX];
 
 /// Shard `index` (1-based) of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,12 +74,11 @@ impl Shard {
         Ok(Shard { index, count })
     }
 
-    /// Parses `K/N`, or `auto/N` with K taken from `JOB_COMPLETION_INDEX` + 1 (Kubernetes
-    /// numbers from 0). `index_from_env` returns that variable's value.
-    pub fn parse(
-        text: &str,
-        index_from_env: impl FnOnce() -> Option<String>,
-    ) -> Result<Shard, String> {
+    /// Parses `K/N`, or `auto/N` with K taken from the worker's 0-based index + 1: the first
+    /// of [`INDEX_VARIABLES`] that is set (`JOB_COMPLETION_INDEX` on a Kubernetes Indexed Job's
+    /// pod, `SLURM_ARRAY_TASK_ID` on a Slurm array task). `variable` returns a variable's
+    /// value.
+    pub fn parse(text: &str, variable: impl Fn(&str) -> Option<String>) -> Result<Shard, String> {
         let (index, count) = text
             .split_once('/')
             .ok_or_else(|| format!("`{text}`: expected K/N (e.g. 2/8) or auto/N"))?;
@@ -79,12 +87,7 @@ impl Shard {
             .parse()
             .map_err(|_| format!("`{text}`: N must be a whole number"))?;
         let index: u32 = if index.trim() == "auto" {
-            let value = index_from_env()
-                .ok_or_else(|| format!("`{text}`: {KUBERNETES_INDEX} is not set"))?;
-            let zero_based: u32 = value.trim().parse().map_err(|_| {
-                format!("`{text}`: {KUBERNETES_INDEX}={value} is not a whole number")
-            })?;
-            zero_based.checked_add(1).ok_or("shard index overflows")?
+            Shard::index_from_environment(text, variable)?
         } else {
             index
                 .trim()
@@ -92,6 +95,40 @@ impl Shard {
                 .map_err(|_| format!("`{text}`: K must be a whole number or auto"))?
         };
         Shard::new(index, count)
+    }
+
+    /// K (1-based) from the first index variable set. Two engines' variables set at once
+    /// with different values (a Slurm job started from a pod, say) is refused rather than
+    /// guessed between: the wrong guess would scan another shard's devices.
+    fn index_from_environment(
+        text: &str,
+        variable: impl Fn(&str) -> Option<String>,
+    ) -> Result<u32, String> {
+        let set: Vec<(&str, String)> = INDEX_VARIABLES
+            .iter()
+            .filter_map(|name| variable(name).map(|value| (*name, value)))
+            .collect();
+        let Some((name, value)) = set.first() else {
+            return Err(format!(
+                "`{text}`: no worker index in the environment: tried {} (Kubernetes Indexed \
+                 Job) and {} (Slurm job array), neither is set",
+                INDEX_VARIABLES[0], INDEX_VARIABLES[1]
+            ));
+        };
+        if let Some((other, other_value)) =
+            set.iter().find(|(_, other)| other.trim() != value.trim())
+        {
+            return Err(format!(
+                "`{text}`: {name}={value} and {other}={other_value} disagree: give K/N explicitly"
+            ));
+        }
+        let zero_based: u32 = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{text}`: {name}={value} is not a whole number"))?;
+        zero_based
+            .checked_add(1)
+            .ok_or_else(|| format!("`{text}`: {name}={value}: shard index overflows"))
     }
 
     /// The shard (1-based) a device belongs to, of `count`.
@@ -122,7 +159,7 @@ impl fmt::Display for Shard {
 impl FromStr for Shard {
     type Err = String;
     fn from_str(text: &str) -> Result<Shard, String> {
-        Shard::parse(text, || std::env::var(KUBERNETES_INDEX).ok())
+        Shard::parse(text, |name| std::env::var(name).ok())
     }
 }
 
@@ -130,25 +167,76 @@ impl FromStr for Shard {
 mod tests {
     use super::*;
 
+    /// An environment holding only `vars`.
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| (*value).to_owned())
+        }
+    }
+
     #[test]
     fn parses_k_of_n_and_the_kubernetes_index() {
         assert_eq!(
-            Shard::parse("2/8", || None),
+            Shard::parse("2/8", env(&[])),
             Ok(Shard { index: 2, count: 8 })
         );
         assert_eq!(
-            Shard::parse("auto/8", || Some("0".to_owned())),
+            Shard::parse("auto/8", env(&[("JOB_COMPLETION_INDEX", "0")])),
             Ok(Shard { index: 1, count: 8 })
         );
-        assert!(Shard::parse("auto/8", || None)
-            .unwrap_err()
-            .contains("JOB_COMPLETION_INDEX is not set"));
-        assert!(Shard::parse("auto/8", || Some("8".to_owned())).is_err());
-        assert!(Shard::parse("0/4", || None).is_err());
-        assert!(Shard::parse("5/4", || None).is_err());
-        assert!(Shard::parse("1/0", || None).is_err());
-        assert!(Shard::parse("1-4", || None).is_err());
-        assert!(Shard::parse("one/4", || None).is_err());
+        assert!(Shard::parse("auto/8", env(&[("JOB_COMPLETION_INDEX", "8")])).is_err());
+        assert!(Shard::parse("0/4", env(&[])).is_err());
+        assert!(Shard::parse("5/4", env(&[])).is_err());
+        assert!(Shard::parse("1/0", env(&[])).is_err());
+        assert!(Shard::parse("1-4", env(&[])).is_err());
+        assert!(Shard::parse("one/4", env(&[])).is_err());
+    }
+
+    #[test]
+    fn a_slurm_array_task_gives_the_shard_index() {
+        assert_eq!(
+            Shard::parse("auto/8", env(&[("SLURM_ARRAY_TASK_ID", "7")])),
+            Ok(Shard { index: 8, count: 8 })
+        );
+        assert_eq!(
+            Shard::parse("auto/8", env(&[("SLURM_ARRAY_TASK_ID", "0")])),
+            Ok(Shard { index: 1, count: 8 })
+        );
+        // `--array=1-8` would number from 1: its last task is past the split, refused.
+        assert!(Shard::parse("auto/8", env(&[("SLURM_ARRAY_TASK_ID", "8")])).is_err());
+        let garbled = Shard::parse("auto/8", env(&[("SLURM_ARRAY_TASK_ID", "x")])).unwrap_err();
+        assert!(
+            garbled.contains("SLURM_ARRAY_TASK_ID=x is not a whole number"),
+            "{garbled}"
+        );
+        // Both engines agreeing is one index; disagreeing is refused, naming both.
+        assert_eq!(
+            Shard::parse(
+                "auto/8",
+                env(&[("SLURM_ARRAY_TASK_ID", "2"), ("JOB_COMPLETION_INDEX", "2")])
+            ),
+            Ok(Shard { index: 3, count: 8 })
+        );
+        let both = Shard::parse(
+            "auto/8",
+            env(&[("SLURM_ARRAY_TASK_ID", "2"), ("JOB_COMPLETION_INDEX", "5")]),
+        )
+        .unwrap_err();
+        assert!(
+            both.contains("JOB_COMPLETION_INDEX=5 and SLURM_ARRAY_TASK_ID=2 disagree"),
+            "{both}"
+        );
+    }
+
+    #[test]
+    fn without_an_index_the_error_names_every_variable_tried() {
+        let error = Shard::parse("auto/8", env(&[("SLURM_JOB_ID", "12")])).unwrap_err();
+        assert!(
+            error.contains("tried JOB_COMPLETION_INDEX") && error.contains("SLURM_ARRAY_TASK_ID"),
+            "{error}"
+        );
     }
 
     #[test]

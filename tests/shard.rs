@@ -13,7 +13,8 @@ fn drone_audit() -> Command {
     command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
-        .env_remove("JOB_COMPLETION_INDEX");
+        .env_remove("JOB_COMPLETION_INDEX")
+        .env_remove("SLURM_ARRAY_TASK_ID");
     command
 }
 
@@ -192,7 +193,25 @@ fn kubernetes_indexed_jobs_give_the_shard_index() {
         .args(["scan", "samples/", "--shard", "auto/3"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("JOB_COMPLETION_INDEX is not set"));
+        .stderr(predicates::str::contains(
+            "tried JOB_COMPLETION_INDEX (Kubernetes Indexed Job) and SLURM_ARRAY_TASK_ID",
+        ));
+    // A Slurm array task (`--array=0-2`) gives the same part as the explicit index.
+    let from_slurm = drone_audit()
+        .env("SLURM_ARRAY_TASK_ID", "1")
+        .args([
+            "scan",
+            "samples/",
+            "--fail-on",
+            "none",
+            "--shard",
+            "auto/3",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(from_slurm.stdout, fs::read(&by_index).expect("part"));
     drone_audit()
         .args(["scan", "samples/", "--shard", "4/3"])
         .assert()
@@ -337,4 +356,84 @@ fn allow_partial_marks_the_report_partial() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(report["partial"]["missing_shards"], serde_json::json!([2]));
     assert!(report.get("shard").is_none());
+}
+
+/// A folder `device` in `root` holding folders nested past PATH_MAX: listing the deepest fails
+/// (ENAMETOOLONG), even for root. Built from the inside out, each step a rename of short paths.
+fn too_deep_to_walk(root: &Path, device: &str) {
+    let long = "d".repeat(250);
+    let build = root.join(".build");
+    let mut inner = build.join("0");
+    fs::create_dir_all(&inner).expect("mkdir");
+    for step in 1..20 {
+        let outer = build.join(step.to_string());
+        fs::create_dir(&outer).expect("mkdir");
+        fs::rename(&inner, outer.join(&long)).expect("rename");
+        inner = outer;
+    }
+    fs::rename(&inner, root.join(device)).expect("rename");
+    fs::remove_dir(&build).expect("rmdir");
+}
+
+#[test]
+fn pruned_shards_merge_into_the_single_scan_with_each_unreadable_folder_once() {
+    // Each shard enters only its own device folders: what one cannot be walked in is reported
+    // by its device's shard alone (here shard 2 of 3, not shard 1, which keeps what belongs to
+    // no device), and the merged report is still the single scan's.
+    let fleet = tempfile::tempdir().expect("tempdir");
+    for (name, copies) in [("m2e-hq", 3), ("px4-quad", 3)] {
+        for copy in 0..copies {
+            copy_folder(
+                &Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("samples")
+                    .join(name),
+                &fleet.path().join(format!("{name}-{copy}")),
+            );
+        }
+    }
+    too_deep_to_walk(fleet.path(), "deep");
+    let path = fleet.path().to_str().expect("UTF-8");
+    let work = tempfile::tempdir().expect("tempdir");
+    let ((single, single_code), (merged, merged_code)) = single_and_merged(path, 3, work.path());
+    let report: serde_json::Value = serde_json::from_slice(&single).expect("JSON");
+    let walk_failures = report["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .filter(|record| {
+            record["reason"]
+                .as_str()
+                .is_some_and(|reason| reason.starts_with("cannot be walked"))
+        })
+        .count();
+    assert_eq!(walk_failures, 1, "the deep folder is named once");
+    assert_eq!(merged_code, single_code);
+    assert!(
+        merged == single,
+        "the merged report differs from the single scan's"
+    );
+    let part = |index: u32| -> serde_json::Value {
+        serde_json::from_slice(
+            &fs::read(work.path().join(format!("fleet-part-{index}-of-3.json"))).expect("part"),
+        )
+        .expect("JSON")
+    };
+    let failures_in = |part: &serde_json::Value| {
+        part["artifacts"]
+            .as_array()
+            .expect("artifacts")
+            .iter()
+            .filter(|record| {
+                record["status"] == "error"
+                    && record["path"]
+                        .as_str()
+                        .is_some_and(|path| path.contains("/deep/"))
+            })
+            .count()
+    };
+    assert_eq!(failures_in(&part(1)), 0, "shard 1 did not enter deep");
+    assert!(
+        failures_in(&part(2)) >= 1,
+        "shard 2 owns deep and reports it"
+    );
 }

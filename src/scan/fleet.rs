@@ -14,19 +14,6 @@ use crate::scan::Progress;
 use crate::shard::Shard;
 use std::sync::{Mutex, PoisonError};
 
-/// Leaves in `unread` only what belongs to the shard: the records of its devices, and (for
-/// shard 1) those that belong to no device.
-fn keep_shard(unread: &mut Unread, shard: Shard) {
-    let owns = |device: &Option<String>| match device {
-        Some(device) => shard.owns_device(device),
-        None => shard.owns_unattached(),
-    };
-    unread.skipped.retain(|skipped| owns(&skipped.device));
-    unread
-        .unreadable
-        .retain(|unreadable| owns(&unreadable.device));
-}
-
 /// What one scan of a fleet needs to know, shared by every device's task.
 pub(super) struct FleetScan<'a> {
     pub devices: DeviceScanner<'a>,
@@ -44,13 +31,9 @@ impl FleetScan<'_> {
         let scanned: Mutex<Vec<ScannedDevice>> = Mutex::new(Vec::new());
         let mut unread = Unread::default();
         rayon::scope(|scope| {
-            unread = roots.walk(&mut |device| {
-                if self
-                    .shard
-                    .is_some_and(|shard| !shard.owns_device(&device.info.id))
-                {
-                    return;
-                }
+            // The walk keeps only the shard's devices and records, and skips other shards'
+            // device folders unentered.
+            unread = roots.walk_shard(self.shard, &mut |device| {
                 self.progress.found(device.files.len() as u64);
                 let scanned = &scanned;
                 scope.spawn(move |_| {
@@ -64,9 +47,6 @@ impl FleetScan<'_> {
                 });
             });
         });
-        if let Some(shard) = self.shard {
-            keep_shard(&mut unread, shard);
-        }
         let mut scanned = scanned.into_inner().unwrap_or_else(PoisonError::into_inner);
         // Devices finish in any order; the report lists them by id.
         scanned.sort_unstable_by(|a, b| a.report.info.id.cmp(&b.report.info.id));
