@@ -199,7 +199,8 @@ struct MergeArgs {
 
 #[derive(clap::Args)]
 struct CompareArgs {
-    /// One folder per candidate (its subfolders are its devices, as in a scan).
+    /// One folder per candidate: a device's folder is one device (as inside a fleet folder
+    /// given to `scan`); a folder with `fleet.toml`, or only subfolders at its top, is a fleet.
     #[arg(required = true)]
     candidates: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = ComparisonFormat::Table)]
@@ -370,6 +371,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         limits: args.limits.limits(),
         ignore_found_policies: false,
         shard: args.shard,
+        candidates: false,
     };
     let progress = ScanProgress::new(args.report.quiet);
     let result = scan::scan_with_progress(&options, &progress);
@@ -560,6 +562,7 @@ fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
             ignore_found_policies: true,
             trusted_policy: false,
             shard: None,
+            candidates: true,
         };
         let report = scan::scan_with_progress(&options, &progress)
             .with_context(|| format!("cannot scan candidate {}", folder.display()))?;

@@ -984,6 +984,7 @@ fn comparison_html_renders_in_headless_chromium() {
             let report = scan(&ScanOptions {
                 paths: vec![manifest_dir().join("samples").join(name)],
                 ignore_found_policies: true,
+                candidates: true,
                 ..Default::default()
             })
             .expect("the candidate scans");
