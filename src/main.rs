@@ -178,6 +178,10 @@ struct ReportArgs {
     /// No progress bar and no per-artifact errors on standard error (reports are unchanged).
     #[arg(long, short)]
     quiet: bool,
+    /// The table lists every device and finding, each with its whole message and fix (by
+    /// default: one line per finding, the first of each severity on large fleets).
+    #[arg(long, short)]
+    verbose: bool,
     /// Exit with 0 even when the scan found no device, or a device on which no rule could be
     /// assessed (by default such a scan is incomplete: exit code 3).
     #[arg(long)]
@@ -416,8 +420,15 @@ fn deliver(
         baseline.apply(&mut report, path);
     }
     for &(format, output) in destinations {
-        let paint = Paint::new(output.is_none() && colour_on_stdout());
-        let renderer = format.renderer(paint);
+        let renderer = format.renderer(drone_audit::report::table::TableRenderer {
+            paint: Paint::new(output.is_none() && colour_on_stdout()),
+            width: if output.is_none() {
+                drone_audit::report::table::terminal_width()
+            } else {
+                drone_audit::report::table::DEFAULT_WIDTH
+            },
+            verbose: args.verbose,
+        });
         write_to(output.map(PathBuf::as_path), |out| {
             renderer.render(&report, out)
         })?;
