@@ -41,6 +41,7 @@
 pub mod assemble;
 pub mod comparison;
 pub mod html;
+pub mod html_board;
 pub mod json;
 pub mod junit;
 pub mod legend;
