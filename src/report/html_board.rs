@@ -187,6 +187,9 @@ fn severity_fill(severity: Severity) -> &'static str {
     }
 }
 
+/// One severity's part of a control's bar: severity, count, x, length.
+type Segment = (Severity, usize, u32, u32);
+
 /// Open findings by control and severity: a stacked bar per control, the counts written on
 /// and after the bars so the chart reads in greyscale.
 pub fn findings_chart(report: &Report) -> Markup {
@@ -209,7 +212,7 @@ pub fn findings_chart(report: &Report) -> Markup {
         .unwrap_or(0)
         .max(1);
     // Each control's segments, laid end to end: (severity, count, x, length), then the end.
-    let bars: Vec<(Control, Vec<(Severity, usize, u32, u32)>, u32)> = Control::ALL
+    let bars: Vec<(Control, Vec<Segment>, u32)> = Control::ALL
         .iter()
         .map(|control| {
             let mut x = CHART_LABEL;
