@@ -175,6 +175,49 @@ pub fn roots(paths: &[PathBuf]) -> Result<Roots, DiscoverError> {
     })
 }
 
+impl Roots {
+    /// The roots as `compare` reads its candidates: a folder is one device, as it would be
+    /// inside a fleet folder given to `scan`, unless it is a fleet itself: it has an
+    /// inventory (`fleet.toml`), or nothing at its top but subfolders (and the policy, the
+    /// inventory and hidden files such as `.gitignore`), which are then its devices.
+    pub fn as_candidates(mut self) -> Roots {
+        for root in &mut self.roots {
+            if let Root::Folder {
+                real,
+                name,
+                inventory: inventory @ None,
+                ..
+            } = root
+            {
+                if holds_device_files(real) {
+                    // Every path under the folder starts with the empty path: one device.
+                    *inventory = Some(vec![DeviceInfo {
+                        paths: vec![String::new()],
+                        ..DeviceInfo::named(name)
+                    }]);
+                }
+            }
+        }
+        self
+    }
+}
+
+/// Whether a folder holds a file of its own at its top (not the policy, the inventory or a
+/// hidden file): then it is a device's folder, not a fleet's. A link or a FIFO counts, as the
+/// walk lists it under the folder's device.
+fn holds_device_files(real: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(real) else {
+        // The walk reports the folder as unreadable; read as a fleet, it does so unchanged.
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let name = entry.file_name();
+        let hidden = name.as_encoded_bytes().starts_with(b".");
+        let own = name == POLICY_FILE_NAME || name == INVENTORY_FILE_NAME;
+        !hidden && !own && entry.file_type().is_ok_and(|kind| !kind.is_dir())
+    })
+}
+
 /// A path as reports show it: forward slashes, no leading `./`.
 pub fn display(path: &Path) -> String {
     let text = path.to_string_lossy().replace('\\', "/");

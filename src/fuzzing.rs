@@ -194,9 +194,7 @@ pub fn merge_parts(data: &[u8]) {
         &report::junit::JunitRenderer,
         &report::markdown::MarkdownRenderer,
         &report::html::HtmlRenderer,
-        &report::table::TableRenderer {
-            paint: report::table::Paint::new(false),
-        },
+        &report::table::TableRenderer::default(),
     ];
     for renderer in renderers {
         let _ = renderer.render(&merged, &mut std::io::sink());

@@ -178,6 +178,10 @@ struct ReportArgs {
     /// No progress bar and no per-artifact errors on standard error (reports are unchanged).
     #[arg(long, short)]
     quiet: bool,
+    /// The table lists every device and finding, each with its whole message and fix (by
+    /// default: one line per finding, the first of each severity on large fleets).
+    #[arg(long, short)]
+    verbose: bool,
     /// Exit with 0 even when the scan found no device, or a device on which no rule could be
     /// assessed (by default such a scan is incomplete: exit code 3).
     #[arg(long)]
@@ -199,7 +203,8 @@ struct MergeArgs {
 
 #[derive(clap::Args)]
 struct CompareArgs {
-    /// One folder per candidate (its subfolders are its devices, as in a scan).
+    /// One folder per candidate: a device's folder is one device (as inside a fleet folder
+    /// given to `scan`); a folder with `fleet.toml`, or only subfolders at its top, is a fleet.
     #[arg(required = true)]
     candidates: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = ComparisonFormat::Table)]
@@ -370,6 +375,7 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
         limits: args.limits.limits(),
         ignore_found_policies: false,
         shard: args.shard,
+        candidates: false,
     };
     let progress = ScanProgress::new(args.report.quiet);
     let result = scan::scan_with_progress(&options, &progress);
@@ -414,8 +420,15 @@ fn deliver(
         baseline.apply(&mut report, path);
     }
     for &(format, output) in destinations {
-        let paint = Paint::new(output.is_none() && colour_on_stdout());
-        let renderer = format.renderer(paint);
+        let renderer = format.renderer(drone_audit::report::table::TableRenderer {
+            paint: Paint::new(output.is_none() && colour_on_stdout()),
+            width: if output.is_none() {
+                drone_audit::report::table::terminal_width()
+            } else {
+                drone_audit::report::table::DEFAULT_WIDTH
+            },
+            verbose: args.verbose,
+        });
         write_to(output.map(PathBuf::as_path), |out| {
             renderer.render(&report, out)
         })?;
@@ -560,6 +573,7 @@ fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
             ignore_found_policies: true,
             trusted_policy: false,
             shard: None,
+            candidates: true,
         };
         let report = scan::scan_with_progress(&options, &progress)
             .with_context(|| format!("cannot scan candidate {}", folder.display()))?;

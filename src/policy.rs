@@ -54,6 +54,9 @@ pub struct Policy {
     /// Whether the vehicles' memory cards are taken out after every flight (DHS
     /// mitigation 3): a flight log still on a vehicle's card is then a finding.
     pub cards_removed_after_flight: bool,
+    /// Coverage (percent) below which a grade is provisional (`[scoring] provisional_below`):
+    /// a grade over too few assessed rules says little (docs/scoring.md).
+    pub provisional_below: f64,
     /// What the policy changes of the built-in rules and defaults.
     pub changes: PolicyChanges,
     /// Policy files found in the scanned folders and not used, with why: the report's
@@ -259,6 +262,8 @@ struct RawPolicy {
     waiver: Vec<RawWaiver>,
     #[serde(default)]
     storage: RawStorage,
+    #[serde(default)]
+    scoring: RawScoring,
 }
 
 #[derive(Deserialize, Default)]
@@ -266,6 +271,16 @@ struct RawPolicy {
 struct RawStorage {
     cards_removed_after_flight: Option<bool>,
 }
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawScoring {
+    provisional_below: Option<f64>,
+}
+
+/// The default of `[scoring] provisional_below`: a grade over fewer than half the rules in
+/// force is provisional.
+pub const DEFAULT_PROVISIONAL_BELOW: f64 = 50.0;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -335,6 +350,7 @@ impl Default for Policy {
             allowed_destinations: Vec::new(),
             waivers: Vec::new(),
             cards_removed_after_flight: true,
+            provisional_below: DEFAULT_PROVISIONAL_BELOW,
             changes: PolicyChanges::default(),
             not_used: Vec::new(),
         }
@@ -509,6 +525,14 @@ impl Policy {
         if let Some(removed) = raw.storage.cards_removed_after_flight {
             policy.cards_removed_after_flight = removed;
         }
+        if let Some(threshold) = raw.scoring.provisional_below {
+            if !(0.0..=100.0).contains(&threshold) {
+                errors.push(format!(
+                    "scoring.provisional_below must be a coverage between 0 and 100, not {threshold}"
+                ));
+            }
+            policy.provisional_below = threshold;
+        }
         for (index, raw_waiver) in raw.waiver.iter().enumerate() {
             let at = source
                 .lines
@@ -600,6 +624,12 @@ impl Policy {
         }
         if !self.cards_removed_after_flight {
             relaxed.push("storage.cards_removed_after_flight = false (default true)".to_owned());
+        }
+        if self.provisional_below < defaults.provisional_below {
+            relaxed.push(format!(
+                "scoring.provisional_below = {} (default {})",
+                self.provisional_below, defaults.provisional_below
+            ));
         }
         if !self.allowed_destinations.is_empty() {
             relaxed.push(format!(

@@ -3,8 +3,8 @@
 //! A control's score is the severity-weighted pass rate of its assessed rules, as XCCDF flat
 //! scoring does: `100 × Σ weight(passed) / Σ weight(assessed)`, with weights critical 10,
 //! high 6, medium 3, low 1, info 0. Waived rules count as passed. A device's score is the
-//! same ratio over all its assessed rules; its grade comes from the score and is capped at F
-//! by any critical finding. Rules that could not be assessed never count as passed: they
+//! same ratio over all its assessed rules; its grade comes from the score, capped at F by any
+//! critical finding and at C by any high one, and is provisional below a coverage threshold. Rules that could not be assessed never count as passed: they
 //! lower coverage (assessed rules / rules in force) and are listed with the reason.
 
 use crate::control::{Control, Severity};
@@ -274,6 +274,17 @@ impl TryFrom<ControlResultWire> for ControlResult {
     }
 }
 
+/// The best grade a device with an open high finding can have: a drone with an unsigned
+/// firmware image or a link that crosses the internet is not "good" (A, B), however clean
+/// the rest of its evidence (docs/scoring.md).
+pub const HIGH_FINDING_CAP: Grade = Grade::C;
+
+/// Whether a grade over `coverage` percent of the rules in force is provisional under a
+/// threshold (`[scoring] provisional_below`): it rests on too little evidence to rank by.
+pub fn is_provisional(grade: Grade, coverage: f64, threshold: f64) -> bool {
+    grade != Grade::NotAssessed && coverage < threshold
+}
+
 /// Letter grade of a device or fleet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Grade {
@@ -288,20 +299,25 @@ pub enum Grade {
 }
 
 impl Grade {
-    pub fn from_score(score: Option<f64>, has_critical: bool) -> Grade {
+    /// The grade of a score, capped by the worst open (not waived) finding: any critical
+    /// finding makes it F, any high finding makes it at best C (docs/scoring.md).
+    pub fn from_score(score: Option<f64>, worst_finding: Option<Severity>) -> Grade {
         let Some(score) = score else {
             return Grade::NotAssessed;
         };
-        if has_critical {
-            return Grade::F;
-        }
-        match score {
+        let by_score = match score {
             s if s >= 90.0 => Grade::A,
             s if s >= 80.0 => Grade::B,
             s if s >= 70.0 => Grade::C,
             s if s >= 60.0 => Grade::D,
             _ => Grade::F,
-        }
+        };
+        let cap = match worst_finding {
+            Some(Severity::Critical) => Grade::F,
+            Some(Severity::High) => HIGH_FINDING_CAP,
+            _ => Grade::A,
+        };
+        by_score.max(cap)
     }
 
     pub fn label(self) -> &'static str {
@@ -481,9 +497,42 @@ mod tests {
 
     #[test]
     fn critical_findings_cap_the_grade() {
-        assert_eq!(Grade::from_score(Some(95.0), false), Grade::A);
-        assert_eq!(Grade::from_score(Some(95.0), true), Grade::F);
-        assert_eq!(Grade::from_score(Some(61.0), false), Grade::D);
-        assert_eq!(Grade::from_score(None, true), Grade::NotAssessed);
+        assert_eq!(Grade::from_score(Some(95.0), None), Grade::A);
+        assert_eq!(
+            Grade::from_score(Some(95.0), Some(Severity::Critical)),
+            Grade::F
+        );
+        assert_eq!(Grade::from_score(Some(61.0), None), Grade::D);
+        assert_eq!(
+            Grade::from_score(None, Some(Severity::Critical)),
+            Grade::NotAssessed
+        );
+    }
+
+    #[test]
+    fn high_findings_cap_the_grade_at_c() {
+        assert_eq!(
+            Grade::from_score(Some(95.0), Some(Severity::High)),
+            Grade::C
+        );
+        assert_eq!(
+            Grade::from_score(Some(85.0), Some(Severity::High)),
+            Grade::C
+        );
+        assert_eq!(
+            Grade::from_score(Some(65.0), Some(Severity::High)),
+            Grade::D
+        );
+        assert_eq!(
+            Grade::from_score(Some(95.0), Some(Severity::Medium)),
+            Grade::A
+        );
+    }
+
+    #[test]
+    fn a_grade_over_little_coverage_is_provisional() {
+        assert!(is_provisional(Grade::A, 28.0, 50.0));
+        assert!(!is_provisional(Grade::A, 50.0, 50.0));
+        assert!(!is_provisional(Grade::NotAssessed, 0.0, 50.0));
     }
 }

@@ -46,9 +46,7 @@ fn scanning_the_samples_prints_the_table_and_fails_on_high_findings() {
         .stdout(predicate::str::contains("Devices (per control"))
         .stdout(predicate::str::contains("m2e-hq"))
         .stdout(predicate::str::contains("AUTH-002"))
-        .stdout(predicate::str::contains(
-            "samples/anafi-thermal/profile.toml:",
-        ));
+        .stdout(predicate::str::contains("anafi-thermal/profile.toml:"));
 }
 
 #[test]
@@ -610,7 +608,7 @@ fn a_waiver_keeps_the_finding_in_the_report_but_not_in_the_exit_code() {
         .args(["scan", waived.path().to_str().expect("UTF-8")])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("high (waived)"));
+        .stdout(predicate::str::contains("(waived) "));
 }
 
 #[test]

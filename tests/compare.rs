@@ -205,3 +205,55 @@ fn a_candidate_that_is_not_a_folder_is_a_usage_error() {
             "samples/m2e-hq/profile.toml: a candidate must be a folder",
         ));
 }
+
+/// Issue #18 item 5: a candidate folder is discovered as `scan` discovers a device. The
+/// plane's folder holds `APM/`, `companion/` and `firmware/`: they are parts of one drone,
+/// not three devices, so `compare` must score it as `scan samples/` scores it.
+#[test]
+fn a_candidate_is_one_device_as_scan_discovers_it() {
+    let policy = "samples/drone-audit.toml";
+    let (report, _) = common::scan_json_with(Path::new("samples"), &["--policy", policy]);
+    let (comparison, _) = compare_json(&[
+        "samples/ardupilot-plane",
+        "samples/m2e-field",
+        "--policy",
+        policy,
+    ]);
+    for name in ["ardupilot-plane", "m2e-field"] {
+        let device = report["devices"]
+            .as_array()
+            .expect("devices")
+            .iter()
+            .find(|device| device["id"] == name)
+            .expect("device in the scan");
+        let candidate = candidate(&comparison, name);
+        assert_eq!(candidate["devices"], 1, "{name}: one device");
+        for field in ["score", "grade", "coverage"] {
+            assert_eq!(candidate[field], device[field], "{name}: {field}");
+        }
+    }
+}
+
+/// A candidate that is a fleet (only device subfolders at its top, or a `fleet.toml`) keeps
+/// its devices.
+#[test]
+fn a_candidate_fleet_keeps_its_devices() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fleet = dir.path().join("vendor-fleet");
+    copy_folder(&root.join("samples/m2e-hq"), &fleet.join("hq"));
+    copy_folder(&root.join("samples/anafi-thermal"), &fleet.join("anafi"));
+    let inventoried = dir.path().join("inventoried");
+    copy_folder(&root.join("samples/m2e-hq"), &inventoried);
+    fs::write(
+        inventoried.join("fleet.toml"),
+        "[[device]]\nid = \"hq-1\"\npaths = [\"profile.toml\"]\n[[device]]\nid = \"hq-2\"\npaths = [\"ground-station.pcap\"]\n",
+    )
+    .expect("write");
+    let (comparison, _) = compare_json(&[
+        fleet.to_str().expect("UTF-8"),
+        inventoried.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(candidate(&comparison, "vendor-fleet")["devices"], 2);
+    assert_eq!(candidate(&comparison, "inventoried")["devices"], 2);
+}

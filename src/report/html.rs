@@ -9,6 +9,8 @@
 //! colour, so it reads in greyscale and on paper; a print stylesheet lays the page out for A4.
 
 use crate::control::{Control, Severity};
+use crate::report::html_board::{self, detailed_devices, inline_code, is_large, plain_reason};
+use crate::report::legend;
 use crate::report::{
     ArtifactRecord, ArtifactStatus, DeviceReport, Finding, Renderer, Report, Tool,
 };
@@ -62,6 +64,11 @@ tr.waived td { background: #f6f8fa; color: var(--muted); }
 .heat-map svg { max-width: 100%; height: auto; }
 .legend span { margin-right: 16px; }
 .swatch { display: inline-block; width: 14px; height: 14px; vertical-align: -2px; border: 1px solid var(--muted); margin-right: 4px; }
+.page-break { height: 0; }
+ol.risks li { margin: 6px 0; }
+.provisional { display: inline-block; border: 1px dashed var(--medium); color: var(--medium); border-radius: 4px; padding: 0 5px; font-size: 11px; font-weight: 600; text-transform: uppercase; }
+.card .sub { display: block; color: var(--muted); font-size: 12px; }
+#verdict h2 { margin-top: 16px; }
 footer { margin-top: 40px; padding-top: 8px; border-top: 1px solid var(--line); color: var(--muted); font-size: 12px; }
 @media print {
   @page { size: A4 landscape; margin: 12mm; }
@@ -72,6 +79,23 @@ footer { margin-top: 40px; padding-top: 8px; border-top: 1px solid var(--line); 
   tr, .card, .heat-map { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
   a { color: inherit; text-decoration: none; }
+  .page-break { break-before: page; page-break-before: always; }
+  header p.muted { display: none; }
+  h1 { font-size: 20px; }
+  .cards { margin: 6px 0; gap: 8px; }
+  .card { padding: 4px 10px; }
+  .card .value { font-size: 22px; }
+  .card.grade .value { font-size: 28px; }
+  #verdict h2 { margin: 8px 0 4px; font-size: 15px; }
+  #verdict .legend { margin: 2px 0; font-size: 8pt; }
+  ol.risks li { margin: 2px 0; font-size: 8.5pt; line-height: 1.3; }
+  ol.risks { padding-left: 18px; margin: 4px 0; }
+  #verdict .side { display: grid; grid-template-columns: 3fr 2fr; gap: 14px; align-items: start; }
+  #verdict svg { max-width: 100%; height: auto; }
+  .heat-map svg { max-height: 70mm; }
+  ol.risks .fix { display: none; }
+  header p.meta:not(.policy) { display: none; }
+  p.policy { margin: 2px 0; }
 }
 "#;
 
@@ -91,6 +115,7 @@ pub(crate) fn head(tool: &Tool, title: &str, extra_style: &str) -> Markup {
 
 fn page(report: &Report) -> Markup {
     let grade = report.summary.grade.label();
+    let devices = detailed_devices(report);
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -98,17 +123,34 @@ fn page(report: &Report) -> Markup {
             body {
                 (header(report))
                 main {
-                    (heat_map_section(report))
-                    (devices_section(report))
-                    (findings_section(report))
-                    (coverage_section(report))
+                    // The first printed page: the verdict.
+                    div #verdict {
+                        (heat_map_section(report, &devices))
+                        div.side {
+                            (html_board::top_risks(report))
+                            (html_board::findings_chart(report))
+                        }
+                    }
+                    div.page-break {}
+                    (html_board::fleet_aggregates(report))
+                    (devices_section(report, &devices))
+                    (findings_section(report, &devices))
+                    (coverage_section(report, &devices))
                     (rules_section(report))
-                    (artifacts_section(report))
+                    (artifacts_section(report, &devices))
                 }
                 (footer(report))
             }
         }
     }
+}
+
+/// The ids of the devices the page details, to pick their findings and artifacts.
+fn detailed_ids<'a>(devices: &[&'a DeviceReport]) -> BTreeSet<&'a str> {
+    devices
+        .iter()
+        .map(|device| device.info.id.as_str())
+        .collect()
 }
 
 pub(crate) fn score_text(score: Option<f64>) -> String {
@@ -137,6 +179,12 @@ fn header(report: &Report) -> Markup {
                 div class={ "card grade " (grade_class(grade)) } {
                     span.label { "Fleet grade" }
                     span.value { (grade) }
+                    span.sub {
+                        "coverage " (summary.coverage) "%"
+                        @if report.policy.is_provisional(summary.grade, summary.coverage) {
+                            " " span.provisional title=(legend::provisional_legend(&report.policy)) { "provisional" }
+                        }
+                    }
                 }
                 div.card {
                     span.label { "Fleet score" }
@@ -201,6 +249,10 @@ fn header(report: &Report) -> Markup {
     }
 }
 
+/// Rows of the lists of unreadable and skipped files and of warnings, before the page points
+/// to the JSON report.
+const LIST_ROWS: usize = 200;
+
 /// Geometry of the heat map, in SVG user units.
 const LABEL_WIDTH: u32 = 230;
 const CELL_WIDTH: u32 = 128;
@@ -232,28 +284,28 @@ fn cell_style(result: Option<&ControlResult>) -> CellStyle {
         return CellStyle {
             fill: NOT_ASSESSED_FILL,
             ink: NOT_ASSESSED_INK,
-            label: "N/A".to_owned(),
+            label: legend::control_cell(None),
             pattern: true,
         };
     };
-    let (assessed, failed) = result.assessed_and_failed();
+    let label = legend::control_cell(Some(result));
     match result.status {
         ControlStatus::Pass => CellStyle {
             fill: PASS_FILL,
             ink: PASS_INK,
-            label: format!("PASS {failed}/{assessed}"),
+            label,
             pattern: false,
         },
         ControlStatus::Fail => CellStyle {
             fill: FAIL_FILL,
             ink: FAIL_INK,
-            label: format!("FAIL {failed}/{assessed}"),
+            label,
             pattern: false,
         },
         ControlStatus::NotAssessed => CellStyle {
             fill: NOT_ASSESSED_FILL,
             ink: NOT_ASSESSED_INK,
-            label: "N/A".to_owned(),
+            label,
             pattern: true,
         },
     }
@@ -268,14 +320,20 @@ fn short_label(id: &str) -> String {
     label
 }
 
-fn heat_map_section(report: &Report) -> Markup {
+fn heat_map_section(report: &Report, devices: &[&DeviceReport]) -> Markup {
     let columns = Control::ALL.len() as u32;
     let width = LABEL_WIDTH + columns * CELL_WIDTH + GRADE_WIDTH;
-    let height = HEADER_HEIGHT + report.devices.len() as u32 * CELL_HEIGHT + 2;
+    let height = HEADER_HEIGHT + devices.len() as u32 * CELL_HEIGHT + 2;
+    let provisional = devices
+        .iter()
+        .any(|device| report.policy.is_provisional(device.grade, device.coverage));
     let grade_x = LABEL_WIDTH + columns * CELL_WIDTH;
     html! {
         section #heat-map .heat-map {
-            h2 { "Devices × controls" }
+            h2 {
+                "Devices × controls"
+                @if is_large(report) { " (the " (devices.len()) " worst of " (report.devices.len()) ")" }
+            }
             @if report.devices.is_empty() {
                 p { "No devices were found." }
             } @else {
@@ -301,22 +359,25 @@ fn heat_map_section(report: &Report) -> Markup {
                     }
                     text x=(grade_x + GRADE_WIDTH / 2) y=(HEADER_HEIGHT - 14) text-anchor="middle"
                         font-weight="700" { "grade" }
-                    @for (row, device) in report.devices.iter().enumerate() {
-                        (heat_map_row(device, HEADER_HEIGHT + row as u32 * CELL_HEIGHT, grade_x))
+                    @for (row, device) in devices.iter().enumerate() {
+                        (heat_map_row(report, device, HEADER_HEIGHT + row as u32 * CELL_HEIGHT, grade_x))
                     }
                 }
                 p.legend.muted {
-                    span { span.swatch style={ "background:" (PASS_FILL) } {} "PASS: every assessed rule passed" }
+                    span { span.swatch style={ "background:" (PASS_FILL) } {} "pass: every assessed rule passed" }
                     span { span.swatch style={ "background:" (FAIL_FILL) } {} "FAIL: a rule failed" }
-                    span { span.swatch style={ "background:" (NOT_ASSESSED_FILL) } {} "N/A: nothing could be assessed" }
-                    span { "Numbers: failed / assessed rules." }
+                    span { span.swatch style={ "background:" (NOT_ASSESSED_FILL) } {} "n/a: not assessed" }
+                    span { "Cells: " (legend::CONTROL_CELLS) "." }
+                    @if provisional {
+                        span { "Grade " (legend::provisional_legend(&report.policy)) "." }
+                    }
                 }
             }
         }
     }
 }
 
-fn heat_map_row(device: &DeviceReport, y: u32, grade_x: u32) -> Markup {
+fn heat_map_row(report: &Report, device: &DeviceReport, y: u32, grade_x: u32) -> Markup {
     let id = &device.info.id;
     let text_y = y + CELL_HEIGHT / 2 + 5;
     html! {
@@ -338,15 +399,18 @@ fn heat_map_row(device: &DeviceReport, y: u32, grade_x: u32) -> Markup {
                 }
             }
             text x=(grade_x + GRADE_WIDTH / 2) y=(text_y) text-anchor="middle" font-weight="700"
-                font-size="16" { (device.grade.label()) }
+                font-size="16" { (legend::grade_cell(&report.policy, device.grade, device.coverage)) }
         }
     }
 }
 
-fn devices_section(report: &Report) -> Markup {
+fn devices_section(report: &Report, devices: &[&DeviceReport]) -> Markup {
     html! {
         section #devices {
-            h2 { "Devices (" (report.devices.len()) ")" }
+            h2 {
+                "Devices (" (report.devices.len()) ")"
+                @if is_large(report) { ": the " (devices.len()) " worst; the others are in the JSON report" }
+            }
             @if !report.devices.is_empty() {
                 table {
                     thead { tr {
@@ -354,7 +418,7 @@ fn devices_section(report: &Report) -> Markup {
                         th { "Grade" } th { "Score" } th { "Coverage" }
                     } }
                     tbody {
-                        @for device in &report.devices {
+                        @for device in devices {
                             tr {
                                 td { code { (device.info.id) } }
                                 td {
@@ -363,7 +427,12 @@ fn devices_section(report: &Report) -> Markup {
                                 }
                                 td { (device.info.serial.as_deref().unwrap_or("")) }
                                 td { (device.info.unit.as_deref().unwrap_or("")) }
-                                td class=(grade_class(device.grade.label())) { b { (device.grade.label()) } }
+                                td class=(grade_class(device.grade.label())) {
+                                    b { (device.grade.label()) }
+                                    @if report.policy.is_provisional(device.grade, device.coverage) {
+                                        " " span.provisional { "provisional" }
+                                    }
+                                }
                                 td.num { (score_text(device.score)) }
                                 td.num { (device.coverage) "%" }
                             }
@@ -375,15 +444,27 @@ fn devices_section(report: &Report) -> Markup {
     }
 }
 
-fn findings_section(report: &Report) -> Markup {
+fn findings_section(report: &Report, devices: &[&DeviceReport]) -> Markup {
+    let ids = detailed_ids(devices);
+    let shown: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|finding| !is_large(report) || ids.contains(finding.device.as_str()))
+        .collect();
     html! {
         section #findings {
             h2 { "Findings (" (report.findings.len()) ")" }
             @if report.findings.is_empty() {
                 p { "No findings." }
             }
+            @if shown.len() < report.findings.len() {
+                p.muted {
+                    "The findings of the " (devices.len()) " devices detailed here ("
+                    (shown.len()) "); all " (report.findings.len()) " are in the JSON and SARIF reports."
+                }
+            }
             @for severity in Severity::ALL {
-                @let findings: Vec<&Finding> = report.findings.iter()
+                @let findings: Vec<&Finding> = shown.iter().copied()
                     .filter(|finding| finding.severity == severity).collect();
                 @if !findings.is_empty() {
                     h3 #{ "severity-" (severity.id()) } {
@@ -418,8 +499,8 @@ fn finding_row(finding: &Finding) -> Markup {
                 }
             }
             td {
-                (finding.message)
-                div.fix { b { "Fix: " } (finding.remediation) }
+                (inline_code(&finding.message))
+                div.fix { b { "Fix: " } (inline_code(&finding.remediation)) }
                 @if let Some(waiver) = &finding.waived {
                     div { span.waiver { "WAIVED until " (waiver.expires) } " " (waiver.reason) }
                 }
@@ -428,12 +509,13 @@ fn finding_row(finding: &Finding) -> Markup {
     }
 }
 
-fn coverage_section(report: &Report) -> Markup {
-    let errors: Vec<&ArtifactRecord> = report.errors().collect();
+fn coverage_section(report: &Report, devices: &[&DeviceReport]) -> Markup {
+    let errors: Vec<&ArtifactRecord> = report.errors().take(LIST_ROWS).collect();
     let skipped: Vec<&ArtifactRecord> = report
         .artifacts
         .iter()
         .filter(|artifact| artifact.status == ArtifactStatus::Skipped)
+        .take(LIST_ROWS)
         .collect();
     html! {
         section #coverage {
@@ -441,7 +523,7 @@ fn coverage_section(report: &Report) -> Markup {
             p.muted {
                 "A rule with no evidence to judge is not assessed: it lowers coverage and never counts as passed."
             }
-            h3 { "Unreadable artifacts (" (errors.len()) ")" }
+            h3 { "Unreadable artifacts (" (report.errors().count()) ")" }
             @if errors.is_empty() {
                 p { "Every artifact found was read." }
             } @else {
@@ -459,9 +541,13 @@ fn coverage_section(report: &Report) -> Markup {
                 }
             }
             h3 { "Rules not assessed, by device" }
-            (not_assessed_table(report))
+            (not_assessed_table(report, devices))
             (warnings_list(report))
-            h3 { "Files skipped (" (skipped.len()) ")" }
+            h3 {
+                "Files skipped ("
+                (report.artifacts.iter().filter(|artifact| artifact.status == ArtifactStatus::Skipped).count())
+                ")"
+            }
             @if !skipped.is_empty() {
                 table {
                     thead { tr { th { "File" } th { "Device" } th { "Why" } } }
@@ -500,8 +586,11 @@ fn warnings_list(report: &Report) -> Markup {
     html! {
         @if !warnings.is_empty() {
             h3 { "Warnings (" (warnings.len()) ")" }
+            @if warnings.len() > LIST_ROWS {
+                p.muted { "The first " (LIST_ROWS) "; all are in the JSON report." }
+            }
             ul {
-                @for (subject, warning) in &warnings {
+                @for (subject, warning) in warnings.iter().take(LIST_ROWS) {
                     li { code { (subject) } ": " (warning) }
                 }
             }
@@ -509,9 +598,15 @@ fn warnings_list(report: &Report) -> Markup {
     }
 }
 
-fn not_assessed_table(report: &Report) -> Markup {
-    let mut rows: Vec<(&str, &str, Vec<&str>)> = Vec::new();
-    for device in &report.devices {
+fn not_assessed_table(report: &Report, devices: &[&DeviceReport]) -> Markup {
+    let kinds: std::collections::HashMap<&str, &[crate::analyze::ArtifactKind]> = report
+        .rules
+        .catalogue
+        .iter()
+        .map(|rule| (rule.id.as_str(), rule.kinds.as_slice()))
+        .collect();
+    let mut rows: Vec<(&str, String, Vec<&str>)> = Vec::new();
+    for device in devices {
         let mut by_reason: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for rule in device.controls.iter().flat_map(|control| &control.rules) {
             if rule.status == RuleStatus::NotAssessed {
@@ -523,7 +618,15 @@ fn not_assessed_table(report: &Report) -> Markup {
         }
         rows.extend(by_reason.into_iter().map(|(reason, mut rules)| {
             rules.sort_unstable();
-            (device.info.id.as_str(), reason, rules)
+            let rule_kinds = rules
+                .first()
+                .and_then(|rule| kinds.get(rule).copied())
+                .unwrap_or_default();
+            (
+                device.info.id.as_str(),
+                plain_reason(reason, rule_kinds),
+                rules,
+            )
         }));
     }
     html! {
@@ -565,8 +668,8 @@ fn rules_section(report: &Report) -> Markup {
                         " " (rule.id) " " (rule.title)
                     }
                     p.muted { (rule.control.id()) " · " (rule.control.mitigation()) " · " code { (rule.name) } }
-                    p { (rule.rationale) }
-                    p.fix { b { "Remediation: " } (rule.remediation) }
+                    p { (inline_code(&rule.rationale)) }
+                    p.fix { b { "Remediation: " } (inline_code(&rule.remediation)) }
                     @if !rule.references.is_empty() {
                         p.muted { "References: " (rule.references.join(", ")) }
                     }
@@ -576,17 +679,35 @@ fn rules_section(report: &Report) -> Markup {
     }
 }
 
-fn artifacts_section(report: &Report) -> Markup {
+fn artifacts_section(report: &Report, devices: &[&DeviceReport]) -> Markup {
+    let ids = detailed_ids(devices);
+    let shown: Vec<&ArtifactRecord> = report
+        .artifacts
+        .iter()
+        .filter(|artifact| {
+            !is_large(report)
+                || artifact
+                    .device
+                    .as_deref()
+                    .is_some_and(|id| ids.contains(id))
+        })
+        .collect();
     html! {
         section #artifacts {
             h2 { "Artifacts (" (report.artifacts.len()) ")" }
+            @if shown.len() < report.artifacts.len() {
+                p.muted {
+                    "Those of the " (devices.len()) " devices detailed here; every artifact, with its "
+                    "SHA-256, is in the JSON report."
+                }
+            }
             table {
                 thead { tr {
                     th { "Path" } th { "Device" } th { "Kind" } th { "Status" } th { "Bytes" }
                     th { "SHA-256" }
                 } }
                 tbody {
-                    @for artifact in &report.artifacts {
+                    @for artifact in &shown {
                         tr {
                             td { code { (artifact.path) } }
                             td { (artifact.device.as_deref().unwrap_or("")) }
@@ -642,6 +763,6 @@ mod tests {
 
     #[test]
     fn cells_say_their_status_in_words() {
-        assert_eq!(cell_style(None).label, "N/A");
+        assert_eq!(cell_style(None).label, "n/a");
     }
 }

@@ -194,6 +194,15 @@ fn device_suite(
         properties.push(("score", format!("{score:.1}")));
     }
     properties.push(("coverage", format!("{}%", device.coverage)));
+    if report.policy.is_provisional(device.grade, device.coverage) {
+        properties.push((
+            "grade-provisional",
+            format!(
+                "coverage below {}% of the rules in force",
+                report.policy.provisional_below
+            ),
+        ));
+    }
     // Every suite says what the policy changed of the rules that judged it.
     properties.push(("policy", report.policy.summary()));
     Suite {

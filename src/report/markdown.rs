@@ -10,6 +10,7 @@
 //! backtick, no HTML.
 
 use crate::control::{Control, Severity};
+use crate::report::legend;
 use crate::report::{ArtifactStatus, DeviceReport, Finding, Renderer, Report};
 use crate::score::{ControlResult, ControlStatus, RuleStatus};
 use std::collections::BTreeMap;
@@ -125,13 +126,12 @@ impl Comment {
 fn write_heading(report: &Report, comment: &mut Comment) {
     let summary = &report.summary;
     comment.push_always(&format!(
-        "## {} drone-audit: fleet grade {}, score {}, coverage {}%\n\n",
+        "## {} drone-audit: fleet grade {}, score {}\n\n",
         grade_mark(summary.grade.label()),
-        summary.grade.label(),
+        legend::grade_sentence(&report.policy, summary.grade, summary.coverage),
         summary
             .score
             .map_or_else(|| "n/a".to_owned(), |score| format!("{score:.1}")),
-        summary.coverage
     ));
     let artifacts = |status: ArtifactStatus| {
         report
@@ -210,48 +210,63 @@ fn write_devices(report: &Report, comment: &mut Comment) {
     comment.push_entry("### Devices × controls\n\n");
     comment.push_entry(&format!("{header}\n{rule}\n"));
     for device in report.devices.iter().take(DEVICE_ROWS) {
-        comment.push_entry(&device_row(device));
+        comment.push_entry(&device_row(report, device));
     }
     let hidden = report.devices.len().saturating_sub(DEVICE_ROWS);
-    let mut legend = String::new();
+    let mut note = String::new();
     if hidden > 0 {
-        legend.push_str(&format!(
+        note.push_str(&format!(
             "\n… and {hidden} more devices, listed in the JSON report.\n"
         ));
     }
-    legend.push_str(
-        "\n✅ pass · ❌ fail · ➖ not assessed; the numbers are failed/assessed rules.\n\n",
-    );
-    comment.push_entry(&legend);
+    note.push_str(&format!("\nDevices × controls: {}.", legend::CONTROL_CELLS));
+    if report
+        .devices
+        .iter()
+        .any(|device| report.policy.is_provisional(device.grade, device.coverage))
+    {
+        note.push_str(&format!(
+            " Grade {}.",
+            text(&legend::provisional_legend(&report.policy))
+        ));
+    }
+    note.push_str("\n\n");
+    comment.push_entry(&note);
 }
 
-fn device_row(device: &DeviceReport) -> String {
+fn device_row(report: &Report, device: &DeviceReport) -> String {
     let mut row = format!(
         "| {} | {} | {} | {}% |",
         text(&device.info.id),
-        device.grade.label(),
+        text(&legend::grade_cell(
+            &report.policy,
+            device.grade,
+            device.coverage
+        )),
         device
             .score
             .map_or_else(|| "n/a".to_owned(), |score| format!("{score:.1}")),
         device.coverage
     );
     for control in Control::ALL {
-        let cell = device
-            .control(control)
-            .map_or("➖".to_owned(), control_cell);
+        let cell = device.control(control).map_or_else(
+            || format!("➖ {}", legend::control_cell(None)),
+            control_cell,
+        );
         row.push_str(&format!(" {cell} |"));
     }
     row.push('\n');
     row
 }
 
+/// The cell every format writes ([`legend::control_cell`]), after a mark for the eye.
 fn control_cell(result: &ControlResult) -> String {
-    let (assessed, failed) = result.assessed_and_failed();
-    match result.status {
-        ControlStatus::Pass => format!("✅ {failed}/{assessed}"),
-        ControlStatus::Fail => format!("❌ {failed}/{assessed}"),
-        ControlStatus::NotAssessed => "➖".to_owned(),
-    }
+    let mark = match result.status {
+        ControlStatus::Pass => "✅",
+        ControlStatus::Fail => "❌",
+        ControlStatus::NotAssessed => "➖",
+    };
+    format!("{mark} {}", legend::control_cell(Some(result)))
 }
 
 fn write_unreadable(report: &Report, comment: &mut Comment) {

@@ -8,11 +8,11 @@
 //! - `rules`: `{digest, count, catalogue}`: SHA-256 over the rule files read, the number in
 //!   force, and each rule in force (`id`, `name`, `title`, `control`, `severity` after policy
 //!   overrides, `kinds`, `rationale`, `remediation`, `references`).
-//! - `policy`: `{source, digest, changes}`: the policy file (absent: built-in defaults), its
+//! - `policy`: `{source, digest, changes, provisional_below}`: the policy file (absent: built-in defaults), its
 //!   SHA-256, and what it changes of the built-in rules: `changes.disabled` (rule ids),
 //!   `changes.rerated` (`{rule, from, to}` severities), `changes.waived` (`{rule, waiver,
 //!   expires}`, one per waiver) and `changes.relaxed` (requirements set below the defaults,
-//!   as text). Every other format states the same on its first line or summary
+//!   as text), and the coverage below which a grade is provisional. Every other format states the same on its first line or summary
 //!   ([`PolicyUsed::summary`]).
 //! - `summary`: fleet roll-up: `score` (mean device score), `grade` (worst device grade),
 //!   `coverage` (mean), `devices`, `findings` (not waived) by severity, `waived`, `controls`
@@ -41,8 +41,10 @@
 pub mod assemble;
 pub mod comparison;
 pub mod html;
+pub mod html_board;
 pub mod json;
 pub mod junit;
+pub mod legend;
 pub mod markdown;
 pub mod sarif;
 pub mod table;
@@ -147,7 +149,7 @@ pub struct BaselineUsed {
     pub known_findings: usize,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PolicyUsed {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -156,6 +158,20 @@ pub struct PolicyUsed {
     /// field read as changing nothing).
     #[serde(default)]
     pub changes: PolicyChanges,
+    /// Coverage (percent) below which a grade is provisional (`[scoring] provisional_below`;
+    /// reports written before this field read as the default).
+    #[serde(default = "default_provisional_below")]
+    pub provisional_below: f64,
+}
+
+impl Default for PolicyUsed {
+    fn default() -> PolicyUsed {
+        PolicyUsed::from(&Policy::default())
+    }
+}
+
+fn default_provisional_below() -> f64 {
+    crate::policy::DEFAULT_PROVISIONAL_BELOW
 }
 
 impl From<&Policy> for PolicyUsed {
@@ -164,11 +180,17 @@ impl From<&Policy> for PolicyUsed {
             source: policy.source.clone(),
             digest: policy.digest.clone(),
             changes: policy.changes.clone(),
+            provisional_below: policy.provisional_below,
         }
     }
 }
 
 impl PolicyUsed {
+    /// Whether a grade over this coverage is provisional under the policy.
+    pub fn is_provisional(&self, grade: Grade, coverage: f64) -> bool {
+        crate::score::is_provisional(grade, coverage, self.provisional_below)
+    }
+
     /// The policy's line of every report, after the word "Policy": `fleet/drone-audit.toml
     /// (sha256 0123456789ab): disables 1 rule (CONN-001), re-rates 0, waives 0 rules`.
     pub fn summary(&self) -> String {
@@ -472,10 +494,10 @@ pub enum Format {
 }
 
 impl Format {
-    /// The renderer of the format; `paint` colours the table.
-    pub fn renderer(self, paint: table::Paint) -> Box<dyn Renderer> {
+    /// The renderer of the format; `table` is how the terminal table is laid out.
+    pub fn renderer(self, table: table::TableRenderer) -> Box<dyn Renderer> {
         match self {
-            Format::Table => Box::new(table::TableRenderer { paint }),
+            Format::Table => Box::new(table),
             Format::Json => Box::new(json::JsonRenderer),
             Format::Sarif => Box::new(sarif::SarifRenderer),
             Format::Junit => Box::new(junit::JunitRenderer),
@@ -487,9 +509,5 @@ impl Format {
 
 /// Short label for a control's status, as tables show it.
 pub fn status_label(status: ControlStatus) -> &'static str {
-    match status {
-        ControlStatus::Pass => "pass",
-        ControlStatus::Fail => "FAIL",
-        ControlStatus::NotAssessed => "n/a",
-    }
+    legend::status_word(status)
 }

@@ -2,7 +2,7 @@
 //! passed, or not assessed and why), fingerprints, the device's identity and its score.
 
 use crate::analyze::ArtifactKind;
-use crate::control::{Control, Severity};
+use crate::control::Control;
 use crate::digest::hex;
 use crate::discover::DeviceInfo;
 use crate::report::{DeviceReport, Finding, Waived};
@@ -105,15 +105,17 @@ pub(super) fn evaluate_device(
     assign_fingerprints(&mut findings);
     let controls = score::score_controls(results);
     let tally = score::tally(controls.iter().flat_map(|control| &control.rules));
-    let has_critical = findings
+    let worst_open = findings
         .iter()
-        .any(|finding| finding.severity == Severity::Critical && finding.waived.is_none());
+        .filter(|finding| finding.waived.is_none())
+        .map(|finding| finding.severity)
+        .max();
     let (info, warnings) = merge_identity(info, artifacts);
     let device = DeviceReport {
         info,
         warnings,
         score: tally.score,
-        grade: Grade::from_score(tally.score, has_critical),
+        grade: Grade::from_score(tally.score, worst_open),
         coverage: tally.coverage,
         controls,
     };

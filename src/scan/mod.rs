@@ -48,6 +48,9 @@ pub struct ScanOptions {
     pub trusted_policy: bool,
     /// Scan only the devices of this shard, and mark the report as its part.
     pub shard: Option<Shard>,
+    /// Each folder given is a candidate of `compare`: one device, as inside a fleet folder,
+    /// unless it is a fleet itself ([`discover::Roots::as_candidates`]).
+    pub candidates: bool,
 }
 
 /// Told how the scan advances, from worker threads (a progress bar, say).
@@ -134,7 +137,10 @@ pub fn scan_with_progress(
     options: &ScanOptions,
     progress: &dyn Progress,
 ) -> Result<Report, ScanError> {
-    let roots = discover::roots(&options.paths)?;
+    let mut roots = discover::roots(&options.paths)?;
+    if options.candidates {
+        roots = roots.as_candidates();
+    }
     let (rules, policy) = load_rules_and_policy(options, &roots.policy_files)?;
     let scan = FleetScan {
         devices: DeviceScanner::new(&rules, &policy, options.limits),

@@ -9,6 +9,7 @@
 use crate::control::{Control, Severity};
 use crate::report::comparison::{Candidate, CandidateControl, Comparison};
 use crate::report::html::{grade_class, head, score_text};
+use crate::report::legend;
 use crate::report::markdown;
 use crate::report::table::Paint;
 use crate::score::ControlStatus;
@@ -71,7 +72,9 @@ pub fn write_table(
         row.extend(comparison.candidates.iter().map(cell));
         row
     };
-    table.add_row(row("grade", &|c| paint.grade(c.grade.label())));
+    table.add_row(row("grade", &|c| {
+        paint.grade(&legend::grade_cell(&comparison.policy, c.grade, c.coverage))
+    }));
     table.add_row(row("score", &|c| Cell::new(score_text(c.score))));
     table.add_row(row("coverage", &|c| Cell::new(format!("{}%", c.coverage))));
     table.add_row(row("findings", &|c| Cell::new(findings_text(c))));
@@ -105,6 +108,17 @@ pub fn write_table(
         comparison.policy.source.as_deref().unwrap_or("built-in defaults"),
         ranking.join(" > "),
     )?;
+    if comparison
+        .candidates
+        .iter()
+        .any(|c| comparison.policy.is_provisional(c.grade, c.coverage))
+    {
+        writeln!(
+            out,
+            "Grade {}",
+            legend::provisional_legend(&comparison.policy)
+        )?;
+    }
     for candidate in &comparison.candidates {
         let gaps: Vec<String> = candidate
             .controls
@@ -142,7 +156,10 @@ pub fn write_markdown(comparison: &Comparison, out: &mut dyn io::Write) -> io::R
     writeln!(
         out,
         "{}",
-        row("**Grade**", &|c| format!("**{}**", c.grade.label()))
+        row("**Grade**", &|c| format!(
+            "**{}**",
+            markdown::text(&legend::grade_cell(&comparison.policy, c.grade, c.coverage))
+        ))
     )?;
     writeln!(out, "{}", row("Score", &|c| score_text(c.score)))?;
     writeln!(out, "{}", row("Coverage", &|c| format!("{}%", c.coverage)))?;
@@ -191,6 +208,17 @@ pub fn write_markdown(comparison: &Comparison, out: &mut dyn io::Write) -> io::R
         "\nRanking (grade, then score, then coverage): {}\n",
         ranking.join(" > ")
     )?;
+    if comparison
+        .candidates
+        .iter()
+        .any(|c| comparison.policy.is_provisional(c.grade, c.coverage))
+    {
+        writeln!(
+            out,
+            "Grade {}\n",
+            markdown::text(&legend::provisional_legend(&comparison.policy))
+        )?;
+    }
     for candidate in &comparison.candidates {
         for control in &candidate.controls {
             if control.status == ControlStatus::NotAssessed {
@@ -276,7 +304,8 @@ pub fn write_html(comparison: &Comparison, out: &mut dyn io::Write) -> io::Resul
 fn score_chart(comparison: &Comparison) -> Markup {
     let ranking = comparison.ranking();
     let height = BAR_HEIGHT * u32::try_from(ranking.len()).unwrap_or(u32::MAX / BAR_HEIGHT) + 8;
-    let width = BAR_LABEL_WIDTH + BAR_WIDTH + 120;
+    // Room after the longest bar for "100.0 · grade A (coverage 28%, provisional)".
+    let width = BAR_LABEL_WIDTH + BAR_WIDTH + 330;
     html! {
         svg xmlns="http://www.w3.org/2000/svg" role="img" width=(width) height=(height)
             viewBox={ "0 0 " (width) " " (height) } {
@@ -295,7 +324,8 @@ fn score_chart(comparison: &Comparison) -> Markup {
                 text x=(BAR_LABEL_WIDTH - 8) y=(y + 17) text-anchor="end" font-size="13" { (candidate.name) }
                 rect x=(BAR_LABEL_WIDTH) y=(y + 3) width=(bar.max(1)) height=(BAR_HEIGHT - 8) fill=(fill) {}
                 text x=(BAR_LABEL_WIDTH + bar + 6) y=(y + 17) font-size="13" {
-                    (score_text(candidate.score)) " · grade " (candidate.grade.label())
+                    (score_text(candidate.score)) " · grade "
+                    (legend::grade_sentence(&comparison.policy, candidate.grade, candidate.coverage))
                 }
             }
         }
@@ -317,7 +347,12 @@ fn control_table(comparison: &Comparison) -> Markup {
                 tr {
                     th { "Grade" }
                     @for candidate in &comparison.candidates {
-                        td class=(grade_class(candidate.grade.label())) { b { (candidate.grade.label()) } }
+                        td class=(grade_class(candidate.grade.label())) {
+                            b { (candidate.grade.label()) }
+                            @if comparison.policy.is_provisional(candidate.grade, candidate.coverage) {
+                                " " span.provisional { "provisional" }
+                            }
+                        }
                     }
                 }
                 tr { th { "Score" } @for c in &comparison.candidates { td.num { (score_text(c.score)) } } }
