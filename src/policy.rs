@@ -59,6 +59,8 @@ pub struct Policy {
     /// Policy files found in the scanned folders and not used, with why: the report's
     /// warnings name them.
     pub not_used: Vec<String>,
+    /// The laws that bind the organisation and the supply-chain catalogue (`[supply_chain]`).
+    pub supply_chain: crate::supply_chain::SupplyChainPolicy,
 }
 
 /// What a policy changes of the built-in rules and defaults: every report states it, so a
@@ -259,6 +261,8 @@ struct RawPolicy {
     waiver: Vec<RawWaiver>,
     #[serde(default)]
     storage: RawStorage,
+    #[serde(default)]
+    supply_chain: crate::supply_chain::RawSupplyChainPolicy,
 }
 
 #[derive(Deserialize, Default)]
@@ -337,6 +341,7 @@ impl Default for Policy {
             cards_removed_after_flight: true,
             changes: PolicyChanges::default(),
             not_used: Vec::new(),
+            supply_chain: crate::supply_chain::SupplyChainPolicy::default(),
         }
     }
 }
@@ -503,6 +508,11 @@ impl Policy {
             }
         }
         policy.disabled_rules = raw.rules.disable;
+        policy.supply_chain =
+            crate::supply_chain::SupplyChainPolicy::from_raw(raw.supply_chain, today, &mut errors);
+        policy
+            .disabled_rules
+            .extend(policy.supply_chain.rules_not_applied());
         if let Some(require_keys) = raw.ssh.require_keys {
             policy.ssh_require_keys = require_keys;
         }
@@ -654,6 +664,7 @@ impl Policy {
             ArtifactKind::Capture => self.enrich_flows(document),
             ArtifactKind::Firmware => self.enrich_firmware_images(document),
         }
+        self.supply_chain.enrich(kind, document);
     }
 
     /// `images[*]` (autopilot packages) and `packages[*]` (DJI xV4) of a firmware artifact:

@@ -101,6 +101,7 @@ fn page(report: &Report) -> Markup {
                     (heat_map_section(report))
                     (devices_section(report))
                     (findings_section(report))
+                    (super::supply_chain_note::html(report))
                     (coverage_section(report))
                     (rules_section(report))
                     (artifacts_section(report))

@@ -45,6 +45,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+pub mod supply_chain_note;
 pub mod table;
 
 use crate::analyze::ArtifactKind;

@@ -24,7 +24,8 @@ impl Renderer for TableRenderer {
         write_header(report, self.paint, out)?;
         write_devices(report, self.paint, out)?;
         write_findings(report, self.paint, out)?;
-        write_unassessed(report, out)
+        write_unassessed(report, out)?;
+        super::supply_chain_note::write_plain(report, out)
     }
 }
 

@@ -104,7 +104,13 @@ pub(super) fn evaluate_device(
     }
     assign_fingerprints(&mut findings);
     let controls = score::score_controls(results);
-    let tally = score::tally(controls.iter().flat_map(|control| &control.rules));
+    // The supply chain is reported beside the six DHS axes, not scored with them.
+    let tally = score::tally(
+        controls
+            .iter()
+            .filter(|control| control.control.in_score())
+            .flat_map(|control| &control.rules),
+    );
     let has_critical = findings
         .iter()
         .any(|finding| finding.severity == Severity::Critical && finding.waived.is_none());

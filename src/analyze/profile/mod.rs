@@ -40,6 +40,7 @@ impl Analyzer for ProfileAnalyzer {
         let source = parse_source(content)?;
         let mut unknown = Vec::new();
         let mut profile = deserialize_profile(&source, &mut unknown)?;
+        check_facts(&profile, &source)?;
         complete(&mut profile);
         let document = serde_json::to_value(&profile)
             .map_err(|error| AnalyzeError::new(format!("cannot serialise profile: {error}")))?;
@@ -75,6 +76,9 @@ struct TopLevel {
     storage: Option<IgnoredAny>,
     links: Option<IgnoredAny>,
     access: Option<IgnoredAny>,
+    components: Option<IgnoredAny>,
+    vendor_support: Option<IgnoredAny>,
+    blue_uas: Option<IgnoredAny>,
 }
 
 /// The top-level keys of a TOML text, from its table headers and root-level assignments: a
@@ -87,6 +91,9 @@ fn toml_top_level_keys(text: &str) -> TopLevel {
         storage: None,
         links: None,
         access: None,
+        components: None,
+        vendor_support: None,
+        blue_uas: None,
     };
     let mut at_root = true;
     for line in text.lines().map(str::trim_start) {
@@ -105,6 +112,9 @@ fn toml_top_level_keys(text: &str) -> TopLevel {
             Some("storage") => &mut top.storage,
             Some("links") => &mut top.links,
             Some("access") => &mut top.access,
+            Some("components") => &mut top.components,
+            Some("vendor_support") => &mut top.vendor_support,
+            Some("blue_uas") => &mut top.blue_uas,
             _ => continue,
         };
         *slot = Some(IgnoredAny);
@@ -120,6 +130,9 @@ impl TopLevel {
             &self.storage,
             &self.links,
             &self.access,
+            &self.components,
+            &self.vendor_support,
+            &self.blue_uas,
         ];
         self.identity.is_some() && sections.iter().any(|section| section.is_some())
     }
@@ -232,6 +245,84 @@ fn collect_property_names(node: &serde_json::Value, names: &mut Vec<String>) {
         }
         _ => {}
     }
+}
+
+/// Checks the facts serde cannot: countries are ISO 3166-1 alpha-2 codes or `unknown`, dates
+/// are `YYYY-MM-DD`. A wrong one is an error naming the field and line, like a wrong type.
+fn check_facts(profile: &Profile, source: &StructuredSource) -> Result<(), AnalyzeError> {
+    let mut faults: Vec<(String, String)> = Vec::new();
+    for (index, component) in profile.components.iter().enumerate() {
+        let countries = [
+            (
+                "manufacturer_country",
+                Some(&component.manufacturer_country),
+            ),
+            ("made_in", Some(&component.made_in)),
+            ("data_stored_in", component.data_stored_in.as_ref()),
+        ];
+        for (field, value) in countries {
+            if let Some(value) = value.filter(|value| !is_country_or_unknown(value)) {
+                faults.push((
+                    format!("components[{index}].{field}"),
+                    format!("`{value}` is not an ISO 3166-1 alpha-2 country code (e.g. `CN`, `FR`, `US`) or `unknown`"),
+                ));
+            }
+        }
+        if component.manufacturer.trim().is_empty() {
+            faults.push((
+                format!("components[{index}].manufacturer"),
+                "empty: write `unknown` when the manufacturer is not known".to_owned(),
+            ));
+        }
+    }
+    let dates = [
+        (
+            "vendor_support.security_updates_until",
+            profile
+                .vendor_support
+                .as_ref()
+                .and_then(|support| support.security_updates_until.as_ref()),
+        ),
+        (
+            "vendor_support.checked",
+            profile
+                .vendor_support
+                .as_ref()
+                .and_then(|support| support.checked.as_ref()),
+        ),
+        (
+            "blue_uas.claimed_on",
+            profile.blue_uas.as_ref().map(|claim| &claim.claimed_on),
+        ),
+    ];
+    for (field, value) in dates {
+        if let Some(value) = value.filter(|value| crate::waiver::Date::parse(value).is_none()) {
+            faults.push((
+                field.to_owned(),
+                format!("`{value}` is not a date (YYYY-MM-DD)"),
+            ));
+        }
+    }
+    match faults.into_iter().next() {
+        None => Ok(()),
+        Some((path, problem)) => {
+            let line = source.lines.line_of(&serde_path_to_pointer(&path));
+            let at = line
+                .map(|line| format!(" (line {line})"))
+                .unwrap_or_default();
+            Err(AnalyzeError {
+                message: format!("field `{path}`{at}: {problem}"),
+                line,
+                not_this_kind: false,
+            })
+        }
+    }
+}
+
+/// An ISO 3166-1 alpha-2 code (two capitals: the form, not the register) or `unknown`.
+fn is_country_or_unknown(value: &str) -> bool {
+    value == evidence::UNKNOWN
+        || (value.len() == 2 && value.bytes().all(|byte| byte.is_ascii_uppercase()))
 }
 
 /// Fills in what the profile implies but need not say.

@@ -87,6 +87,7 @@ pub fn write_table(
             )
         }));
     }
+    super::supply_chain::add_table_rows(&mut table, comparison);
     table.add_row(row("incomplete", &|c| {
         Cell::new(if c.incomplete { "yes" } else { "no" })
     }));
@@ -122,7 +123,7 @@ pub fn write_table(
             writeln!(out, "{}: not assessed: {}", candidate.name, gaps.join(", "))?;
         }
     }
-    Ok(())
+    super::supply_chain::write_comparison_details(comparison, false, out)
 }
 
 /// Markdown: a GitHub-flavoured table with the same rows as the terminal table.
@@ -181,6 +182,7 @@ pub fn write_markdown(comparison: &Comparison, out: &mut dyn io::Write) -> io::R
             })
         )?;
     }
+    super::supply_chain::write_markdown_rows(comparison, out)?;
     let ranking: Vec<String> = comparison
         .ranking()
         .iter()
@@ -204,6 +206,7 @@ pub fn write_markdown(comparison: &Comparison, out: &mut dyn io::Write) -> io::R
             }
         }
     }
+    super::supply_chain::write_comparison_details(comparison, true, out)?;
     writeln!(
         out,
         "\n<sub>{} {} · rules sha256 {} · policy {}</sub>",
@@ -250,6 +253,7 @@ pub fn write_html(comparison: &Comparison, out: &mut dyn io::Write) -> io::Resul
                     }
                 }
                 main {
+                    (super::supply_chain::comparison_section(comparison))
                     section #scores {
                         h2 { "Scores" }
                         (score_chart(comparison))
