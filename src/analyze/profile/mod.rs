@@ -420,6 +420,33 @@ min_length = 6
     }
 
     #[test]
+    fn a_bill_of_materials_states_unknown_and_never_leaves_a_fact_out() {
+        let good = "[identity]\nvendor = \"x\"\nmodel = \"y\"\n[[components]]\nrole = \"camera\"\nname = \"c\"\nmanufacturer = \"unknown\"\nmanufacturer_country = \"unknown\"\nmade_in = \"FR\"\n";
+        assert!(ProfileAnalyzer.identify(good.as_bytes()));
+        let evidence = ProfileAnalyzer.analyze(good.as_bytes()).unwrap();
+        assert_eq!(evidence.document["components"][0]["made_in"], "FR");
+        assert!(evidence.incomplete.is_none());
+        let spelt_out = good.replace("made_in = \"FR\"", "made_in = \"France\"");
+        let error = ProfileAnalyzer.analyze(spelt_out.as_bytes()).unwrap_err();
+        assert_eq!(
+            error.message,
+            "field `components[0].made_in` (line 9): `France` is not an ISO 3166-1 alpha-2 country code (e.g. `CN`, `FR`, `US`) or `unknown`"
+        );
+        let left_out = good.replace("made_in = \"FR\"\n", "");
+        let error = ProfileAnalyzer.analyze(left_out.as_bytes()).unwrap_err();
+        assert!(error.message.contains("missing field `made_in`"), "{error}");
+        let bad_date = "[identity]\nvendor = \"x\"\nmodel = \"y\"\n[blue_uas]\ncleared = true\nclaimed_on = \"May 2026\"\n";
+        assert!(ProfileAnalyzer.identify(bad_date.as_bytes()));
+        let error = ProfileAnalyzer.analyze(bad_date.as_bytes()).unwrap_err();
+        assert!(
+            error
+                .message
+                .starts_with("field `blue_uas.claimed_on` (line 6)"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn toml_identification_reads_headers_and_root_keys() {
         assert!(ProfileAnalyzer
             .identify(b"identity = { vendor = \"x\", model = \"y\" }\n[[links]]\nname = \"l\"\n"));
