@@ -11,6 +11,7 @@ use crate::digest::hex;
 use crate::waiver::Date;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The built-in catalogue.
@@ -142,6 +143,11 @@ pub struct Catalogue {
     pub origin: String,
     /// SHA-256 of the catalogue's text.
     pub digest: String,
+    /// Every folded name and alias, to the manufacturer's index: a profile's parts are looked
+    /// up once each, in logarithmic time, however long the catalogue.
+    aliases: BTreeMap<String, usize>,
+    /// Every grantee code (upper case), to the manufacturer's index.
+    grantees: BTreeMap<String, usize>,
 }
 
 impl Catalogue {
@@ -181,6 +187,16 @@ impl Catalogue {
     /// Parses and validates a catalogue, collecting every problem.
     pub fn parse(origin: &str, text: &str) -> Result<Catalogue, Vec<String>> {
         let raw: RawCatalogue = toml::from_str(text).map_err(|error| vec![error.to_string()])?;
+        let mut aliases = BTreeMap::new();
+        let mut grantees = BTreeMap::new();
+        for (index, manufacturer) in raw.manufacturer.iter().enumerate() {
+            for name in &manufacturer.names {
+                aliases.entry(fold(name)).or_insert(index);
+            }
+            for code in &manufacturer.grantee_codes {
+                grantees.entry(code.to_ascii_uppercase()).or_insert(index);
+            }
+        }
         let catalogue = Catalogue {
             laws: raw.law,
             covered: raw.covered,
@@ -188,6 +204,8 @@ impl Catalogue {
             guidance: raw.guidance,
             origin: origin.to_owned(),
             digest: hex(&Sha256::digest(text.as_bytes())),
+            aliases,
+            grantees,
         };
         let problems = catalogue.problems();
         if problems.is_empty() {
@@ -210,19 +228,10 @@ impl Catalogue {
     /// The manufacturer a profile's name stands for (any name or alias, ignoring case,
     /// punctuation and spacing), or the one an FCC ID's grantee code is registered to.
     pub fn find_manufacturer(&self, name: &str, grantee: Option<&str>) -> Option<&Manufacturer> {
-        let wanted = fold(name);
-        self.manufacturers
-            .iter()
-            .find(|manufacturer| manufacturer.names.iter().any(|alias| fold(alias) == wanted))
-            .or_else(|| {
-                let grantee = grantee?.trim().to_ascii_uppercase();
-                self.manufacturers.iter().find(|manufacturer| {
-                    manufacturer
-                        .grantee_codes
-                        .iter()
-                        .any(|code| code.eq_ignore_ascii_case(&grantee))
-                })
-            })
+        self.aliases
+            .get(&fold(name))
+            .or_else(|| self.grantees.get(&grantee?.trim().to_ascii_uppercase()))
+            .and_then(|index| self.manufacturers.get(*index))
     }
 
     /// Every problem in the catalogue: missing sources or dates, unverified entries without a
@@ -329,11 +338,29 @@ impl Catalogue {
             }
         }
         for manufacturer in &self.manufacturers {
+            if manufacturer.names.iter().any(|name| fold(name).is_empty()) {
+                problems.push(format!(
+                    "manufacturer {}: every name needs a letter or digit",
+                    manufacturer.id
+                ));
+            }
             if !is_country_code(&manufacturer.country) {
                 problems.push(format!(
                     "manufacturer {}: `{}` is not an ISO 3166-1 alpha-2 code",
                     manufacturer.id, manufacturer.country
                 ));
+            }
+        }
+        let mut owners: BTreeMap<String, &str> = BTreeMap::new();
+        for manufacturer in &self.manufacturers {
+            for name in &manufacturer.names {
+                match owners.insert(fold(name), &manufacturer.id) {
+                    Some(other) if other != manufacturer.id => problems.push(format!(
+                        "manufacturer {}: the name `{name}` also names {other}",
+                        manufacturer.id
+                    )),
+                    _ => {}
+                }
             }
         }
         let mut ids: Vec<&str> = self.laws.iter().map(|law| law.id.as_str()).collect();
@@ -435,6 +462,12 @@ mod tests {
         assert!(problems[0].contains("needs a note"), "{problems:?}");
         let missing = unnoted.replace("checked = \"2020-01-01\"\n", "");
         assert!(Catalogue::parse("t", &missing).unwrap_err()[0].contains("missing field `checked`"));
+        let shared = BUILTIN.replace("\"Parrot SA\"", "\"SZ DJI Technology\"");
+        let problems = Catalogue::parse("t", &shared).unwrap_err();
+        assert!(
+            problems[0].contains("the name `SZ DJI Technology` also names DJI"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -41,11 +41,16 @@ impl Analyzer for ProfileAnalyzer {
         let mut unknown = Vec::new();
         let mut profile = deserialize_profile(&source, &mut unknown)?;
         check_facts(&profile, &source)?;
+        let cut = cut_components(&mut profile);
         complete(&mut profile);
         let document = serde_json::to_value(&profile)
             .map_err(|error| AnalyzeError::new(format!("cannot serialise profile: {error}")))?;
+        let incomplete = [unknown_fields_reason(&unknown), cut]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
         Ok(Evidence {
-            incomplete: unknown_fields_reason(&unknown),
+            incomplete: (!incomplete.is_empty()).then(|| incomplete.join("; ")),
             kind: ArtifactKind::Profile,
             document,
             lines: source.lines,
@@ -247,6 +252,22 @@ fn collect_property_names(node: &serde_json::Value, names: &mut Vec<String>) {
     }
 }
 
+/// The most parts a bill of materials may list (a drone system has tens): each is judged under
+/// every law and may be a finding under each, so a longer list is cut here, and the profile
+/// is partial: rules find what they can in the first parts and none passes (docs/limits.md).
+pub const MAX_COMPONENTS: usize = 1_000;
+
+/// Keeps the first [`MAX_COMPONENTS`] parts; says why the profile is partial when it cut any.
+fn cut_components(profile: &mut Profile) -> Option<String> {
+    let listed = profile.components.len();
+    (listed > MAX_COMPONENTS).then(|| {
+        profile.components.truncate(MAX_COMPONENTS);
+        format!(
+            "the bill of materials lists {listed} components, more than the {MAX_COMPONENTS} judged (the cap): the rest were not assessed"
+        )
+    })
+}
+
 /// Checks the facts serde cannot: countries are ISO 3166-1 alpha-2 codes or `unknown`, dates
 /// are `YYYY-MM-DD`. A wrong one is an error naming the field and line, like a wrong type.
 fn check_facts(profile: &Profile, source: &StructuredSource) -> Result<(), AnalyzeError> {
@@ -443,6 +464,24 @@ min_length = 6
                 .message
                 .starts_with("field `blue_uas.claimed_on` (line 6)"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn a_bill_of_materials_longer_than_the_cap_is_cut_and_partial() {
+        let mut text = String::from("[identity]\nvendor = \"x\"\nmodel = \"y\"\n");
+        for index in 0..=MAX_COMPONENTS {
+            text.push_str(&format!("[[components]]\nrole = \"other\"\nname = \"p{index}\"\nmanufacturer = \"unknown\"\nmanufacturer_country = \"unknown\"\nmade_in = \"unknown\"\n"));
+        }
+        let evidence = ProfileAnalyzer.analyze(text.as_bytes()).unwrap();
+        assert_eq!(
+            evidence.document["components"].as_array().map(Vec::len),
+            Some(MAX_COMPONENTS)
+        );
+        let reason = evidence.incomplete.unwrap();
+        assert!(
+            reason.starts_with("the bill of materials lists 1001 components"),
+            "{reason}"
         );
     }
 
