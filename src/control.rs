@@ -1,7 +1,10 @@
-//! The six DHS controls every finding belongs to, and the severities rules carry.
+//! The six DHS controls every finding belongs to, the supply-chain control beside them, and the
+//! severities rules carry.
 //!
 //! `Control` is the backbone of every report (see DESIGN.md); `Severity` orders findings and
-//! weighs rules in the score (docs/scoring.md).
+//! weighs rules in the score (docs/scoring.md). [`Control::ALL`] are the six DHS axes of the
+//! score; [`Control::SupplyChain`] is reported beside them and left out of the score
+//! ([`Control::in_score`]), so a law switched on or off never moves a security grade.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -23,6 +26,9 @@ pub enum Control {
     Encryption,
     /// 5. Password-protect the drone and its data.
     Authentication,
+    /// Who made each part and where its data goes (CISA/FBI 2024 "procure"; NDAA FY2020 §848,
+    /// American Security Drone Act, FCC Covered List). Not a DHS axis: outside the score.
+    SupplyChain,
 }
 
 impl Control {
@@ -36,6 +42,23 @@ impl Control {
         Control::Authentication,
     ];
 
+    /// Every control rules may belong to: the six DHS axes, then the supply chain.
+    pub const EVERY: [Control; 7] = [
+        Control::Connectivity,
+        Control::Updates,
+        Control::RemovableMedia,
+        Control::DataRetention,
+        Control::Encryption,
+        Control::Authentication,
+        Control::SupplyChain,
+    ];
+
+    /// Whether the control's rules count in device and fleet scores (the six DHS axes do;
+    /// the supply chain is reported beside them).
+    pub fn in_score(self) -> bool {
+        self != Control::SupplyChain
+    }
+
     /// The kebab-case id used in rule files and reports.
     pub fn id(self) -> &'static str {
         match self {
@@ -45,6 +68,7 @@ impl Control {
             Control::DataRetention => "data-retention",
             Control::Encryption => "encryption",
             Control::Authentication => "authentication",
+            Control::SupplyChain => "supply-chain",
         }
     }
 
@@ -59,6 +83,9 @@ impl Control {
             Control::DataRetention => "Erase data after every flight",
             Control::Encryption => "Encrypt data and links (AES-256)",
             Control::Authentication => "Password-protect the drone and its data",
+            Control::SupplyChain => {
+                "Know who made each part and where its data goes (not a DHS 2019 mitigation: CISA/FBI 2024, NDAA FY2020 §848, ASDA, FCC Covered List)"
+            }
         }
     }
 }
@@ -72,11 +99,11 @@ impl fmt::Display for Control {
 impl FromStr for Control {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Control::ALL
+        Control::EVERY
             .into_iter()
             .find(|control| control.id() == text)
             .ok_or_else(|| {
-                let known: Vec<&str> = Control::ALL.iter().map(|c| c.id()).collect();
+                let known: Vec<&str> = Control::EVERY.iter().map(|c| c.id()).collect();
                 format!(
                     "unknown control `{text}` (expected one of {})",
                     known.join(", ")
@@ -163,7 +190,7 @@ mod tests {
 
     #[test]
     fn ids_round_trip() {
-        for control in Control::ALL {
+        for control in Control::EVERY {
             assert_eq!(control.id().parse::<Control>(), Ok(control));
             let json = serde_json::to_string(&control).unwrap();
             assert_eq!(json, format!("\"{}\"", control.id()));
@@ -171,6 +198,13 @@ mod tests {
         for severity in Severity::ALL {
             assert_eq!(severity.id().parse::<Severity>(), Ok(severity));
         }
+    }
+
+    #[test]
+    fn the_score_keeps_the_six_dhs_axes() {
+        assert!(Control::ALL.iter().all(|control| control.in_score()));
+        assert!(!Control::SupplyChain.in_score());
+        assert!(!Control::ALL.contains(&Control::SupplyChain));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod scan;
 pub mod score;
 pub mod shard;
 pub mod source;
+pub mod supply_chain;
 #[cfg(test)]
 mod test_prerequisites;
 pub mod waiver;

@@ -62,6 +62,8 @@ pub struct Policy {
     /// Policy files found in the scanned folders and not used, with why: the report's
     /// warnings name them.
     pub not_used: Vec<String>,
+    /// The laws that bind the organisation and the supply-chain catalogue (`[supply_chain]`).
+    pub supply_chain: crate::supply_chain::SupplyChainPolicy,
 }
 
 /// What a policy changes of the built-in rules and defaults: every report states it, so a
@@ -264,6 +266,7 @@ struct RawPolicy {
     storage: RawStorage,
     #[serde(default)]
     scoring: RawScoring,
+    supply_chain: crate::supply_chain::RawSupplyChainPolicy,
 }
 
 #[derive(Deserialize, Default)]
@@ -353,6 +356,7 @@ impl Default for Policy {
             provisional_below: DEFAULT_PROVISIONAL_BELOW,
             changes: PolicyChanges::default(),
             not_used: Vec::new(),
+            supply_chain: crate::supply_chain::SupplyChainPolicy::default(),
         }
     }
 }
@@ -519,6 +523,11 @@ impl Policy {
             }
         }
         policy.disabled_rules = raw.rules.disable;
+        policy.supply_chain =
+            crate::supply_chain::SupplyChainPolicy::from_raw(raw.supply_chain, today, &mut errors);
+        policy
+            .disabled_rules
+            .extend(policy.supply_chain.rules_not_applied());
         if let Some(require_keys) = raw.ssh.require_keys {
             policy.ssh_require_keys = require_keys;
         }
@@ -684,6 +693,7 @@ impl Policy {
             ArtifactKind::Capture => self.enrich_flows(document),
             ArtifactKind::Firmware => self.enrich_firmware_images(document),
         }
+        self.supply_chain.enrich(kind, document);
     }
 
     /// `images[*]` (autopilot packages) and `packages[*]` (DJI xV4) of a firmware artifact:

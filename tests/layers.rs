@@ -30,7 +30,8 @@ const LAYERS: &[&[&str]] = &[
     &["rules"],
     // The policy is validated against the rules and re-rates or disables them, so it stands
     // above them; the order in which a scan calls them is the scan's business.
-    &["policy"],
+    // The supply chain's policy step (laws applied, catalogue in force) is part of the policy.
+    &["policy", "supply_chain"],
     &["score"],
     &["report"],
     &["scan", "merge", "baseline", "fuzzing"],

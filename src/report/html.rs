@@ -135,6 +135,7 @@ fn page(report: &Report) -> Markup {
                     (html_board::fleet_aggregates(report))
                     (devices_section(report, &devices))
                     (findings_section(report, &devices))
+                    (super::supply_chain_note::html(report))
                     (coverage_section(report, &devices))
                     (rules_section(report))
                     (artifacts_section(report, &devices))

@@ -205,6 +205,9 @@ fn device_suite(
     }
     // Every suite says what the policy changed of the rules that judged it.
     properties.push(("policy", report.policy.summary()));
+    if let Some(note) = super::supply_chain_note::text(report) {
+        properties.push(("supply-chain", note.to_owned()));
+    }
     Suite {
         name: id.to_owned(),
         properties,

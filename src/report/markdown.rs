@@ -35,6 +35,9 @@ impl Renderer for MarkdownRenderer {
         write_waived(report, &mut comment);
         write_not_assessed(report, &mut comment);
         write_warnings(report, &mut comment);
+        if let Some(note) = super::supply_chain_note::markdown(report) {
+            comment.push_always(&note);
+        }
         write_footer(report, &mut comment);
         out.write_all(comment.finish().as_bytes())
     }

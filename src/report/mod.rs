@@ -47,6 +47,7 @@ pub mod junit;
 pub mod legend;
 pub mod markdown;
 pub mod sarif;
+pub mod supply_chain_note;
 pub mod table;
 
 use crate::analyze::ArtifactKind;

@@ -61,7 +61,8 @@ impl Renderer for TableRenderer {
         } else {
             write_findings(report, self, out)?;
         }
-        write_unassessed(report, self, out)
+        write_unassessed(report, self, out)?;
+        super::supply_chain_note::write_plain(report, out)
     }
 }
 

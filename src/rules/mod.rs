@@ -159,7 +159,7 @@ static RULE_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z0-9]+(-[a-z0-9]+)*$").expect("valid regex"));
 static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(DHS-2019|CISA-FBI-2024|NISTIR-8259A|NIST-SP|GreenUAS|CWE|CAPEC|MITRE):[A-Za-z0-9._-]+$",
+        r"^(DHS-2019|CISA-FBI-2024|NISTIR-8259A|NIST-SP|ETSI-EN-303-645|GreenUAS|CWE|CAPEC|MITRE):[A-Za-z0-9._-]+$",
     )
     .expect("valid regex")
 });

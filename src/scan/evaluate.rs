@@ -104,10 +104,16 @@ pub(super) fn evaluate_device(
     }
     assign_fingerprints(&mut findings);
     let controls = score::score_controls(results);
-    let tally = score::tally(controls.iter().flat_map(|control| &control.rules));
+    // The supply chain is reported beside the six DHS axes, not scored with them.
+    let tally = score::tally(
+        controls
+            .iter()
+            .filter(|control| control.control.in_score())
+            .flat_map(|control| &control.rules),
+    );
     let worst_open = findings
         .iter()
-        .filter(|finding| finding.waived.is_none())
+        .filter(|finding| finding.waived.is_none() && finding.control.in_score())
         .map(|finding| finding.severity)
         .max();
     let (info, warnings) = merge_identity(info, artifacts);

@@ -122,7 +122,8 @@ pub fn load_rules_and_policy(
     if let Some(several) = sources.ambiguous() {
         return Err(ScanError::SeveralPolicies(several));
     }
-    let policy = Policy::for_scan(&sources, &all_rules)?;
+    let mut policy = Policy::for_scan(&sources, &all_rules)?;
+    crate::supply_chain::use_rules_dir_catalogue(&mut policy, options.rules_dir.as_deref())?;
     let rules_in_force = policy.apply_to_rules(&all_rules);
     Ok((rules_in_force, policy))
 }

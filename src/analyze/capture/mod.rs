@@ -201,6 +201,9 @@ pub struct Endpoint {
 pub struct VendorEndpoint {
     pub domain: String,
     pub vendor: String,
+    /// ISO 3166-1 alpha-2 country of the company that runs the service (the supply-chain
+    /// control judges where data goes by it).
+    pub operator_country: String,
     /// `cloud`, `update` or `maps`.
     pub kind: String,
     #[serde(skip_serializing)]

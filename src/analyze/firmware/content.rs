@@ -189,6 +189,7 @@ impl Scanner {
                 json!({
                     "host": host,
                     "vendor": endpoint.vendor,
+                    "operator_country": endpoint.operator_country,
                     "kind": endpoint.kind,
                     "domain": endpoint.domain,
                     "occurrences": count,

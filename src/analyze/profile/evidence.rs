@@ -30,6 +30,103 @@ pub struct Profile {
     /// Password protection of the drone and its data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<Access>,
+    /// The bill of materials: who made each part, where it was made, and where services keep
+    /// the data (read by the supply-chain control, docs/supply-chain.md).
+    #[serde(default)]
+    pub components: Vec<Component>,
+    /// What the manufacturer publishes about vulnerabilities and support (ETSI EN 303 645
+    /// 5.2-1 and 5.3-13).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_support: Option<VendorSupport>,
+    /// A claim that the drone is on the Blue UAS cleared list, shown as stated (the list is
+    /// never fetched).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blue_uas: Option<BlueUasClaim>,
+}
+
+/// The word a profile writes for a manufacturer or country it does not know.
+pub const UNKNOWN: &str = "unknown";
+
+/// One part of the system in the bill of materials.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Component {
+    /// What the part is.
+    pub role: ComponentRole,
+    /// The part's name or model, e.g. `Pixhawk 6C`, `DJI Pilot 2`, `DJI cloud`.
+    pub name: String,
+    /// Who made it (or, for a service, who runs it), as its papers name it; `unknown` when
+    /// nobody knows. Matched against the catalogue's manufacturers and their aliases.
+    pub manufacturer: String,
+    /// ISO 3166-1 alpha-2 code of the country the manufacturer is domiciled in, e.g. `CN`,
+    /// `FR`, `US`; `unknown` when it is not known. Never guessed.
+    pub manufacturer_country: String,
+    /// ISO 3166-1 alpha-2 code of the country the part was produced (assembled) in; `unknown`
+    /// when it is not known. Never guessed.
+    pub made_in: String,
+    /// FCC ID of the part's radio, e.g. `SS3-RM500E1910`, where it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fcc_id: Option<String>,
+    /// FCC grantee code (the FCC ID's first 3 or 5 characters), when only that is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grantee_code: Option<String>,
+    /// Services and data storage: ISO 3166-1 alpha-2 code of the country the data is stored
+    /// in, or `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_stored_in: Option<String>,
+}
+
+/// What a part of the system is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ComponentRole {
+    Aircraft,
+    FlightController,
+    /// Radio or datalink (control, telemetry, video).
+    Radio,
+    Camera,
+    Gimbal,
+    RemoteController,
+    GroundControlSoftware,
+    MobileApp,
+    CompanionComputer,
+    CloudService,
+    DataStorage,
+    Battery,
+    Other,
+}
+
+/// What the manufacturer publishes about vulnerabilities and how long it supports the product.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct VendorSupport {
+    /// Whether the manufacturer publishes a vulnerability disclosure policy (ETSI EN 303 645
+    /// 5.2-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclosure_policy: Option<bool>,
+    /// Where the disclosure policy is published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclosure_policy_url: Option<String>,
+    /// Whether the manufacturer publishes the period during which it provides security updates
+    /// (ETSI EN 303 645 5.3-13).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_period_published: Option<bool>,
+    /// The published end of security updates, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_updates_until: Option<String>,
+    /// When these facts were checked, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked: Option<String>,
+}
+
+/// A claim that the drone is Blue UAS cleared, as the profile states it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct BlueUasClaim {
+    /// Whether the profile claims the drone is on the Blue UAS cleared list.
+    pub cleared: bool,
+    /// The date of the claim, `YYYY-MM-DD`.
+    pub claimed_on: String,
+    /// Where the claim comes from (a vendor letter, the list's page as read on that date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// Vendor, model and serial of the aircraft.

@@ -40,11 +40,17 @@ impl Analyzer for ProfileAnalyzer {
         let source = parse_source(content)?;
         let mut unknown = Vec::new();
         let mut profile = deserialize_profile(&source, &mut unknown)?;
+        check_facts(&profile, &source)?;
+        let cut = cut_components(&mut profile);
         complete(&mut profile);
         let document = serde_json::to_value(&profile)
             .map_err(|error| AnalyzeError::new(format!("cannot serialise profile: {error}")))?;
+        let incomplete = [unknown_fields_reason(&unknown), cut]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
         Ok(Evidence {
-            incomplete: unknown_fields_reason(&unknown),
+            incomplete: (!incomplete.is_empty()).then(|| incomplete.join("; ")),
             kind: ArtifactKind::Profile,
             document,
             lines: source.lines,
@@ -75,6 +81,9 @@ struct TopLevel {
     storage: Option<IgnoredAny>,
     links: Option<IgnoredAny>,
     access: Option<IgnoredAny>,
+    components: Option<IgnoredAny>,
+    vendor_support: Option<IgnoredAny>,
+    blue_uas: Option<IgnoredAny>,
 }
 
 /// The top-level keys of a TOML text, from its table headers and root-level assignments: a
@@ -87,6 +96,9 @@ fn toml_top_level_keys(text: &str) -> TopLevel {
         storage: None,
         links: None,
         access: None,
+        components: None,
+        vendor_support: None,
+        blue_uas: None,
     };
     let mut at_root = true;
     for line in text.lines().map(str::trim_start) {
@@ -105,6 +117,9 @@ fn toml_top_level_keys(text: &str) -> TopLevel {
             Some("storage") => &mut top.storage,
             Some("links") => &mut top.links,
             Some("access") => &mut top.access,
+            Some("components") => &mut top.components,
+            Some("vendor_support") => &mut top.vendor_support,
+            Some("blue_uas") => &mut top.blue_uas,
             _ => continue,
         };
         *slot = Some(IgnoredAny);
@@ -120,6 +135,9 @@ impl TopLevel {
             &self.storage,
             &self.links,
             &self.access,
+            &self.components,
+            &self.vendor_support,
+            &self.blue_uas,
         ];
         self.identity.is_some() && sections.iter().any(|section| section.is_some())
     }
@@ -234,6 +252,100 @@ fn collect_property_names(node: &serde_json::Value, names: &mut Vec<String>) {
     }
 }
 
+/// The most parts a bill of materials may list (a drone system has tens): each is judged under
+/// every law and may be a finding under each, so a longer list is cut here, and the profile
+/// is partial: rules find what they can in the first parts and none passes (docs/limits.md).
+pub const MAX_COMPONENTS: usize = 1_000;
+
+/// Keeps the first [`MAX_COMPONENTS`] parts; says why the profile is partial when it cut any.
+fn cut_components(profile: &mut Profile) -> Option<String> {
+    let listed = profile.components.len();
+    (listed > MAX_COMPONENTS).then(|| {
+        profile.components.truncate(MAX_COMPONENTS);
+        format!(
+            "the bill of materials lists {listed} components, more than the {MAX_COMPONENTS} judged (the cap): the rest were not assessed"
+        )
+    })
+}
+
+/// Checks the facts serde cannot: countries are ISO 3166-1 alpha-2 codes or `unknown`, dates
+/// are `YYYY-MM-DD`. A wrong one is an error naming the field and line, like a wrong type.
+fn check_facts(profile: &Profile, source: &StructuredSource) -> Result<(), AnalyzeError> {
+    let mut faults: Vec<(String, String)> = Vec::new();
+    for (index, component) in profile.components.iter().enumerate() {
+        let countries = [
+            (
+                "manufacturer_country",
+                Some(&component.manufacturer_country),
+            ),
+            ("made_in", Some(&component.made_in)),
+            ("data_stored_in", component.data_stored_in.as_ref()),
+        ];
+        for (field, value) in countries {
+            if let Some(value) = value.filter(|value| !is_country_or_unknown(value)) {
+                faults.push((
+                    format!("components[{index}].{field}"),
+                    format!("`{value}` is not an ISO 3166-1 alpha-2 country code (e.g. `CN`, `FR`, `US`) or `unknown`"),
+                ));
+            }
+        }
+        if component.manufacturer.trim().is_empty() {
+            faults.push((
+                format!("components[{index}].manufacturer"),
+                "empty: write `unknown` when the manufacturer is not known".to_owned(),
+            ));
+        }
+    }
+    let dates = [
+        (
+            "vendor_support.security_updates_until",
+            profile
+                .vendor_support
+                .as_ref()
+                .and_then(|support| support.security_updates_until.as_ref()),
+        ),
+        (
+            "vendor_support.checked",
+            profile
+                .vendor_support
+                .as_ref()
+                .and_then(|support| support.checked.as_ref()),
+        ),
+        (
+            "blue_uas.claimed_on",
+            profile.blue_uas.as_ref().map(|claim| &claim.claimed_on),
+        ),
+    ];
+    for (field, value) in dates {
+        if let Some(value) = value.filter(|value| crate::waiver::Date::parse(value).is_none()) {
+            faults.push((
+                field.to_owned(),
+                format!("`{value}` is not a date (YYYY-MM-DD)"),
+            ));
+        }
+    }
+    match faults.into_iter().next() {
+        None => Ok(()),
+        Some((path, problem)) => {
+            let line = source.lines.line_of(&serde_path_to_pointer(&path));
+            let at = line
+                .map(|line| format!(" (line {line})"))
+                .unwrap_or_default();
+            Err(AnalyzeError {
+                message: format!("field `{path}`{at}: {problem}"),
+                line,
+                not_this_kind: false,
+            })
+        }
+    }
+}
+
+/// An ISO 3166-1 alpha-2 code (two capitals: the form, not the register) or `unknown`.
+fn is_country_or_unknown(value: &str) -> bool {
+    value == evidence::UNKNOWN
+        || (value.len() == 2 && value.bytes().all(|byte| byte.is_ascii_uppercase()))
+}
+
 /// Fills in what the profile implies but need not say.
 fn complete(profile: &mut Profile) {
     for medium in &mut profile.storage {
@@ -326,6 +438,51 @@ min_length = 6
         );
         assert_eq!(similar_field("encrypton").as_deref(), Some("encryption"));
         assert_eq!(similar_field("colour"), None);
+    }
+
+    #[test]
+    fn a_bill_of_materials_states_unknown_and_never_leaves_a_fact_out() {
+        let good = "[identity]\nvendor = \"x\"\nmodel = \"y\"\n[[components]]\nrole = \"camera\"\nname = \"c\"\nmanufacturer = \"unknown\"\nmanufacturer_country = \"unknown\"\nmade_in = \"FR\"\n";
+        assert!(ProfileAnalyzer.identify(good.as_bytes()));
+        let evidence = ProfileAnalyzer.analyze(good.as_bytes()).unwrap();
+        assert_eq!(evidence.document["components"][0]["made_in"], "FR");
+        assert!(evidence.incomplete.is_none());
+        let spelt_out = good.replace("made_in = \"FR\"", "made_in = \"France\"");
+        let error = ProfileAnalyzer.analyze(spelt_out.as_bytes()).unwrap_err();
+        assert_eq!(
+            error.message,
+            "field `components[0].made_in` (line 9): `France` is not an ISO 3166-1 alpha-2 country code (e.g. `CN`, `FR`, `US`) or `unknown`"
+        );
+        let left_out = good.replace("made_in = \"FR\"\n", "");
+        let error = ProfileAnalyzer.analyze(left_out.as_bytes()).unwrap_err();
+        assert!(error.message.contains("missing field `made_in`"), "{error}");
+        let bad_date = "[identity]\nvendor = \"x\"\nmodel = \"y\"\n[blue_uas]\ncleared = true\nclaimed_on = \"May 2026\"\n";
+        assert!(ProfileAnalyzer.identify(bad_date.as_bytes()));
+        let error = ProfileAnalyzer.analyze(bad_date.as_bytes()).unwrap_err();
+        assert!(
+            error
+                .message
+                .starts_with("field `blue_uas.claimed_on` (line 6)"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_bill_of_materials_longer_than_the_cap_is_cut_and_partial() {
+        let mut text = String::from("[identity]\nvendor = \"x\"\nmodel = \"y\"\n");
+        for index in 0..=MAX_COMPONENTS {
+            text.push_str(&format!("[[components]]\nrole = \"other\"\nname = \"p{index}\"\nmanufacturer = \"unknown\"\nmanufacturer_country = \"unknown\"\nmade_in = \"unknown\"\n"));
+        }
+        let evidence = ProfileAnalyzer.analyze(text.as_bytes()).unwrap();
+        assert_eq!(
+            evidence.document["components"].as_array().map(Vec::len),
+            Some(MAX_COMPONENTS)
+        );
+        let reason = evidence.incomplete.unwrap();
+        assert!(
+            reason.starts_with("the bill of materials lists 1001 components"),
+            "{reason}"
+        );
     }
 
     #[test]

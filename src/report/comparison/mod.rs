@@ -7,6 +7,7 @@
 //! (the reasons are kept: a board must see what a vendor did not submit).
 
 mod render;
+pub mod supply_chain;
 
 pub use render::{write_html, write_markdown, write_table};
 
@@ -77,6 +78,9 @@ pub struct Candidate {
     /// True when some artifact could not be read or analyzed.
     pub incomplete: bool,
     pub controls: Vec<CandidateControl>,
+    /// Each law of the supply-chain catalogue: clear, covered (with components and source),
+    /// unknown or not applied.
+    pub supply_chain: Vec<supply_chain::LawVerdict>,
 }
 
 /// One control, for one candidate.
@@ -183,6 +187,7 @@ impl Candidate {
             findings: report.summary.findings.clone(),
             incomplete: report.summary.incomplete,
             controls,
+            supply_chain: supply_chain::verdicts(report),
         }
     }
 

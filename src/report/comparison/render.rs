@@ -90,6 +90,7 @@ pub fn write_table(
             )
         }));
     }
+    super::supply_chain::add_table_rows(&mut table, comparison);
     table.add_row(row("incomplete", &|c| {
         Cell::new(if c.incomplete { "yes" } else { "no" })
     }));
@@ -136,7 +137,7 @@ pub fn write_table(
             writeln!(out, "{}: not assessed: {}", candidate.name, gaps.join(", "))?;
         }
     }
-    Ok(())
+    super::supply_chain::write_comparison_details(comparison, false, out)
 }
 
 /// Markdown: a GitHub-flavoured table with the same rows as the terminal table.
@@ -198,6 +199,7 @@ pub fn write_markdown(comparison: &Comparison, out: &mut dyn io::Write) -> io::R
             })
         )?;
     }
+    super::supply_chain::write_markdown_rows(comparison, out)?;
     let ranking: Vec<String> = comparison
         .ranking()
         .iter()
@@ -232,6 +234,7 @@ pub fn write_markdown(comparison: &Comparison, out: &mut dyn io::Write) -> io::R
             }
         }
     }
+    super::supply_chain::write_comparison_details(comparison, true, out)?;
     writeln!(
         out,
         "\n<sub>{} {} · rules sha256 {} · policy {}</sub>",
@@ -278,6 +281,7 @@ pub fn write_html(comparison: &Comparison, out: &mut dyn io::Write) -> io::Resul
                     }
                 }
                 main {
+                    (super::supply_chain::comparison_section(comparison))
                     section #scores {
                         h2 { "Scores" }
                         (score_chart(comparison))
