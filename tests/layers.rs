@@ -32,6 +32,8 @@ const LAYERS: &[&[&str]] = &[
     // above them; the order in which a scan calls them is the scan's business.
     &["policy"],
     &["score"],
+    // Frameworks read rule results as views over them (never scores), and reports show them.
+    &["frameworks"],
     &["report"],
     &["scan", "merge", "baseline", "fuzzing"],
 ];
