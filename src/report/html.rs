@@ -102,6 +102,7 @@ fn page(report: &Report) -> Markup {
                     (devices_section(report))
                     (findings_section(report))
                     (coverage_section(report))
+                    (crate::report::frameworks::html_section(report))
                     (rules_section(report))
                     (artifacts_section(report))
                 }

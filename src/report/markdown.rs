@@ -34,6 +34,9 @@ impl Renderer for MarkdownRenderer {
         write_waived(report, &mut comment);
         write_not_assessed(report, &mut comment);
         write_warnings(report, &mut comment);
+        for section in crate::report::frameworks::markdown_sections(report) {
+            comment.push_entry(&section);
+        }
         write_footer(report, &mut comment);
         out.write_all(comment.finish().as_bytes())
     }
