@@ -417,3 +417,41 @@ fn docs_frameworks_md_is_current() {
         );
     }
 }
+
+#[test]
+fn a_rule_the_policy_disables_leaves_its_requirement_not_assessed_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let framework = USER_FRAMEWORK.replace(
+        "rules = [\"AUTH-002\", \"ACCT-003\", \"WIFI-005\"]",
+        "rules = [\"AUTH-002\"]",
+    );
+    std::fs::create_dir(dir.path().join("frameworks")).unwrap();
+    std::fs::write(dir.path().join("frameworks/acme.toml"), framework).unwrap();
+    let policy = std::fs::read_to_string("samples/drone-audit.toml").unwrap()
+        + "\n[rules]\ndisable = [\"AUTH-002\"]\n";
+    let policy_path = dir.path().join("policy.toml");
+    std::fs::write(&policy_path, policy).unwrap();
+    let folder = dir.path().join("frameworks");
+    let report = scan_json(&[
+        "--policy",
+        policy_path.to_str().unwrap(),
+        "--frameworks",
+        folder.to_str().unwrap(),
+        "--framework",
+        "acme",
+    ]);
+    let requirement = &report["frameworks"][0]["requirements"][0];
+    assert_eq!(requirement["status"], "not-assessed");
+    assert_eq!(
+        requirement["reason"],
+        "AUTH-002: not in force (disabled by the policy)"
+    );
+    // Without the policy the same requirement fails: AUTH-002 fires on the sample fleet.
+    let report = scan_json(&[
+        "--frameworks",
+        folder.to_str().unwrap(),
+        "--framework",
+        "acme",
+    ]);
+    assert_eq!(report["frameworks"][0]["requirements"][0]["status"], "fail");
+}

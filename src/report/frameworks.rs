@@ -35,6 +35,16 @@ const STYLE: &str =
 .fw-manual { background: #fff; color: var(--muted); border-style: dashed; } \
 td.fw-devices { font-size: 12px; }";
 
+/// The CSS of the framework sections, for the page's head; empty without frameworks, so the
+/// page is what it was.
+pub fn style(report: &Report) -> &'static str {
+    if report.frameworks.is_empty() {
+        ""
+    } else {
+        STYLE
+    }
+}
+
 /// One section per framework: the coverage line and a table of requirements with the fleet's
 /// status, the devices per status, and why. Empty without frameworks.
 pub fn html_section(report: &Report) -> Markup {
@@ -42,7 +52,6 @@ pub fn html_section(report: &Report) -> Markup {
         return html! {};
     }
     html! {
-        style { (STYLE) }
         @for framework in &report.frameworks {
             section id={ "framework-" (framework.id) } {
                 h2 { "Framework: " (framework.title) }

@@ -94,7 +94,7 @@ fn page(report: &Report) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            (head(&report.tool, &format!("Drone fleet audit: grade {grade}"), ""))
+            (head(&report.tool, &format!("Drone fleet audit: grade {grade}"), crate::report::frameworks::style(report)))
             body {
                 (header(report))
                 main {
