@@ -86,13 +86,19 @@ fn explain_framework(framework: &Framework) -> String {
         source.verified,
         source.unverified,
     );
+    let width = framework
+        .requirements
+        .iter()
+        .map(|requirement| requirement.id.chars().count())
+        .max()
+        .unwrap_or(0);
     for requirement in &framework.requirements {
         let evidence = match &requirement.evidence {
             Evidence::Manual { .. } => "manual".to_owned(),
             Evidence::Rules { rules, .. } => format!("{} rules", rules.len()),
         };
         page.push_str(&format!(
-            "  {:<12} {} ({evidence})\n",
+            "  {:<width$}  {} ({evidence})\n",
             requirement.id, requirement.title
         ));
     }
