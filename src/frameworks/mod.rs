@@ -314,13 +314,24 @@ fn unmapped_builtin_rules(frameworks: &[Framework], rules: &RuleSet) -> Vec<Fram
         .filter(|rule| rule.source.starts_with("builtin:") && !mapped.contains(rule.id.as_str()))
         .map(|rule| FrameworkError {
             file: rule.source.clone(),
-            line: None,
+            line: builtin_rule_line(&rule.source, &rule.id),
             message: format!(
                 "rule {} is mapped to no framework: name it (or its control) in a requirement of rules/frameworks/",
                 rule.id
             ),
         })
         .collect()
+}
+
+/// The line of a built-in rule's `id = "ID"` in its embedded file, so the error points at it.
+fn builtin_rule_line(source: &str, id: &str) -> Option<u32> {
+    let name = source.strip_prefix("builtin:")?;
+    let (_, text) = crate::rules::BUILTIN_RULE_FILES
+        .iter()
+        .find(|(file, _)| *file == name)?;
+    let needle = format!("id = \"{id}\"");
+    let line = text.lines().position(|line| line.trim() == needle)?;
+    u32::try_from(line + 1).ok()
 }
 
 fn user_framework_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
@@ -710,9 +721,22 @@ collect = "The written policy."
         let mut errors = Vec::new();
         let framework = parse_framework_file("mine.toml", GOOD, &rules, &mut errors).unwrap();
         let unmapped = unmapped_builtin_rules(&[framework], &rules);
-        assert!(unmapped.iter().any(|error| error
-            .message
-            .starts_with("rule CONN-001 is mapped to no framework")));
+        let conn = unmapped
+            .iter()
+            .find(|error| {
+                error
+                    .message
+                    .starts_with("rule CONN-001 is mapped to no framework")
+            })
+            .expect("CONN-001 is reported");
+        assert_eq!(conn.file, "builtin:profile/connectivity.toml");
+        let line = conn.line.expect("the rule's line") as usize;
+        let text = crate::rules::BUILTIN_RULE_FILES
+            .iter()
+            .find(|(file, _)| *file == "profile/connectivity.toml")
+            .unwrap()
+            .1;
+        assert_eq!(text.lines().nth(line - 1), Some("id = \"CONN-001\""));
         assert!(!unmapped
             .iter()
             .any(|error| error.message.starts_with("rule AUTH-002 ")));
