@@ -1,6 +1,7 @@
 //! Embeds every rule file under `rules/` in the binary: writes `builtin_rules.rs` into
 //! OUT_DIR, a sorted list of (path relative to `rules/`, contents) pairs. `rules/catalogue/`
-//! holds data the analyzers embed themselves (passphrases, vendor endpoints), not rules.
+//! holds data the analyzers embed themselves (passphrases, vendor endpoints), and
+//! `rules/frameworks/` the compliance frameworks: not rules.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,11 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            if path.file_name().is_some_and(|name| name == "catalogue") {
+            // rules/frameworks/ holds the compliance frameworks, which src/frameworks embeds.
+            if path
+                .file_name()
+                .is_some_and(|name| name == "catalogue" || name == "frameworks")
+            {
                 continue;
             }
             collect(&path, files);

@@ -15,6 +15,7 @@ pub mod digest;
 pub mod discover;
 pub mod escape;
 pub mod file_bytes;
+pub mod frameworks;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod merge;

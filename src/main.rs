@@ -8,6 +8,7 @@ use drone_audit::analyze::profile::evidence::Profile;
 use drone_audit::analyze::UnpackLimits;
 use drone_audit::baseline::Baseline;
 use drone_audit::control::Severity;
+use drone_audit::frameworks::{self, FrameworkSet};
 use drone_audit::report::comparison::{Comparison, ComparisonFormat};
 use drone_audit::report::table::Paint;
 use drone_audit::report::{exit, exit_code, FailOn, Format};
@@ -68,6 +69,18 @@ enum Command {
         #[arg(long, global = true)]
         rules: Option<PathBuf>,
     },
+    /// List or explain the compliance frameworks that `scan --framework` reports on
+    /// (docs/frameworks.md is `frameworks list --format markdown`).
+    Frameworks {
+        #[command(subcommand)]
+        command: FrameworksCommand,
+        /// Also load the rule files of this folder.
+        #[arg(long, global = true)]
+        rules: Option<PathBuf>,
+        /// Also load the framework files (*.toml) of this folder.
+        #[arg(long, global = true, value_name = "DIR")]
+        frameworks: Option<PathBuf>,
+    },
     /// Merge the parts of a sharded scan (`scan --shard K/N --format json`) into one report.
     #[command(after_help = EXIT_CODES)]
     Merge(MergeArgs),
@@ -100,6 +113,13 @@ struct ScanArgs {
     /// Folder of extra rule files (*.toml), added to the built-in rules.
     #[arg(long)]
     rules: Option<PathBuf>,
+    /// Also report on a compliance framework (repeat it, or `all`): each requirement's status
+    /// per device and for the fleet; scores do not change (`drone-audit frameworks list`).
+    #[arg(long = "framework", value_name = "ID", conflicts_with = "shard")]
+    framework: Vec<String>,
+    /// Folder of extra framework files (*.toml), added to the built-in frameworks.
+    #[arg(long, value_name = "DIR", requires = "framework")]
+    frameworks: Option<PathBuf>,
     /// Scan only shard K of N of the devices (a stable hash of the device id) and mark the
     /// report as that part, for `merge`. `auto/N` takes K from JOB_COMPLETION_INDEX + 1
     /// (Kubernetes Indexed Jobs) or SLURM_ARRAY_TASK_ID + 1 (Slurm `--array=0-(N-1)`). A part is not a verdict: the exit code is 0 unless the
@@ -240,6 +260,18 @@ enum RulesCommand {
     Explain { id: String },
 }
 
+#[derive(Subcommand)]
+enum FrameworksCommand {
+    /// List every framework with its coverage (requirements evidenced by rules, manual ones).
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Explain a framework (`ID`) or one of its requirements (`ID:REQ`): its source, what
+    /// evidences it, what an auditor must collect.
+    Explain { id: String },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ListFormat {
     Table,
@@ -328,6 +360,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             limits,
         } => run_inspect(file, policy, limits.limits()),
         Command::Rules { command, rules } => run_rules(command, rules),
+        Command::Frameworks {
+            command,
+            rules,
+            frameworks,
+        } => run_frameworks(command, rules, frameworks),
         Command::Compare(args) => run_compare(args),
         Command::Merge(args) => run_merge(args),
         Command::Completions { shell } => {
@@ -365,6 +402,17 @@ fn use_jobs(jobs: Option<u16>) -> anyhow::Result<()> {
 fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     // Arguments are checked before the scan, so a typo costs nothing.
     let destinations = report_destinations(&args.report.format, &args.report.output)?;
+    let framework_set = if args.framework.is_empty() {
+        FrameworkSet::default()
+    } else {
+        frameworks::load(
+            args.frameworks.as_deref(),
+            &rules::load(args.rules.as_deref())?,
+        )?
+    };
+    let chosen = framework_set
+        .select(&args.framework)
+        .map_err(anyhow::Error::msg)?;
     use_jobs(args.jobs)?;
     let options = ScanOptions {
         paths: args.paths,
@@ -380,7 +428,9 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
     let progress = ScanProgress::new(args.report.quiet);
     let result = scan::scan_with_progress(&options, &progress);
     progress.finish();
-    let code = deliver(result.context("cannot scan")?, &args.report, &destinations)?;
+    let mut report = result.context("cannot scan")?;
+    drone_audit::report::frameworks::attach(&mut report, &chosen);
+    let code = deliver(report, &args.report, &destinations)?;
     Ok(if options.shard.is_some() {
         exit::OK
     } else {
@@ -679,6 +729,36 @@ fn run_rules(command: RulesCommand, rules_dir: Option<PathBuf>) -> anyhow::Resul
             Some(rule) => reference::explain(rule),
             None => bail!("no rule `{id}` (see `drone-audit rules list`)"),
         },
+    };
+    io::stdout().lock().write_all(page.as_bytes())?;
+    Ok(exit::OK)
+}
+
+fn run_frameworks(
+    command: FrameworksCommand,
+    rules_dir: Option<PathBuf>,
+    frameworks_dir: Option<PathBuf>,
+) -> anyhow::Result<u8> {
+    let set = frameworks::load(
+        frameworks_dir.as_deref(),
+        &rules::load(rules_dir.as_deref())?,
+    )?;
+    let page = match command {
+        FrameworksCommand::List {
+            format: ListFormat::Json,
+        } => {
+            print_json(&set.frameworks)?;
+            return Ok(exit::OK);
+        }
+        FrameworksCommand::List {
+            format: ListFormat::Markdown,
+        } => frameworks::reference::markdown(&set),
+        FrameworksCommand::List {
+            format: ListFormat::Table,
+        } => frameworks::reference::table(&set),
+        FrameworksCommand::Explain { id } => {
+            frameworks::reference::explain(&set, &id).map_err(anyhow::Error::msg)?
+        }
     };
     io::stdout().lock().write_all(page.as_bytes())?;
     Ok(exit::OK)

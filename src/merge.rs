@@ -190,6 +190,7 @@ pub fn merge(mut parts: Vec<(String, Report)>, allow_partial: bool) -> Result<Re
         baseline: None,
         warnings,
         shard: None,
+        frameworks: Vec::new(),
         partial: (!missing.is_empty()).then_some(Partial {
             missing_shards: missing,
         }),

@@ -33,6 +33,8 @@ const LAYERS: &[&[&str]] = &[
     // The supply chain's policy step (laws applied, catalogue in force) is part of the policy.
     &["policy", "supply_chain"],
     &["score"],
+    // Frameworks read rule results as views over them (never scores), and reports show them.
+    &["frameworks"],
     &["report"],
     &["scan", "merge", "baseline", "fuzzing"],
 ];

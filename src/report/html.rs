@@ -119,7 +119,7 @@ fn page(report: &Report) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            (head(&report.tool, &format!("Drone fleet audit: grade {grade}"), ""))
+            (head(&report.tool, &format!("Drone fleet audit: grade {grade}"), crate::report::frameworks::style(report)))
             body {
                 (header(report))
                 main {
@@ -137,6 +137,7 @@ fn page(report: &Report) -> Markup {
                     (findings_section(report, &devices))
                     (super::supply_chain_note::html(report))
                     (coverage_section(report, &devices))
+                    (crate::report::frameworks::html_section(report))
                     (rules_section(report))
                     (artifacts_section(report, &devices))
                 }

@@ -16,6 +16,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io;
 
+mod frameworks;
+
 /// The suite that holds unreadable artifacts that belong to no known device.
 const NO_DEVICE_SUITE: &str = "no-device";
 
@@ -23,7 +25,8 @@ pub struct JunitRenderer;
 
 impl Renderer for JunitRenderer {
     fn render(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
-        let suites = suites(report);
+        let mut suites = suites(report);
+        suites.extend(frameworks::suites(report));
         let policy = format!("Policy {}", report.policy.summary());
         write_suites(&report.tool.name, &policy, &suites, out)
     }

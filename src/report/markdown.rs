@@ -38,6 +38,9 @@ impl Renderer for MarkdownRenderer {
         if let Some(note) = super::supply_chain_note::markdown(report) {
             comment.push_always(&note);
         }
+        for section in crate::report::frameworks::markdown_sections(report) {
+            comment.push_entry(&section);
+        }
         write_footer(report, &mut comment);
         out.write_all(comment.finish().as_bytes())
     }

@@ -24,6 +24,10 @@
 //! - `shard`: `{index, count, inputs}` on the part a `--shard K/N` scan writes (absent
 //!   otherwise); `inputs` is the SHA-256 of the paths, rules folder and file-size limit.
 //! - `partial`: `{missing_shards}` when `merge --allow-partial` merged an incomplete set.
+//! - `frameworks[]`: with `scan --framework ID`: each framework's `id`, `title`, `version`,
+//!   `url`, `summary` (requirements per fleet status) and `requirements[]` (`id`, `title`,
+//!   fleet `status`: `pass` / `fail` / `not-assessed` / `manual`, `reason`, `rules`,
+//!   `device_counts`, and `devices[]` with each device's `status` and `reason`).
 //! - `devices[]`: `id`, inventory facts, `score`, `grade`, `coverage`, `controls[]` with
 //!   `status`, `score`, `coverage`, `rules[]` (each assessed rule's `rule`, `severity`,
 //!   `status` and `findings`) and `not_assessed[]` (the other rules in force, grouped by the
@@ -40,6 +44,7 @@
 
 pub mod assemble;
 pub mod comparison;
+pub mod frameworks;
 pub mod html;
 pub mod html_board;
 pub mod json;
@@ -47,6 +52,7 @@ pub mod junit;
 pub mod legend;
 pub mod markdown;
 pub mod sarif;
+pub mod sarif_taxonomies;
 pub mod supply_chain_note;
 pub mod table;
 
@@ -81,6 +87,10 @@ pub struct Report {
     /// Set when `merge --allow-partial` merged an incomplete set of parts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial: Option<crate::shard::Partial>,
+    /// Each framework `--framework` asked for: its requirements' status for the fleet and per
+    /// device (absent without `--framework`; docs/frameworks.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frameworks: Vec<crate::frameworks::FrameworkResult>,
     pub devices: Vec<DeviceReport>,
     pub artifacts: Vec<ArtifactRecord>,
     pub findings: Vec<Finding>,

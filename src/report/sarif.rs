@@ -26,6 +26,9 @@ pub struct SarifRenderer;
 impl Renderer for SarifRenderer {
     fn render(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
         let log = sarif_log(report);
+        if !report.frameworks.is_empty() {
+            return super::sarif_taxonomies::render(&log, report, out);
+        }
         serde_json::to_writer_pretty(&mut *out, &log)?;
         out.write_all(b"\n")
     }

@@ -449,7 +449,10 @@ example = "[[links]]\nencryption = \"none\""
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     // rules/catalogue/ holds the analyzers' data, not rules (build.rs).
-                    if path.file_name().is_some_and(|name| name == "catalogue") {
+                    if path
+                        .file_name()
+                        .is_some_and(|name| name == "catalogue" || name == "frameworks")
+                    {
                         continue;
                     }
                     walk(&path, found, root);

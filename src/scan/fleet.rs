@@ -104,6 +104,7 @@ impl FleetScan<'_> {
         Report {
             shard: None,
             partial: None,
+            frameworks: Vec::new(),
             schema_version: SCHEMA_VERSION,
             tool: Tool::default(),
             rules: RulesUsed {
