@@ -650,7 +650,8 @@ impl Policy {
             ArtifactKind::Shadow
             | ArtifactKind::Passwd
             | ArtifactKind::DjiFlightRecord
-            | ArtifactKind::KeyMaterial => {}
+            | ArtifactKind::KeyMaterial
+            | ArtifactKind::MavlinkSigningKey => {}
             ArtifactKind::Capture => self.enrich_flows(document),
             ArtifactKind::Firmware => self.enrich_firmware_images(document),
         }
