@@ -14,6 +14,10 @@
 //! `firmware[0].policy.approved = false`), and rules select on those facts. The raw file is
 //! parsed strictly (`deny_unknown_fields`), then validated with every error collected.
 
+mod remote_id;
+
+pub use remote_id::RemoteIdPolicy;
+
 use crate::analyze::ArtifactKind;
 use crate::control::Severity;
 use crate::digest::hex;
@@ -54,6 +58,8 @@ pub struct Policy {
     /// Whether the vehicles' memory cards are taken out after every flight (DHS
     /// mitigation 3): a flight log still on a vehicle's card is then a finding.
     pub cards_removed_after_flight: bool,
+    /// `[remote_id]`: what a broadcast Remote ID may disclose (src/policy/remote_id.rs).
+    pub remote_id: RemoteIdPolicy,
     /// What the policy changes of the built-in rules and defaults.
     pub changes: PolicyChanges,
     /// Policy files found in the scanned folders and not used, with why: the report's
@@ -259,6 +265,8 @@ struct RawPolicy {
     waiver: Vec<RawWaiver>,
     #[serde(default)]
     storage: RawStorage,
+    #[serde(default)]
+    remote_id: remote_id::RawRemoteId,
 }
 
 #[derive(Deserialize, Default)]
@@ -335,6 +343,7 @@ impl Default for Policy {
             allowed_destinations: Vec::new(),
             waivers: Vec::new(),
             cards_removed_after_flight: true,
+            remote_id: RemoteIdPolicy::default(),
             changes: PolicyChanges::default(),
             not_used: Vec::new(),
         }
@@ -509,6 +518,7 @@ impl Policy {
         if let Some(removed) = raw.storage.cards_removed_after_flight {
             policy.cards_removed_after_flight = removed;
         }
+        policy.remote_id = RemoteIdPolicy::from_raw(&raw.remote_id);
         for (index, raw_waiver) in raw.waiver.iter().enumerate() {
             let at = source
                 .lines
@@ -652,7 +662,10 @@ impl Policy {
             | ArtifactKind::DjiFlightRecord
             | ArtifactKind::KeyMaterial
             | ArtifactKind::MavlinkSigningKey => {}
-            ArtifactKind::Capture => self.enrich_flows(document),
+            ArtifactKind::Capture => {
+                self.enrich_flows(document);
+                self.remote_id.enrich(document);
+            }
             ArtifactKind::Firmware => self.enrich_firmware_images(document),
         }
     }
