@@ -25,6 +25,7 @@ pub mod rules;
 pub mod scan;
 pub mod score;
 pub mod shard;
+pub mod shared_secrets;
 pub mod source;
 #[cfg(test)]
 mod test_prerequisites;

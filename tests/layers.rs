@@ -33,6 +33,8 @@ const LAYERS: &[&[&str]] = &[
     &["policy"],
     &["score"],
     &["report"],
+    // The fleet stage: over devices' reports, called by the scan and by merge alike.
+    &["shared_secrets"],
     &["scan", "merge", "baseline", "fuzzing"],
 ];
 

@@ -12,6 +12,7 @@ pub mod dataflash;
 pub mod defaults;
 pub mod dji_record;
 pub mod firmware;
+pub mod fleet_secret;
 pub mod hostapd;
 pub mod key_material;
 pub mod mavlink;

@@ -9,10 +9,9 @@
 //! that the key is there, its size, whether it is well formed and all zero (PX4's "no key"),
 //! and a domain-separated digest of the key for the fleet's uniqueness check: never the key.
 
+use crate::analyze::fleet_secret::{FleetSecret, SecretKind};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
-use crate::digest::hex;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 pub struct SigningKeyAnalyzer;
 
@@ -42,11 +41,14 @@ pub struct KeyFile {
     pub well_formed: bool,
     /// The key is all zero bytes: PX4 treats it as "no key", signing off.
     pub key_all_zero: bool,
-    /// SHA-256 of `drone-audit mavlink-signing-key\0` and the 32 key bytes, hex (absent when
-    /// the file is not well formed or the key is zero). A key is 256 random bits: its digest
-    /// tells nothing of it, and equal digests on two devices mean one shared key.
+    /// SHA-256 of `drone-audit fleet-secret mavlink-signing-key v1\0` and the 32 key bytes,
+    /// hex (absent when the file is not well formed or the key is zero). A key is 256 random
+    /// bits: its digest tells nothing of it, and equal digests on two devices mean one key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_digest: Option<String>,
+    /// The same digest, as the fleet's uniqueness check collects it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fleet_secret: Option<FleetSecret>,
     /// The signing timestamp stored after the key (10 µs units since 2015-01-01).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<u64>,
@@ -56,10 +58,11 @@ pub struct KeyFile {
 
 /// The digest of a signing key that the evidence and the fleet's uniqueness check carry.
 pub fn key_digest(key: &[u8]) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(b"drone-audit mavlink-signing-key\0");
-    hasher.update(key);
-    hex(&hasher.finalize())
+    key_secret(key).digest
+}
+
+fn key_secret(key: &[u8]) -> FleetSecret {
+    FleetSecret::new(SecretKind::MavlinkSigningKey, PATH_ON_CARD, key)
 }
 
 impl Analyzer for SigningKeyAnalyzer {
@@ -93,6 +96,7 @@ impl Analyzer for SigningKeyAnalyzer {
                 well_formed,
                 key_all_zero,
                 key_digest: key.filter(|_| !key_all_zero).map(key_digest),
+                fleet_secret: key.filter(|_| !key_all_zero).map(key_secret),
                 timestamp,
                 offset: 0,
             },
@@ -119,6 +123,8 @@ impl Analyzer for SigningKeyAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digest::hex;
+    use sha2::{Digest, Sha256};
 
     fn key_file(key: [u8; 32], timestamp: u64) -> Vec<u8> {
         let mut content = key.to_vec();
