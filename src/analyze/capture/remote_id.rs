@@ -102,6 +102,8 @@ pub struct RemoteIdRecord {
     /// message size other than 25, a count over 9).
     pub malformed_frames: u64,
     pub broadcasters: Vec<Broadcaster>,
+    /// Transmitters past the first [`MAX_BROADCASTERS`], counted up to 16 times that (more
+    /// are not told apart: the count is then a floor).
     pub broadcasters_not_listed: u64,
 }
 
