@@ -26,6 +26,7 @@ pub mod rules;
 pub mod scan;
 pub mod score;
 pub mod shard;
+pub mod shared_secrets;
 pub mod source;
 pub mod supply_chain;
 #[cfg(test)]

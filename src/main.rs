@@ -448,7 +448,9 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<u8> {
             .with_context(|| format!("{name} is not a drone-audit JSON report"))?;
         parts.push((name, part));
     }
-    let report = drone_audit::merge::merge(parts, args.allow_partial)?;
+    let mut report = drone_audit::merge::merge(parts, args.allow_partial)?;
+    // The fleet stage again, over every part's devices (groups across shards).
+    drone_audit::shared_secrets::apply_to_report(&mut report);
     if report.partial.is_some() && args.report.write_baseline.is_some() {
         bail!("a partial merge cannot be a baseline: it lacks the findings of the missing shards");
     }

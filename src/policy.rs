@@ -14,6 +14,10 @@
 //! `firmware[0].policy.approved = false`), and rules select on those facts. The raw file is
 //! parsed strictly (`deny_unknown_fields`), then validated with every error collected.
 
+mod remote_id;
+
+pub use remote_id::RemoteIdPolicy;
+
 use crate::analyze::ArtifactKind;
 use crate::control::Severity;
 use crate::digest::hex;
@@ -57,6 +61,8 @@ pub struct Policy {
     /// Coverage (percent) below which a grade is provisional (`[scoring] provisional_below`):
     /// a grade over too few assessed rules says little (docs/scoring.md).
     pub provisional_below: f64,
+    /// `[remote_id]`: what a broadcast Remote ID may disclose (src/policy/remote_id.rs).
+    pub remote_id: RemoteIdPolicy,
     /// What the policy changes of the built-in rules and defaults.
     pub changes: PolicyChanges,
     /// Policy files found in the scanned folders and not used, with why: the report's
@@ -266,7 +272,10 @@ struct RawPolicy {
     storage: RawStorage,
     #[serde(default)]
     scoring: RawScoring,
+    #[serde(default)]
     supply_chain: crate::supply_chain::RawSupplyChainPolicy,
+    #[serde(default)]
+    remote_id: remote_id::RawRemoteId,
 }
 
 #[derive(Deserialize, Default)]
@@ -354,6 +363,7 @@ impl Default for Policy {
             waivers: Vec::new(),
             cards_removed_after_flight: true,
             provisional_below: DEFAULT_PROVISIONAL_BELOW,
+            remote_id: RemoteIdPolicy::default(),
             changes: PolicyChanges::default(),
             not_used: Vec::new(),
             supply_chain: crate::supply_chain::SupplyChainPolicy::default(),
@@ -542,6 +552,7 @@ impl Policy {
             }
             policy.provisional_below = threshold;
         }
+        policy.remote_id = RemoteIdPolicy::from_raw(&raw.remote_id);
         for (index, raw_waiver) in raw.waiver.iter().enumerate() {
             let at = source
                 .lines
@@ -689,8 +700,12 @@ impl Policy {
             ArtifactKind::Shadow
             | ArtifactKind::Passwd
             | ArtifactKind::DjiFlightRecord
-            | ArtifactKind::KeyMaterial => {}
-            ArtifactKind::Capture => self.enrich_flows(document),
+            | ArtifactKind::KeyMaterial
+            | ArtifactKind::MavlinkSigningKey => {}
+            ArtifactKind::Capture => {
+                self.enrich_flows(document);
+                self.remote_id.enrich(document);
+            }
             ArtifactKind::Firmware => self.enrich_firmware_images(document),
         }
         self.supply_chain.enrich(kind, document);

@@ -36,6 +36,8 @@ const LAYERS: &[&[&str]] = &[
     // Frameworks read rule results as views over them (never scores), and reports show them.
     &["frameworks"],
     &["report"],
+    // The fleet stage: over devices' reports, called by the scan and by merge alike.
+    &["shared_secrets"],
     &["scan", "merge", "baseline", "fuzzing"],
 ];
 

@@ -19,7 +19,7 @@ use drone_audit::discover::DeviceInfo;
 use drone_audit::policy::Policy;
 use drone_audit::report::{ArtifactStatus, Finding};
 use drone_audit::rules::{self, Rule, RuleSet};
-use drone_audit::scan::{DeviceScanner, Limits, NoProgress, ScannedDevice};
+use drone_audit::scan::{DeviceScanner, Limits, NoProgress, ScanOptions, ScannedDevice};
 use drone_audit::score::RuleStatus;
 use std::fs;
 use std::path::Path;
@@ -112,8 +112,66 @@ fn render(finding: &Finding) -> String {
         }
 }
 
+/// The fleet stage's rule: `fires/` and `passes/` are fleets (a folder per device), scanned
+/// whole with the built-in rules (and `policy.toml` beside them, if any). `fires/` must give
+/// the findings of expected.txt; on `passes/`, every device must pass the rule.
+fn check_fleet_rule(rule: &Rule, dir: &Path) -> Result<(), String> {
+    let policy = dir.join("policy.toml");
+    let scan = |fleet: &str| {
+        drone_audit::scan::scan(&ScanOptions {
+            paths: vec![dir.join(fleet)],
+            policy: policy.exists().then(|| policy.clone()),
+            ..ScanOptions::default()
+        })
+        .map_err(|error| format!("{}: {error}", rule.id))
+    };
+    let fired = scan("fires")?;
+    let rendered: String = fired
+        .findings
+        .iter()
+        .filter(|finding| finding.rule == rule.id)
+        .map(render)
+        .collect::<String>()
+        // Paths relative to the fixture folder, whatever the checkout's place.
+        .replace(&format!("{}/", dir.display()), "");
+    if rendered.is_empty() {
+        return Err(format!("{}: fires/ must fire", rule.id));
+    }
+    let expected_path = dir.join("expected.txt");
+    if std::env::var_os("UPDATE_EXPECTED").is_some() {
+        fs::write(&expected_path, &rendered).map_err(|error| error.to_string())?;
+    }
+    let expected = fs::read_to_string(&expected_path)
+        .map_err(|_| format!("{}: no expected.txt (run with UPDATE_EXPECTED=1)", rule.id))?;
+    if expected != rendered {
+        return Err(format!(
+            "{}: findings changed\n--- expected.txt\n{expected}--- now\n{rendered}",
+            rule.id
+        ));
+    }
+    let passed = scan("passes")?;
+    let statuses: Vec<RuleStatus> = passed
+        .devices
+        .iter()
+        .flat_map(|device| &device.controls)
+        .flat_map(|control| &control.rules)
+        .filter(|result| *result.rule == *rule.id)
+        .map(|result| result.status)
+        .collect();
+    if statuses.len() < 2 || statuses.iter().any(|status| *status != RuleStatus::Passed) {
+        return Err(format!(
+            "{}: every device of passes/ must pass, got {statuses:?}",
+            rule.id
+        ));
+    }
+    Ok(())
+}
+
 fn check_rule(rule: &Rule, all_rules: &RuleSet) -> Result<(), String> {
     let dir = rule_fixtures().join(&rule.id);
+    if rule.id == drone_audit::shared_secrets::RULE_ID {
+        return check_fleet_rule(rule, &dir);
+    }
     let policy = match dir.join("policy.toml") {
         path if path.exists() => {
             let text = fs::read_to_string(&path).map_err(|error| error.to_string())?;

@@ -10,6 +10,7 @@
 //! secrets found, each with its line and byte offset, never the key itself.
 
 use crate::analyze::firmware::content::Scanner;
+use crate::analyze::fleet_secret::{FleetSecret, SecretKind};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde::Serialize;
 use serde_json::Value;
@@ -55,6 +56,9 @@ pub struct PemBlock {
     pub private: bool,
     pub line: usize,
     pub offset: usize,
+    /// A private key's digest for the fleet's uniqueness check (never the key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fleet_secret: Option<FleetSecret>,
 }
 
 /// The PEM labels in `content`: each `-----BEGIN ` followed by a label of capitals, digits and
@@ -77,7 +81,7 @@ fn pem_blocks(content: &[u8]) -> impl Iterator<Item = (usize, String)> + '_ {
 /// such as `Proc-Type:` and `DEK-Info:` of encrypted keys): an END line with the same label
 /// within [`MAX_PEM_BODY`] bytes, and between them only base64, header lines and whitespace.
 /// A block that fails is damaged evidence, not a block read.
-fn check_block(content: &[u8], start: usize, label: &str) -> Result<(), String> {
+fn check_block<'a>(content: &'a [u8], start: usize, label: &str) -> Result<&'a [u8], String> {
     let body_start = start + "-----BEGIN ".len() + label.len() + "-----".len();
     let end_marker = format!("-----END {label}-----");
     let window = &content[body_start..content.len().min(body_start + MAX_PEM_BODY)];
@@ -99,7 +103,18 @@ fn check_block(content: &[u8], start: usize, label: &str) -> Result<(), String> 
             return Err("a line of its body is neither base64 nor a header".to_owned());
         }
     }
-    Ok(())
+    Ok(&window[..length])
+}
+
+/// The fleet digest of a private key's PEM body: its bytes less whitespace, so that one key
+/// written with other line ends or wrapping is still one key.
+fn private_key_secret(label: &str, body: &[u8]) -> FleetSecret {
+    let compact: Vec<u8> = body
+        .iter()
+        .copied()
+        .filter(|byte| !byte.is_ascii_whitespace())
+        .collect();
+    FleetSecret::new(SecretKind::PrivateKey, label, &compact)
 }
 
 /// Lines of byte offsets asked in increasing order, counting each newline once (a file of
@@ -158,16 +173,22 @@ impl Analyzer for KeyMaterialAnalyzer {
                 continue;
             }
             let line = lines.line_at(offset);
-            if let Err(problem) = check_block(content, offset, &label) {
-                damaged.push(format!(
-                    "the {label} block of line {line} is damaged: {problem}"
-                ));
-            }
+            let private = label.ends_with("PRIVATE KEY") || label.ends_with("PRIVATE KEY BLOCK");
+            let fleet_secret = match check_block(content, offset, &label) {
+                Ok(body) => private.then(|| private_key_secret(&label, body)),
+                Err(problem) => {
+                    damaged.push(format!(
+                        "the {label} block of line {line} is damaged: {problem}"
+                    ));
+                    None
+                }
+            };
             blocks.push(PemBlock {
-                private: label.ends_with("PRIVATE KEY") || label.ends_with("PRIVATE KEY BLOCK"),
+                private,
                 label,
                 line,
                 offset,
+                fleet_secret,
             });
         }
         let putty = content.starts_with(b"PuTTY-User-Key-File-");

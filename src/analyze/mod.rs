@@ -12,6 +12,7 @@ pub mod dataflash;
 pub mod defaults;
 pub mod dji_record;
 pub mod firmware;
+pub mod fleet_secret;
 pub mod hostapd;
 pub mod key_material;
 pub mod mavlink;
@@ -19,6 +20,7 @@ pub mod mavlink_router;
 pub mod parameters;
 pub mod profile;
 pub mod qgc_params;
+pub mod signing_key;
 pub mod sshd;
 pub mod text;
 pub mod tlog;
@@ -74,10 +76,13 @@ pub enum ArtifactKind {
     /// A firmware image, update package or the archive it comes in (`.apj`, `.px4`, DJI
     /// `IM*H` and xV4, uImage, gzip, tar, zip, SquashFS, ELF), unpacked recursively.
     Firmware,
+    /// PX4's MAVLink signing key file on the SD card (`mavlink/mavlink-signing-key.bin`),
+    /// known by its name and place only.
+    MavlinkSigningKey,
 }
 
 impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 16] = [
+    pub const ALL: [ArtifactKind; 17] = [
         ArtifactKind::Profile,
         ArtifactKind::ArdupilotParams,
         ArtifactKind::QgcParams,
@@ -94,6 +99,7 @@ impl ArtifactKind {
         ArtifactKind::DjiFlightRecord,
         ArtifactKind::KeyMaterial,
         ArtifactKind::Firmware,
+        ArtifactKind::MavlinkSigningKey,
     ];
 
     pub fn id(self) -> &'static str {
@@ -114,6 +120,7 @@ impl ArtifactKind {
             ArtifactKind::DjiFlightRecord => "dji-flight-record",
             ArtifactKind::KeyMaterial => "key-material",
             ArtifactKind::Firmware => "firmware",
+            ArtifactKind::MavlinkSigningKey => "mavlink-signing-key",
         }
     }
 }
@@ -267,6 +274,8 @@ static ANALYZERS: &[&dyn Analyzer] = &[
     &accounts::ShadowAnalyzer,
     &accounts::PasswdAnalyzer,
     &key_material::KeyMaterialAnalyzer,
+    // Never claims content: reached by name only (`kind_named`).
+    &signing_key::SigningKeyAnalyzer,
     // Last: archives (zip, tar, gzip) are firmware only when nothing more specific claims them.
     &firmware::FirmwareAnalyzer,
 ];
@@ -309,6 +318,7 @@ pub fn kind_named(path: &Path) -> Option<ArtifactKind> {
         ("main.conf", _) if parent == "mavlink-router" => ArtifactKind::MavlinkRouter,
         ("shadow", _) => ArtifactKind::Shadow,
         ("passwd", _) => ArtifactKind::Passwd,
+        ("mavlink-signing-key.bin", _) if parent == "mavlink" => ArtifactKind::MavlinkSigningKey,
         (_, "param" | "parm") => ArtifactKind::ArdupilotParams,
         (_, "params") => ArtifactKind::QgcParams,
         (_, "ulg") => ArtifactKind::Ulog,
@@ -371,6 +381,11 @@ mod tests {
             named("a/DJIFlightRecord_2023-09-22_[15-50-27].txt"),
             Some(ArtifactKind::DjiFlightRecord)
         );
+        assert_eq!(
+            named("sd/mavlink/mavlink-signing-key.bin"),
+            Some(ArtifactKind::MavlinkSigningKey)
+        );
+        assert_eq!(named("a/mavlink-signing-key.bin"), None);
         assert_eq!(named("a/notes.txt"), None);
         assert_eq!(named("a/profiles.json"), None);
     }

@@ -195,6 +195,9 @@ pub struct Secret {
     /// Bits of a WEP key (40 or 104), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bits: Option<u32>,
+    /// The passphrase's digest for the fleet's uniqueness check (never the passphrase).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fleet_secret: Option<crate::analyze::fleet_secret::FleetSecret>,
 }
 
 impl Network {
@@ -247,6 +250,7 @@ impl Network {
             well_known: None,
             contains_ssid: None,
             bits: None,
+            fleet_secret: None,
         }
     }
 
@@ -311,6 +315,11 @@ impl Network {
             length: Some(length),
             well_known: Some(is_well_known(passphrase)),
             contains_ssid: Some(contains_ssid(passphrase, &self.ssid)),
+            fleet_secret: Some(crate::analyze::fleet_secret::FleetSecret::new(
+                crate::analyze::fleet_secret::SecretKind::WifiPassphrase,
+                &self.ssid,
+                passphrase.as_bytes(),
+            )),
             ..self.secret(kind, line)
         });
     }

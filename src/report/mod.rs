@@ -251,6 +251,10 @@ pub struct DeviceReport {
     pub grade: Grade,
     pub coverage: f64,
     pub controls: Vec<ControlResult>,
+    /// Digests of the device's secrets (never the secrets), for the fleet's uniqueness check
+    /// (`crate::shared_secrets`), which `merge` runs again over every part's devices.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<crate::analyze::fleet_secret::DeviceSecret>,
 }
 
 /// A device report as JSON has it: the inventory facts inline. (`DeviceInfo` refuses unknown
@@ -269,6 +273,8 @@ struct DeviceReportWire {
     grade: Grade,
     coverage: f64,
     controls: Vec<ControlResult>,
+    #[serde(default)]
+    secrets: Vec<crate::analyze::fleet_secret::DeviceSecret>,
 }
 
 impl From<DeviceReportWire> for DeviceReport {
@@ -287,6 +293,7 @@ impl From<DeviceReportWire> for DeviceReport {
             grade: wire.grade,
             coverage: wire.coverage,
             controls: wire.controls,
+            secrets: wire.secrets,
         }
     }
 }

@@ -121,7 +121,9 @@ fn analyze_loaded(
     let named = analyze::kind_named(path);
     // A file whose name says what it is goes to that analyzer when no analyzer recognises its
     // content: a damaged one is then an error with the reason, never skipped as unknown.
-    let analyzer = if content.is_empty() {
+    // A kind nothing in its bytes can show (a signing key is random) goes by its name alone.
+    let by_name_only = named == Some(ArtifactKind::MavlinkSigningKey);
+    let analyzer = if content.is_empty() || by_name_only {
         named.map(analyze::analyzer_for)
     } else {
         analyze::identify(path, content).or_else(|| named.map(analyze::analyzer_for))

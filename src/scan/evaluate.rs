@@ -124,6 +124,14 @@ pub(super) fn evaluate_device(
         grade: Grade::from_score(tally.score, worst_open),
         coverage: tally.coverage,
         controls,
+        secrets: crate::analyze::fleet_secret::device_secrets(artifacts.iter().filter_map(
+            |artifact| {
+                Some((
+                    artifact.record.path.as_str(),
+                    &artifact.evidence.as_ref()?.document,
+                ))
+            },
+        )),
     };
     (device, findings)
 }

@@ -6,12 +6,14 @@ use crate::discover::{self, display, Roots, Unread};
 use crate::policy::Policy;
 use crate::report::assemble;
 use crate::report::{
-    ArtifactRecord, ArtifactStatus, PolicyUsed, Report, RuleInfo, RulesUsed, Tool, SCHEMA_VERSION,
+    ArtifactRecord, ArtifactStatus, PolicyUsed, Report, RuleInfo, RulesUsed, Tool, Waived,
+    SCHEMA_VERSION,
 };
 use crate::rules::RuleSet;
 use crate::scan::device::{DeviceScanner, ScannedDevice};
 use crate::scan::Progress;
 use crate::shard::Shard;
+use crate::shared_secrets;
 use std::sync::{Mutex, PoisonError};
 
 /// What one scan of a fleet needs to know, shared by every device's task.
@@ -70,7 +72,27 @@ impl FleetScan<'_> {
             findings_by_device.push(device.findings);
             artifacts.extend(device.records);
         }
-        let findings = assemble::gather_findings(findings_by_device);
+        let mut findings = assemble::gather_findings(findings_by_device);
+        // The fleet stage, after every device is evaluated (merge runs it again over parts).
+        let fleet_rule = rules
+            .rules
+            .iter()
+            .find(|rule| rule.id == shared_secrets::RULE_ID)
+            .map(RuleInfo::from);
+        let waiver = |rule: &str, device: &str, artifact: &str| {
+            policy
+                .waivers
+                .iter()
+                .find(|waiver| waiver.covers(rule, device, artifact))
+                .map(|waiver| Waived {
+                    reason: waiver.reason.clone(),
+                    expires: waiver.expires.to_string(),
+                })
+        };
+        if fleet_rule.is_some() {
+            shared_secrets::apply(&mut devices, &mut findings, fleet_rule.as_ref(), &waiver);
+            assemble::sort_findings(&mut findings);
+        }
         artifacts.extend(
             unread
                 .skipped

@@ -7,6 +7,7 @@
 
 use super::hash::{CheckOutcome, DefaultPasswordCheck, HashInfo, PasswordField};
 use super::{identify_entries, is_number, is_user_name};
+use crate::analyze::fleet_secret::{FleetSecret, SecretKind};
 use crate::analyze::text;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde::Serialize;
@@ -134,6 +135,9 @@ pub struct ShadowAccount {
     /// For a hash that was not checked: why (`scheme`, `cost` or `budget`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_password_unchecked: Option<NotChecked>,
+    /// The hash's digest for the fleet's uniqueness check (the hash itself is never shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fleet_secret: Option<FleetSecret>,
 }
 
 fn read_account(
@@ -189,6 +193,11 @@ fn read_account(
         None => (None, None),
     };
     let default_password_checked = password.crypt.is_some() && unchecked.is_none();
+    // The same hash string on two devices is one password copied with its salt (an image
+    // cloned), not two users who chose the same password.
+    let fleet_secret = password
+        .crypt
+        .map(|crypt| FleetSecret::new(SecretKind::PasswordHash, &name, crypt.as_bytes()));
     ShadowAccount {
         name,
         line: number,
@@ -204,6 +213,7 @@ fn read_account(
         default_password_checked,
         default_password,
         default_password_unchecked: unchecked,
+        fleet_secret,
     }
 }
 

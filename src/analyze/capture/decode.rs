@@ -73,6 +73,13 @@ pub enum Decoded<'a> {
     UnprotectedWifiData {
         inner: Option<Segment<'a>>,
     },
+    /// An unprotected 802.11 management frame (beacon, action…): its subtype, transmitter
+    /// (address 2) and body after the header, for Remote ID.
+    WifiManagement {
+        subtype: u8,
+        transmitter: [u8; 6],
+        body: &'a [u8],
+    },
     /// The frame ended before its headers did.
     Short,
 }
@@ -193,6 +200,9 @@ fn ieee802_11(frame: &[u8], padded: bool) -> Decoded<'_> {
     };
     let frame_type = (control >> 2) & 0b11;
     let subtype = control >> 4;
+    if frame_type == 0 {
+        return management(frame, subtype, flags);
+    }
     if frame_type != 2 {
         return Decoded::Other;
     }
@@ -235,6 +245,26 @@ fn ieee802_11(frame: &[u8], padded: bool) -> Decoded<'_> {
         _ => None,
     });
     Decoded::UnprotectedWifiData { inner }
+}
+
+/// A management frame: 24 bytes of header (4 more with HT control, the Order bit), then its
+/// body. A protected one (management frame protection) is opaque.
+fn management(frame: &[u8], subtype: u8, flags: u8) -> Decoded<'_> {
+    if flags & 0x40 != 0 {
+        return Decoded::Other;
+    }
+    let header = if flags & 0x80 != 0 { 28 } else { 24 };
+    let (Some(transmitter), Some(body)) = (frame.get(10..16), frame.get(header..)) else {
+        return Decoded::Short;
+    };
+    let Ok(transmitter) = transmitter.try_into() else {
+        return Decoded::Short;
+    };
+    Decoded::WifiManagement {
+        subtype,
+        transmitter,
+        body,
+    }
 }
 
 fn ip(packet: &[u8]) -> Decoded<'_> {

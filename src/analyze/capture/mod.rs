@@ -18,6 +18,7 @@
 mod decode;
 mod packets;
 mod protocols;
+pub mod remote_id;
 
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use crate::net::{self, AddressScope};
@@ -420,6 +421,9 @@ struct CaptureDocument {
     logins: Vec<LoginRecord>,
     mavlink: MavlinkRecord,
     wifi: WifiRecord,
+    /// Broadcast Remote ID in 802.11 management frames; absent when the capture has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remote_id: Option<remote_id::RemoteIdRecord>,
 }
 
 #[derive(Default)]
@@ -448,6 +452,7 @@ struct CaptureBuilder {
     /// confirmed.
     candidates: HashMap<FlowKey, Candidate>,
     wifi: WifiRecord,
+    remote_id: remote_id::RemoteIdBuilder,
 }
 
 type EndpointPair = (Endpoint, Endpoint);
@@ -493,6 +498,13 @@ impl CaptureBuilder {
                     self.add_segment(packet, &segment);
                 }
             }
+            Decoded::WifiManagement {
+                subtype,
+                transmitter,
+                body,
+            } => self
+                .remote_id
+                .add(packet.number, subtype, transmitter, body),
             Decoded::LaterFragment => self.later_fragments += 1,
             Decoded::ProtectedWifiData => self.undecodable.protected_wifi_frames += 1,
             Decoded::UnknownLinkType => self.undecodable.unknown_link_type_packets += 1,
@@ -979,6 +991,7 @@ impl CaptureBuilder {
             logins: self.logins,
             mavlink: self.mavlink,
             wifi: self.wifi,
+            remote_id: self.remote_id.finish(),
         }
     }
 }

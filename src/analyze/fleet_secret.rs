@@ -1,0 +1,209 @@
+//! Digests of the secrets a device holds, for the fleet's uniqueness check (ETSI EN 303 645
+//! 5.1-1: secrets unique per device): a password hash, an SSH host key, a Wi-Fi passphrase, a
+//! MAVLink signing key. An analyzer puts a [`FleetSecret`] node (`fleet_secret`) beside each
+//! secret it reads; the scan collects them per device ([`collect`]) and the fleet stage
+//! (`crate::shared_secrets`) groups equal digests across devices.
+//!
+//! A digest must not help anyone holding the report to the secret. Each is SHA-256 over a
+//! domain string and the secret, except where the secret itself can be guessed:
+//! - a password hash is digested whole (`$6$salt$…`): guessing the password needs the salt,
+//!   which the report never holds;
+//! - a key (SSH host key body, MAVLink signing key) is 256 random bits or more;
+//! - a Wi-Fi passphrase can be guessed, so its digest is PBKDF2-HMAC-SHA256 with a fixed salt
+//!   and 4096 rounds, WPA's own cost: testing a guess against the report costs what testing it
+//!   against a captured handshake costs. (The salt is fixed so that one passphrase on networks
+//!   of different names, `Drone-1A2B` and `Drone-3C4D`, still shows as one.)
+
+use crate::digest::hex;
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// What kind of secret a digest is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretKind {
+    PasswordHash,
+    /// A PEM private key kept as a file: an SSH host key (`ssh_host_*_key`) or a TLS, VPN or
+    /// signing key.
+    PrivateKey,
+    WifiPassphrase,
+    MavlinkSigningKey,
+}
+
+impl SecretKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            SecretKind::PasswordHash => "password-hash",
+            SecretKind::PrivateKey => "private-key",
+            SecretKind::WifiPassphrase => "wifi-passphrase",
+            SecretKind::MavlinkSigningKey => "mavlink-signing-key",
+        }
+    }
+}
+
+/// The `fleet_secret` node an analyzer puts beside a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FleetSecret {
+    pub kind: SecretKind,
+    /// What the secret belongs to: the account, the network's SSID, the key's PEM label.
+    pub label: String,
+    /// Hex digest (see the module's doc for how each kind is digested).
+    pub digest: String,
+}
+
+/// PBKDF2 rounds for a Wi-Fi passphrase: WPA's own.
+const PASSPHRASE_ROUNDS: u32 = 4096;
+
+impl FleetSecret {
+    pub fn new(kind: SecretKind, label: impl Into<String>, secret: &[u8]) -> FleetSecret {
+        let domain = format!("drone-audit fleet-secret {} v1", kind.id());
+        let digest = match kind {
+            SecretKind::WifiPassphrase => {
+                let mut out = [0u8; 32];
+                pbkdf2::pbkdf2_hmac::<pbkdf2::sha2::Sha256>(
+                    secret,
+                    domain.as_bytes(),
+                    PASSPHRASE_ROUNDS,
+                    &mut out,
+                );
+                hex(&out)
+            }
+            _ => {
+                let mut hasher = Sha256::new();
+                hasher.update(domain.as_bytes());
+                hasher.update([0]);
+                hasher.update(secret);
+                hex(&hasher.finalize())
+            }
+        };
+        FleetSecret {
+            kind,
+            label: label.into(),
+            digest,
+        }
+    }
+}
+
+/// Nodes visited and depth walked per evidence document when collecting: documents are
+/// bounded by their analyzers already; this keeps the walk bounded whatever they hold.
+const MAX_NODES: usize = 200_000;
+const MAX_DEPTH: usize = 32;
+/// `fleet_secret` nodes taken from one document.
+pub const MAX_PER_ARTIFACT: usize = 1_000;
+
+/// The `fleet_secret` nodes of an evidence document, in document order: (kind, label, digest).
+pub fn collect(document: &Value) -> Vec<(String, String, String)> {
+    let mut found = Vec::new();
+    let mut stack: Vec<(&Value, usize)> = vec![(document, 0)];
+    let mut visited = 0;
+    while let Some((node, depth)) = stack.pop() {
+        visited += 1;
+        if visited > MAX_NODES || found.len() >= MAX_PER_ARTIFACT {
+            break;
+        }
+        let children: Vec<&Value> = match node {
+            Value::Object(object) => {
+                if let Some(secret) = object.get("fleet_secret") {
+                    let text = |key: &str| secret.get(key).and_then(Value::as_str);
+                    if let (Some(kind), Some(label), Some(digest)) =
+                        (text("kind"), text("label"), text("digest"))
+                    {
+                        found.push((kind.to_owned(), label.to_owned(), digest.to_owned()));
+                    }
+                }
+                object
+                    .iter()
+                    .filter(|(key, _)| *key != "fleet_secret")
+                    .map(|(_, value)| value)
+                    .collect()
+            }
+            Value::Array(items) => items.iter().collect(),
+            _ => Vec::new(),
+        };
+        if depth < MAX_DEPTH {
+            // Reversed, so that the stack pops them in document order.
+            stack.extend(children.into_iter().rev().map(|child| (child, depth + 1)));
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn digests_are_per_kind_and_never_the_secret() {
+        let hash = FleetSecret::new(SecretKind::PasswordHash, "root", b"$6$salt$abc");
+        let same = FleetSecret::new(SecretKind::PasswordHash, "admin", b"$6$salt$abc");
+        assert_eq!(hash.digest, same.digest);
+        let other_kind = FleetSecret::new(SecretKind::PrivateKey, "root", b"$6$salt$abc");
+        assert_ne!(hash.digest, other_kind.digest);
+        assert_ne!(hash.digest, hex(&Sha256::digest(b"$6$salt$abc")));
+        let wifi = FleetSecret::new(SecretKind::WifiPassphrase, "Drone-1A2B", b"12345678");
+        let wifi_again = FleetSecret::new(SecretKind::WifiPassphrase, "Drone-3C4D", b"12345678");
+        assert_eq!(wifi.digest, wifi_again.digest);
+        assert_eq!(wifi.digest.len(), 64);
+    }
+
+    #[test]
+    fn collect_finds_nested_nodes_in_order() {
+        let document = json!({
+            "accounts": [
+                {"name": "root", "fleet_secret": {"kind": "password-hash", "label": "root", "digest": "aa"}},
+                {"name": "pi", "fleet_secret": {"kind": "password-hash", "label": "pi", "digest": "bb"}},
+                {"name": "bad", "fleet_secret": {"kind": "password-hash"}}
+            ],
+            "key_file": {"fleet_secret": {"kind": "mavlink-signing-key", "label": "k", "digest": "cc"}}
+        });
+        let found: Vec<String> = collect(&document).into_iter().map(|(_, _, d)| d).collect();
+        assert_eq!(found, ["aa", "bb", "cc"]);
+    }
+
+    #[test]
+    fn collect_is_bounded_in_depth() {
+        let mut deep = json!({"fleet_secret": {"kind": "k", "label": "l", "digest": "d"}});
+        for _ in 0..100 {
+            deep = json!({ "inner": deep });
+        }
+        assert!(collect(&deep).is_empty());
+    }
+}
+
+/// One secret of a device as the report carries it: what kind, its digest, and where it is.
+/// The fleet stage groups these across devices; `merge` reads them back from each part.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceSecret {
+    /// `password-hash`, `private-key`, `wifi-passphrase` or `mavlink-signing-key`.
+    pub kind: String,
+    pub digest: String,
+    /// The artifact that holds it.
+    pub artifact: String,
+    /// The account, network, key label it belongs to.
+    pub label: String,
+}
+
+/// A device's secrets, from its artifacts' evidence: sorted, each once.
+pub fn device_secrets<'a>(
+    artifacts: impl IntoIterator<Item = (&'a str, &'a Value)>,
+) -> Vec<DeviceSecret> {
+    let mut secrets: Vec<DeviceSecret> = artifacts
+        .into_iter()
+        .flat_map(|(artifact, document)| {
+            collect(document)
+                .into_iter()
+                .map(move |(kind, label, digest)| DeviceSecret {
+                    kind,
+                    digest,
+                    artifact: artifact.to_owned(),
+                    label,
+                })
+        })
+        .collect();
+    secrets.sort();
+    secrets.dedup();
+    secrets
+}
