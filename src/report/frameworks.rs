@@ -33,7 +33,7 @@ const STYLE: &str =
 .fw-fail { background: var(--fail); color: var(--fail-ink); font-weight: 600; } \
 .fw-na { background: var(--na); color: var(--na-ink); } \
 .fw-manual { background: #fff; color: var(--muted); border-style: dashed; } \
-td.fw-devices { font-size: 12px; }";
+td.fw-devices { font-size: 12px; } td.fw-devices ul { margin: 4px 0; padding-left: 16px; }";
 
 /// The CSS of the framework sections, for the page's head; empty without frameworks, so the
 /// page is what it was.
@@ -46,7 +46,8 @@ pub fn style(report: &Report) -> &'static str {
 }
 
 /// One section per framework: the coverage line and a table of requirements with the fleet's
-/// status, the devices per status, and why. Empty without frameworks.
+/// status, the devices per status (each device's status and why, folded), and why. Empty
+/// without frameworks.
 pub fn html_section(report: &Report) -> Markup {
     if report.frameworks.is_empty() {
         return html! {};
@@ -71,7 +72,20 @@ pub fn html_section(report: &Report) -> Markup {
                                 td.mono { (requirement.id) }
                                 td { (requirement.title) }
                                 td class=(status_class(requirement.status)) { (requirement.status.label()) }
-                                td.fw-devices { (device_counts(requirement.device_counts)) }
+                                td.fw-devices {
+                                    details {
+                                        summary { (device_counts(requirement.device_counts)) }
+                                        ul {
+                                            @for device in &requirement.devices {
+                                                li {
+                                                    code { (device.device) } ": "
+                                                    (device.status.label())
+                                                    @if let Some(reason) = &device.reason { " (" (reason) ")" }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
                                 td { (requirement.reason.as_deref().unwrap_or("")) }
                             }
                         }
