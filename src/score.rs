@@ -339,6 +339,27 @@ pub struct Tally {
     pub coverage: f64,
 }
 
+/// A device's tally and grade: the rules of the controls that count in scores
+/// ([`Control::in_score`]), and the worst severity among its open findings of those controls
+/// (`(control, severity)` of each finding not waived).
+pub fn device_tally(
+    controls: &[ControlResult],
+    open_findings: impl IntoIterator<Item = (Control, Severity)>,
+) -> (Tally, Grade) {
+    let tally = tally(
+        controls
+            .iter()
+            .filter(|control| control.control.in_score())
+            .flat_map(|control| &control.rules),
+    );
+    let worst_open = open_findings
+        .into_iter()
+        .filter(|(control, _)| control.in_score())
+        .map(|(_, severity)| severity)
+        .max();
+    (tally, Grade::from_score(tally.score, worst_open))
+}
+
 pub fn tally<'a>(results: impl IntoIterator<Item = &'a RuleResult>) -> Tally {
     let (mut in_force, mut assessed, mut weight_assessed, mut weight_passed) =
         (0u32, 0u32, 0u32, 0u32);

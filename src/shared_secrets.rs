@@ -16,12 +16,11 @@
 //! id), at its first artifact holding the secret.
 
 use crate::analyze::fleet_secret::DeviceSecret;
-use crate::control::Severity;
 use crate::digest::hex;
 use crate::report::assemble;
 use crate::report::{DeviceReport, Finding, Report, RuleInfo, Waived};
 use crate::rules::engine::Location;
-use crate::score::{self, Grade, RuleStatus};
+use crate::score::{self, RuleStatus};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
@@ -253,15 +252,16 @@ fn rescore(device: &mut DeviceReport, findings: &[Finding], status: RuleStatus, 
         control.coverage = tally.coverage;
         control.status = score::control_status(&control.rules);
     }
-    let tally = score::tally(device.controls.iter().flat_map(|control| &control.rules));
-    let has_critical = findings.iter().any(|finding| {
-        finding.device == device.info.id
-            && finding.severity == Severity::Critical
-            && finding.waived.is_none()
-    });
+    let (tally, grade) = score::device_tally(
+        &device.controls,
+        findings
+            .iter()
+            .filter(|finding| finding.device == device.info.id && finding.waived.is_none())
+            .map(|finding| (finding.control, finding.severity)),
+    );
     device.score = tally.score;
     device.coverage = tally.coverage;
-    device.grade = Grade::from_score(tally.score, has_critical);
+    device.grade = grade;
 }
 
 #[cfg(test)]
@@ -291,7 +291,7 @@ mod tests {
             },
             warnings: Vec::new(),
             score: tally.score,
-            grade: Grade::from_score(tally.score, false),
+            grade: Grade::from_score(tally.score, None),
             coverage: tally.coverage,
             controls: vec![ControlResult {
                 control: Control::Authentication,

@@ -374,6 +374,7 @@ fn short_heading(control: Control) -> &'static str {
         Control::DataRetention => "retention",
         Control::Encryption => "encrypt",
         Control::Authentication => "auth",
+        Control::SupplyChain => "supply",
     }
 }
 

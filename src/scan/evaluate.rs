@@ -9,7 +9,7 @@ use crate::report::{DeviceReport, Finding, Waived};
 use crate::rules::engine::{self, Outcome};
 use crate::rules::{self, RuleSet};
 use crate::scan::artifact::ScannedArtifact;
-use crate::score::{self, Grade, NotAssessed, RuleResult, RuleStatus};
+use crate::score::{self, NotAssessed, RuleResult, RuleStatus};
 use crate::waiver::Waiver;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -105,23 +105,19 @@ pub(super) fn evaluate_device(
     assign_fingerprints(&mut findings);
     let controls = score::score_controls(results);
     // The supply chain is reported beside the six DHS axes, not scored with them.
-    let tally = score::tally(
-        controls
+    let (tally, grade) = score::device_tally(
+        &controls,
+        findings
             .iter()
-            .filter(|control| control.control.in_score())
-            .flat_map(|control| &control.rules),
+            .filter(|finding| finding.waived.is_none())
+            .map(|finding| (finding.control, finding.severity)),
     );
-    let worst_open = findings
-        .iter()
-        .filter(|finding| finding.waived.is_none() && finding.control.in_score())
-        .map(|finding| finding.severity)
-        .max();
     let (info, warnings) = merge_identity(info, artifacts);
     let device = DeviceReport {
         info,
         warnings,
         score: tally.score,
-        grade: Grade::from_score(tally.score, worst_open),
+        grade,
         coverage: tally.coverage,
         controls,
         secrets: crate::analyze::fleet_secret::device_secrets(artifacts.iter().filter_map(
