@@ -269,7 +269,7 @@ mod tests {
     use super::*;
     use crate::control::Control;
     use crate::discover::DeviceInfo;
-    use crate::score::{ControlResult, RuleResult};
+    use crate::score::{ControlResult, Grade, RuleResult};
 
     fn device(id: &str, digests: &[(&str, &str)]) -> DeviceReport {
         let rule = |rule: &str, status| RuleResult {
