@@ -269,6 +269,7 @@ mod tests {
     use super::*;
     use crate::control::Control;
     use crate::discover::DeviceInfo;
+    use crate::control::Severity;
     use crate::score::{ControlResult, Grade, RuleResult};
 
     fn device(id: &str, digests: &[(&str, &str)]) -> DeviceReport {
