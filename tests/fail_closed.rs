@@ -120,8 +120,10 @@ fn rule_result(report: &Value, rule: &str) -> (String, Option<String>, String) {
 #[test]
 fn a_damaged_artifact_makes_its_rules_not_assessed_for_every_kind() {
     let chosen = rule_per_kind();
-    // Every kind but the profile (tests/cli.rs covers a damaged profile) has a rule chosen.
-    assert_eq!(chosen.len(), ArtifactKind::ALL.len() - 1, "{chosen:?}");
+    // Every kind but the profile (tests/cli.rs covers a damaged profile) has a rule chosen, and
+    // but PX4's signing key file: any bytes are one (there is nothing to damage), and one of
+    // the wrong size is `well_formed: false`, on which PX4-006 is not assessed (tested below).
+    assert_eq!(chosen.len(), ArtifactKind::ALL.len() - 2, "{chosen:?}");
     let mut failures = Vec::new();
     for (kind, rule, passes) in chosen {
         let fleet = tempfile::tempdir().expect("tempdir");
@@ -201,4 +203,25 @@ fn a_misspelt_profile_key_makes_the_profile_partial_with_a_suggestion() {
     let (status, _, _) = rule_result(&report, "CONN-001");
     assert_eq!(status, "not_assessed");
     assert_eq!(code, 3, "the scan is incomplete");
+}
+
+#[test]
+fn a_signing_key_file_of_the_wrong_size_is_not_assessed() {
+    let fleet = tempfile::tempdir().expect("tempdir");
+    let card = fleet.path().join("px4-quad").join("mavlink");
+    fs::create_dir_all(&card).expect("mkdir");
+    // 39 bytes: PX4 would ignore it, and it may still be a key written by another tool.
+    fs::write(card.join("mavlink-signing-key.bin"), [0x42; 39]).expect("key file");
+    let (report, _) = scan_json(fleet.path());
+    let record = artifact(&report, "mavlink-signing-key.bin");
+    assert_eq!(record["kind"], "mavlink-signing-key", "{record}");
+    assert!(
+        record["warnings"][0]
+            .as_str()
+            .is_some_and(|warning| warning.contains("39 bytes")),
+        "{record}"
+    );
+    let (status, reason, _) = rule_result(&report, "PX4-006");
+    assert_eq!(status, "not_assessed", "{report}");
+    assert!(reason.is_some_and(|reason| reason.contains("well_formed")));
 }

@@ -48,8 +48,16 @@ fn groups_across_shards_are_found_by_merge_byte_identical() {
     // shards below, each pair is split between two parts.
     let count = 3;
     let shard_of = |device: &str| Shard::of_device(device, count);
-    assert_ne!(shard_of("drone-1"), shard_of("drone-2"), "pick another count");
-    assert_ne!(shard_of("drone-1"), shard_of("drone-3"), "pick another count");
+    assert_ne!(
+        shard_of("drone-1"),
+        shard_of("drone-2"),
+        "pick another count"
+    );
+    assert_ne!(
+        shard_of("drone-1"),
+        shard_of("drone-3"),
+        "pick another count"
+    );
     let single = scan(&[]);
     let work = tempfile::tempdir().expect("tempdir");
     let parts = parts(work.path(), count);
