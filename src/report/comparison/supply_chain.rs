@@ -192,23 +192,17 @@ pub fn write_details(
     writeln!(out, "\nSupply chain, by law:")?;
     for (name, verdicts) in names.iter().zip(candidates) {
         for verdict in verdicts.iter() {
-            let detail: Vec<&str> = verdict
-                .because
-                .iter()
-                .chain(&verdict.components)
-                .map(String::as_str)
-                .collect();
-            let detail = detail.join("; ");
             writeln!(
                 out,
-                "- {} · {}: {}{}{} (source: {})",
+                "- {} · {}: {} (source: {})",
                 quote(name),
                 quote(&verdict.law),
                 quote(&verdict.status),
-                if detail.is_empty() { "" } else { ": " },
-                quote(&detail),
                 quote(&verdict.source)
             )?;
+            for detail in verdict.because.iter().chain(&verdict.components) {
+                writeln!(out, "  - {}", quote(detail))?;
+            }
         }
     }
     writeln!(out, "\n{}", quote(DISCLAIMER))
