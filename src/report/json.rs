@@ -44,6 +44,7 @@ fn head(report: &Report) -> io::Result<Vec<u8>> {
         warnings: report.warnings.clone(),
         shard: report.shard.clone(),
         partial: report.partial.clone(),
+        scan_roots: report.scan_roots.clone(),
         devices: Vec::new(),
         artifacts: Vec::new(),
         findings: Vec::new(),

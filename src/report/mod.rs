@@ -24,6 +24,8 @@
 //! - `shard`: `{index, count, inputs}` on the part a `--shard K/N` scan writes (absent
 //!   otherwise); `inputs` is the SHA-256 of the paths, rules folder and file-size limit.
 //! - `partial`: `{missing_shards}` when `merge --allow-partial` merged an incomplete set.
+//! - `scan_roots`: the paths scanned, as given; artifact paths relative to them make
+//!   fingerprints and SARIF locations.
 //! - `devices[]`: `id`, inventory facts, `score`, `grade`, `coverage`, `controls[]` with
 //!   `status`, `score`, `coverage`, `rules[]` (each assessed rule's `rule`, `severity`,
 //!   `status` and `findings`) and `not_assessed[]` (the other rules in force, grouped by the
@@ -33,13 +35,17 @@
 //!   `error`), `reason`, `warnings`.
 //! - `findings[]`: `rule`, `title`, `control`, `severity`, `device`, `artifact`, `location`
 //!   (`line`, `packet`, `offset`, `message`, `evidence_path`), `message`, `remediation`,
-//!   `fingerprint` (SHA-256 of rule, device, artifact path and message: stable across line
-//!   moves), `waived` (`{reason, expires}`, when a policy waiver covers it).
+//!   `subject` (what the finding is about: `effective.permitrootlogin`,
+//!   `accounts[name=pi]`), `fingerprint` (SHA-256 of rule, device, artifact path relative to
+//!   the scan root and subject: stable when lines move, packets are reordered or the scan
+//!   root is renamed; [`fingerprint`]), `waived` (`{reason, expires}`, when a policy waiver
+//!   covers it).
 //!
 //! Every list is sorted; the same inputs give byte-identical JSON whatever the thread count.
 
 pub mod assemble;
 pub mod comparison;
+pub mod fingerprint;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -78,6 +84,10 @@ pub struct Report {
     /// Set when `merge --allow-partial` merged an incomplete set of parts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial: Option<crate::shard::Partial>,
+    /// The paths scanned, as reports show them: artifact paths are made relative to them for
+    /// fingerprints and SARIF locations ([`fingerprint::scan_relative`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scan_roots: Vec<String>,
     pub devices: Vec<DeviceReport>,
     pub artifacts: Vec<ArtifactRecord>,
     pub findings: Vec<Finding>,
@@ -145,6 +155,16 @@ pub struct BaselineUsed {
     /// Findings left out of `findings` because the baseline knows them (the summary and the
     /// scores still count them: they describe the fleet, not the change).
     pub known_findings: usize,
+}
+
+impl BaselineUsed {
+    /// One line for a report's summary: that a baseline was applied and what it hides.
+    pub fn summary(&self) -> String {
+        format!(
+            "Baseline {} applied: {} known findings hidden (the scores still count them)",
+            self.source, self.known_findings
+        )
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -313,6 +333,10 @@ pub struct Finding {
     pub location: Location,
     pub message: String,
     pub remediation: String,
+    /// What the finding is about (a parameter, key, account, endpoint or flow), named from
+    /// the evidence independently of lines and packets ([`crate::rules::subject`]).
+    #[serde(default)]
+    pub subject: String,
     pub fingerprint: String,
     /// Set when a policy waiver covers the finding; waived findings stay in every report.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -477,7 +501,7 @@ impl Format {
         match self {
             Format::Table => Box::new(table::TableRenderer { paint }),
             Format::Json => Box::new(json::JsonRenderer),
-            Format::Sarif => Box::new(sarif::SarifRenderer),
+            Format::Sarif => Box::new(sarif::SarifRenderer::default()),
             Format::Junit => Box::new(junit::JunitRenderer),
             Format::Markdown => Box::new(markdown::MarkdownRenderer),
             Format::Html => Box::new(html::HtmlRenderer),

@@ -138,6 +138,9 @@ fn write_header(report: &Report, paint: Paint, out: &mut dyn io::Write) -> io::R
     } else {
         writeln!(out, "{}", paint.bold(&policy))?;
     }
+    if let Some(baseline) = &report.baseline {
+        writeln!(out, "{}", baseline.summary())?;
+    }
     let findings: Vec<String> = Severity::ALL
         .iter()
         .map(|severity| {

@@ -34,6 +34,8 @@ pub struct Location {
 pub struct Match {
     pub location: Location,
     pub message: String,
+    /// What the finding is about, independent of where it sits ([`super::subject`]).
+    pub subject: String,
 }
 
 /// The outcome of a rule on one document.
@@ -69,6 +71,7 @@ pub fn evaluate(rule: &Rule, evidence: &Evidence) -> Outcome {
             Match {
                 location,
                 message: rule.message.render(located.node()),
+                subject: super::subject::subject(document, located.location()),
             }
         })
         .collect();

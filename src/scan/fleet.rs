@@ -124,6 +124,7 @@ impl FleetScan<'_> {
         Report {
             shard: None,
             partial: None,
+            scan_roots: Vec::new(),
             schema_version: SCHEMA_VERSION,
             tool: Tool::default(),
             rules: RulesUsed {
