@@ -17,6 +17,7 @@ pub mod escape;
 pub mod file_bytes;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod manual;
 pub mod merge;
 pub mod net;
 pub mod policy;
