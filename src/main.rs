@@ -75,7 +75,8 @@ enum Command {
     /// Compare candidate drone models or vendors (one folder each) per control, with the same
     /// rules and policy for all.
     Compare(CompareArgs),
-    /// Print the JSON Schema of an input format (`profile`).
+    /// Print the JSON Schema of an input format (`profile`) or of a JSON output (`report`,
+    /// `comparison`).
     Schema { kind: SchemaKind },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
@@ -262,6 +263,10 @@ enum ListFormat {
 #[derive(Clone, Copy, ValueEnum)]
 enum SchemaKind {
     Profile,
+    /// The JSON report (`scan --format json`, `merge`).
+    Report,
+    /// The JSON comparison (`compare --format json`).
+    Comparison,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -348,10 +353,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
         Command::Man { subcommand, dir } => run_man(&subcommand, dir.as_deref()),
-        Command::Schema {
-            kind: SchemaKind::Profile,
-        } => {
-            let schema = schemars::schema_for!(Profile);
+        Command::Schema { kind } => {
+            let schema = match kind {
+                SchemaKind::Profile => schemars::schema_for!(Profile),
+                SchemaKind::Report => drone_audit::report::schema::report_schema(),
+                SchemaKind::Comparison => drone_audit::report::schema::comparison_schema(),
+            };
             print_json(&schema)?;
             Ok(exit::OK)
         }

@@ -67,7 +67,7 @@ pub struct Policy {
 
 /// What a policy changes of the built-in rules and defaults: every report states it, so a
 /// policy that disables, re-rates or waives rules cannot pass a gate unnoticed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyChanges {
     /// Rules the policy turns off (`[rules] disable`), sorted.
     pub disabled: Vec<String>,
@@ -85,7 +85,7 @@ pub struct PolicyChanges {
 }
 
 /// A rule whose severity the policy changes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Rerated {
     pub rule: String,
     /// The rule's own severity.
@@ -95,7 +95,7 @@ pub struct Rerated {
 }
 
 /// What one waiver covers, and until when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WaiverScope {
     pub rule: String,
     /// The rule and the device and path globs: `CONN-006 (device px4-*)`.

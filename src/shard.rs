@@ -15,7 +15,7 @@ use std::str::FromStr;
 pub const KUBERNETES_INDEX: &str = "JOB_COMPLETION_INDEX";
 
 /// Shard `index` (1-based) of `count`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "ShardFields")]
 pub struct Shard {
     pub index: u32,
@@ -23,7 +23,7 @@ pub struct Shard {
 }
 
 /// A shard as a part states it, validated into a [`Shard`].
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct ShardFields {
     index: u32,
     count: u32,
@@ -37,7 +37,7 @@ impl TryFrom<ShardFields> for Shard {
 }
 
 /// What a part says of the scan it is a part of.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Part {
     #[serde(flatten)]
     pub shard: Shard,
@@ -47,7 +47,7 @@ pub struct Part {
 }
 
 /// What a merge of an incomplete set of parts lacked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Partial {
     pub missing_shards: Vec<u32>,
 }

@@ -22,6 +22,7 @@ fn json_report(args: &[&str]) -> (Value, Vec<u8>, i32) {
             String::from_utf8_lossy(&output.stdout)
         )
     });
+    common::assert_valid_report(&report);
     (
         report,
         output.stdout,

@@ -23,8 +23,11 @@ fn run_json(dir: &Path, arguments: &[&str]) -> (Value, String) {
         .output()
         .expect("runs");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let value = serde_json::from_slice(&output.stdout)
+    let value: Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|error| panic!("invalid JSON ({error}): {stderr}"));
+    if value.get("schema_version").is_some() {
+        common::assert_valid_report(&value);
+    }
     (value, stderr)
 }
 
@@ -435,4 +438,37 @@ fn a_waiver_due_soon_is_listed_in_every_format() {
     assert!(report["policy"]["changes"]["waived"][0]
         .get("due_in_days")
         .is_none());
+}
+
+#[test]
+fn the_committed_schemas_are_those_drone_audit_prints() {
+    for (kind, file) in [
+        ("report", "report.schema.json"),
+        ("comparison", "comparison.schema.json"),
+    ] {
+        let output = drone_audit().args(["schema", kind]).output().expect("runs");
+        assert!(output.status.success());
+        let committed = fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("docs/schemas")
+                .join(file),
+        )
+        .expect("committed schema");
+        assert!(
+            committed == String::from_utf8_lossy(&output.stdout),
+            "docs/schemas/{file} is stale: run `drone-audit schema {kind} > docs/schemas/{file}`"
+        );
+    }
+}
+
+#[test]
+fn reports_follow_the_report_schema_and_a_broken_one_does_not() {
+    let dir = sample_fleet();
+    let (mut report, _) = run_json(
+        dir.path(),
+        &["scan", "fleet", "--format", "json", "--quiet"],
+    );
+    report["findings"][0]["severity"] = Value::from("catastrophic");
+    let result = std::panic::catch_unwind(|| common::assert_valid_report(&report));
+    assert!(result.is_err(), "a severity that does not exist is refused");
 }

@@ -231,6 +231,7 @@ fn json_is_serde_jsons_serialisation_of_the_whole_report() {
         assert_eq!(text, serde_json::to_string(&report).unwrap() + "\n");
         let read_back: Report = serde_json::from_str(&text).expect("the report reads back");
         assert_eq!(serde_json::to_string(&read_back).unwrap() + "\n", text);
+        common::assert_valid_report(&serde_json::from_str(&text).expect("JSON"));
     }
 }
 

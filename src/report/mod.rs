@@ -51,6 +51,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+pub mod schema;
 pub mod table;
 
 use crate::analyze::ArtifactKind;
@@ -65,7 +66,7 @@ use std::io;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -93,7 +94,7 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
@@ -108,7 +109,7 @@ impl Default for Tool {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RulesUsed {
     pub digest: String,
     pub count: usize,
@@ -118,7 +119,7 @@ pub struct RulesUsed {
 }
 
 /// What a report says of one rule in force.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RuleInfo {
     pub id: String,
     pub name: String,
@@ -149,7 +150,7 @@ impl From<&crate::rules::Rule> for RuleInfo {
 }
 
 /// The baseline a report was compared with.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineUsed {
     pub source: String,
     /// Findings left out of `findings` because the baseline knows them (the summary and the
@@ -167,7 +168,7 @@ impl BaselineUsed {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyUsed {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -201,7 +202,7 @@ impl PolicyUsed {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FleetSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
@@ -217,7 +218,7 @@ pub struct FleetSummary {
     pub incomplete: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ControlSummary {
     pub control: Control,
     pub passed: usize,
@@ -225,7 +226,7 @@ pub struct ControlSummary {
     pub not_assessed: usize,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(from = "DeviceReportWire")]
 pub struct DeviceReport {
     #[serde(flatten)]
@@ -242,7 +243,7 @@ pub struct DeviceReport {
 
 /// A device report as JSON has it: the inventory facts inline. (`DeviceInfo` refuses unknown
 /// fields, as an inventory must, so it cannot be flattened when reading a report back.)
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DeviceReportWire {
     id: String,
@@ -286,7 +287,9 @@ impl DeviceReport {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactStatus {
     Assessed,
@@ -304,7 +307,7 @@ impl ArtifactStatus {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArtifactRecord {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -322,7 +325,7 @@ pub struct ArtifactRecord {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     pub rule: String,
     pub title: String,
@@ -344,7 +347,7 @@ pub struct Finding {
 }
 
 /// The waiver that covers a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Waived {
     /// Why the organisation accepts the finding (required in the policy).
     pub reason: String,

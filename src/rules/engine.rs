@@ -7,7 +7,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Where in an artifact a finding is. Every field that is known is given.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    Default,
+    schemars::JsonSchema,
+)]
 pub struct Location {
     /// 1-based line in the artifact's text.
     #[serde(skip_serializing_if = "Option::is_none")]
