@@ -195,6 +195,10 @@ struct ReportArgs {
     /// No progress bar and no per-artifact errors on standard error (reports are unchanged).
     #[arg(long, short)]
     quiet: bool,
+    /// Colour the table on standard output even when it is not a terminal, for CI logs that
+    /// render ANSI colours (GitHub Actions, GitLab); overrides NO_COLOR.
+    #[arg(long)]
+    force_color: bool,
     /// Exit with 0 even when the scan found no device, or a device on which no rule could be
     /// assessed (by default such a scan is incomplete: exit code 3).
     #[arg(long)]
@@ -440,7 +444,7 @@ fn deliver(
         all_results: args.sarif_all_results,
     });
     for &(format, output) in destinations {
-        let paint = Paint::new(output.is_none() && colour_on_stdout());
+        let paint = Paint::new(output.is_none() && (args.force_color || colour_on_stdout()));
         let renderer: Box<dyn Renderer> = match format {
             Format::Sarif => Box::new(sarif.clone()),
             _ => format.renderer(paint),
@@ -717,7 +721,7 @@ fn run_rules(command: RulesCommand, rules_dir: Option<PathBuf>) -> anyhow::Resul
         } => reference::table(&rule_set),
         RulesCommand::Explain { id } => match reference::find(&rule_set, &id) {
             Some(rule) => reference::explain(rule),
-            None => bail!("no rule `{id}` (see `drone-audit rules list`)"),
+            None => bail!("{}", reference::unknown_rule(&rule_set, &id)),
         },
     };
     io::stdout().lock().write_all(page.as_bytes())?;
