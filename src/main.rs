@@ -442,6 +442,7 @@ fn deliver(
     let sarif = SarifRenderer::new(SarifOptions {
         source_root: args.source_root.clone(),
         all_results: args.sarif_all_results,
+        ..SarifOptions::default()
     });
     for &(format, output) in destinations {
         let paint = Paint::new(output.is_none() && (args.force_color || colour_on_stdout()));

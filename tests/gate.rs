@@ -472,3 +472,162 @@ fn reports_follow_the_report_schema_and_a_broken_one_does_not() {
     let result = std::panic::catch_unwind(|| common::assert_valid_report(&report));
     assert!(result.is_err(), "a severity that does not exist is refused");
 }
+
+/// The sample fleet's report, its devices copied until it has `devices` of them (with their
+/// artifacts and findings), as a scan of that many devices would report it.
+fn fleet_of(devices: usize) -> drone_audit::report::Report {
+    let mut report = drone_audit::scan::scan(&drone_audit::scan::ScanOptions {
+        paths: vec![samples().to_path_buf()],
+        ..Default::default()
+    })
+    .expect("the samples scan");
+    let copies = devices.div_ceil(report.devices.len());
+    let (devices, artifacts, findings) = (
+        report.devices.clone(),
+        report.artifacts.clone(),
+        report.findings.clone(),
+    );
+    report.devices.clear();
+    report.artifacts.clear();
+    report.findings.clear();
+    for copy in 0..copies {
+        let rename = |id: &str| format!("{id}-{copy:05}");
+        report
+            .devices
+            .extend(devices.iter().cloned().map(|mut device| {
+                device.info.id = rename(&device.info.id);
+                device
+            }));
+        report
+            .artifacts
+            .extend(artifacts.iter().cloned().map(|mut artifact| {
+                artifact.path = format!("{}/{copy:05}", artifact.path);
+                artifact
+            }));
+        report
+            .findings
+            .extend(findings.iter().cloned().map(|mut finding| {
+                finding.device = rename(&finding.device);
+                finding.fingerprint = format!("{}-{copy}", finding.fingerprint);
+                finding
+            }));
+    }
+    drone_audit::report::assemble::sort_findings(&mut report.findings);
+    report
+}
+
+/// The limits are GitHub's by default; smaller ones here keep the test quick (with
+/// `fleet_of(10_000)` and the defaults: 208,000 findings, 25,000 kept, docs/ci.md).
+#[test]
+fn sarif_of_a_large_fleet_stays_within_its_limits() {
+    use drone_audit::report::sarif::{SarifOptions, SarifRenderer, MAX_RESULTS};
+    const MAX: usize = 1_000;
+    use drone_audit::report::Renderer;
+    use std::io::Write;
+
+    assert_eq!(SarifOptions::default().max_results, MAX_RESULTS);
+    let report = fleet_of(100);
+    let total = report.findings.len();
+    assert!(total > MAX, "{total} findings");
+    let renderer = SarifRenderer::new(SarifOptions {
+        max_results: MAX,
+        ..SarifOptions::default()
+    });
+    let started = std::time::Instant::now();
+    let mut sarif = Vec::new();
+    renderer.render(&report, &mut sarif).expect("renders");
+    let elapsed = started.elapsed();
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(&sarif).expect("gzip");
+    let gzipped = gzip.finish().expect("gzip").len();
+    eprintln!(
+        "SARIF of {} devices, {total} findings: {} bytes, {gzipped} gzipped, {} left out, {elapsed:?}",
+        report.devices.len(),
+        sarif.len(),
+        renderer.left_out()
+    );
+    assert!(gzipped < 10 * 1024 * 1024);
+    let log: Value = serde_json::from_slice(&sarif).expect("SARIF is JSON");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), MAX);
+    assert_eq!(
+        log["runs"][0]["properties"]["resultsLeftOut"],
+        total - results.len()
+    );
+    assert_eq!(renderer.left_out(), total - results.len());
+    assert!(renderer
+        .left_out_note()
+        .is_some_and(|note| note.contains("--sarif-all-results")));
+    // The most severe are those kept: no kept result is less severe than one left out.
+    let rank = |severity: &str| {
+        ["critical", "high", "medium", "low", "info"]
+            .iter()
+            .position(|name| *name == severity)
+            .expect("a severity")
+    };
+    let least_kept = results
+        .iter()
+        .map(|result| rank(result["properties"]["severity"].as_str().expect("severity")))
+        .max()
+        .expect("results");
+    let most_left_out = report.findings[results.len()..]
+        .iter()
+        .map(|finding| rank(finding.severity.id()))
+        .min()
+        .expect("findings left out");
+    assert!(least_kept <= most_left_out);
+
+    // Everything, when asked.
+    let everything = SarifRenderer::new(SarifOptions {
+        all_results: true,
+        ..SarifOptions::default()
+    });
+    let mut sarif = Vec::new();
+    everything.render(&report, &mut sarif).expect("renders");
+    let log: Value = serde_json::from_slice(&sarif).expect("SARIF is JSON");
+    assert_eq!(
+        log["runs"][0]["results"].as_array().map(Vec::len),
+        Some(total)
+    );
+    assert_eq!(everything.left_out_note(), None);
+}
+
+#[test]
+fn sarif_that_would_be_over_10_mb_gzipped_keeps_fewer_results() {
+    use drone_audit::report::sarif::{SarifOptions, SarifRenderer};
+    use drone_audit::report::Renderer;
+    use std::io::Write;
+    const MAX_GZIPPED_BYTES: usize = 300_000;
+
+    let mut report = fleet_of(100);
+    // Messages that do not compress (a capture's hostile strings, say): 2,080 findings of
+    // 800 pseudo-random hex digits are some 800 kB gzipped.
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    for finding in &mut report.findings {
+        finding.message = (0..50)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                format!("{state:016x}")
+            })
+            .collect();
+    }
+    let renderer = SarifRenderer::new(SarifOptions {
+        max_gzipped_bytes: MAX_GZIPPED_BYTES,
+        ..SarifOptions::default()
+    });
+    let mut sarif = Vec::new();
+    renderer.render(&report, &mut sarif).expect("renders");
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(&sarif).expect("gzip");
+    let gzipped = gzip.finish().expect("gzip").len();
+    let log: Value = serde_json::from_slice(&sarif).expect("SARIF is JSON");
+    let kept = log["runs"][0]["results"].as_array().map_or(0, Vec::len);
+    assert!(gzipped <= MAX_GZIPPED_BYTES, "{gzipped} bytes gzipped");
+    assert!(
+        kept > 0 && kept < report.findings.len(),
+        "{kept} results kept"
+    );
+    assert_eq!(renderer.left_out(), report.findings.len() - kept);
+}

@@ -38,13 +38,28 @@ pub const MAX_RESULTS: usize = 25_000;
 pub const MAX_GZIPPED_BYTES: usize = 9_500_000;
 
 /// How the SARIF report is written.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SarifOptions {
     /// Locations are made relative to this folder (a repository's root, for GitHub code
     /// scanning) rather than to the scan root, for the artifacts under it.
     pub source_root: Option<PathBuf>,
-    /// Every finding, beyond GitHub's limits on results and size.
+    /// Every finding, beyond the limits on results and size.
     pub all_results: bool,
+    /// Most results in the run ([`MAX_RESULTS`], GitHub's).
+    pub max_results: usize,
+    /// Largest gzipped size of the file ([`MAX_GZIPPED_BYTES`], under GitHub's).
+    pub max_gzipped_bytes: usize,
+}
+
+impl Default for SarifOptions {
+    fn default() -> Self {
+        SarifOptions {
+            source_root: None,
+            all_results: false,
+            max_results: MAX_RESULTS,
+            max_gzipped_bytes: MAX_GZIPPED_BYTES,
+        }
+    }
 }
 
 /// The SARIF renderer; after rendering, [`SarifRenderer::left_out`] says how many findings
@@ -87,25 +102,26 @@ impl Renderer for SarifRenderer {
             return out.write_all(b"\n");
         }
         let total = log.runs[0].results.len();
-        let mut kept = total.min(MAX_RESULTS);
+        let limit = self.options.max_gzipped_bytes;
+        let mut kept = total.min(self.options.max_results);
         loop {
             log.runs[0].results.truncate(kept);
             log.runs[0].properties.results_left_out = total - kept;
             let mut bytes = serde_json::to_vec_pretty(&log)?;
             bytes.push(b'\n');
             // Only a text over the limit can be over it gzipped: most reports skip gzip.
-            let size = if bytes.len() <= MAX_GZIPPED_BYTES {
+            let size = if bytes.len() <= limit {
                 bytes.len()
             } else {
                 gzipped_size(&bytes)?
             };
-            if size <= MAX_GZIPPED_BYTES || kept == 0 {
+            if size <= limit || kept == 0 {
                 self.left_out.store(total - kept, Ordering::Relaxed);
                 return out.write_all(&bytes);
             }
             // Results are most of the size: keep a share of them that should fit, with a
             // margin, and measure again.
-            let share = MAX_GZIPPED_BYTES as f64 / size as f64 * 0.9;
+            let share = limit as f64 / size as f64 * 0.9;
             kept = ((kept as f64 * share) as usize).min(kept - 1);
         }
     }
