@@ -50,8 +50,11 @@ fn bash_completes_options_after_a_subcommand() {
     let script = dir.path().join("drone-audit.bash");
     fs::write(&script, &output.stdout).expect("write script");
 
+    let options = bash_complete(&script, &["drone-audit", "scan", "--fo"]);
+    assert!(options.contains(&"--format".to_owned()), "{options:?}");
+    assert!(options.iter().all(|option| option.starts_with("--fo")));
     assert_eq!(
-        bash_complete(&script, &["drone-audit", "scan", "--fo"]),
+        bash_complete(&script, &["drone-audit", "scan", "--form"]),
         ["--format"]
     );
     assert!(bash_complete(&script, &["drone-audit", "sc"]).contains(&"scan".to_owned()));

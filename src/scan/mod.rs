@@ -154,7 +154,10 @@ pub fn scan_with_progress(
             .install(|| scan.build_report(&roots)),
         None => scan.build_report(&roots),
     };
+    // Sorted: the report must not depend on the order the paths were given in.
     report.scan_roots = options.paths.iter().map(|path| display(path)).collect();
+    report.scan_roots.sort();
+    report.scan_roots.dedup();
     report::fingerprint::assign(&mut report.findings, &report.scan_roots);
     report.shard = options.shard.map(|shard| Part {
         shard,
