@@ -92,7 +92,7 @@ pub struct SkippedFile {
 }
 
 /// A device and what the inventory says about it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceInfo {
     pub id: String,

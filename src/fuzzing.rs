@@ -190,7 +190,7 @@ pub fn merge_parts(data: &[u8]) {
     };
     let renderers: [&dyn Renderer; 6] = [
         &report::json::JsonRenderer,
-        &report::sarif::SarifRenderer,
+        &report::sarif::SarifRenderer::default(),
         &report::junit::JunitRenderer,
         &report::markdown::MarkdownRenderer,
         &report::html::HtmlRenderer,

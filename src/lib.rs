@@ -18,6 +18,7 @@ pub mod file_bytes;
 pub mod frameworks;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod manual;
 pub mod merge;
 pub mod net;
 pub mod policy;

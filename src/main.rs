@@ -10,8 +10,9 @@ use drone_audit::baseline::Baseline;
 use drone_audit::control::Severity;
 use drone_audit::frameworks::{self, FrameworkSet};
 use drone_audit::report::comparison::{Comparison, ComparisonFormat};
+use drone_audit::report::sarif::{SarifOptions, SarifRenderer};
 use drone_audit::report::table::Paint;
-use drone_audit::report::{exit, exit_code, FailOn, Format};
+use drone_audit::report::{exit, exit_code, FailOn, Format, Renderer};
 use drone_audit::rules::{self, reference};
 use drone_audit::scan::{self, Limits, Progress, ScanOptions};
 use drone_audit::shard::Shard;
@@ -87,12 +88,20 @@ enum Command {
     /// Compare candidate drone models or vendors (one folder each) per control, with the same
     /// rules and policy for all.
     Compare(CompareArgs),
-    /// Print the JSON Schema of an input format (`profile`).
+    /// Print the JSON Schema of an input format (`profile`) or of a JSON output (`report`,
+    /// `comparison`).
     Schema { kind: SchemaKind },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff), e.g. `drone-audit man > drone-audit.1`.
-    Man,
+    /// Print the man page (roff), e.g. `drone-audit man > drone-audit.1`, or a subcommand's
+    /// (`drone-audit man scan`); `--dir DIR` writes every page (drone-audit-scan.1 …) to DIR.
+    Man {
+        /// The subcommand whose page to print (`scan`, `rules explain`…).
+        subcommand: Vec<String>,
+        /// Write the page of the command and of every subcommand into this folder.
+        #[arg(long, value_name = "DIR", conflicts_with = "subcommand")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -195,6 +204,14 @@ struct ReportArgs {
     /// Write the fingerprints of the findings to FILE, as a baseline.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+    /// Make SARIF locations relative to DIR (the repository's root, for GitHub code scanning)
+    /// rather than to the scan root.
+    #[arg(long, value_name = "DIR")]
+    source_root: Option<PathBuf>,
+    /// Write every finding to the SARIF report; by default it keeps within GitHub code
+    /// scanning's limits (25,000 results, 10 MB gzipped), most severe first.
+    #[arg(long)]
+    sarif_all_results: bool,
     /// No progress bar and no per-artifact errors on standard error (reports are unchanged).
     #[arg(long, short)]
     quiet: bool,
@@ -202,6 +219,10 @@ struct ReportArgs {
     /// default: one line per finding, the first of each severity on large fleets).
     #[arg(long, short)]
     verbose: bool,
+    /// Colour the table on standard output even when it is not a terminal, for CI logs that
+    /// render ANSI colours (GitHub Actions, GitLab); overrides NO_COLOR.
+    #[arg(long)]
+    force_color: bool,
     /// Exit with 0 even when the scan found no device, or a device on which no rule could be
     /// assessed (by default such a scan is incomplete: exit code 3).
     #[arg(long)]
@@ -283,6 +304,10 @@ enum ListFormat {
 #[derive(Clone, Copy, ValueEnum)]
 enum SchemaKind {
     Profile,
+    /// The JSON report (`scan --format json`, `merge`).
+    Report,
+    /// The JSON comparison (`compare --format json`).
+    Comparison,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -369,18 +394,17 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Merge(args) => run_merge(args),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "drone-audit", &mut io::stdout());
+            let script = drone_audit::manual::completion_script(shell, &mut command);
+            io::stdout().lock().write_all(&script)?;
             Ok(exit::OK)
         }
-        Command::Man => {
-            let command = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(command).render(&mut io::stdout().lock())?;
-            Ok(exit::OK)
-        }
-        Command::Schema {
-            kind: SchemaKind::Profile,
-        } => {
-            let schema = schemars::schema_for!(Profile);
+        Command::Man { subcommand, dir } => run_man(&subcommand, dir.as_deref()),
+        Command::Schema { kind } => {
+            let schema = match kind {
+                SchemaKind::Profile => schemars::schema_for!(Profile),
+                SchemaKind::Report => drone_audit::report::schema::report_schema(),
+                SchemaKind::Comparison => drone_audit::report::schema::comparison_schema(),
+            };
             print_json(&schema)?;
             Ok(exit::OK)
         }
@@ -469,21 +493,34 @@ fn deliver(
             .with_context(|| format!("cannot write baseline to {}", path.display()))?;
     }
     if let (Some(baseline), Some(path)) = (&baseline, &args.baseline) {
-        baseline.apply(&mut report, path);
+        for warning in baseline.apply(&mut report, path) {
+            eprintln!("drone-audit: warning: {warning}");
+        }
     }
+    let sarif = SarifRenderer::new(SarifOptions {
+        source_root: args.source_root.clone(),
+        all_results: args.sarif_all_results,
+        ..SarifOptions::default()
+    });
     for &(format, output) in destinations {
-        let renderer = format.renderer(drone_audit::report::table::TableRenderer {
-            paint: Paint::new(output.is_none() && colour_on_stdout()),
-            width: if output.is_none() {
-                drone_audit::report::table::terminal_width()
-            } else {
-                drone_audit::report::table::DEFAULT_WIDTH
-            },
-            verbose: args.verbose,
-        });
+        let renderer: Box<dyn Renderer> = match format {
+            Format::Sarif => Box::new(sarif.clone()),
+            _ => format.renderer(drone_audit::report::table::TableRenderer {
+                paint: Paint::new(output.is_none() && (args.force_color || colour_on_stdout())),
+                width: if output.is_none() {
+                    drone_audit::report::table::terminal_width()
+                } else {
+                    drone_audit::report::table::DEFAULT_WIDTH
+                },
+                verbose: args.verbose,
+            }),
+        };
         write_to(output.map(PathBuf::as_path), |out| {
             renderer.render(&report, out)
         })?;
+    }
+    if let Some(note) = sarif.left_out_note() {
+        eprintln!("drone-audit: {note}");
     }
     for artifact in report.errors().filter(|_| !args.quiet) {
         eprintln!(
@@ -712,6 +749,28 @@ fn run_inspect(file: PathBuf, policy: Option<PathBuf>, limits: Limits) -> anyhow
     Ok(code)
 }
 
+fn run_man(subcommand: &[String], dir: Option<&Path>) -> anyhow::Result<u8> {
+    let pages = drone_audit::manual::man_pages(<Cli as clap::CommandFactory>::command())?;
+    if let Some(dir) = dir {
+        for page in &pages {
+            let path = dir.join(&page.file_name);
+            std::fs::write(&path, &page.roff)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        return Ok(exit::OK);
+    }
+    let wanted = std::iter::once("drone-audit")
+        .chain(subcommand.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("-")
+        + ".1";
+    let Some(page) = pages.iter().find(|page| page.file_name == wanted) else {
+        bail!("no subcommand `{}`", subcommand.join(" "));
+    };
+    io::stdout().lock().write_all(&page.roff)?;
+    Ok(exit::OK)
+}
+
 fn run_rules(command: RulesCommand, rules_dir: Option<PathBuf>) -> anyhow::Result<u8> {
     let rule_set = rules::load(rules_dir.as_deref())?;
     let page = match command {
@@ -729,7 +788,7 @@ fn run_rules(command: RulesCommand, rules_dir: Option<PathBuf>) -> anyhow::Resul
         } => reference::table(&rule_set),
         RulesCommand::Explain { id } => match reference::find(&rule_set, &id) {
             Some(rule) => reference::explain(rule),
-            None => bail!("no rule `{id}` (see `drone-audit rules list`)"),
+            None => bail!("{}", reference::unknown_rule(&rule_set, &id)),
         },
     };
     io::stdout().lock().write_all(page.as_bytes())?;

@@ -141,6 +141,7 @@ pub fn merge(mut parts: Vec<(String, Report)>, allow_partial: bool) -> Result<Re
     let tool = first.tool.clone();
     let rules = first.rules.clone();
     let policy = first.policy.clone();
+    let scan_roots = first.scan_roots.clone();
     // A scan-wide warning (a waiver that matched nothing) holds only if no part contradicts
     // it; with shards missing, nobody knows, so none is kept.
     let warnings: Vec<String> = if missing.is_empty() {
@@ -194,6 +195,7 @@ pub fn merge(mut parts: Vec<(String, Report)>, allow_partial: bool) -> Result<Re
         partial: (!missing.is_empty()).then_some(Partial {
             missing_shards: missing,
         }),
+        scan_roots,
         devices,
         artifacts,
         findings,

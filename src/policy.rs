@@ -26,7 +26,7 @@ use crate::discover::{display, FoundPolicy};
 use crate::net::{self, AllowedDestination};
 use crate::rules::RuleSet;
 use crate::source::{parse_toml, serde_path_to_pointer};
-use crate::waiver::{Date, RawWaiver, Waiver};
+use crate::waiver::{Date, RawWaiver, RawWaiverSettings, Waiver};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -53,8 +53,12 @@ pub struct Policy {
     pub ssh_require_keys: bool,
     /// Destinations outside the local network that devices may reach.
     pub allowed_destinations: Vec<AllowedDestination>,
-    /// Findings the organisation accepts, until a date.
+    /// Findings the organisation accepts, until a date: the waivers in force.
     pub waivers: Vec<Waiver>,
+    /// Waivers past their date: they no longer apply, and every report lists them.
+    pub expired_waivers: Vec<Waiver>,
+    /// Days before expiry from which a waiver is listed as due (`[waivers] warn_days`).
+    pub waiver_warn_days: u32,
     /// Whether the vehicles' memory cards are taken out after every flight (DHS
     /// mitigation 3): a flight log still on a vehicle's card is then a finding.
     pub cards_removed_after_flight: bool,
@@ -74,21 +78,25 @@ pub struct Policy {
 
 /// What a policy changes of the built-in rules and defaults: every report states it, so a
 /// policy that disables, re-rates or waives rules cannot pass a gate unnoticed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyChanges {
     /// Rules the policy turns off (`[rules] disable`), sorted.
     pub disabled: Vec<String>,
     /// Rules given another severity than their own (`[rules.severity]`), by id.
     pub rerated: Vec<Rerated>,
-    /// Waivers (`[[waiver]]`), in the policy's order.
+    /// Waivers (`[[waiver]]`) in force, in the policy's order.
     pub waived: Vec<WaiverScope>,
+    /// Waivers past their date, which no longer apply (not a change: listed so that every
+    /// report says why their findings count again).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expired: Vec<WaiverScope>,
     /// Requirements set below the built-in defaults (`ssh.require_keys = false (default
     /// true)`…).
     pub relaxed: Vec<String>,
 }
 
 /// A rule whose severity the policy changes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Rerated {
     pub rule: String,
     /// The rule's own severity.
@@ -98,13 +106,16 @@ pub struct Rerated {
 }
 
 /// What one waiver covers, and until when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WaiverScope {
     pub rule: String,
     /// The rule and the device and path globs: `CONN-006 (device px4-*)`.
     pub waiver: String,
     /// The last day it holds, `YYYY-MM-DD`.
     pub expires: String,
+    /// Days it has left, when it expires within `[waivers] warn_days`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_in_days: Option<i64>,
 }
 
 /// Most ids or waivers a summary line names of each kind; the JSON report lists them all.
@@ -148,12 +159,35 @@ impl PolicyChanges {
             ),
             self.waived_rules(),
             rules(self.waived_rules()),
-            named(
-                self.waived
-                    .iter()
-                    .map(|scope| format!("{} until {}", scope.waiver, scope.expires))
-            ),
+            named(self.waived.iter().map(|scope| match scope.due_in_days {
+                Some(days) => format!(
+                    "{} until {}, due in {days} days",
+                    scope.waiver, scope.expires
+                ),
+                None => format!("{} until {}", scope.waiver, scope.expires),
+            })),
         );
+        if !self.expired.is_empty() {
+            line.push_str(&format!(
+                "; {} expired {} no longer {}{}",
+                self.expired.len(),
+                if self.expired.len() == 1 {
+                    "waiver"
+                } else {
+                    "waivers"
+                },
+                if self.expired.len() == 1 {
+                    "applies"
+                } else {
+                    "apply"
+                },
+                named(
+                    self.expired
+                        .iter()
+                        .map(|scope| format!("{}, expired {}", scope.waiver, scope.expires))
+                )
+            ));
+        }
         if !self.relaxed.is_empty() {
             line.push_str(&format!(
                 "; relaxes {}{}",
@@ -269,6 +303,8 @@ struct RawPolicy {
     #[serde(default)]
     waiver: Vec<RawWaiver>,
     #[serde(default)]
+    waivers: RawWaiverSettings,
+    #[serde(default)]
     storage: RawStorage,
     #[serde(default)]
     scoring: RawScoring,
@@ -361,6 +397,8 @@ impl Default for Policy {
             ssh_require_keys: true,
             allowed_destinations: Vec::new(),
             waivers: Vec::new(),
+            expired_waivers: Vec::new(),
+            waiver_warn_days: crate::waiver::DEFAULT_WARN_DAYS,
             cards_removed_after_flight: true,
             provisional_below: DEFAULT_PROVISIONAL_BELOW,
             remote_id: RemoteIdPolicy::default(),
@@ -408,7 +446,12 @@ impl Policy {
 
     /// What the report's warnings say about the policy: the policy files not used.
     pub fn warnings(&self) -> impl Iterator<Item = String> + '_ {
-        self.not_used.iter().cloned()
+        let waivers = self
+            .expired_waivers
+            .iter()
+            .chain(&self.waivers)
+            .filter_map(|waiver| waiver.notice(self.waiver_warn_days));
+        self.not_used.iter().cloned().chain(waivers)
     }
 
     /// Reads and validates a policy file named by the user (trusted: any kind of file, a
@@ -553,6 +596,7 @@ impl Policy {
             policy.provisional_below = threshold;
         }
         policy.remote_id = RemoteIdPolicy::from_raw(&raw.remote_id);
+        policy.waiver_warn_days = raw.waivers.warn_days();
         for (index, raw_waiver) in raw.waiver.iter().enumerate() {
             let at = source
                 .lines
@@ -560,6 +604,7 @@ impl Policy {
                 .map(|line| format!("line {line}: "))
                 .unwrap_or_default();
             match Waiver::validate(raw_waiver, rules.get(&raw_waiver.rule).is_some(), today) {
+                Ok(waiver) if waiver.is_expired() => policy.expired_waivers.push(waiver),
                 Ok(waiver) => policy.waivers.push(waiver),
                 Err(faults) => errors.extend(
                     faults
@@ -600,19 +645,17 @@ impl Policy {
                 })
             })
             .collect();
-        let waived = self
-            .waivers
-            .iter()
-            .map(|waiver| WaiverScope {
-                rule: waiver.rule.clone(),
-                waiver: waiver.label.clone(),
-                expires: waiver.expires.to_string(),
-            })
-            .collect();
+        let scope = |waiver: &Waiver| WaiverScope {
+            rule: waiver.rule.clone(),
+            waiver: waiver.label.clone(),
+            expires: waiver.expires.to_string(),
+            due_in_days: waiver.due_in(self.waiver_warn_days),
+        };
         PolicyChanges {
             disabled,
             rerated,
-            waived,
+            waived: self.waivers.iter().map(scope).collect(),
+            expired: self.expired_waivers.iter().map(scope).collect(),
             relaxed: self.relaxed_requirements(),
         }
     }
@@ -1369,8 +1412,36 @@ mod tests {
     fn waivers_are_validated_with_their_line() {
         let today = Date::parse("2026-11-25").unwrap();
         let text = "[[waiver]]\nrule = \"CONN-006\"\ndevice = \"px4-*\"\nreason = \"lab\"\nexpires = \"2027-01-31\"\n\n[[waiver]]\nrule = \"CONN-001\"\nreason = \"old\"\nexpires = \"2026-01-31\"\n";
-        let errors = Policy::parse_at(text, &rules(), today).unwrap_err();
-        assert_eq!(errors, vec!["line 7: waiver for CONN-001: expired on 2026-01-31 (today is 2026-11-25): renew it with a new review, or remove it"]);
+        // Expired is no error: the waiver no longer applies, and every report says so.
+        let policy = Policy::parse_at(text, &rules(), today).unwrap();
+        assert_eq!(policy.waivers.len(), 1);
+        assert_eq!(policy.expired_waivers.len(), 1);
+        assert_eq!(policy.changes.expired[0].expires, "2026-01-31");
+        assert!(policy
+            .changes
+            .summary()
+            .contains("1 expired waiver no longer applies (CONN-001, expired 2026-01-31)"));
+        assert!(policy
+            .warnings()
+            .any(|warning| warning.contains("waiver CONN-001 expired on 2026-01-31")));
+        let due =
+            Policy::parse_at(&text.replace("2026-01-31", "2026-12-01"), &rules(), today).unwrap();
+        assert_eq!(due.changes.waived[1].due_in_days, Some(6));
+        assert!(due
+            .changes
+            .summary()
+            .contains("CONN-001 until 2026-12-01, due in 6 days"));
+        let quiet = Policy::parse_at(
+            &format!(
+                "[waivers]\nwarn_days = 3\n\n{}",
+                text.replace("2026-01-31", "2026-12-01")
+            ),
+            &rules(),
+            today,
+        )
+        .unwrap();
+        assert_eq!(quiet.changes.waived[1].due_in_days, None);
+        assert_eq!(quiet.warnings().count(), 0);
         let policy =
             Policy::parse_at(&text.replace("2026-01-31", "2026-12-31"), &rules(), today).unwrap();
         assert_eq!(policy.waivers.len(), 2);

@@ -14,7 +14,9 @@ use std::fmt;
 use std::sync::Arc;
 
 /// What became of one rule on one device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuleStatus {
     Passed,
@@ -24,7 +26,7 @@ pub enum RuleStatus {
 }
 
 /// One rule's result on one device, as the score traces it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RuleResult {
     /// Shared with every device's result for the rule (a 10,000-device report holds 1.7
     /// million results).
@@ -137,7 +139,9 @@ fn is_zero(count: &usize) -> bool {
 }
 
 /// A control's verdict on one device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ControlStatus {
     Pass,
@@ -151,7 +155,7 @@ pub enum ControlStatus {
 /// others grouped by the reason (`{reason, rules: {ID: severity}}`): most rules of a fleet
 /// are not assessed on most devices for the same few reasons ("no sshd-config artifact"), and
 /// listing them one by one made up most of a large fleet's report.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "ControlResultWire")]
 pub struct ControlResult {
     pub control: Control,
@@ -182,7 +186,7 @@ impl ControlResult {
 }
 
 /// Rules not assessed for one reason.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct NotAssessedGroup<R, I: Ord> {
     reason: R,
     rules: BTreeMap<I, Severity>,
@@ -200,7 +204,7 @@ struct ControlResultRef<'a> {
     not_assessed: Vec<NotAssessedGroup<&'a str, &'a str>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ControlResultWire {
     control: Control,
@@ -286,7 +290,9 @@ pub fn is_provisional(grade: Grade, coverage: f64, threshold: f64) -> bool {
 }
 
 /// Letter grade of a device or fleet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum Grade {
     A,
     B,

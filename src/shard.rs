@@ -24,7 +24,7 @@ pub const SLURM_INDEX: &str = "SLURM_ARRAY_TASK_ID";
 pub const INDEX_VARIABLES: [&str; 2] = [KUBERNETES_INDEX, SLURM_INDEX];
 
 /// Shard `index` (1-based) of `count`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "ShardFields")]
 pub struct Shard {
     pub index: u32,
@@ -32,7 +32,7 @@ pub struct Shard {
 }
 
 /// A shard as a part states it, validated into a [`Shard`].
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct ShardFields {
     index: u32,
     count: u32,
@@ -46,7 +46,7 @@ impl TryFrom<ShardFields> for Shard {
 }
 
 /// What a part says of the scan it is a part of.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Part {
     #[serde(flatten)]
     pub shard: Shard,
@@ -56,7 +56,7 @@ pub struct Part {
 }
 
 /// What a merge of an incomplete set of parts lacked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Partial {
     pub missing_shards: Vec<u32>,
 }

@@ -16,12 +16,10 @@
 //! id), at its first artifact holding the secret.
 
 use crate::analyze::fleet_secret::DeviceSecret;
-use crate::digest::hex;
 use crate::report::assemble;
 use crate::report::{DeviceReport, Finding, Report, RuleInfo, Waived};
 use crate::rules::engine::Location;
 use crate::score::{self, RuleStatus};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The rule the fleet stage reports under.
@@ -118,21 +116,6 @@ fn message(shared: &SharedSecret) -> String {
     )
 }
 
-/// Fingerprints hash rule, device, artifact and message, as a device's findings' do.
-fn fingerprint(finding: &Finding) -> String {
-    let mut hasher = Sha256::new();
-    for part in [
-        &finding.rule,
-        &finding.device,
-        &finding.artifact,
-        &finding.message,
-    ] {
-        hasher.update(part.as_bytes());
-        hasher.update([0]);
-    }
-    hex(&hasher.finalize())
-}
-
 /// The fleet stage: replaces the FLEET-001 findings by one per secret shared by several
 /// devices, marks the rule failed (or waived) on each device of a group, and re-scores those
 /// devices. `rule` is the rule in force (none when the policy disabled it: nothing is done).
@@ -155,7 +138,7 @@ pub fn apply(
         };
         let artifact = places[0].0.clone();
         let waived = waiver(RULE_ID, first, &artifact);
-        let mut finding = Finding {
+        let finding = Finding {
             rule: RULE_ID.to_owned(),
             title: rule.title.clone(),
             control: rule.control,
@@ -168,10 +151,12 @@ pub fn apply(
             },
             message: message(&shared),
             remediation: rule.remediation.clone(),
+            // What the finding is about: the secret, by its kind and digest; the fingerprint
+            // is the report's to assign, from the scan-relative path.
+            subject: format!("{} {}", shared.kind, shared.digest),
             fingerprint: String::new(),
             waived,
         };
-        finding.fingerprint = fingerprint(&finding);
         let is_waived = finding.waived.is_some();
         for device in shared.holders.keys() {
             let verdict = verdicts.entry(device.clone()).or_insert((0, true));
@@ -230,6 +215,7 @@ pub fn apply_to_report(report: &mut Report) {
         &waiver,
     );
     assemble::sort_findings(&mut report.findings);
+    crate::report::fingerprint::assign(&mut report.findings, &report.scan_roots);
     report.summary = assemble::summarize(&report.devices, &report.findings, &report.artifacts);
 }
 

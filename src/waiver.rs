@@ -2,8 +2,13 @@
 //!
 //! A waiver names a rule and, optionally, glob patterns for the device id and the artifact
 //! path it covers; it must give a reason and an expiry date. Waivers come from the policy
-//! file (`[[waiver]]`). An expired or malformed waiver is an error, never silently ignored;
-//! waived findings stay in every report, marked as waived, and no longer fail the run.
+//! file (`[[waiver]]`). A malformed waiver is an error, never silently ignored; waived
+//! findings stay in every report, marked as waived, and no longer fail the run.
+//!
+//! Expiry does not stop a pipeline: an expired waiver no longer applies (its findings count
+//! again, and fail the run if they are severe enough) and every report lists it as expired;
+//! one that expires within `[waivers] warn_days` (default [`DEFAULT_WARN_DAYS`]) is listed
+//! with the days it has left, so that it is renewed or its findings fixed before that.
 
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
@@ -48,6 +53,29 @@ impl Date {
         Date::from_days_since_epoch(i64::try_from(seconds / 86_400).unwrap_or(0))
     }
 
+    /// The date `days` days later (earlier when negative).
+    pub fn add_days(self, days: i64) -> Date {
+        Date::from_days_since_epoch(self.days_since_epoch() + days)
+    }
+
+    /// Days from `self` to `later` (negative when `later` is before).
+    pub fn days_until(self, later: Date) -> i64 {
+        later.days_since_epoch() - self.days_since_epoch()
+    }
+
+    /// Howard Hinnant's `days_from_civil`.
+    fn days_since_epoch(self) -> i64 {
+        let year = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year.rem_euclid(400);
+        let month = i64::from(self.month);
+        let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5
+            + i64::from(self.day)
+            - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
     /// Howard Hinnant's `civil_from_days`.
     fn from_days_since_epoch(days: i64) -> Date {
         let shifted = days + 719_468;
@@ -74,6 +102,23 @@ impl fmt::Display for Date {
     }
 }
 
+/// Days before its expiry from which a waiver is listed as due, unless the policy says.
+pub const DEFAULT_WARN_DAYS: u32 = 14;
+
+/// The policy's `[waivers]` table: settings for all waivers.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaiverSettings {
+    /// Days before expiry from which a waiver is listed as due.
+    pub warn_days: Option<u32>,
+}
+
+impl RawWaiverSettings {
+    pub fn warn_days(&self) -> u32 {
+        self.warn_days.unwrap_or(DEFAULT_WARN_DAYS)
+    }
+}
+
 /// A waiver as the policy file writes it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,13 +138,16 @@ pub struct Waiver {
     pub path: Option<GlobMatcher>,
     pub reason: String,
     pub expires: Date,
+    /// Days from the scan's date to the expiry: 0 on the last day it holds, negative once it
+    /// has expired.
+    pub days_left: i64,
     /// How the policy file wrote it, for messages: `CONN-006 (device px4-*)`.
     pub label: String,
 }
 
 impl Waiver {
-    /// Checks a raw waiver: known rule, non-empty reason, valid globs, a real date not before
-    /// `today`. Every fault is returned.
+    /// Checks a raw waiver: known rule, non-empty reason, valid globs, a real date. Every
+    /// fault is returned. An expired waiver is valid: see [`Waiver::is_expired`].
     pub fn validate(
         raw: &RawWaiver,
         rule_exists: bool,
@@ -128,10 +176,6 @@ impl Waiver {
         let device = glob("device", &raw.device, &mut faults);
         let path = glob("path", &raw.path, &mut faults);
         let expires = match Date::parse(&raw.expires) {
-            Some(date) if date < today => {
-                faults.push(format!("expired on {date} (today is {today}): renew it with a new review, or remove it"));
-                None
-            }
             Some(date) => Some(date),
             None => {
                 faults.push(format!(
@@ -158,10 +202,46 @@ impl Waiver {
                 path,
                 reason: raw.reason.trim().to_owned(),
                 expires,
+                days_left: today.days_until(expires),
                 label,
             }),
             _ => Err(faults),
         }
+    }
+
+    /// Whether its last day has passed: it then no longer applies.
+    pub fn is_expired(&self) -> bool {
+        self.days_left < 0
+    }
+
+    /// The days it has left when that is within `warn_days`; `None` when it has more, or
+    /// has expired.
+    pub fn due_in(&self, warn_days: u32) -> Option<i64> {
+        (0..=i64::from(warn_days))
+            .contains(&self.days_left)
+            .then_some(self.days_left)
+    }
+
+    /// What every report says of the waiver when it has expired or is due within
+    /// `warn_days`.
+    pub fn notice(&self, warn_days: u32) -> Option<String> {
+        if self.is_expired() {
+            return Some(format!(
+                "waiver {} expired on {}: it no longer applies and its findings count again; renew it with a new review, or fix them",
+                self.label, self.expires
+            ));
+        }
+        self.due_in(warn_days).map(|days| {
+            let when = match days {
+                0 => "today (its last day)".to_owned(),
+                1 => "in 1 day".to_owned(),
+                days => format!("in {days} days"),
+            };
+            format!(
+                "waiver {} expires on {}, {when}: renew it with a new review, or fix its findings",
+                self.label, self.expires
+            )
+        })
     }
 
     /// Whether the waiver covers a finding of `rule` on `device` in `artifact`.
@@ -227,11 +307,39 @@ mod tests {
         assert!(!waiver.covers("CONN-006", "m2e-hq", "samples/m2e-hq/profile.toml"));
         assert!(!waiver.covers("CONN-001", "px4-quad", "samples/px4-quad/profile.toml"));
         assert_eq!(waiver.label, "CONN-006 (device px4-*)");
-        let expired = Waiver::validate(&raw("2026-11-24"), true, today).unwrap_err();
-        assert!(expired[0].contains("expired on 2026-11-24"), "{expired:?}");
-        assert!(
-            Waiver::validate(&raw("2026-11-25"), true, today).is_ok(),
-            "a waiver holds on its last day"
+        let expired = Waiver::validate(&raw("2026-11-24"), true, today).unwrap();
+        assert!(expired.is_expired());
+        assert!(expired
+            .notice(14)
+            .is_some_and(|notice| notice.contains("expired on 2026-11-24")));
+        let last_day = Waiver::validate(&raw("2026-11-25"), true, today).unwrap();
+        assert!(!last_day.is_expired(), "a waiver holds on its last day");
+        assert_eq!(last_day.due_in(14), Some(0));
+    }
+
+    #[test]
+    fn waivers_are_due_within_the_warning_days() {
+        let today = Date::parse("2026-11-25").unwrap();
+        let due = Waiver::validate(&raw("2026-12-09"), true, today).unwrap();
+        assert_eq!(due.days_left, 14);
+        assert_eq!(due.due_in(14), Some(14));
+        assert_eq!(due.due_in(13), None);
+        assert!(due
+            .notice(14)
+            .is_some_and(|notice| notice.contains("expires on 2026-12-09, in 14 days")));
+        let later = Waiver::validate(&raw("2027-03-01"), true, today).unwrap();
+        assert_eq!(later.notice(14), None);
+        assert_eq!(
+            Date::parse("2024-02-28")
+                .unwrap()
+                .days_until(Date::parse("2024-03-01").unwrap()),
+            2
+        );
+        assert_eq!(
+            Date::parse("2026-12-31")
+                .unwrap()
+                .days_until(Date::parse("2026-01-01").unwrap()),
+            -364
         );
     }
 

@@ -22,6 +22,8 @@ const LAYERS: &[&[&str]] = &[
         "waiver",
         "bytes",
         "escape",
+        // The completion scripts and man pages, from the binary's command-line definition.
+        "manual",
         // What tests need beside the project (the corpus, oracle tools): compiled for tests.
         "test_prerequisites",
     ],

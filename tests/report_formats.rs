@@ -4,6 +4,7 @@
 //! characters, non-ASCII). External checkers (the official SARIF schema, Python's junitparser,
 //! headless Chromium) run when they are installed and are skipped with a message otherwise.
 
+use drone_audit::report::fingerprint::scan_relative;
 use drone_audit::report::html::HtmlRenderer;
 use drone_audit::report::json::JsonRenderer;
 use drone_audit::report::junit::JunitRenderer;
@@ -49,6 +50,12 @@ fn scan_samples() -> Report {
     }
     for finding in &mut report.findings {
         relative(&mut finding.artifact);
+    }
+    for root in &mut report.scan_roots {
+        *root = root
+            .trim_end_matches('/')
+            .replace(prefix.trim_end_matches('/'), "");
+        *root = root.trim_start_matches('/').to_owned();
     }
     if let Some(source) = &mut report.policy.source {
         relative(source);
@@ -176,7 +183,7 @@ fn render(renderer: &dyn Renderer, report: &Report) -> String {
 
 fn renderers() -> Vec<(&'static str, Box<dyn Renderer>)> {
     vec![
-        ("sarif", Box::new(SarifRenderer)),
+        ("sarif", Box::new(SarifRenderer::default())),
         ("junit", Box::new(JunitRenderer)),
         ("markdown", Box::new(MarkdownRenderer)),
         ("html", Box::new(HtmlRenderer)),
@@ -224,6 +231,7 @@ fn json_is_serde_jsons_serialisation_of_the_whole_report() {
         assert_eq!(text, serde_json::to_string(&report).unwrap() + "\n");
         let read_back: Report = serde_json::from_str(&text).expect("the report reads back");
         assert_eq!(serde_json::to_string(&read_back).unwrap() + "\n", text);
+        common::assert_valid_report(&serde_json::from_str(&text).expect("JSON"));
     }
 }
 
@@ -231,7 +239,7 @@ fn json_is_serde_jsons_serialisation_of_the_whole_report() {
 // SARIF
 
 fn sarif(report: &Report) -> Value {
-    serde_json::from_str(&render(&SarifRenderer, report)).expect("SARIF is JSON")
+    serde_json::from_str(&render(&SarifRenderer::default(), report)).expect("SARIF is JSON")
 }
 
 #[test]
@@ -290,7 +298,8 @@ fn sarif_describes_every_rule_and_finding() {
         assert_eq!(rule["shortDescription"]["text"], info.title.as_str());
         assert_eq!(rule["fullDescription"]["text"], info.rationale.as_str());
         let help = rule["help"]["text"].as_str().expect("help text");
-        assert!(help.contains(&info.remediation));
+        // Plain text: the backticks that mark code in Markdown are gone.
+        assert!(help.contains(&info.remediation.replace('`', "")));
         assert!(info
             .references
             .iter()
@@ -326,8 +335,8 @@ fn sarif_describes_every_rule_and_finding() {
         // DJI names flight records `..._[HH-MM-SS].txt`: brackets are percent-encoded in URIs.
         assert_eq!(
             uri.replace("%5B", "[").replace("%5D", "]"),
-            finding.artifact,
-            "the artifact's path, percent-encoded"
+            scan_relative(&finding.artifact, &report.scan_roots),
+            "the artifact's path under the scan root, percent-encoded"
         );
         assert!(!uri.starts_with('/') && !uri.contains('\\'));
         assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
@@ -337,7 +346,7 @@ fn sarif_describes_every_rule_and_finding() {
             "the finding's line, or the first"
         );
         assert_eq!(
-            result["partialFingerprints"]["droneAudit/v1"],
+            result["partialFingerprints"]["droneAudit/v2"],
             finding.fingerprint.as_str()
         );
         assert!(result.get("suppressions").is_none());
@@ -405,7 +414,7 @@ fn sarif_carries_waivers_unreadable_artifacts_and_packet_locations() {
     assert!(text.contains(UNREADABLE_PATH) && text.contains(UNREADABLE_REASON));
     assert_eq!(
         notifications[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-        "samples/anafi%20thermal/flight%20%3C1%3E%20%26%20%27log%27.bin"
+        "anafi%20thermal/flight%20%3C1%3E%20%26%20%27log%27.bin"
     );
 }
 

@@ -39,7 +39,19 @@ use std::path::Path;
 use std::str::FromStr;
 
 /// What an artifact is, decided from its content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactKind {
     /// A vendor-neutral device profile (docs/profile.md).

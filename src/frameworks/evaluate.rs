@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What a requirement's evidence showed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RequirementStatus {
     Pass,
@@ -55,7 +55,7 @@ impl RequirementStatus {
 }
 
 /// How many requirements (or devices) have each status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StatusCounts {
     pub pass: usize,
     pub fail: usize,
@@ -84,7 +84,7 @@ impl StatusCounts {
 }
 
 /// A requirement's status on one device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeviceStatus {
     pub device: String,
     pub status: RequirementStatus,
@@ -94,7 +94,7 @@ pub struct DeviceStatus {
 }
 
 /// One requirement judged for the fleet and on each device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RequirementResult {
     pub id: String,
     pub title: String,
@@ -113,7 +113,7 @@ pub struct RequirementResult {
 }
 
 /// One framework judged on a scan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FrameworkResult {
     pub id: String,
     pub title: String,

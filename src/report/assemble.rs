@@ -152,6 +152,7 @@ mod tests {
             },
             message: format!("message {}", line % 3),
             remediation: String::new(),
+            subject: String::new(),
             fingerprint: String::new(),
             waived: None,
         }

@@ -45,6 +45,7 @@ fn head(report: &Report) -> io::Result<Vec<u8>> {
         shard: report.shard.clone(),
         partial: report.partial.clone(),
         frameworks: report.frameworks.clone(),
+        scan_roots: report.scan_roots.clone(),
         devices: Vec::new(),
         artifacts: Vec::new(),
         findings: Vec::new(),

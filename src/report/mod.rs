@@ -28,6 +28,8 @@
 //!   `url`, `summary` (requirements per fleet status) and `requirements[]` (`id`, `title`,
 //!   fleet `status`: `pass` / `fail` / `not-assessed` / `manual`, `reason`, `rules`,
 //!   `device_counts`, and `devices[]` with each device's `status` and `reason`).
+//! - `scan_roots`: the paths scanned, as given; artifact paths relative to them make
+//!   fingerprints and SARIF locations.
 //! - `devices[]`: `id`, inventory facts, `score`, `grade`, `coverage`, `controls[]` with
 //!   `status`, `score`, `coverage`, `rules[]` (each assessed rule's `rule`, `severity`,
 //!   `status` and `findings`) and `not_assessed[]` (the other rules in force, grouped by the
@@ -37,13 +39,17 @@
 //!   `error`), `reason`, `warnings`.
 //! - `findings[]`: `rule`, `title`, `control`, `severity`, `device`, `artifact`, `location`
 //!   (`line`, `packet`, `offset`, `message`, `evidence_path`), `message`, `remediation`,
-//!   `fingerprint` (SHA-256 of rule, device, artifact path and message: stable across line
-//!   moves), `waived` (`{reason, expires}`, when a policy waiver covers it).
+//!   `subject` (what the finding is about: `effective.permitrootlogin`,
+//!   `accounts[name=pi]`), `fingerprint` (SHA-256 of rule, device, artifact path relative to
+//!   the scan root and subject: stable when lines move, packets are reordered or the scan
+//!   root is renamed; [`fingerprint`]), `waived` (`{reason, expires}`, when a policy waiver
+//!   covers it).
 //!
 //! Every list is sorted; the same inputs give byte-identical JSON whatever the thread count.
 
 pub mod assemble;
 pub mod comparison;
+pub mod fingerprint;
 pub mod frameworks;
 pub mod html;
 pub mod html_board;
@@ -53,6 +59,7 @@ pub mod legend;
 pub mod markdown;
 pub mod sarif;
 pub mod sarif_taxonomies;
+pub mod schema;
 pub mod supply_chain_note;
 pub mod table;
 
@@ -68,7 +75,7 @@ use std::io;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -91,12 +98,16 @@ pub struct Report {
     /// device (absent without `--framework`; docs/frameworks.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub frameworks: Vec<crate::frameworks::FrameworkResult>,
+    /// The paths scanned, as reports show them: artifact paths are made relative to them for
+    /// fingerprints and SARIF locations ([`fingerprint::scan_relative`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scan_roots: Vec<String>,
     pub devices: Vec<DeviceReport>,
     pub artifacts: Vec<ArtifactRecord>,
     pub findings: Vec<Finding>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
@@ -111,7 +122,7 @@ impl Default for Tool {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RulesUsed {
     pub digest: String,
     pub count: usize,
@@ -121,7 +132,7 @@ pub struct RulesUsed {
 }
 
 /// What a report says of one rule in force.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RuleInfo {
     pub id: String,
     pub name: String,
@@ -152,7 +163,7 @@ impl From<&crate::rules::Rule> for RuleInfo {
 }
 
 /// The baseline a report was compared with.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineUsed {
     pub source: String,
     /// Findings left out of `findings` because the baseline knows them (the summary and the
@@ -160,7 +171,17 @@ pub struct BaselineUsed {
     pub known_findings: usize,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+impl BaselineUsed {
+    /// One line for a report's summary: that a baseline was applied and what it hides.
+    pub fn summary(&self) -> String {
+        format!(
+            "Baseline {} applied: {} known findings hidden (the scores still count them)",
+            self.source, self.known_findings
+        )
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PolicyUsed {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -214,7 +235,7 @@ impl PolicyUsed {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FleetSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
@@ -230,7 +251,7 @@ pub struct FleetSummary {
     pub incomplete: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ControlSummary {
     pub control: Control,
     pub passed: usize,
@@ -238,7 +259,7 @@ pub struct ControlSummary {
     pub not_assessed: usize,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(from = "DeviceReportWire")]
 pub struct DeviceReport {
     #[serde(flatten)]
@@ -259,7 +280,7 @@ pub struct DeviceReport {
 
 /// A device report as JSON has it: the inventory facts inline. (`DeviceInfo` refuses unknown
 /// fields, as an inventory must, so it cannot be flattened when reading a report back.)
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DeviceReportWire {
     id: String,
@@ -306,7 +327,9 @@ impl DeviceReport {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactStatus {
     Assessed,
@@ -324,7 +347,7 @@ impl ArtifactStatus {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArtifactRecord {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -342,7 +365,7 @@ pub struct ArtifactRecord {
     pub warnings: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     pub rule: String,
     pub title: String,
@@ -353,6 +376,10 @@ pub struct Finding {
     pub location: Location,
     pub message: String,
     pub remediation: String,
+    /// What the finding is about (a parameter, key, account, endpoint or flow), named from
+    /// the evidence independently of lines and packets ([`crate::rules::subject`]).
+    #[serde(default)]
+    pub subject: String,
     pub fingerprint: String,
     /// Set when a policy waiver covers the finding; waived findings stay in every report.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -360,7 +387,7 @@ pub struct Finding {
 }
 
 /// The waiver that covers a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Waived {
     /// Why the organisation accepts the finding (required in the policy).
     pub reason: String,
@@ -517,7 +544,7 @@ impl Format {
         match self {
             Format::Table => Box::new(table),
             Format::Json => Box::new(json::JsonRenderer),
-            Format::Sarif => Box::new(sarif::SarifRenderer),
+            Format::Sarif => Box::new(sarif::SarifRenderer::default()),
             Format::Junit => Box::new(junit::JunitRenderer),
             Format::Markdown => Box::new(markdown::MarkdownRenderer),
             Format::Html => Box::new(html::HtmlRenderer),

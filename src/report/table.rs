@@ -206,6 +206,9 @@ fn write_header(
             line.to_owned()
         }
     })?;
+    if let Some(baseline) = &report.baseline {
+        write_wrapped(out, &baseline.summary(), width, |line| line.to_owned())?;
+    }
     let findings: Vec<String> = Severity::ALL
         .iter()
         .map(|severity| {

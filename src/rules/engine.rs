@@ -7,7 +7,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Where in an artifact a finding is. Every field that is known is given.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    Default,
+    schemars::JsonSchema,
+)]
 pub struct Location {
     /// 1-based line in the artifact's text.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -34,6 +45,8 @@ pub struct Location {
 pub struct Match {
     pub location: Location,
     pub message: String,
+    /// What the finding is about, independent of where it sits ([`super::subject`]).
+    pub subject: String,
 }
 
 /// The outcome of a rule on one document.
@@ -69,6 +82,7 @@ pub fn evaluate(rule: &Rule, evidence: &Evidence) -> Outcome {
             Match {
                 location,
                 message: rule.message.render(located.node()),
+                subject: super::subject::subject(document, located.location()),
             }
         })
         .collect();

@@ -9,6 +9,7 @@
 
 pub mod engine;
 pub mod reference;
+pub mod subject;
 pub mod template;
 
 use crate::analyze::ArtifactKind;

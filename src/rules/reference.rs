@@ -85,6 +85,29 @@ pub fn find<'a>(rule_set: &'a RuleSet, id: &str) -> Option<&'a Rule> {
         .find(|rule| rule.id.eq_ignore_ascii_case(id) || rule.name == id)
 }
 
+/// What to say when `id` names no rule: the nearest rule id or name, when one is close.
+pub fn unknown_rule(rule_set: &RuleSet, id: &str) -> String {
+    let wanted = id.to_ascii_uppercase();
+    let nearest = rule_set
+        .rules
+        .iter()
+        .flat_map(|rule| {
+            [
+                (strsim::damerau_levenshtein(&wanted, &rule.id), &rule.id),
+                (strsim::damerau_levenshtein(id, &rule.name), &rule.name),
+            ]
+        })
+        .min_by_key(|(distance, _)| *distance)
+        // Far from every id and name: a guess would mislead.
+        .filter(|(distance, name)| *distance <= 3.max(name.len() / 4));
+    match nearest {
+        Some((_, name)) => {
+            format!("no rule `{id}`: did you mean `{name}`? (see `drone-audit rules list`)")
+        }
+        None => format!("no rule `{id}` (see `drone-audit rules list`)"),
+    }
+}
+
 /// The rule reference as Markdown: an index table, then each rule in full.
 pub fn markdown(rule_set: &RuleSet) -> String {
     let mut page = format!(
@@ -143,4 +166,22 @@ pub fn markdown(rule_set: &RuleSet) -> String {
         ));
     }
     page
+}
+
+#[cfg(test)]
+mod unknown_rule_tests {
+    use super::*;
+
+    #[test]
+    fn the_nearest_rule_id_or_name_is_suggested() {
+        let rules = crate::rules::load(None).expect("built-in rules");
+        assert!(unknown_rule(&rules, "SSH-01").contains("did you mean `SSH-001`?"));
+        assert!(unknown_rule(&rules, "ssh-0001").contains("did you mean `SSH-001`?"));
+        assert!(unknown_rule(&rules, "ssh-root-login-with-pasword")
+            .contains("did you mean `ssh-root-login-with-password`?"));
+        assert_eq!(
+            unknown_rule(&rules, "quantum-flux"),
+            "no rule `quantum-flux` (see `drone-audit rules list`)"
+        );
+    }
 }

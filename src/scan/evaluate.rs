@@ -1,9 +1,8 @@
 //! Evaluating one device: every rule over its evidence, each rule's status (failed, waived,
-//! passed, or not assessed and why), fingerprints, the device's identity and its score.
+//! passed, or not assessed and why), the device's identity and its score.
 
 use crate::analyze::ArtifactKind;
 use crate::control::Control;
-use crate::digest::hex;
 use crate::discover::DeviceInfo;
 use crate::report::{DeviceReport, Finding, Waived};
 use crate::rules::engine::{self, Outcome};
@@ -11,8 +10,6 @@ use crate::rules::{self, RuleSet};
 use crate::scan::artifact::ScannedArtifact;
 use crate::score::{self, NotAssessed, RuleResult, RuleStatus};
 use crate::waiver::Waiver;
-use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Runs every rule over a device's evidence, scores it, and returns its findings.
@@ -56,6 +53,7 @@ pub(super) fn evaluate_device(
                         location: found.location,
                         message: found.message,
                         remediation: rule.remediation.clone(),
+                        subject: found.subject,
                         fingerprint: String::new(),
                         waived: waivers
                             .iter()
@@ -102,7 +100,6 @@ pub(super) fn evaluate_device(
         ));
         findings.extend(rule_findings);
     }
-    assign_fingerprints(&mut findings);
     let controls = score::score_controls(results);
     // The supply chain is reported beside the six DHS axes, not scored with them.
     let (tally, grade) = score::device_tally(
@@ -163,32 +160,6 @@ impl SharedByDevices {
         } else {
             self.no_artifact.clone()
         }
-    }
-}
-
-/// Fingerprints hash rule, device, artifact path and message (not the line, so they survive
-/// edits elsewhere in the file); identical findings are told apart by their order.
-fn assign_fingerprints(findings: &mut [Finding]) {
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for finding in findings.iter_mut() {
-        let mut hasher = Sha256::new();
-        for part in [
-            &finding.rule,
-            &finding.device,
-            &finding.artifact,
-            &finding.message,
-        ] {
-            hasher.update(part.as_bytes());
-            hasher.update([0]);
-        }
-        let base = hex(&hasher.finalize());
-        let occurrence = seen.entry(base.clone()).or_insert(0);
-        *occurrence += 1;
-        finding.fingerprint = if *occurrence == 1 {
-            base
-        } else {
-            format!("{base}:{occurrence}")
-        };
     }
 }
 

@@ -127,6 +127,7 @@ impl FleetScan<'_> {
             shard: None,
             partial: None,
             frameworks: Vec::new(),
+            scan_roots: Vec::new(),
             schema_version: SCHEMA_VERSION,
             tool: Tool::default(),
             rules: RulesUsed {

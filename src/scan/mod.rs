@@ -20,7 +20,7 @@ use crate::analyze;
 use crate::digest::hex;
 use crate::discover::{self, display, DiscoverError};
 use crate::policy::{Policy, PolicyErrors, PolicySources};
-use crate::report::Report;
+use crate::report::{self, Report};
 use crate::rules::{self, RuleErrors, RuleSet};
 use crate::shard::{Part, Shard};
 use fleet::FleetScan;
@@ -161,6 +161,11 @@ pub fn scan_with_progress(
             .install(|| scan.build_report(&roots)),
         None => scan.build_report(&roots),
     };
+    // Sorted: the report must not depend on the order the paths were given in.
+    report.scan_roots = options.paths.iter().map(|path| display(path)).collect();
+    report.scan_roots.sort();
+    report.scan_roots.dedup();
+    report::fingerprint::assign(&mut report.findings, &report.scan_roots);
     report.shard = options.shard.map(|shard| Part {
         shard,
         inputs: inputs_digest(options),

@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests. Each test file uses some of them.
 #![allow(dead_code)]
 
+mod report_schema;
+pub use report_schema::assert_valid_report;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::fs;
@@ -101,6 +104,7 @@ pub fn scan_json_with(folder: &Path, arguments: &[&str]) -> (Value, i32) {
             String::from_utf8_lossy(&output.stderr)
         )
     });
+    assert_valid_report(&report);
     (report, output.status.code().expect("exit code"))
 }
 

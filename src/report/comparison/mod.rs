@@ -50,7 +50,7 @@ impl ComparisonFormat {
 }
 
 /// Candidates side by side.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     pub schema_version: u32,
     pub tool: Tool,
@@ -61,7 +61,7 @@ pub struct Comparison {
 }
 
 /// One candidate's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Candidate {
     /// The folder's name.
     pub name: String,
@@ -84,7 +84,7 @@ pub struct Candidate {
 }
 
 /// One control, for one candidate.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CandidateControl {
     pub control: Control,
     pub status: ControlStatus,

@@ -31,7 +31,7 @@ fn reason_in_words(reason: &crate::score::NotAssessed) -> String {
 }
 
 /// One law, for one candidate.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LawVerdict {
     /// The law's id in the catalogue, e.g. `ndaa-848`.
     pub law: String,

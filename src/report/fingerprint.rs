@@ -1,0 +1,137 @@
+//! Fingerprints: what identifies a finding from one scan to the next, for baselines and for
+//! SARIF `partialFingerprints` (GitHub code scanning tracks alerts by them).
+//!
+//! A fingerprint is the SHA-256 of the rule, the device, the artifact's path relative to the
+//! scan root it was found under, and the finding's subject ([`crate::rules::subject`]: the
+//! parameter, key, account, endpoint or flow). It never hashes a line, packet number, byte
+//! offset or the message (which quotes them), so a finding keeps its fingerprint when lines
+//! move, packets are reordered or the scan root is renamed or typed another way
+//! (`scan fleet` and `cd fleet && scan .`). Findings that share all four are told apart by
+//! their order in the report (`…:2`, `…:3`).
+
+use crate::digest::hex;
+use crate::report::Finding;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// `path` (as a report shows it) relative to the scan root it lies under: the longest of
+/// `roots` (the paths scanned, as reports show them) that is a prefix of it by whole
+/// components. A root that is a file gives the file's name; a path under no root is
+/// returned as it is.
+pub fn scan_relative(path: &str, roots: &[String]) -> String {
+    let as_path = Path::new(path);
+    let mut best: Option<(usize, String)> = None;
+    for root in roots {
+        let relative = if root == "." || root.is_empty() {
+            // Paths under `.` are shown without it.
+            (!as_path.is_absolute() && !path.starts_with("../")).then(|| path.to_owned())
+        } else if path == root {
+            Some(as_path.file_name().map_or_else(
+                || path.to_owned(),
+                |name| name.to_string_lossy().into_owned(),
+            ))
+        } else {
+            as_path
+                .strip_prefix(root)
+                .ok()
+                .map(|rest| rest.to_string_lossy().replace('\\', "/"))
+        };
+        if let Some(relative) = relative {
+            if best.as_ref().is_none_or(|(length, _)| root.len() > *length) {
+                best = Some((root.len(), relative));
+            }
+        }
+    }
+    best.map_or_else(|| path.to_owned(), |(_, relative)| relative)
+}
+
+/// Sets the fingerprint of every finding; `roots` are the paths scanned, as reports show
+/// them. Findings must be in the report's order, which numbers identical ones.
+pub fn assign(findings: &mut [Finding], roots: &[String]) {
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(findings.len());
+    for finding in findings.iter_mut() {
+        let relative = scan_relative(&finding.artifact, roots);
+        let base = of(&finding.rule, &finding.device, &relative, &finding.subject);
+        let occurrence = seen.entry(base.clone()).or_insert(0);
+        *occurrence += 1;
+        finding.fingerprint = if *occurrence == 1 {
+            base
+        } else {
+            format!("{base}:{occurrence}")
+        };
+    }
+}
+
+/// The fingerprint of a finding from its four parts.
+pub fn of(rule: &str, device: &str, relative_path: &str, subject: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [rule, device, relative_path, subject] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hex(&hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roots(list: &[&str]) -> Vec<String> {
+        list.iter().map(|root| (*root).to_owned()).collect()
+    }
+
+    #[test]
+    fn paths_are_relative_to_the_root_they_lie_under() {
+        let fleet = roots(&["fleet"]);
+        assert_eq!(
+            scan_relative("fleet/px4/sshd_config", &fleet),
+            "px4/sshd_config"
+        );
+        assert_eq!(
+            scan_relative("px4/sshd_config", &roots(&["."])),
+            "px4/sshd_config"
+        );
+        assert_eq!(
+            scan_relative("/srv/ci/fleet/px4/sshd_config", &roots(&["/srv/ci/fleet"])),
+            "px4/sshd_config"
+        );
+        assert_eq!(
+            scan_relative("../fleet/px4/sshd_config", &roots(&["../fleet"])),
+            "px4/sshd_config"
+        );
+        // By whole components: `fleet-b` is not under `fleet`.
+        assert_eq!(
+            scan_relative("fleet-b/px4/a", &roots(&["fleet", "fleet-b"])),
+            "px4/a"
+        );
+        assert_eq!(
+            scan_relative("fleet/px4/sshd_config", &roots(&["fleet/px4/sshd_config"])),
+            "sshd_config"
+        );
+    }
+
+    #[test]
+    fn the_scan_root_as_typed_does_not_change_the_fingerprint() {
+        let typed = of(
+            "SSH-001",
+            "px4",
+            &scan_relative("fleet/px4/s", &roots(&["fleet"])),
+            "x",
+        );
+        let dot = of(
+            "SSH-001",
+            "px4",
+            &scan_relative("px4/s", &roots(&["."])),
+            "x",
+        );
+        let absolute = of(
+            "SSH-001",
+            "px4",
+            &scan_relative("/home/ci/fleet/px4/s", &roots(&["/home/ci/fleet"])),
+            "x",
+        );
+        assert_eq!(typed, dot);
+        assert_eq!(typed, absolute);
+    }
+}
