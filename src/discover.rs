@@ -439,9 +439,13 @@ impl Walk<'_> {
                         .path()
                         .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
                     let reason = walk_failure(error.path(), error.io_error(), &error);
+                    // Below the top (depth 2 on), or naming the subfolder itself (it could not
+                    // be listed), the failure is inside the subfolder the walk is in: the walk
+                    // is depth first. A failure listing the root comes before any subfolder.
+                    let within = |folder: &Path| error.depth() >= 2 || path.starts_with(folder);
                     let owner = inside
                         .as_ref()
-                        .filter(|(folder, _)| prune && path.starts_with(folder))
+                        .filter(|(folder, _)| prune && within(folder))
                         .map(|(_, device)| device.clone());
                     self.fail(
                         SkippedFile {
