@@ -4,6 +4,9 @@
 //! or not-assessed rule is `<skipped>` with the reason; an artifact that could not be read is
 //! an `<error>`.
 //!
+//! On a fleet larger than [`crate::report::html_board::DETAILED_DEVICES`], the rules of a
+//! control not assessed on a device for one reason are one skipped case, not one each.
+//!
 //! The suites are first built as plain values ([`Suite`], [`Case`]) and counted from those, so
 //! the `tests`, `failures`, `skipped` and `errors` attributes always agree with the cases
 //! written. Text is checked against XML 1.0's character range before quick-xml escapes it.
@@ -151,9 +154,23 @@ fn device_suite(
 ) -> Suite {
     let id = device.info.id.as_str();
     let mut cases = Vec::new();
+    // A large fleet's suites group each control's rules not assessed for one reason into one
+    // skipped case: one case per rule per device made 145 MB of XML for 5,000 devices.
+    let group_not_assessed = crate::report::html_board::is_large(report);
     for control in &device.controls {
         let classname = format!("{id}.{}", control.control.id());
+        let mut not_assessed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for rule in &control.rules {
+            if group_not_assessed
+                && rule.status == RuleStatus::NotAssessed
+                && !findings.contains_key(&(id, &*rule.rule))
+            {
+                not_assessed
+                    .entry(rule.reason.as_deref().unwrap_or("no evidence"))
+                    .or_default()
+                    .push(&rule.rule);
+                continue;
+            }
             match findings.get(&(id, &*rule.rule)) {
                 Some(by_artifact) => {
                     for (artifact, findings) in by_artifact {
@@ -170,6 +187,15 @@ fn device_suite(
                     verdict: rule_verdict(rule),
                 }),
             }
+        }
+        for (reason, rules) in not_assessed {
+            cases.push(Case {
+                classname: classname.clone(),
+                name: format!("{} rules not assessed on {id}", rules.len()),
+                verdict: Verdict::Skipped {
+                    message: format!("not assessed: {reason}: {}", rules.join(", ")),
+                },
+            });
         }
     }
     cases.extend(
