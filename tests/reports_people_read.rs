@@ -367,9 +367,18 @@ fn junit_of_a_large_fleet_groups_the_rules_not_assessed() {
         grouped.contains("rules not assessed on m2e-hq-00"),
         "grouped cases"
     );
-    let each = render(&JunitRenderer, base);
     assert!(
-        grouped.len() < each.len() * 12,
+        grouped.contains("rules passed on m2e-hq-00"),
+        "grouped cases"
+    );
+    let each = render(&JunitRenderer, base);
+    eprintln!(
+        "JUnit: {} bytes for 60 devices grouped, {} for 5 with a case per rule",
+        grouped.len(),
+        each.len()
+    );
+    assert!(
+        grouped.len() * 2 < each.len() * 12,
         "{} bytes for 60 devices, {} for 5",
         grouped.len(),
         each.len()

@@ -5,7 +5,8 @@
 //! an `<error>`.
 //!
 //! On a fleet larger than [`crate::report::html_board::DETAILED_DEVICES`], the rules of a
-//! control not assessed on a device for one reason are one skipped case, not one each.
+//! control that passed on a device are one passed case, and those not assessed for one
+//! reason one skipped case, not one each: failures keep a case per rule and artifact.
 //!
 //! The suites are first built as plain values ([`Suite`], [`Case`]) and counted from those, so
 //! the `tests`, `failures`, `skipped` and `errors` attributes always agree with the cases
@@ -154,13 +155,22 @@ fn device_suite(
 ) -> Suite {
     let id = device.info.id.as_str();
     let mut cases = Vec::new();
-    // A large fleet's suites group each control's rules not assessed for one reason into one
-    // skipped case: one case per rule per device made 145 MB of XML for 5,000 devices.
+    // A large fleet's suites group each control's passed rules into one case, and its rules
+    // not assessed for one reason into one skipped case: one case per rule per device made
+    // 145 MB of XML for 5,000 devices.
     let group_not_assessed = crate::report::html_board::is_large(report);
     for control in &device.controls {
         let classname = format!("{id}.{}", control.control.id());
         let mut not_assessed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut passed: Vec<&str> = Vec::new();
         for rule in &control.rules {
+            if group_not_assessed
+                && rule.status == RuleStatus::Passed
+                && !findings.contains_key(&(id, &*rule.rule))
+            {
+                passed.push(&rule.rule);
+                continue;
+            }
             if group_not_assessed
                 && rule.status == RuleStatus::NotAssessed
                 && !findings.contains_key(&(id, &*rule.rule))
@@ -187,6 +197,17 @@ fn device_suite(
                     verdict: rule_verdict(rule),
                 }),
             }
+        }
+        if !passed.is_empty() {
+            cases.push(Case {
+                classname: classname.clone(),
+                name: format!(
+                    "{} rules passed on {id}: {}",
+                    passed.len(),
+                    passed.join(", ")
+                ),
+                verdict: Verdict::Passed,
+            });
         }
         for (reason, rules) in not_assessed {
             cases.push(Case {
