@@ -308,7 +308,8 @@ fn the_table_fits_the_width_and_lists_findings_one_line_each() {
     let report = samples();
     for width in [80, 100, 160] {
         let text = table(report, width, false);
-        for line in text.lines() {
+        // The policy's line is the one exception: a gate's statement stays on one line.
+        for line in text.lines().filter(|line| !line.starts_with("Policy ")) {
             assert!(
                 line.chars().count() <= width,
                 "{} > {width}: {line}",
@@ -335,7 +336,9 @@ fn the_table_fits_the_width_and_lists_findings_one_line_each() {
         .expect("runs");
     let text = String::from_utf8(output.stdout).expect("UTF-8");
     assert!(
-        text.lines().all(|line| line.chars().count() <= 90),
+        text.lines()
+            .filter(|line| !line.starts_with("Policy "))
+            .all(|line| line.chars().count() <= 90),
         "{text}"
     );
     let output = drone_audit()
