@@ -198,16 +198,15 @@ fn write_header(
     // What the policy changes of the rules, on every report: a policy in the scanned tree
     // could otherwise pass its own gate unnoticed.
     let policy = format!("Policy {}", report.policy.summary());
-    let policy_changes = !report.policy.changes.is_empty();
-    write_wrapped(out, &policy, width, |line| {
-        if policy_changes {
-            paint.bold(line)
-        } else {
-            line.to_owned()
-        }
-    })?;
+    // One line whatever the width: CI logs are searched for it, and a gate's reviewer must
+    // not miss the part of it a wrap would push down.
+    if report.policy.changes.is_empty() {
+        writeln!(out, "{policy}")?;
+    } else {
+        writeln!(out, "{}", paint.bold(&policy))?;
+    }
     if let Some(baseline) = &report.baseline {
-        write_wrapped(out, &baseline.summary(), width, |line| line.to_owned())?;
+        writeln!(out, "{}", baseline.summary())?;
     }
     let findings: Vec<String> = Severity::ALL
         .iter()
