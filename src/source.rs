@@ -61,12 +61,52 @@ pub fn parse_json(text: &str) -> Result<StructuredSource, SourceError> {
 
 /// Parses TOML text and maps each node to its line.
 pub fn parse_toml(text: &str) -> Result<StructuredSource, SourceError> {
-    let table = DeTable::parse(text)
-        .map_err(|error| SourceError::Toml(error.to_string().trim().to_owned()))?;
+    let table =
+        DeTable::parse(text).map_err(|error| SourceError::Toml(toml_message(text, &error)))?;
     let starts = LineStarts::new(text);
     let mut lines = LineMap::default();
     let value = toml_table_to_json(table.get_ref(), "", &starts, &mut lines)?;
     Ok(StructuredSource { value, lines })
+}
+
+/// Characters of the offending line a TOML error quotes.
+const TOML_EXCERPT_CHARS: usize = 80;
+
+/// Why `text` is not TOML: "line L, column C: what is wrong (at `excerpt`)". The toml crate's
+/// own message quotes the whole offending line, which a hostile file makes megabytes long
+/// (a 100,000-deep array put 200 KB into every report and onto standard error).
+fn toml_message(text: &str, error: &toml::de::Error) -> String {
+    let start = error.span().map_or(0, |span| span.start).min(text.len());
+    let start = (0..=start)
+        .rev()
+        .find(|at| text.is_char_boundary(*at))
+        .unwrap_or(0);
+    let line = text[..start].matches('\n').count() + 1;
+    let line_start = text[..start].rfind('\n').map_or(0, |at| at + 1);
+    let column = text[line_start..start].chars().count() + 1;
+    let line_end = text[start..].find('\n').map_or(text.len(), |at| start + at);
+    let message = error.message().lines().collect::<Vec<_>>().join("; ");
+    let mut quoted = String::new();
+    for character in text[start..line_end]
+        .trim()
+        .chars()
+        .take(TOML_EXCERPT_CHARS)
+    {
+        if character.is_control() {
+            quoted.extend(character.escape_default());
+        } else {
+            quoted.push(character);
+        }
+    }
+    if text[start..line_end].trim().chars().count() > TOML_EXCERPT_CHARS {
+        quoted.push('…');
+    }
+    let at = if quoted.is_empty() {
+        String::new()
+    } else {
+        format!(" (at `{quoted}`)")
+    };
+    format!("line {line}, column {column}: {message}{at}")
 }
 
 /// Appends one reference token to a JSON pointer, escaping as RFC 6901 says.
@@ -282,6 +322,26 @@ fn string_end(bytes: &[u8], start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_toml_error_quotes_a_short_excerpt_of_its_line() {
+        // toml's own message quoted the whole line: 200 KB here, into the report and stderr.
+        let text = format!(
+            "name = \"x\"\nmodel = {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let Err(SourceError::Toml(message)) = parse_toml(&text) else {
+            panic!("not TOML");
+        };
+        assert!(message.len() < 300, "{} bytes", message.len());
+        assert!(message.starts_with("line 2, column "), "{message}");
+        assert!(message.contains('…'), "{message}");
+        let Err(SourceError::Toml(message)) = parse_toml("a = \"unterminated\n") else {
+            panic!("not TOML");
+        };
+        assert!(message.starts_with("line 1, column "), "{message}");
+    }
 
     #[test]
     fn json_members_map_to_their_key_lines() {

@@ -809,7 +809,8 @@ fn malformed_configs_are_named_with_their_line_and_the_scan_goes_on() {
         "companion/autopilot.params",
         &format!("# Onboard parameters for Vehicle 1\n# Stack: PX4 Pro\n{rows}1\t1\tSDLOG_PRO"),
     );
-    // Unknown sshd keywords: warnings naming the line, the rest is assessed.
+    // An unknown sshd keyword: sshd refuses to start on the file, so what it would run is not
+    // known: partial, naming the line (the rest is read, with a warning for it).
     write(
         dir.path(),
         "gcs/sshd_config",
@@ -842,7 +843,11 @@ fn malformed_configs_are_named_with_their_line_and_the_scan_goes_on() {
         "{truncated}"
     );
     let unknown = artifact(&report, "gcs/sshd_config");
-    assert_eq!(unknown["status"], "assessed");
+    assert_status(
+        unknown,
+        "partial",
+        "line 4: unknown keyword `FrobnicateLogins`",
+    );
     assert!(
         unknown["warnings"]
             .as_array()

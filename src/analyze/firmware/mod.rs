@@ -171,6 +171,8 @@ struct Walk {
     /// What showed the artifact is firmware (a root filesystem file, an image format, an
     /// update manifest), the first such thing found; a generic archive without it is not.
     firmware_evidence: Option<String>,
+    /// Accounts stopped being listed ([`rootfs::MAX_ACCOUNTS`]).
+    accounts_cut: bool,
 }
 
 impl Walk {
@@ -188,6 +190,7 @@ impl Walk {
             content: content::Scanner::new(),
             passwords: Default::default(),
             firmware_evidence: None,
+            accounts_cut: false,
         }
     }
 

@@ -170,6 +170,11 @@ fn shadow_accounts(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     }
 }
 
+/// Accounts listed for one image, all its shadow and passwd files together. A root filesystem
+/// has tens; 199,000 shadow members of one account each made 925 MB of evidence.
+pub const MAX_ACCOUNTS: usize = 10_000;
+const ACCOUNTS_CUT: &str = "the image holds more accounts than are listed";
+
 /// The accounts of a shadow or passwd file, each with its line, as the companion analyzers
 /// read them (so the ACCT rules' selectors apply unchanged to `accounts`).
 fn accounts(
@@ -194,6 +199,22 @@ fn accounts(
             let starts: Vec<usize> = std::iter::once(0)
                 .chain(memchr::memchr_iter(b'\n', bytes).map(|end| end + 1))
                 .collect();
+            let listed = walk
+                .sections
+                .get("accounts")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            if listed + entries.len() > MAX_ACCOUNTS {
+                // Past the bound, accounts are not listed: the ACCT rules cannot see them, so
+                // the image is partial from the first file that does not fit.
+                if !walk.accounts_cut {
+                    walk.accounts_cut = true;
+                    walk.problems.push(format!(
+                        "accounts of {chain} and later files not listed: {ACCOUNTS_CUT} ({MAX_ACCOUNTS})"
+                    ));
+                }
+                return;
+            }
             for mut entry in entries {
                 let line = entry["line"].as_u64().unwrap_or(1) as usize;
                 entry["offset"] = json!(starts.get(line.saturating_sub(1)).copied().unwrap_or(0));
@@ -316,6 +337,32 @@ mod tests {
             services_of("setprop persist.sys.usb.config mtp,adb\n"),
             [("adbd".to_owned(), false)]
         );
+    }
+
+    #[test]
+    fn accounts_are_listed_up_to_a_bound_and_the_rest_make_the_image_partial() {
+        // Every shadow member's accounts became evidence nodes: 199,000 members, 925 MB.
+        let mut builder = tar::Builder::new(Vec::new());
+        for index in 0..MAX_ACCOUNTS + 5 {
+            let line = format!("u{index}:*:19800:0:99999:7:::\n");
+            let mut header = tar::Header::new_gnu();
+            header.set_size(line.len() as u64);
+            header.set_mode(0o600);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, format!("r{index}/etc/shadow"), line.as_bytes())
+                .expect("tar entry");
+        }
+        let image = builder.into_inner().expect("tar");
+        let evidence = super::super::analyze_with(&image, Default::default()).expect("analyzed");
+        let listed = evidence.document["accounts"].as_array().map(Vec::len);
+        assert_eq!(listed, Some(MAX_ACCOUNTS));
+        let reason = evidence.incomplete.expect("partial");
+        assert!(
+            reason.contains("r10000/etc/shadow and later files not listed"),
+            "{reason}"
+        );
+        assert_eq!(reason.matches(ACCOUNTS_CUT).count(), 1, "{reason}");
     }
 
     #[test]

@@ -59,12 +59,13 @@ impl Analyzer for SshdConfigAnalyzer {
         for line in text::lines(text) {
             parser.read_line(line?);
         }
+        let incomplete = parser.incomplete();
         let config = parser.finish()?;
         let document = serde_json::to_value(&config).map_err(|error| {
             AnalyzeError::new(format!("cannot serialise sshd_config evidence: {error}"))
         })?;
         Ok(Evidence {
-            incomplete: None,
+            incomplete,
             kind: ArtifactKind::SshdConfig,
             document,
             lines: Default::default(),
@@ -311,9 +312,26 @@ struct Parser {
     commented_match: bool,
     directives: usize,
     warnings: Vec<String>,
+    /// The first line sshd refuses to start on: what it would run is not known, so the file
+    /// is partial (its rules not assessed), not assessed on the lines around it.
+    refused: Option<String>,
+    /// Match blocks past [`MAX_MATCH_BLOCKS`], not read.
+    blocks_not_read: usize,
 }
 
+/// Match blocks read; real configurations have a handful. Each costs a few KiB of evidence:
+/// 300,000 of them (10 MB) took 1.2 GB and 17 s before this bound.
+const MAX_MATCH_BLOCKS: usize = 1024;
+
 impl Parser {
+    /// A line sshd refuses to start on: a warning, and the first one makes the file partial.
+    fn refuse(&mut self, warning: String) {
+        if self.refused.is_none() {
+            self.refused = Some(warning.clone());
+        }
+        self.warnings.push(warning);
+    }
+
     fn read_line(&mut self, line: text::Line<'_>) {
         let number = line.number;
         let trimmed = line.text.trim();
@@ -326,21 +344,28 @@ impl Parser {
         }
         let (written, rest) = split_keyword(trimmed);
         let Some(keyword) = keywords::lookup(written) else {
-            self.warnings.push(format!(
+            self.refuse(format!(
                 "line {number}: unknown keyword `{written}` skipped (sshd refuses to start on it)"
             ));
             return;
         };
         let Some(arguments) = split_arguments(rest) else {
-            self.warnings.push(format!(
+            self.refuse(format!(
                 "line {number}: {written} has an unterminated quote; skipped (sshd refuses to start on it)"
             ));
             return;
         };
         if arguments.is_empty() {
-            self.warnings.push(format!(
+            self.refuse(format!(
                 "line {number}: {written} has no argument; skipped (sshd refuses to start on it)"
             ));
+            return;
+        }
+        if self.blocks_not_read > 0 {
+            // Inside a Match block past the bound: not read.
+            if keyword.spelling == "Match" {
+                self.blocks_not_read += 1;
+            }
             return;
         }
         self.directives += 1;
@@ -366,23 +391,29 @@ impl Parser {
             ));
         }
         let value = normalise_value(keyword, value);
+        if let Some((block, _)) = self.blocks.last() {
+            if !keyword.in_match {
+                let block_line = block.line;
+                self.refuse(format!(
+                    "line {number}: {written} is not allowed inside a Match block (sshd refuses to start); recorded in the block of line {block_line}"
+                ));
+            }
+        }
         match self.blocks.last_mut() {
             None => self
                 .global
                 .record(keyword, written, value, number, &mut self.warnings),
-            Some((block, scope)) => {
-                if !keyword.in_match {
-                    self.warnings.push(format!(
-                        "line {number}: {written} is not allowed inside a Match block (sshd refuses to start); recorded in the block of line {}",
-                        block.line
-                    ));
-                }
+            Some((_, scope)) => {
                 scope.record(keyword, written, value, number, &mut self.warnings);
             }
         }
     }
 
     fn open_match_block(&mut self, criteria: String, number: u32) {
+        if self.blocks.len() == MAX_MATCH_BLOCKS {
+            self.blocks_not_read = 1;
+            return;
+        }
         let all = criteria.eq_ignore_ascii_case("all");
         let block = MatchBlock {
             criteria,
@@ -416,6 +447,25 @@ impl Parser {
             self.commented
                 .entry(keyword.option_name())
                 .or_insert(number);
+        }
+    }
+
+    /// Why the file is partial: a line sshd refuses to start on (what sshd would run is not
+    /// known), or Match blocks past the bound (what they set is not read).
+    fn incomplete(&self) -> Option<String> {
+        let refused = self
+            .refused
+            .as_ref()
+            .map(|line| format!("{line}: the settings sshd would run with are not known"));
+        let unread = (self.blocks_not_read > 0).then(|| {
+            format!(
+                "{} Match blocks after the first {MAX_MATCH_BLOCKS} were not read",
+                self.blocks_not_read
+            )
+        });
+        match (refused, unread) {
+            (Some(refused), Some(unread)) => Some(format!("{refused}; {unread}")),
+            (refused, unread) => refused.or(unread),
         }
     }
 
@@ -739,6 +789,43 @@ Match all
         assert_eq!(settings["forcecommand"]["value"], "/opt/bin/run mission#1");
         assert_eq!(settings["x11forwarding"]["value"], "no");
         assert!(evidence.warnings.is_empty(), "{:?}", evidence.warnings);
+    }
+
+    #[test]
+    fn a_line_sshd_refuses_makes_the_file_partial() {
+        // 78 KB of comments, then a setting and garbage: sshd would not start on it, and the
+        // file was assessed on the setting around the garbage (exit 0).
+        let mut config = "# a comment line, repeated past 64 KiB\n".repeat(2000);
+        config
+            .push_str("PermitRootLogin no\nPasswordAuthentication no\nthis is { not sshd syntax\n");
+        let evidence = SshdConfigAnalyzer.analyze(config.as_bytes()).expect("read");
+        let reason = evidence.incomplete.expect("partial");
+        assert!(
+            reason.starts_with("line 2003: unknown keyword `this`"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn match_blocks_are_read_up_to_a_bound() {
+        // 300,000 Match blocks took 1.2 GB and 17 s; past the bound they are counted, and the
+        // file is partial: a `Match all` among them could change every setting.
+        let mut config = String::from("PermitRootLogin no\nPasswordAuthentication no\n");
+        for index in 0..MAX_MATCH_BLOCKS + 10 {
+            config.push_str(&format!(
+                "Match User u{index}\n  PasswordAuthentication yes\n"
+            ));
+        }
+        let evidence = SshdConfigAnalyzer.analyze(config.as_bytes()).expect("read");
+        assert_eq!(
+            evidence.incomplete.as_deref(),
+            Some("10 Match blocks after the first 1024 were not read")
+        );
+        let blocks = evidence.document["match_blocks"].as_array().map(Vec::len);
+        assert!(
+            blocks.is_none_or(|blocks| blocks <= MAX_MATCH_BLOCKS),
+            "{blocks:?}"
+        );
     }
 
     #[test]

@@ -178,40 +178,96 @@ fn passed_over_reason(corrupt: usize, passed: &PassedOver) -> Option<String> {
 /// has no size.
 const MAX_FORMAT_DEPTH: usize = 8;
 
-/// The sizes a data message of the format `name` may have: the whole format, and the format
-/// without its trailing padding fields (`_padding0`…), which PX4 leaves out of data messages.
-/// From the formats' field lists (`type field;…`), nested ones included; None when a type is
-/// unknown, the nesting too deep or circular, or the sum overflows.
-fn format_sizes(
-    name: &str,
-    formats: &HashMap<String, String>,
-    depth: usize,
-) -> Option<(usize, usize)> {
-    if depth > MAX_FORMAT_DEPTH {
-        return None;
-    }
-    let fields = formats.get(name)?;
-    let (mut size, mut unpadded) = (0usize, 0usize);
-    for field in fields.split(';').filter(|field| !field.trim().is_empty()) {
-        let (kind, field_name) = field.trim().rsplit_once(' ')?;
-        let field = match field_size(kind) {
-            Some(field) => field,
-            None => {
-                let (base, count) = match kind.split_once('[') {
-                    Some((base, rest)) => (base, rest.trim_end_matches(']').parse().ok()?),
-                    None => (kind, 1usize),
-                };
-                format_sizes(base, formats, depth + 1)?
-                    .0
-                    .checked_mul(count)?
-            }
-        };
-        size = size.checked_add(field)?;
-        if !field_name.starts_with("_padding") {
-            unpadded = size;
+/// Fields a log may make [`FormatSizes`] visit beyond one per byte of the log. A format
+/// of 15,000 fields each of a type of 15,000 fields, eight deep, asks for 15,000^8 without
+/// the memory of sizes already known; with it, a log that redefines a format before each
+/// subscription still asks for the whole tree again each time.
+const FORMAT_WORK: usize = 1_000_000;
+
+/// The sizes of data messages by format name (`type field;…`), nested formats included,
+/// each format sized once until a format message may change it; the fields visited are
+/// bounded by the log's size ([`FORMAT_WORK`]).
+struct FormatSizes {
+    known: HashMap<String, Option<(usize, usize)>>,
+    work_left: usize,
+    /// Set when the work bound stopped sizing: data messages were not checked against their
+    /// format from there on.
+    exhausted: bool,
+}
+
+impl FormatSizes {
+    fn new(log_size: usize) -> Self {
+        FormatSizes {
+            known: HashMap::new(),
+            work_left: FORMAT_WORK.saturating_add(log_size),
+            exhausted: false,
         }
     }
-    Some((size, unpadded))
+
+    /// A format message arrived: a size computed before may have changed.
+    fn forget(&mut self) {
+        self.known.clear();
+    }
+
+    /// The sizes a data message of the format `name` may have: the whole format, and the
+    /// format without its trailing padding fields (`_padding0`…), which PX4 leaves out of data
+    /// messages. None when a type is unknown, the nesting too deep or circular, the sum
+    /// overflows, or the work bound is spent.
+    fn of(&mut self, name: &str, formats: &HashMap<String, String>) -> Option<(usize, usize)> {
+        self.sized(name, formats, 0)
+    }
+
+    fn sized(
+        &mut self,
+        name: &str,
+        formats: &HashMap<String, String>,
+        depth: usize,
+    ) -> Option<(usize, usize)> {
+        if depth > MAX_FORMAT_DEPTH {
+            return None;
+        }
+        if let Some(known) = self.known.get(name) {
+            return *known;
+        }
+        let sizes = self.count(formats.get(name)?, formats, depth);
+        // A size cut short by the work bound is not the format's: not remembered.
+        if !self.exhausted {
+            self.known.insert(name.to_owned(), sizes);
+        }
+        sizes
+    }
+
+    fn count(
+        &mut self,
+        fields: &str,
+        formats: &HashMap<String, String>,
+        depth: usize,
+    ) -> Option<(usize, usize)> {
+        let (mut size, mut unpadded) = (0usize, 0usize);
+        for field in fields.split(';').filter(|field| !field.trim().is_empty()) {
+            if self.work_left == 0 {
+                self.exhausted = true;
+                return None;
+            }
+            self.work_left -= 1;
+            let (kind, field_name) = field.trim().rsplit_once(' ')?;
+            let field = match field_size(kind) {
+                Some(field) => field,
+                None => {
+                    let (base, count) = match kind.split_once('[') {
+                        Some((base, rest)) => (base, rest.trim_end_matches(']').parse().ok()?),
+                        None => (kind, 1usize),
+                    };
+                    self.sized(base, formats, depth + 1)?.0.checked_mul(count)?
+                }
+            };
+            size = size.checked_add(field)?;
+            if !field_name.starts_with("_padding") {
+                unpadded = size;
+            }
+        }
+        Some((size, unpadded))
+    }
 }
 
 /// Data messages passed over because they cannot be read as their topic: an id that no
@@ -294,6 +350,7 @@ impl Analyzer for UlogAnalyzer {
         let mut latitudes: HashMap<String, (usize, LatitudeType)> = HashMap::new();
         // Every format's field list, by name, for the sizes of data messages.
         let mut format_fields: HashMap<String, String> = HashMap::new();
+        let mut format_sizes = FormatSizes::new(content.len());
         let mut passed_over = PassedOver::default();
         let mut strings: Vec<Value> = Vec::new();
         let mut counts = [0u64; 256];
@@ -359,6 +416,7 @@ impl Analyzer for UlogAnalyzer {
                     let text = String::from_utf8_lossy(body);
                     if let Some((name, fields)) = text.split_once(':') {
                         format_fields.insert(name.to_owned(), fields.to_owned());
+                        format_sizes.forget();
                         if POSITION_TOPICS.contains(&name) {
                             if let Some(latitude) = latitude_field(&text) {
                                 latitudes.insert(name.to_owned(), latitude);
@@ -441,7 +499,8 @@ impl Analyzer for UlogAnalyzer {
                     let name = String::from_utf8_lossy(&body[3..]).into_owned();
                     topics[id].latitude = latitudes.get(&name).copied();
                     topics[id].registered = true;
-                    topics[id].sizes = format_sizes(&name, &format_fields, 0)
+                    topics[id].sizes = format_sizes
+                        .of(&name, &format_fields)
                         .and_then(|(size, unpadded)| Some((size.checked_add(2)?, unpadded + 2)));
                     topics[id].name = name;
                 }
@@ -504,6 +563,13 @@ impl Analyzer for UlogAnalyzer {
         let incomplete = match (incomplete, passed_over_reason(skipped, &passed_over)) {
             (Some(cut), Some(passed)) => Some(format!("{passed}; {cut}")),
             (cut, passed) => cut.or(passed),
+        };
+        let unchecked = format_sizes.exhausted.then(|| {
+            "the formats nest too many fields to be sized within the work bound: data messages were not checked against their formats".to_owned()
+        });
+        let incomplete = match (incomplete, unchecked) {
+            (Some(other), Some(unchecked)) => Some(format!("{other}; {unchecked}")),
+            (other, unchecked) => other.or(unchecked),
         };
         let set = ParameterSet::new(parameters.into_values().collect());
         let mut subscribed: Vec<&Topic> = topics
@@ -750,6 +816,57 @@ mod tests {
         }
         let evidence = UlogAnalyzer.analyze(&content).expect("analyzes");
         assert_eq!(evidence.document["positions"]["position_records"], 1);
+    }
+
+    /// Nine formats of `fields` fields each, every field of the next format's type.
+    fn nested_formats(fields: usize) -> Vec<u8> {
+        let mut content = MAGIC.to_vec();
+        content.push(1);
+        content.extend_from_slice(&0u64.to_le_bytes());
+        for level in 0..9 {
+            let body = if level == 8 {
+                "t8:uint8_t x;".to_owned()
+            } else {
+                format!("t{level}:{}", format!("t{} x;", level + 1).repeat(fields))
+            };
+            content.extend(message(b'F', body.as_bytes()));
+        }
+        content
+    }
+
+    #[test]
+    fn nested_formats_are_sized_once_not_once_per_use() {
+        // Sized by recursion alone, t0 took 200^8 steps: the scan never ended.
+        let mut content = nested_formats(200);
+        let mut subscribe = vec![0, 1, 0];
+        subscribe.extend_from_slice(b"t0");
+        content.extend(message(b'A', &subscribe));
+        content.extend(message(b'D', &[1, 0, 0]));
+        let started = std::time::Instant::now();
+        let evidence = UlogAnalyzer.analyze(&content).expect("analyzes");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        // 200^8 bytes overflow nothing on 64 bits: the size is known, and the one-byte data
+        // message is not it.
+        assert!(evidence
+            .incomplete
+            .is_some_and(|reason| reason.contains("whose size is not their format's")));
+
+        // A format message before each subscription makes the whole tree be sized again each
+        // time: the work bound stops it, and the log says its data went unchecked.
+        let mut content = nested_formats(2000);
+        for index in 0..2000u16 {
+            content.extend(message(b'F', b"t9:uint8_t x;"));
+            let mut subscribe = vec![0];
+            subscribe.extend_from_slice(&index.to_le_bytes());
+            subscribe.extend_from_slice(b"t0");
+            content.extend(message(b'A', &subscribe));
+        }
+        let started = std::time::Instant::now();
+        let evidence = UlogAnalyzer.analyze(&content).expect("analyzes");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        assert!(evidence
+            .incomplete
+            .is_some_and(|reason| reason.contains("within the work bound")));
     }
 
     #[test]
