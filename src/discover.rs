@@ -17,6 +17,7 @@
 pub mod ignore_files;
 pub mod tree_file;
 
+use crate::file_bytes::NOT_A_REGULAR_FILE;
 use crate::shard::Shard;
 use crate::source::parse_toml;
 use ignore_files::IgnoreStack;
@@ -29,7 +30,6 @@ use std::path::{Component, Path, PathBuf};
 pub const POLICY_FILE_NAME: &str = "drone-audit.toml";
 
 /// Why a FIFO, socket or device found in a scanned folder is not read.
-const NOT_A_REGULAR_FILE: &str = "not a regular file (FIFO, socket or device)";
 
 /// The inventory file a scanned folder may hold.
 pub const INVENTORY_FILE_NAME: &str = "fleet.toml";

@@ -254,8 +254,8 @@ fn rescore(device: &mut DeviceReport, findings: &[Finding], status: RuleStatus, 
 mod tests {
     use super::*;
     use crate::control::Control;
-    use crate::discover::DeviceInfo;
     use crate::control::Severity;
+    use crate::discover::DeviceInfo;
     use crate::score::{ControlResult, Grade, RuleResult};
 
     fn device(id: &str, digests: &[(&str, &str)]) -> DeviceReport {

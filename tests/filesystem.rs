@@ -130,6 +130,27 @@ fn a_fifo_named_gitignore_is_reported_and_does_not_block_the_scan() {
 }
 
 #[test]
+fn a_fifo_whose_name_says_what_it_is_is_an_error_not_skipped() {
+    // An sshd_config that cannot be read is evidence missed: the gate must not pass (it was
+    // skipped, exit 0). A FIFO of no telling name stays skipped.
+    let (_dir, fleet) = fleet_with_a_device();
+    mkfifo(&fleet.join("m2e/sshd_config"));
+    mkfifo(&fleet.join("m2e/pipe"));
+    let (report, code) = scan_json(&fleet);
+    assert_eq!(code, 3, "{report}");
+    assert_status(
+        artifact(&report, "m2e/sshd_config"),
+        "error",
+        "not a regular file",
+    );
+    assert_status(
+        artifact(&report, "m2e/pipe"),
+        "skipped",
+        "not a regular file",
+    );
+}
+
+#[test]
 fn an_ignore_file_linked_to_dev_zero_is_refused_unread() {
     let (_dir, fleet) = fleet_with_a_device();
     std::os::unix::fs::symlink("/dev/zero", fleet.join(".ignore")).expect("link");

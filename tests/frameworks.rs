@@ -252,7 +252,7 @@ fn junit_has_a_suite_per_framework_and_markdown_a_section() {
     let (xml, _) = scan(&["--framework", "px4-hardening", "--format", "junit"]);
     assert!(
         xml.contains(
-            "<testsuite name=\"framework: px4-hardening\" tests=\"8\" failures=\"4\" errors=\"0\" skipped=\"3\">"
+            "<testsuite name=\"framework: px4-hardening\" tests=\"9\" failures=\"4\" errors=\"0\" skipped=\"4\">"
         ),
         "{xml}"
     );

@@ -174,7 +174,17 @@ mod tests {
 
 /// One secret of a device as the report carries it: what kind, its digest, and where it is.
 /// The fleet stage groups these across devices; `merge` reads them back from each part.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceSecret {
     /// `password-hash`, `private-key`, `wifi-passphrase` or `mavlink-signing-key`.

@@ -15,7 +15,19 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What a requirement's evidence showed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RequirementStatus {
     Pass,
@@ -55,7 +67,9 @@ impl RequirementStatus {
 }
 
 /// How many requirements (or devices) have each status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct StatusCounts {
     pub pass: usize,
     pub fail: usize,

@@ -291,6 +291,10 @@ fn write_unreadable(report: &Report, comment: &mut Comment) {
     comment.push_entry("\n");
 }
 
+/// Findings listed per severity: a comment on a pull request is read, not searched; the
+/// others are counted and left to the complete formats.
+const FINDINGS_PER_SEVERITY: usize = 25;
+
 fn write_findings(report: &Report, comment: &mut Comment) {
     let open: Vec<&Finding> = report
         .findings
@@ -323,8 +327,15 @@ fn write_findings(report: &Report, comment: &mut Comment) {
         } else {
             comment.push(&format!("#### {title}\n\n"))
         };
-        for finding in findings {
+        for finding in findings.iter().take(FINDINGS_PER_SEVERITY) {
             comment.push_finding(&finding_item(finding));
+        }
+        if findings.len() > FINDINGS_PER_SEVERITY {
+            comment.push_always(&format!(
+                "\n… and {} more {} findings: the JSON, HTML and SARIF reports list them all.\n",
+                findings.len() - FINDINGS_PER_SEVERITY,
+                severity.id()
+            ));
         }
         if folded && opened {
             comment.push_always("\n</details>\n\n");

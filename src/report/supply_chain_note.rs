@@ -6,7 +6,6 @@ use crate::control::Control;
 use crate::report::Report;
 use crate::supply_chain::DISCLAIMER;
 use maud::{html, Markup};
-use std::io;
 
 /// The note, when the report shows a supply-chain finding.
 pub fn text(report: &Report) -> Option<&'static str> {
@@ -15,14 +14,6 @@ pub fn text(report: &Report) -> Option<&'static str> {
         .iter()
         .any(|finding| finding.control == Control::SupplyChain)
         .then_some(DISCLAIMER)
-}
-
-/// The note as a paragraph of terminal text.
-pub fn write_plain(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
-    match text(report) {
-        Some(note) => writeln!(out, "\nSupply chain: {note}"),
-        None => Ok(()),
-    }
 }
 
 /// The note as a Markdown paragraph.

@@ -62,7 +62,15 @@ impl Renderer for TableRenderer {
             write_findings(report, self, out)?;
         }
         write_unassessed(report, self, out)?;
-        super::supply_chain_note::write_plain(report, out)
+        match super::supply_chain_note::text(report) {
+            Some(note) => {
+                writeln!(out)?;
+                write_wrapped(out, &format!("Supply chain: {note}"), self.width, |line| {
+                    line.to_owned()
+                })
+            }
+            None => Ok(()),
+        }
     }
 }
 

@@ -2,7 +2,9 @@
 //! each device is read, analyzed and evaluated in its own task while the walk goes on, and the
 //! devices' results are put together into one report.
 
+use crate::analyze;
 use crate::discover::{self, display, Roots, Unread};
+use crate::file_bytes;
 use crate::policy::Policy;
 use crate::report::assemble;
 use crate::report::{
@@ -93,12 +95,16 @@ impl FleetScan<'_> {
             shared_secrets::apply(&mut devices, &mut findings, fleet_rule.as_ref(), &waiver);
             assemble::sort_findings(&mut findings);
         }
-        artifacts.extend(
-            unread
-                .skipped
-                .iter()
-                .map(|skipped| unread_record(skipped, ArtifactStatus::Skipped)),
-        );
+        // A FIFO, socket or device whose name says what it is (`sshd_config`, `shadow`) is
+        // evidence that could not be read: an error, never skipped.
+        artifacts.extend(unread.skipped.iter().map(|skipped| {
+            let named = analyze::kind_named(&skipped.path).is_some();
+            if named && skipped.reason == file_bytes::NOT_A_REGULAR_FILE {
+                unread_record(skipped, ArtifactStatus::Error)
+            } else {
+                unread_record(skipped, ArtifactStatus::Skipped)
+            }
+        }));
         artifacts.extend(
             unread
                 .unreadable
