@@ -29,8 +29,6 @@ use std::path::{Component, Path, PathBuf};
 /// The file name a scanned root may hold its policy in.
 pub const POLICY_FILE_NAME: &str = "drone-audit.toml";
 
-/// Why a FIFO, socket or device found in a scanned folder is not read.
-
 /// The inventory file a scanned folder may hold.
 pub const INVENTORY_FILE_NAME: &str = "fleet.toml";
 
