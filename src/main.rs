@@ -8,6 +8,7 @@ use drone_audit::analyze::profile::evidence::Profile;
 use drone_audit::analyze::UnpackLimits;
 use drone_audit::baseline::Baseline;
 use drone_audit::control::Severity;
+use drone_audit::discover::POLICY_FILE_NAME;
 use drone_audit::frameworks::{self, FrameworkSet};
 use drone_audit::report::comparison::{Comparison, ComparisonFormat};
 use drone_audit::report::sarif::{SarifOptions, SarifRenderer};
@@ -644,6 +645,15 @@ fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {
     let progress = ScanProgress::new(args.quiet);
     let mut candidates = Vec::with_capacity(args.candidates.len());
     for (position, folder) in args.candidates.iter().enumerate() {
+        // `compare fleet/*` names the fleet's policy file too: it is no candidate (and compare
+        // judges every candidate by the policy given with --policy, never one found).
+        if folder.is_file() && folder.file_name() == Some(std::ffi::OsStr::new(POLICY_FILE_NAME)) {
+            eprintln!(
+                "drone-audit: {}: a policy file, not a candidate: left out (give it with --policy to apply it)",
+                folder.display()
+            );
+            continue;
+        }
         if args.candidates[..position].contains(folder) {
             bail!("{}: the same candidate is given twice", folder.display());
         }

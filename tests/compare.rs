@@ -257,3 +257,33 @@ fn a_candidate_fleet_keeps_its_devices() {
     assert_eq!(candidate(&comparison, "vendor-fleet")["devices"], 2);
     assert_eq!(candidate(&comparison, "inventoried")["devices"], 2);
 }
+
+/// `compare samples/*` names the fleet's policy file beside the drones' folders: it is left
+/// out with a note, not refused as a candidate that is not a folder.
+#[test]
+fn a_policy_file_among_the_candidates_is_left_out_with_a_note() {
+    let output = drone_audit()
+        .args([
+            "compare",
+            "samples/drone-audit.toml",
+            "samples/m2e-hq",
+            "samples/px4-quad",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("samples/drone-audit.toml: a policy file, not a candidate: left out"),
+        "{stderr}"
+    );
+    let comparison: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let names: Vec<&str> = comparison["candidates"]
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .filter_map(|candidate| candidate["name"].as_str())
+        .collect();
+    assert_eq!(names, ["m2e-hq", "px4-quad"]);
+}
