@@ -882,7 +882,12 @@ fn captures(out: &mut Out) {
         "pcap-conversation-cap-padding",
         "100,001 conversations, then the DJI lookup",
         &[],
-        expect(&[3], "padded.pcap", &["partial"], "conversations").finding("CAP-003"),
+        expect(&[3], "padded.pcap", &["partial"], "conversations")
+            .finding("CAP-003")
+            .memory(
+                BASE_MIB + 400,
+                "64 MiB + about 4 KiB per conversation kept (100,000 at most)",
+            ),
     );
     if let Some(folder) = out.folder("pcap-huge-record") {
         let mut capture = pcap_header(101);
