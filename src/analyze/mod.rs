@@ -38,103 +38,80 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-/// What an artifact is, decided from its content.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum ArtifactKind {
-    /// A vendor-neutral device profile (docs/profile.md).
-    Profile,
-    /// ArduPilot parameters: Mission Planner `.param` or MAVProxy `.parm` files.
-    ArdupilotParams,
-    /// Parameters as QGroundControl saves them (`.params`), for PX4 or ArduPilot.
-    QgcParams,
-    /// mavlink-router's INI configuration.
-    MavlinkRouter,
-    /// hostapd.conf: a Wi-Fi access point.
-    Hostapd,
-    /// wpa_supplicant.conf: Wi-Fi networks a client joins.
-    WpaSupplicant,
-    /// OpenSSH server configuration.
-    SshdConfig,
-    /// /etc/shadow.
-    Shadow,
-    /// /etc/passwd.
-    Passwd,
-    /// A packet capture: pcap or pcapng.
-    Capture,
-    /// An ArduPilot DataFlash binary log (`.bin`).
-    DataflashLog,
-    /// A MAVLink telemetry log (`.tlog`).
-    Tlog,
-    /// A PX4 ULog flight log (`.ulg`).
-    Ulog,
-    /// A DJI flight record (`DJIFlightRecord_*.txt`).
-    DjiFlightRecord,
-    /// Key material kept as a plain file: a PEM or PuTTY key or certificate (`ssh_host_*_key`,
-    /// `*.pem`, `*.key`).
-    KeyMaterial,
-    /// A firmware image, update package or the archive it comes in (`.apj`, `.px4`, DJI
-    /// `IM*H` and xV4, uImage, gzip, tar, zip, SquashFS, ELF), unpacked recursively.
-    Firmware,
-    /// PX4's MAVLink signing key file on the SD card (`mavlink/mavlink-signing-key.bin`),
-    /// known by its name and place only.
-    MavlinkSigningKey,
+/// Declares [`ArtifactKind`] from one list, so that a kind is added in one place: each
+/// variant with its doc comment and its id (the kebab-case name reports and rule files use),
+/// and [`ArtifactKind::ALL`] and [`ArtifactKind::id`] made from it.
+macro_rules! artifact_kinds {
+    ($($(#[doc = $doc:literal])* $variant:ident => $id:literal,)*) => {
+        /// What an artifact is, decided from its content.
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            PartialOrd,
+            Ord,
+            Hash,
+            Serialize,
+            Deserialize,
+            schemars::JsonSchema,
+        )]
+        #[serde(rename_all = "kebab-case")]
+        pub enum ArtifactKind {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl ArtifactKind {
+            pub const ALL: [ArtifactKind; [$($id),*].len()] = [$(ArtifactKind::$variant),*];
+
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(ArtifactKind::$variant => $id,)*
+                }
+            }
+        }
+    };
 }
 
-impl ArtifactKind {
-    pub const ALL: [ArtifactKind; 17] = [
-        ArtifactKind::Profile,
-        ArtifactKind::ArdupilotParams,
-        ArtifactKind::QgcParams,
-        ArtifactKind::MavlinkRouter,
-        ArtifactKind::Hostapd,
-        ArtifactKind::WpaSupplicant,
-        ArtifactKind::SshdConfig,
-        ArtifactKind::Shadow,
-        ArtifactKind::Passwd,
-        ArtifactKind::Capture,
-        ArtifactKind::DataflashLog,
-        ArtifactKind::Tlog,
-        ArtifactKind::Ulog,
-        ArtifactKind::DjiFlightRecord,
-        ArtifactKind::KeyMaterial,
-        ArtifactKind::Firmware,
-        ArtifactKind::MavlinkSigningKey,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            ArtifactKind::Profile => "profile",
-            ArtifactKind::ArdupilotParams => "ardupilot-params",
-            ArtifactKind::QgcParams => "qgc-params",
-            ArtifactKind::MavlinkRouter => "mavlink-router",
-            ArtifactKind::Hostapd => "hostapd",
-            ArtifactKind::WpaSupplicant => "wpa-supplicant",
-            ArtifactKind::SshdConfig => "sshd-config",
-            ArtifactKind::Shadow => "shadow",
-            ArtifactKind::Passwd => "passwd",
-            ArtifactKind::Capture => "capture",
-            ArtifactKind::DataflashLog => "dataflash-log",
-            ArtifactKind::Tlog => "tlog",
-            ArtifactKind::Ulog => "ulog",
-            ArtifactKind::DjiFlightRecord => "dji-flight-record",
-            ArtifactKind::KeyMaterial => "key-material",
-            ArtifactKind::Firmware => "firmware",
-            ArtifactKind::MavlinkSigningKey => "mavlink-signing-key",
-        }
-    }
+artifact_kinds! {
+    /// A vendor-neutral device profile (docs/profile.md).
+    Profile => "profile",
+    /// ArduPilot parameters: Mission Planner `.param` or MAVProxy `.parm` files.
+    ArdupilotParams => "ardupilot-params",
+    /// Parameters as QGroundControl saves them (`.params`), for PX4 or ArduPilot.
+    QgcParams => "qgc-params",
+    /// mavlink-router's INI configuration.
+    MavlinkRouter => "mavlink-router",
+    /// hostapd.conf: a Wi-Fi access point.
+    Hostapd => "hostapd",
+    /// wpa_supplicant.conf: Wi-Fi networks a client joins.
+    WpaSupplicant => "wpa-supplicant",
+    /// OpenSSH server configuration.
+    SshdConfig => "sshd-config",
+    /// /etc/shadow.
+    Shadow => "shadow",
+    /// /etc/passwd.
+    Passwd => "passwd",
+    /// A packet capture: pcap or pcapng.
+    Capture => "capture",
+    /// An ArduPilot DataFlash binary log (`.bin`).
+    DataflashLog => "dataflash-log",
+    /// A MAVLink telemetry log (`.tlog`).
+    Tlog => "tlog",
+    /// A PX4 ULog flight log (`.ulg`).
+    Ulog => "ulog",
+    /// A DJI flight record (`DJIFlightRecord_*.txt`).
+    DjiFlightRecord => "dji-flight-record",
+    /// Key material kept as a plain file: a PEM or PuTTY key or certificate (`ssh_host_*_key`,
+    /// `*.pem`, `*.key`).
+    KeyMaterial => "key-material",
+    /// A firmware image, update package or the archive it comes in (`.apj`, `.px4`, DJI
+    /// `IM*H` and xV4, uImage, gzip, tar, zip, SquashFS, ELF), unpacked recursively.
+    Firmware => "firmware",
+    /// PX4's MAVLink signing key file on the SD card (`mavlink/mavlink-signing-key.bin`),
+    /// known by its name and place only.
+    MavlinkSigningKey => "mavlink-signing-key",
 }
 
 impl fmt::Display for ArtifactKind {
@@ -373,6 +350,15 @@ mod tests {
             assert_eq!(analyzer_for(kind).kind(), kind);
             assert_eq!(analyzers().iter().filter(|a| a.kind() == kind).count(), 1);
         }
+    }
+
+    #[test]
+    fn a_kind_is_written_and_read_by_its_id() {
+        for kind in ArtifactKind::ALL {
+            assert_eq!(serde_json::to_value(kind).ok(), Some(kind.id().into()));
+            assert_eq!(kind.id().parse::<ArtifactKind>(), Ok(kind));
+        }
+        assert!("firmware-image".parse::<ArtifactKind>().is_err());
     }
 
     #[test]
