@@ -6,7 +6,9 @@
 //! valid user name first and numeric UID and GID.
 
 use super::hash::{HashInfo, PasswordField};
-use super::{identify_entries, is_number, is_user_name};
+use super::{
+    accounts_not_listed, identify_entries, is_number, is_user_name, LineWarnings, MAX_ACCOUNTS,
+};
 use crate::analyze::text;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde::Serialize;
@@ -51,8 +53,9 @@ impl Analyzer for PasswdAnalyzer {
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
         let text = text::decode(content)?;
-        let mut warnings = Vec::new();
+        let mut warnings = LineWarnings::default();
         let mut accounts: Vec<PasswdAccount> = Vec::new();
+        let mut not_listed = 0usize;
         let mut first_line_of: BTreeMap<String, u32> = BTreeMap::new();
         for line in text::lines(text) {
             let line = line?;
@@ -67,6 +70,10 @@ impl Analyzer for PasswdAnalyzer {
                 ));
                 continue;
             };
+            if accounts.len() == MAX_ACCOUNTS {
+                not_listed += 1;
+                continue;
+            }
             if let Some(first) = first_line_of.get(&account.name) {
                 warnings.push(format!(
                     "line {}: user {} appears again (first on line {first}); both are recorded, and login uses the first",
@@ -84,11 +91,11 @@ impl Analyzer for PasswdAnalyzer {
             AnalyzeError::new(format!("cannot serialise passwd evidence: {error}"))
         })?;
         Ok(Evidence {
-            incomplete: None,
+            incomplete: accounts_not_listed(not_listed),
             kind: ArtifactKind::Passwd,
             document,
             lines: Default::default(),
-            warnings,
+            warnings: warnings.finish(),
         })
     }
 }

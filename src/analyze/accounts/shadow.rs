@@ -6,7 +6,9 @@
 //! valid user name first and an empty or numeric third field (days since 1970).
 
 use super::hash::{CheckOutcome, DefaultPasswordCheck, HashInfo, PasswordField};
-use super::{identify_entries, is_number, is_user_name};
+use super::{
+    accounts_not_listed, identify_entries, is_number, is_user_name, LineWarnings, MAX_ACCOUNTS,
+};
 use crate::analyze::fleet_secret::{FleetSecret, SecretKind};
 use crate::analyze::text;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
@@ -41,22 +43,27 @@ impl Analyzer for ShadowAnalyzer {
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
         let mut default_check = DefaultPasswordCheck::default();
         let mut evidence = analyze_with(content, &mut default_check)?;
-        evidence.incomplete = default_check.incomplete_reason();
+        let problems = evidence.incomplete.take().into_iter();
+        evidence.incomplete = crate::analyze::incomplete_reason(
+            problems.chain(default_check.incomplete_reason()).collect(),
+        );
         Ok(evidence)
     }
 }
 
 /// Reads a shadow file, checking its hashes with `default_check`: the budget of the artifact
 /// the file belongs to (the file itself, or a firmware image that holds it), shared by every
-/// shadow file of that artifact. The evidence's `incomplete` is left to the caller, which
-/// alone knows when the artifact's budget is final ([`DefaultPasswordCheck::incomplete_reason`]).
+/// shadow file of that artifact. The evidence's `incomplete` says only whether accounts past
+/// [`MAX_ACCOUNTS`] were left unread: the budget's is the caller's, which alone knows when the
+/// artifact's budget is final ([`DefaultPasswordCheck::incomplete_reason`]).
 pub fn analyze_with(
     content: &[u8],
     default_check: &mut DefaultPasswordCheck,
 ) -> Result<Evidence, AnalyzeError> {
     let text = text::decode(content)?;
-    let mut warnings = Vec::new();
+    let mut warnings = LineWarnings::default();
     let mut accounts: Vec<ShadowAccount> = Vec::new();
+    let mut not_listed = 0usize;
     let mut first_line_of: BTreeMap<String, u32> = BTreeMap::new();
     for line in text::lines(text) {
         let line = line?;
@@ -69,6 +76,10 @@ pub fn analyze_with(
                     "line {}: not a shadow entry (9 colon-separated fields, a user name first, days since 1970 third); skipped",
                     line.number
                 ));
+            continue;
+        }
+        if accounts.len() == MAX_ACCOUNTS {
+            not_listed += 1;
             continue;
         }
         let account = read_account(&fields, line.number, default_check, &mut warnings);
@@ -88,11 +99,11 @@ pub fn analyze_with(
     let document = serde_json::to_value(Shadow { accounts })
         .map_err(|error| AnalyzeError::new(format!("cannot serialise shadow evidence: {error}")))?;
     Ok(Evidence {
-        incomplete: None,
+        incomplete: accounts_not_listed(not_listed),
         kind: ArtifactKind::Shadow,
         document,
         lines: Default::default(),
-        warnings,
+        warnings: warnings.finish(),
     })
 }
 
@@ -144,7 +155,7 @@ fn read_account(
     fields: &[&str],
     number: u32,
     default_check: &mut DefaultPasswordCheck,
-    warnings: &mut Vec<String>,
+    warnings: &mut LineWarnings,
 ) -> ShadowAccount {
     let name = fields[0].to_owned();
     let password = PasswordField::parse(fields[1]);
@@ -313,6 +324,28 @@ old:!abeI39UDXGcO6:0::::::
     }
 
     #[test]
+    fn accounts_and_warnings_are_read_up_to_a_bound() {
+        // 20,000 accounts: the first 10,000 are read, the rest counted, and the file partial.
+        let mut content = String::new();
+        for index in 0..2 * MAX_ACCOUNTS {
+            content.push_str(&format!("u{index}:*:19800:0:99999:7:::\n"));
+        }
+        let evidence = ShadowAnalyzer.analyze(content.as_bytes()).expect("read");
+        assert_eq!(evidence.document["accounts"].as_array().map(Vec::len), Some(MAX_ACCOUNTS));
+        let reason = evidence.incomplete.expect("partial");
+        assert!(reason.starts_with("10000 accounts after the first 10000"), "{reason}");
+        // A million lines that are not entries make 100 warnings and a count, not a million.
+        let mut content = "root:*:19800:0:99999:7:::\n".to_owned();
+        content.push_str(&"not an entry\n".repeat(1_000_000));
+        let evidence = ShadowAnalyzer.analyze(content.as_bytes()).expect("read");
+        assert_eq!(evidence.warnings.len(), 101);
+        assert_eq!(
+            evidence.warnings[100],
+            "and 999900 more warnings about lines like these"
+        );
+    }
+
+    #[test]
     fn malformed_lines_are_warnings_and_nothing_valid_is_an_error() {
         let text = "root:*:19435:0:99999:7:::\n+::::::::\npi:$6$x:19435:0:99999:7::::extra\n\nops:!:19435:0:abc:7:::\n";
         assert!(
@@ -366,12 +399,13 @@ old:!abeI39UDXGcO6:0::::::
             evidence.warnings
         );
         let mut check = DefaultPasswordCheck::with_budget(4_000);
-        let mut warnings = Vec::new();
+        let mut warnings = LineWarnings::default();
         let fields = ["pi", "$6$saltsalt$677q0O/U8ycKsbBfN68CgcyXcWEbi0J/eUf256PkkeGXfNX3CNnPlwFdNvdBgnSiHDx5X1Xozxf5lg9iVIVVu/", "1", "", "", "", "", "", ""];
         for number in 1..=3 {
             let account = read_account(&fields, number, &mut check, &mut warnings);
             assert!(!account.default_password_checked);
         }
+        let warnings = warnings.finish();
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(
             warnings[0]

@@ -170,9 +170,10 @@ fn shadow_accounts(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     }
 }
 
-/// Accounts listed for one image, all its shadow and passwd files together. A root filesystem
-/// has tens; 199,000 shadow members of one account each made 925 MB of evidence.
-pub const MAX_ACCOUNTS: usize = 10_000;
+/// Accounts listed for one image, all its shadow and passwd files together: the bound of one
+/// file's ([`crate::analyze::accounts::MAX_ACCOUNTS`]). A root filesystem has tens; 199,000
+/// shadow members of one account each made 925 MB of evidence.
+pub use crate::analyze::accounts::MAX_ACCOUNTS;
 const ACCOUNTS_CUT: &str = "the image holds more accounts than are listed";
 
 /// The accounts of a shadow or passwd file, each with its line, as the companion analyzers
@@ -192,6 +193,10 @@ fn accounts(
     }
     match result {
         Ok(evidence) => {
+            // One file of more accounts than are read is partial on its own.
+            if let Some(reason) = &evidence.incomplete {
+                walk.problems.push(format!("{chain}: {reason}"));
+            }
             let Value::Array(entries) = evidence.document["accounts"].clone() else {
                 return;
             };
