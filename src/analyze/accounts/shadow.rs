@@ -331,9 +331,15 @@ old:!abeI39UDXGcO6:0::::::
             content.push_str(&format!("u{index}:*:19800:0:99999:7:::\n"));
         }
         let evidence = ShadowAnalyzer.analyze(content.as_bytes()).expect("read");
-        assert_eq!(evidence.document["accounts"].as_array().map(Vec::len), Some(MAX_ACCOUNTS));
+        assert_eq!(
+            evidence.document["accounts"].as_array().map(Vec::len),
+            Some(MAX_ACCOUNTS)
+        );
         let reason = evidence.incomplete.expect("partial");
-        assert!(reason.starts_with("10000 accounts after the first 10000"), "{reason}");
+        assert!(
+            reason.starts_with("10000 accounts after the first 10000"),
+            "{reason}"
+        );
         // A million lines that are not entries make 100 warnings and a count, not a million.
         let mut content = "root:*:19800:0:99999:7:::\n".to_owned();
         content.push_str(&"not an entry\n".repeat(1_000_000));
