@@ -35,7 +35,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    one_line_panics();
+    output::one_line_panics();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -45,30 +45,6 @@ fn main() -> ExitCode {
             ExitCode::from(exit::USAGE)
         }
     }
-}
-
-/// A panic prints one line on standard error instead of the default two and a backtrace hint:
-/// an analyzer's panic is contained and its artifact reported as an error with the reason, so
-/// a hostile file costs one line of the log, not a page. With RUST_BACKTRACE set, the default
-/// hook stays, for a developer.
-fn one_line_panics() {
-    if std::env::var_os("RUST_BACKTRACE").is_some() {
-        return;
-    }
-    std::panic::set_hook(Box::new(|info| {
-        let message = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|text| (*text).to_owned())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        let place = info
-            .location()
-            .map(|location| format!(" at {}:{}", location.file(), location.line()))
-            .unwrap_or_default();
-        let message = message.lines().next().unwrap_or_default();
-        eprintln!("drone-audit: internal error{place}: {message}");
-    }));
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -1,6 +1,6 @@
 //! Where a report goes and what the user sees meanwhile: the report written in each format
 //! asked for (to standard output or files), the baseline applied first, colour only on a
-//! terminal, and a progress bar for a scan that takes a while.
+//! terminal, a progress bar for a scan that takes a while, and a panic as one line.
 
 use crate::cli::ReportArgs;
 use anyhow::{bail, Context};
@@ -170,5 +170,56 @@ impl Progress for ScanProgress {
         {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
+    }
+}
+
+/// A panic prints one line on standard error instead of the default two and a backtrace hint:
+/// an analyzer's panic is contained and its artifact reported as an error with the reason, so
+/// a hostile file costs one line of the log, not a page. With RUST_BACKTRACE set, the default
+/// hook stays, for a developer.
+pub fn one_line_panics() {
+    if std::env::var_os("RUST_BACKTRACE").is_some() {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| eprintln!("{}", panic_line(info))));
+}
+
+/// A panic as one line: where it happened and the first line of its message.
+fn panic_line(info: &std::panic::PanicHookInfo<'_>) -> String {
+    let message = info
+        .payload()
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| info.payload().downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    let place = info
+        .location()
+        .map(|location| format!(" at {}:{}", location.file(), location.line()))
+        .unwrap_or_default();
+    let message = message.lines().next().unwrap_or_default();
+    format!("drone-audit: internal error{place}: {message}")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    #[test]
+    fn a_panic_is_one_line_with_its_place() {
+        let seen = Arc::new(Mutex::new(String::new()));
+        let line = Arc::clone(&seen);
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            *line.lock().unwrap_or_else(PoisonError::into_inner) = super::panic_line(info);
+        }));
+        let caught = std::panic::catch_unwind(|| panic!("index out of bounds\nsecond line"));
+        std::panic::set_hook(previous);
+        assert!(caught.is_err());
+        let line = seen.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        assert!(
+            line.starts_with("drone-audit: internal error at src/main/output.rs:"),
+            "{line}"
+        );
+        assert!(line.ends_with(": index out of bounds"), "{line}");
     }
 }
