@@ -1,7 +1,7 @@
 //! Embeds every rule file under `rules/` in the binary: writes `builtin_rules.rs` into
 //! OUT_DIR, a sorted list of (path relative to `rules/`, contents) pairs. `rules/catalogue/`
-//! holds data the analyzers embed themselves (passphrases, vendor endpoints), and
-//! `rules/frameworks/` the compliance frameworks: not rules.
+//! holds data the analyzers embed themselves (passphrases, vendor endpoints, the supply-chain
+//! catalogue): not rules. The compliance frameworks are in `frameworks/`, beside `rules/`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,11 +13,7 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            // rules/frameworks/ holds the compliance frameworks, which src/frameworks embeds.
-            if path
-                .file_name()
-                .is_some_and(|name| name == "catalogue" || name == "frameworks")
-            {
+            if path.file_name().is_some_and(|name| name == "catalogue") {
                 continue;
             }
             collect(&path, files);

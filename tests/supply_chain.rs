@@ -301,7 +301,7 @@ example = "[[links]]"
 
     fs::write(
         rules.join("catalogue/supply-chain.toml"),
-        "[[law]]\nid = \"x\"\n",
+        "[[law]]\nshort_name = \"x\"\n",
     )
     .expect("write");
     let output = drone_audit()

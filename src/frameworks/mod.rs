@@ -1,6 +1,6 @@
 //! Compliance frameworks as data: views over rule results, never controls.
 //!
-//! A [`Framework`] is one standard at one version (`rules/frameworks/<id>.toml`: DHS 2019,
+//! A [`Framework`] is one standard at one version (`frameworks/<id>.toml`: DHS 2019,
 //! CISA/FBI 2024, ETSI EN 303 645, NIST IR 8259A, Green UAS, PX4 hardening), with its source
 //! and its [`Requirement`]s. A requirement names the rules that evidence it, directly
 //! (`rules = ["AUTH-002"]`) or by control (`controls = ["encryption"]`: every rule of the
@@ -28,31 +28,31 @@ use std::sync::LazyLock;
 pub use evaluate::{evaluate, FrameworkResult, RequirementResult, RequirementStatus};
 
 /// The framework files compiled into the binary, by file name (a test checks that every file
-/// of `rules/frameworks/` is here).
+/// of `frameworks/` is here).
 pub const BUILTIN_FRAMEWORK_FILES: &[(&str, &str)] = &[
     (
         "dhs-2019.toml",
-        include_str!("../../rules/frameworks/dhs-2019.toml"),
+        include_str!("../../frameworks/dhs-2019.toml"),
     ),
     (
         "cisa-fbi-2024.toml",
-        include_str!("../../rules/frameworks/cisa-fbi-2024.toml"),
+        include_str!("../../frameworks/cisa-fbi-2024.toml"),
     ),
     (
         "etsi-en-303-645.toml",
-        include_str!("../../rules/frameworks/etsi-en-303-645.toml"),
+        include_str!("../../frameworks/etsi-en-303-645.toml"),
     ),
     (
         "nistir-8259a.toml",
-        include_str!("../../rules/frameworks/nistir-8259a.toml"),
+        include_str!("../../frameworks/nistir-8259a.toml"),
     ),
     (
         "green-uas.toml",
-        include_str!("../../rules/frameworks/green-uas.toml"),
+        include_str!("../../frameworks/green-uas.toml"),
     ),
     (
         "px4-hardening.toml",
-        include_str!("../../rules/frameworks/px4-hardening.toml"),
+        include_str!("../../frameworks/px4-hardening.toml"),
     ),
 ];
 
@@ -316,7 +316,7 @@ fn unmapped_builtin_rules(frameworks: &[Framework], rules: &RuleSet) -> Vec<Fram
             file: rule.source.clone(),
             line: builtin_rule_line(&rule.source, &rule.id),
             message: format!(
-                "rule {} is mapped to no framework: name it (or its control) in a requirement of rules/frameworks/",
+                "rule {} is mapped to no framework: name it (or its control) in a requirement of frameworks/",
                 rule.id
             ),
         })
@@ -744,7 +744,7 @@ collect = "The written policy."
 
     #[test]
     fn every_file_of_the_frameworks_folder_is_embedded() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/frameworks");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("frameworks");
         for entry in std::fs::read_dir(dir).unwrap() {
             let name = entry.unwrap().file_name().to_string_lossy().into_owned();
             assert!(

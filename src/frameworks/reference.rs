@@ -206,7 +206,7 @@ a duplicate requirement, a requirement that is both manual and mapped, or neithe
 built-in rule must be mapped by at least one built-in framework (every rule is, through \
 `dhs-2019`'s controls), so a new rule cannot go unmapped.
 
-The built-in files are `rules/frameworks/*.toml`; each says in `verified` and `unverified` what \
+The built-in files are `frameworks/*.toml`; each says in `verified` and `unverified` what \
 could be checked against its primary source and what could not.
 ";
 

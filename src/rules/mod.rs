@@ -443,6 +443,44 @@ example = "[[links]]\nencryption = \"none\""
         }
     }
 
+    /// Every `id` in `rules/`, data folders included, is a built-in rule's: an `id` there means
+    /// a rule, with fixtures that fire and pass (tests/rule_fixtures.rs), so data files name
+    /// their entries otherwise (the supply-chain catalogue's `short_name`).
+    #[test]
+    fn every_id_under_rules_is_a_rule() {
+        fn walk(dir: &Path, ids: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, ids);
+                } else if path
+                    .extension()
+                    .is_some_and(|extension| extension == "toml")
+                {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    ids.extend(text.lines().filter_map(|line| {
+                        let value = line.trim_start().strip_prefix("id")?.trim_start();
+                        Some(value.strip_prefix('=')?.trim().trim_matches('"').to_owned())
+                    }));
+                }
+            }
+        }
+        let mut ids = Vec::new();
+        walk(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"),
+            &mut ids,
+        );
+        ids.sort();
+        let mut rules: Vec<String> = load(None)
+            .unwrap()
+            .rules
+            .into_iter()
+            .map(|rule| rule.id)
+            .collect();
+        rules.sort();
+        assert_eq!(ids, rules);
+    }
+
     #[test]
     fn every_rule_file_in_rules_folder_is_embedded() {
         fn walk(dir: &Path, found: &mut Vec<String>, root: &Path) {
@@ -450,10 +488,7 @@ example = "[[links]]\nencryption = \"none\""
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     // rules/catalogue/ holds the analyzers' data, not rules (build.rs).
-                    if path
-                        .file_name()
-                        .is_some_and(|name| name == "catalogue" || name == "frameworks")
-                    {
+                    if path.file_name().is_some_and(|name| name == "catalogue") {
                         continue;
                     }
                     walk(&path, found, root);

@@ -28,6 +28,8 @@ pub const MAX_CATALOGUE_BYTES: u64 = 1024 * 1024;
 #[serde(deny_unknown_fields)]
 pub struct Law {
     /// Stable id the policy's `[supply_chain] apply` names, e.g. `ndaa-848`.
+    // `short_name` in the file: `id` keys in rules/ are rule ids, each with its fixtures.
+    #[serde(rename(deserialize = "short_name"))]
     pub id: String,
     pub title: String,
     /// What the law covers, in our words.
@@ -90,6 +92,8 @@ impl Covered {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manufacturer {
+    // `short_name` in the file: `id` keys in rules/ are rule ids, each with its fixtures.
+    #[serde(rename(deserialize = "short_name"))]
     pub id: String,
     pub names: Vec<String>,
     /// Where it is domiciled (ISO 3166-1 alpha-2).
@@ -108,6 +112,8 @@ pub struct Manufacturer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Guidance {
+    // `short_name` in the file: `id` keys in rules/ are rule ids, each with its fixtures.
+    #[serde(rename(deserialize = "short_name"))]
     pub id: String,
     pub title: String,
     pub covers: String,
@@ -457,7 +463,7 @@ mod tests {
                 .any(|p| p.contains("effective `December 2019`")),
             "{problems:?}"
         );
-        let unnoted = "[[law]]\nid = \"x\"\ntitle = \"X\"\ncovers = \"x\"\nsource = \"https://x\"\neffective = \"2020-01-01\"\nchecked = \"2020-01-01\"\nverified = false\nrule = \"SC-001\"\n";
+        let unnoted = "[[law]]\nshort_name = \"x\"\ntitle = \"X\"\ncovers = \"x\"\nsource = \"https://x\"\neffective = \"2020-01-01\"\nchecked = \"2020-01-01\"\nverified = false\nrule = \"SC-001\"\n";
         let problems = Catalogue::parse("t", unnoted).unwrap_err();
         assert!(problems[0].contains("needs a note"), "{problems:?}");
         let missing = unnoted.replace("checked = \"2020-01-01\"\n", "");
@@ -508,7 +514,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("da-sc-overlay-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("catalogue")).unwrap();
         assert_eq!(Catalogue::for_rules_dir(Some(&dir)).unwrap(), None);
-        let text = BUILTIN.replace("id = \"Skydio\"", "id = \"Skydio-X\"");
+        let text = BUILTIN.replace("short_name = \"Skydio\"", "short_name = \"Skydio-X\"");
         std::fs::write(dir.join(OVERLAY_PATH), &text).unwrap();
         let overlay = Catalogue::for_rules_dir(Some(&dir)).unwrap().unwrap();
         assert!(overlay.manufacturer("Skydio-X").is_some());
