@@ -7,9 +7,9 @@
 use crate::analyze::{self, ArtifactKind, UnpackLimits};
 use crate::baseline::Baseline;
 use crate::discover::{self, DeviceInfo, INVENTORY_FILE_NAME};
-use crate::merge::{self, MergeError};
+use crate::merge::{Merge, MergeError, PartSource};
 use crate::policy::Policy;
-use crate::report::{self, Renderer, Report};
+use crate::report::{self, Renderer};
 use crate::rules::{self, RuleSet};
 use crate::scan::{analyze_as, DeviceScanner, Limits, ScannedArtifact};
 use std::path::{Path, PathBuf};
@@ -173,19 +173,20 @@ pub fn baseline(data: &[u8]) {
 /// (with `--allow-partial` when shards are missing), and the merged report is rendered in
 /// every format, as `merge` does.
 pub fn merge_parts(data: &[u8]) {
-    let parts: Vec<(String, Report)> = pieces(data)
+    let parts: Vec<PartSource> = pieces(data)
         .into_iter()
         .enumerate()
-        .filter_map(|(index, piece)| {
-            let part = serde_json::from_slice(piece).ok()?;
-            Some((format!("part-{index}.json"), part))
-        })
+        .map(|(index, piece)| PartSource::bytes(format!("part-{index}.json"), piece))
         .collect();
-    let merged = match merge::merge(parts.clone(), false) {
-        Err(MergeError::Missing { .. }) => merge::merge(parts, true),
+    let merged = match Merge::open(parts.clone(), false) {
+        Err(MergeError::Missing { .. }) => Merge::open(parts, true),
         merged => merged,
     };
     let Ok(merged) = merged else {
+        return;
+    };
+    let _ = merged.write_json(&mut std::io::sink(), &mut |_| {});
+    let Ok(merged) = merged.into_report() else {
         return;
     };
     let renderers: [&dyn Renderer; 6] = [

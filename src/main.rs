@@ -12,13 +12,16 @@ use cli::{
     Cli, Command, CompareArgs, FrameworksCommand, ListFormat, MergeArgs, RulesCommand, ScanArgs,
     SchemaKind,
 };
-use output::{colour_on_stdout, deliver, report_destinations, write_to, ScanProgress};
+use output::{
+    colour_on_stdout, deliver, deliver_merge, report_destinations, write_to, ScanProgress,
+};
 
 use anyhow::{bail, Context};
 use clap::Parser;
 use drone_audit::analyze::profile::evidence::Profile;
 use drone_audit::discover::POLICY_FILE_NAME;
 use drone_audit::frameworks::{self, FrameworkSet};
+use drone_audit::merge::{Merge, PartSource};
 use drone_audit::report::comparison::Comparison;
 use drone_audit::report::exit;
 use drone_audit::report::table::Paint;
@@ -143,21 +146,20 @@ fn run_scan(args: ScanArgs) -> anyhow::Result<u8> {
 
 fn run_merge(args: MergeArgs) -> anyhow::Result<u8> {
     let destinations = report_destinations(&args.report.format, &args.report.output)?;
-    let mut parts = Vec::with_capacity(args.parts.len());
-    for path in &args.parts {
-        let name = drone_audit::discover::display(path);
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
-        let part: drone_audit::report::Report = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{name} is not a drone-audit JSON report"))?;
-        parts.push((name, part));
-    }
-    let mut report = drone_audit::merge::merge(parts, args.allow_partial)?;
-    // The fleet stage again, over every part's devices (groups across shards).
-    drone_audit::shared_secrets::apply_to_report(&mut report);
-    if report.partial.is_some() && args.report.write_baseline.is_some() {
+    let parts = args
+        .parts
+        .iter()
+        .map(|path| PartSource::file(drone_audit::discover::display(path), path.clone()))
+        .collect();
+    // The checks, and the fleet stage again over every part's devices (groups across shards).
+    let merge = Merge::open(parts, args.allow_partial)?;
+    if merge.head().partial.is_some() && args.report.write_baseline.is_some() {
         bail!("a partial merge cannot be a baseline: it lacks the findings of the missing shards");
     }
-    deliver(report, &args.report, &destinations)
+    if let Some(code) = deliver_merge(&merge, &args.report, &destinations)? {
+        return Ok(code);
+    }
+    deliver(merge.into_report()?, &args.report, &destinations)
 }
 
 fn run_compare(args: CompareArgs) -> anyhow::Result<u8> {

@@ -16,8 +16,8 @@
 //! id), at its first artifact holding the secret.
 
 use crate::analyze::fleet_secret::DeviceSecret;
-use crate::report::assemble;
-use crate::report::{DeviceReport, Finding, Report, RuleInfo, Waived};
+use crate::control::{Control, Severity};
+use crate::report::{DeviceReport, Finding, RuleInfo, Waived};
 use crate::rules::engine::Location;
 use crate::score::{self, RuleStatus};
 use std::collections::BTreeMap;
@@ -42,13 +42,26 @@ pub struct SharedSecret {
 
 /// The secrets held by more than one device, ordered by kind and digest.
 pub fn shared_secrets(devices: &[DeviceReport]) -> Vec<SharedSecret> {
+    shared_among(
+        devices
+            .iter()
+            .map(|device| (device.info.id.as_str(), device.secrets.as_slice())),
+    )
+}
+
+/// The secrets held by more than one of `holders` (each a device id and the secrets its report
+/// carries), ordered by kind and digest: for callers that keep only the secrets of devices
+/// whose reports they no longer hold (`merge`, which streams its parts).
+pub fn shared_among<'a>(
+    holders: impl IntoIterator<Item = (&'a str, &'a [DeviceSecret])>,
+) -> Vec<SharedSecret> {
     let mut by_digest: BTreeMap<(&str, &str), BTreeMap<&str, Vec<&DeviceSecret>>> = BTreeMap::new();
-    for device in devices {
-        for secret in &device.secrets {
+    for (device, secrets) in holders {
+        for secret in secrets {
             by_digest
                 .entry((&secret.kind, &secret.digest))
                 .or_default()
-                .entry(&device.info.id)
+                .entry(device)
                 .or_default()
                 .push(secret);
         }
@@ -130,124 +143,131 @@ pub fn apply(
     let Some(rule) = rule else {
         return;
     };
-    // Device id → (findings it carries, whether every group it is in is waived).
-    let mut verdicts: BTreeMap<String, (usize, bool)> = BTreeMap::new();
-    for shared in shared_secrets(devices) {
-        let Some((first, places)) = shared.holders.iter().next() else {
-            continue;
-        };
-        let artifact = places[0].0.clone();
-        let waived = waiver(RULE_ID, first, &artifact);
-        let finding = Finding {
-            rule: RULE_ID.to_owned(),
-            title: rule.title.clone(),
-            control: rule.control,
-            severity: rule.severity,
-            device: first.clone(),
-            artifact,
-            location: Location {
-                evidence_path: "$..fleet_secret".to_owned(),
-                ..Location::default()
-            },
-            message: message(&shared),
-            remediation: rule.remediation.clone(),
-            // What the finding is about: the secret, by its kind and digest; the fingerprint
-            // is the report's to assign, from the scan-relative path.
-            subject: format!("{} {}", shared.kind, shared.digest),
-            fingerprint: String::new(),
-            waived,
-        };
-        let is_waived = finding.waived.is_some();
-        for device in shared.holders.keys() {
-            let verdict = verdicts.entry(device.clone()).or_insert((0, true));
-            verdict.1 &= is_waived;
-            if device == first {
-                verdict.0 += 1;
-            }
-        }
-        findings.push(finding);
-    }
+    let stage = FleetStage::decide(shared_secrets(devices), rule, waiver);
     for device in devices.iter_mut() {
-        if let Some(&(count, waived)) = verdicts.get(&device.info.id) {
-            let status = if waived {
-                RuleStatus::Waived
-            } else {
-                RuleStatus::Failed
-            };
-            rescore(device, findings, status, count);
+        if stage.involves(&device.info.id) {
+            let id = device.info.id.clone();
+            stage.rescore(device, open_findings(findings.iter(), &id));
         }
     }
+    findings.extend(stage.findings);
 }
 
-/// The fleet stage on a report put together from shards' parts, as `merge` must run it after
-/// joining their devices and findings: [`apply`] over every device, with the rule in force from
-/// the report's catalogue, then the findings sorted and the summary made again.
-///
-/// A part does not carry the policy's waivers, only the findings they covered: a group's
-/// finding is waived here when a part already had it waived at the same device and artifact
-/// (a group found within one shard). A group found only across shards, on a device and path a
-/// waiver covers, is not known to be waived: merge would need the waivers themselves.
-pub fn apply_to_report(report: &mut Report) {
-    let rule = report
-        .rules
-        .catalogue
-        .iter()
-        .find(|rule| rule.id == RULE_ID)
-        .cloned();
-    let known: BTreeMap<(String, String), Waived> = report
-        .findings
-        .iter()
-        .filter(|finding| finding.rule == RULE_ID)
-        .filter_map(|finding| {
-            let waived = finding.waived.clone()?;
-            Some(((finding.device.clone(), finding.artifact.clone()), waived))
-        })
-        .collect();
-    let waiver = |_: &str, device: &str, artifact: &str| {
-        known
-            .get(&(device.to_owned(), artifact.to_owned()))
-            .cloned()
-    };
-    apply(
-        &mut report.devices,
-        &mut report.findings,
-        rule.as_ref(),
-        &waiver,
-    );
-    assemble::sort_findings(&mut report.findings);
-    crate::report::fingerprint::assign(&mut report.findings, &report.scan_roots);
-    report.summary = assemble::summarize(&report.devices, &report.findings, &report.artifacts);
+/// The `(control, severity)` of `device`'s findings that are not waived, as a device's grade
+/// is capped by them.
+pub fn open_findings<'a>(
+    findings: impl Iterator<Item = &'a Finding> + 'a,
+    device: &'a str,
+) -> impl Iterator<Item = (Control, Severity)> + 'a {
+    findings
+        .filter(move |finding| finding.device == device && finding.waived.is_none())
+        .map(|finding| (finding.control, finding.severity))
 }
 
-/// Sets the device's FLEET-001 result and scores its control and the device again, as
-/// evaluation scores them.
-fn rescore(device: &mut DeviceReport, findings: &[Finding], status: RuleStatus, count: usize) {
-    for control in &mut device.controls {
-        let Some(result) = control
-            .rules
-            .iter_mut()
-            .find(|result| &*result.rule == RULE_ID)
-        else {
-            continue;
-        };
-        result.status = status;
-        result.findings = count;
-        result.reason = None;
-        let tally = score::tally(&control.rules);
-        control.score = tally.score;
-        control.coverage = tally.coverage;
-        control.status = score::control_status(&control.rules);
+/// What the fleet stage decided: one finding per shared secret, and for each device of a
+/// group, how many of those findings it carries and whether every group it is in is waived.
+#[derive(Debug, Default)]
+pub struct FleetStage {
+    /// The findings of the shared secrets, in order of kind and digest (unsorted otherwise).
+    pub findings: Vec<Finding>,
+    verdicts: BTreeMap<String, Verdict>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Verdict {
+    findings: usize,
+    waived: bool,
+}
+
+impl FleetStage {
+    /// The findings of `shared` under `rule`, each waived when `waiver` covers it at its
+    /// first device (by id) and first artifact there.
+    pub fn decide(shared: Vec<SharedSecret>, rule: &RuleInfo, waiver: &WaiverLookup<'_>) -> Self {
+        let mut stage = FleetStage::default();
+        for shared in shared {
+            let Some((first, places)) = shared.holders.iter().next() else {
+                continue;
+            };
+            let artifact = places[0].0.clone();
+            let waived = waiver(RULE_ID, first, &artifact);
+            let finding = Finding {
+                rule: RULE_ID.to_owned(),
+                title: rule.title.clone(),
+                control: rule.control,
+                severity: rule.severity,
+                device: first.clone(),
+                artifact,
+                location: Location {
+                    evidence_path: "$..fleet_secret".to_owned(),
+                    ..Location::default()
+                },
+                message: message(&shared),
+                remediation: rule.remediation.clone(),
+                // What the finding is about: the secret, by its kind and digest; the
+                // fingerprint is the report's to assign, from the scan-relative path.
+                subject: format!("{} {}", shared.kind, shared.digest),
+                fingerprint: String::new(),
+                waived,
+            };
+            let is_waived = finding.waived.is_some();
+            for device in shared.holders.keys() {
+                let verdict = stage.verdicts.entry(device.clone()).or_insert(Verdict {
+                    findings: 0,
+                    waived: true,
+                });
+                verdict.waived &= is_waived;
+                if device == first {
+                    verdict.findings += 1;
+                }
+            }
+            stage.findings.push(finding);
+        }
+        stage
     }
-    let (tally, grade) = score::device_tally(
-        &device.controls,
-        findings
-            .iter()
-            .filter(|finding| finding.device == device.info.id && finding.waived.is_none())
-            .map(|finding| (finding.control, finding.severity)),
-    );
-    device.score = tally.score;
-    device.coverage = tally.coverage;
-    device.grade = grade;
+
+    /// Whether `device` holds a secret another device holds too.
+    pub fn involves(&self, device: &str) -> bool {
+        self.verdicts.contains_key(device)
+    }
+
+    /// Sets the device's FLEET-001 result and scores its control and the device again, as
+    /// evaluation scores them; `others` are the `(control, severity)` of its open findings
+    /// of other rules ([`open_findings`]). A device in no group is left as it is.
+    pub fn rescore(
+        &self,
+        device: &mut DeviceReport,
+        others: impl Iterator<Item = (Control, Severity)>,
+    ) {
+        let Some(verdict) = self.verdicts.get(&device.info.id) else {
+            return;
+        };
+        let status = if verdict.waived {
+            RuleStatus::Waived
+        } else {
+            RuleStatus::Failed
+        };
+        for control in &mut device.controls {
+            let Some(result) = control
+                .rules
+                .iter_mut()
+                .find(|result| &*result.rule == RULE_ID)
+            else {
+                continue;
+            };
+            result.status = status;
+            result.findings = verdict.findings;
+            result.reason = None;
+            let tally = score::tally(&control.rules);
+            control.score = tally.score;
+            control.coverage = tally.coverage;
+            control.status = score::control_status(&control.rules);
+        }
+        let own = open_findings(self.findings.iter(), &device.info.id);
+        let (tally, grade) = score::device_tally(&device.controls, others.chain(own));
+        device.score = tally.score;
+        device.coverage = tally.coverage;
+        device.grade = grade;
+    }
 }
 
 #[cfg(test)]

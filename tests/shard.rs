@@ -437,3 +437,147 @@ fn pruned_shards_merge_into_the_single_scan_with_each_unreadable_folder_once() {
         "shard 2 owns deep and reports it"
     );
 }
+
+/// The parts of the samples in 3 shards, the first rewritten by `rewrite` (its JSON in, the
+/// text to write out).
+fn parts_with_first_rewritten(
+    work: &Path,
+    prefix: &str,
+    rewrite: impl Fn(serde_json::Value) -> String,
+) -> Vec<PathBuf> {
+    let parts = write_parts(work, prefix, 3, &[]);
+    let report: serde_json::Value =
+        serde_json::from_slice(&fs::read(&parts[0]).expect("part")).expect("JSON");
+    fs::write(&parts[0], rewrite(report)).expect("write");
+    parts
+}
+
+#[test]
+fn a_part_rewritten_with_its_keys_sorted_still_merges_byte_identical() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let single = drone_audit()
+        .args(["scan", "samples/", "--fail-on", "none", "--format", "json"])
+        .output()
+        .expect("runs")
+        .stdout;
+    // serde_json's map sorts keys: `artifacts` comes before `devices` and the head's fields,
+    // as a tool that sorts keys (jq -S, Python's sort_keys) writes it. Such a part is read
+    // whole; the others stream.
+    let parts = parts_with_first_rewritten(work.path(), "sorted", |report| {
+        serde_json::to_string_pretty(&report).expect("JSON")
+    });
+    let merged = drone_audit()
+        .arg("merge")
+        .args(&parts)
+        .args(["--fail-on", "none", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(merged.status.code(), Some(0), "{merged:?}");
+    assert!(
+        merged.stdout == single,
+        "the merged report differs from the scan's"
+    );
+}
+
+#[test]
+fn a_part_out_of_order_cut_short_or_not_a_report_is_refused_by_name() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let name = |path: &PathBuf| path.to_str().expect("UTF-8").to_owned();
+    // Devices swapped: a merge of lists that are not sorted would not be a scan's order.
+    let swapped = parts_with_first_rewritten(work.path(), "swapped", |mut report| {
+        let devices = report["devices"].as_array_mut().expect("devices");
+        assert!(
+            devices.len() >= 2,
+            "shard 1 of the samples holds 2 devices or more"
+        );
+        devices.swap(0, 1);
+        // In the layout a scan writes (lists last): serde_json sorted the keys.
+        relayout(&serde_json::to_string(&report).expect("JSON"))
+    });
+    merge_fails_with(
+        &swapped.iter().collect::<Vec<_>>(),
+        &[],
+        &format!(
+            "{}: its devices are not in a scan's order",
+            name(&swapped[0])
+        ),
+    );
+    // A part cut short in its findings, after its head and devices were read.
+    let parts = write_parts(work.path(), "cut", 3, &[]);
+    let whole = fs::read(&parts[2]).expect("part");
+    fs::write(&parts[2], &whole[..whole.len() * 9 / 10]).expect("cut");
+    merge_fails_with(
+        &parts.iter().collect::<Vec<_>>(),
+        &[],
+        &format!("{} is not a drone-audit JSON report", name(&parts[2])),
+    );
+    // A file that is no report at all.
+    fs::write(&parts[2], "[1, 2, 3]").expect("write");
+    merge_fails_with(
+        &parts.iter().collect::<Vec<_>>(),
+        &[],
+        &format!("{} is not a drone-audit JSON report", name(&parts[2])),
+    );
+    // Nothing was written to standard output by a refused merge.
+    let refused = drone_audit()
+        .arg("merge")
+        .args(&parts)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(refused.stdout.is_empty());
+}
+
+/// A report's JSON with its lists moved back to the end, in a scan's order.
+fn relayout(text: &str) -> String {
+    let report: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).expect("JSON object");
+    let lists = ["devices", "artifacts", "findings"];
+    let mut out = String::from("{");
+    let mut first = true;
+    let fields = report
+        .iter()
+        .filter(|(key, _)| !lists.contains(&key.as_str()))
+        .chain(
+            lists
+                .iter()
+                .map(|list| report.get_key_value(*list).expect("list")),
+        );
+    for (key, value) in fields {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push_str(&serde_json::to_string(key).expect("key"));
+        out.push(':');
+        out.push_str(&serde_json::to_string(value).expect("value"));
+    }
+    out.push('}');
+    out
+}
+
+#[test]
+fn merged_reports_in_every_format_equal_the_single_scans() {
+    // JSON alone streams; with another format, or a baseline, the merge is gathered whole:
+    // both are the scan's reports byte for byte.
+    let work = tempfile::tempdir().expect("tempdir");
+    let formats = ["json", "sarif", "junit", "markdown", "html", "table"];
+    let write_all = |command: &mut Command, prefix: &str| {
+        for format in formats {
+            command
+                .args(["--format", format, "--output"])
+                .arg(work.path().join(format!("{prefix}.{format}")));
+        }
+        command.output().expect("runs").status.code()
+    };
+    let single_code = write_all(drone_audit().args(["scan", "samples/"]), "single");
+    let parts = write_parts(work.path(), "formats", 3, &[]);
+    let merged_code = write_all(drone_audit().arg("merge").args(&parts), "merged");
+    assert_eq!(merged_code, single_code);
+    for format in formats {
+        let read = |prefix: &str| {
+            fs::read(work.path().join(format!("{prefix}.{format}"))).expect("report")
+        };
+        assert!(read("single") == read("merged"), "{format} differs");
+    }
+}

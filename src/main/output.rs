@@ -1,13 +1,14 @@
 //! Where a report goes and what the user sees meanwhile: the report written in each format
-//! asked for (to standard output or files), the baseline applied first, colour only on a
+//! asked for (to standard output or files; a merge's JSON as it is read), the baseline applied first, colour only on a
 //! terminal, a progress bar for a scan that takes a while, and a panic as one line.
 
 use crate::cli::ReportArgs;
 use anyhow::{bail, Context};
 use drone_audit::baseline::Baseline;
+use drone_audit::merge::Merge;
 use drone_audit::report::sarif::{SarifOptions, SarifRenderer};
 use drone_audit::report::table::Paint;
-use drone_audit::report::{exit_code, Format, Renderer};
+use drone_audit::report::{exit_code, verdict, ArtifactRecord, FailOn, Format, Renderer};
 use drone_audit::scan::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{self, IsTerminal, Write};
@@ -56,7 +57,58 @@ pub fn deliver(
     if let Some(note) = sarif.left_out_note() {
         eprintln!("drone-audit: {note}");
     }
-    for artifact in report.errors().filter(|_| !args.quiet) {
+    for artifact in report.errors() {
+        tell_error(artifact, args);
+    }
+    tell_nothing_assessed(&report.nothing_assessed(), args);
+    let code = exit_code(&report, args.fail_on.into(), args.allow_empty);
+    // The process ends next: freeing a report of thousands of devices piece by piece would
+    // only delay the exit (0.1 s for 10,000 devices), so leave it to the OS.
+    std::mem::forget(report);
+    Ok(code)
+}
+
+/// Writes a merge's JSON reports as it reads the parts, never holding the merged report, and
+/// decides the exit code as [`deliver`] does; `None` when a destination needs the whole
+/// report (another format, a baseline to apply or write), for [`deliver`] to write.
+pub fn deliver_merge(
+    merge: &Merge,
+    args: &ReportArgs,
+    destinations: &[(Format, Option<&PathBuf>)],
+) -> anyhow::Result<Option<u8>> {
+    let streams = destinations
+        .iter()
+        .all(|(format, _)| *format == Format::Json)
+        && args.baseline.is_none()
+        && args.write_baseline.is_none();
+    if !streams {
+        return Ok(None);
+    }
+    for (position, &(_, output)) in destinations.iter().enumerate() {
+        write_to(output.map(PathBuf::as_path), |out| {
+            merge
+                .write_json(out, &mut |artifact| {
+                    if position == 0 && artifact.status.is_incomplete() {
+                        tell_error(artifact, args);
+                    }
+                })
+                .map_err(io::Error::other)
+        })?;
+    }
+    let nothing_assessed = merge.nothing_assessed();
+    tell_nothing_assessed(&nothing_assessed, args);
+    let head = merge.head();
+    let fail_on: FailOn = args.fail_on.into();
+    Ok(Some(verdict(
+        fail_on.fails(&head.summary),
+        head.summary.incomplete || head.partial.is_some(),
+        !args.allow_empty && !nothing_assessed.is_empty(),
+    )))
+}
+
+/// Says on standard error why an artifact was not fully assessed (unless --quiet).
+fn tell_error(artifact: &ArtifactRecord, args: &ReportArgs) {
+    if !args.quiet {
         eprintln!(
             "drone-audit: {}: {}",
             artifact.path,
@@ -66,8 +118,11 @@ pub fn deliver(
                 .unwrap_or("could not be assessed")
         );
     }
-    let empty = report.nothing_assessed();
-    for reason in empty.iter().filter(|_| !args.quiet) {
+}
+
+/// Says on standard error why a scan assessed too little to be a verdict (unless --quiet).
+fn tell_nothing_assessed(reasons: &[String], args: &ReportArgs) {
+    for reason in reasons.iter().filter(|_| !args.quiet) {
         let consequence = if args.allow_empty {
             "accepted (--allow-empty)"
         } else {
@@ -75,11 +130,6 @@ pub fn deliver(
         };
         eprintln!("drone-audit: {reason}: {consequence}");
     }
-    let code = exit_code(&report, args.fail_on.into(), args.allow_empty);
-    // The process ends next: freeing a report of thousands of devices piece by piece would
-    // only delay the exit (0.1 s for 10,000 devices), so leave it to the OS.
-    std::mem::forget(report);
-    Ok(code)
 }
 
 /// Pairs each --format with the --output in the same position; a single format without an

@@ -11,13 +11,16 @@ use std::collections::BTreeMap;
 /// The report's order of artifacts: by path, then the rest, so equal paths (a file given
 /// on the command line and found by the walk too) keep one order however they were gathered.
 pub fn sort_artifacts(artifacts: &mut [ArtifactRecord]) {
-    artifacts.par_sort_by(|a, b| {
-        a.path
-            .cmp(&b.path)
-            .then_with(|| a.device.cmp(&b.device))
-            .then_with(|| a.status.cmp(&b.status))
-            .then_with(|| a.reason.cmp(&b.reason))
-    });
+    artifacts.par_sort_by(artifact_order);
+}
+
+/// The report's order of artifacts ([`sort_artifacts`]).
+pub fn artifact_order(a: &ArtifactRecord, b: &ArtifactRecord) -> std::cmp::Ordering {
+    a.path
+        .cmp(&b.path)
+        .then_with(|| a.device.cmp(&b.device))
+        .then_with(|| a.status.cmp(&b.status))
+        .then_with(|| a.reason.cmp(&b.reason))
 }
 
 /// Findings in the report's order ([`finding_order`]), split by severity, most severe first
@@ -25,7 +28,7 @@ pub fn sort_artifacts(artifacts: &mut [ArtifactRecord]) {
 pub type FindingsBySeverity = [Vec<Finding>; Severity::ALL.len()];
 
 /// The report's order of findings: most severe first, then by place.
-fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+pub fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
     b.severity
         .cmp(&a.severity)
         .then_with(|| a.device.cmp(&b.device))
@@ -67,69 +70,110 @@ pub fn gather_findings(mut devices: Vec<FindingsBySeverity>) -> Vec<Finding> {
     findings
 }
 
+/// The fleet's summary of a report's devices, findings and artifacts.
 pub fn summarize(
     devices: &[DeviceReport],
     findings: &[Finding],
     artifacts: &[ArtifactRecord],
 ) -> FleetSummary {
-    let scores: Vec<f64> = devices.iter().filter_map(|device| device.score).collect();
-    let score = (!scores.is_empty())
-        .then(|| score::round(scores.iter().sum::<f64>() / scores.len() as f64));
-    let grade = devices
+    let mut summary = SummaryBuilder::default();
+    devices.iter().for_each(|device| summary.add_device(device));
+    findings
         .iter()
-        .map(|device| device.grade)
-        .filter(|grade| *grade != Grade::NotAssessed)
-        .max()
-        .unwrap_or(Grade::NotAssessed);
-    let coverage = if devices.is_empty() {
-        0.0
-    } else {
-        score::round(
-            devices.iter().map(|device| device.coverage).sum::<f64>() / devices.len() as f64,
-        )
-    };
-    let mut by_severity: BTreeMap<Severity, usize> = Severity::ALL
+        .for_each(|finding| summary.add_finding(finding));
+    artifacts
         .iter()
-        .map(|severity| (*severity, 0))
-        .collect();
-    for finding in findings.iter().filter(|finding| finding.waived.is_none()) {
-        *by_severity.entry(finding.severity).or_default() += 1;
+        .for_each(|artifact| summary.add_artifact(artifact));
+    summary.finish()
+}
+
+/// The fleet's summary, gathered one device, finding and artifact at a time, for callers that
+/// never hold the whole report (`merge` streams its parts). Devices are added in the report's
+/// order: the fleet's score is their mean, summed in that order.
+#[derive(Debug)]
+pub struct SummaryBuilder {
+    scores: Vec<f64>,
+    /// The worst grade of a device with something assessed.
+    grade: Option<Grade>,
+    coverage: Vec<f64>,
+    findings: BTreeMap<Severity, usize>,
+    waived: usize,
+    controls: Vec<ControlSummary>,
+    incomplete: bool,
+}
+
+impl Default for SummaryBuilder {
+    fn default() -> Self {
+        SummaryBuilder {
+            scores: Vec::new(),
+            grade: None,
+            coverage: Vec::new(),
+            findings: Severity::ALL
+                .iter()
+                .map(|severity| (*severity, 0))
+                .collect(),
+            waived: 0,
+            controls: Control::ALL
+                .iter()
+                .map(|control| ControlSummary {
+                    control: *control,
+                    passed: 0,
+                    failed: 0,
+                    not_assessed: 0,
+                })
+                .collect(),
+            incomplete: false,
+        }
     }
-    let controls = Control::ALL
-        .iter()
-        .map(|control| {
-            let count = |status: ControlStatus| {
-                devices
-                    .iter()
-                    .filter(|device| {
-                        device
-                            .control(*control)
-                            .is_some_and(|result| result.status == status)
-                    })
-                    .count()
-            };
-            ControlSummary {
-                control: *control,
-                passed: count(ControlStatus::Pass),
-                failed: count(ControlStatus::Fail),
-                not_assessed: count(ControlStatus::NotAssessed),
+}
+
+impl SummaryBuilder {
+    pub fn add_device(&mut self, device: &DeviceReport) {
+        self.scores.extend(device.score);
+        if device.grade != Grade::NotAssessed {
+            self.grade = self.grade.max(Some(device.grade));
+        }
+        self.coverage.push(device.coverage);
+        for summary in &mut self.controls {
+            match device.control(summary.control).map(|result| result.status) {
+                Some(ControlStatus::Pass) => summary.passed += 1,
+                Some(ControlStatus::Fail) => summary.failed += 1,
+                Some(ControlStatus::NotAssessed) => summary.not_assessed += 1,
+                None => {}
             }
-        })
-        .collect();
-    FleetSummary {
-        score,
-        grade,
-        coverage,
-        devices: devices.len(),
-        findings: by_severity,
-        waived: findings
-            .iter()
-            .filter(|finding| finding.waived.is_some())
-            .count(),
-        controls,
-        incomplete: artifacts
-            .iter()
-            .any(|artifact| artifact.status.is_incomplete()),
+        }
+    }
+
+    pub fn add_finding(&mut self, finding: &Finding) {
+        if finding.waived.is_some() {
+            self.waived += 1;
+        } else {
+            *self.findings.entry(finding.severity).or_default() += 1;
+        }
+    }
+
+    pub fn add_artifact(&mut self, artifact: &ArtifactRecord) {
+        self.incomplete |= artifact.status.is_incomplete();
+    }
+
+    pub fn finish(self) -> FleetSummary {
+        let score = (!self.scores.is_empty())
+            .then(|| score::round(self.scores.iter().sum::<f64>() / self.scores.len() as f64));
+        let coverage = if self.coverage.is_empty() {
+            0.0
+        } else {
+            score::round(self.coverage.iter().sum::<f64>() / self.coverage.len() as f64)
+        };
+        FleetSummary {
+            score,
+            grade: self.grade.unwrap_or(Grade::NotAssessed),
+            coverage,
+            devices: self.coverage.len(),
+            findings: self.findings,
+            waived: self.waived,
+            controls: self.controls,
+            incomplete: self.incomplete,
+        }
     }
 }
 

@@ -49,11 +49,54 @@ pub fn scan_relative(path: &str, roots: &[String]) -> String {
 /// Sets the fingerprint of every finding; `roots` are the paths scanned, as reports show
 /// them. Findings must be in the report's order, which numbers identical ones.
 pub fn assign(findings: &mut [Finding], roots: &[String]) {
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(findings.len());
+    let mut fingerprints = Fingerprints::new(roots);
     for finding in findings.iter_mut() {
-        let relative = scan_relative(&finding.artifact, roots);
+        fingerprints.assign(finding);
+    }
+}
+
+/// Fingerprints findings one at a time, in the report's order (`merge` never holds them all).
+///
+/// Findings with the same four parts have one rule, hence one severity, and one device and
+/// artifact; the report's order (severity, device, artifact, place) puts them in one run of
+/// findings of that severity, device and artifact. So only the current run's fingerprints are
+/// kept to number them, not the whole report's.
+pub struct Fingerprints<'a> {
+    roots: &'a [String],
+    run: Option<(crate::control::Severity, String, String)>,
+    seen: HashMap<String, usize>,
+}
+
+impl<'a> Fingerprints<'a> {
+    pub fn new(roots: &'a [String]) -> Self {
+        Fingerprints {
+            roots,
+            run: None,
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Sets the fingerprint of the next finding in the report's order.
+    pub fn assign(&mut self, finding: &mut Finding) {
+        let same_run = self
+            .run
+            .as_ref()
+            .is_some_and(|(severity, device, artifact)| {
+                *severity == finding.severity
+                    && *device == finding.device
+                    && *artifact == finding.artifact
+            });
+        if !same_run {
+            self.seen.clear();
+            self.run = Some((
+                finding.severity,
+                finding.device.clone(),
+                finding.artifact.clone(),
+            ));
+        }
+        let relative = scan_relative(&finding.artifact, self.roots);
         let base = of(&finding.rule, &finding.device, &relative, &finding.subject);
-        let occurrence = seen.entry(base.clone()).or_insert(0);
+        let occurrence = self.seen.entry(base.clone()).or_insert(0);
         *occurrence += 1;
         finding.fingerprint = if *occurrence == 1 {
             base

@@ -7,7 +7,7 @@
 //! all the threads of the pool at once. The text is the same as serde_json's serialisation of
 //! the whole [`Report`] (tests/report_formats.rs checks it).
 
-use crate::report::{Renderer, Report};
+use crate::report::{ArtifactRecord, DeviceReport, Finding, Renderer, Report};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io;
@@ -58,6 +58,74 @@ fn head(report: &Report) -> io::Result<Vec<u8>> {
     }
     text.truncate(text.len() - EMPTY_LISTS.len());
     Ok(text)
+}
+
+/// The JSON report written an element at a time (`merge`, which never holds the report): the
+/// head of a report whose lists are empty and whose summary is final, then its devices, its
+/// artifacts and its findings, in order; the same text as [`JsonRenderer`]'s.
+pub struct JsonStream<'a> {
+    out: &'a mut dyn io::Write,
+    /// The list being written (0: devices, 1: artifacts, 2: findings) and whether it has an
+    /// element yet.
+    list: usize,
+    started: bool,
+}
+
+/// How each list begins, in order.
+const LIST_OPENINGS: [&[u8]; 3] = [b"\"devices\":[", b"],\"artifacts\":[", b"],\"findings\":["];
+
+impl<'a> JsonStream<'a> {
+    pub fn begin(report: &Report, out: &'a mut dyn io::Write) -> io::Result<Self> {
+        out.write_all(&head(report)?)?;
+        out.write_all(LIST_OPENINGS[0])?;
+        Ok(JsonStream {
+            out,
+            list: 0,
+            started: false,
+        })
+    }
+
+    pub fn device(&mut self, device: &DeviceReport) -> io::Result<()> {
+        self.element(0, device)
+    }
+
+    pub fn artifact(&mut self, artifact: &ArtifactRecord) -> io::Result<()> {
+        self.element(1, artifact)
+    }
+
+    pub fn finding(&mut self, finding: &Finding) -> io::Result<()> {
+        self.element(2, finding)
+    }
+
+    pub fn end(mut self) -> io::Result<()> {
+        self.open(2)?;
+        self.out.write_all(b"]}\n")
+    }
+
+    /// Moves on to `list` (a list comes after the ones before it, even when they are empty).
+    fn open(&mut self, list: usize) -> io::Result<()> {
+        while self.list < list {
+            self.list += 1;
+            self.started = false;
+            self.out.write_all(LIST_OPENINGS[self.list])?;
+        }
+        Ok(())
+    }
+
+    fn element(&mut self, list: usize, element: &impl Serialize) -> io::Result<()> {
+        if list < self.list {
+            return Err(io::Error::other(
+                "an element after the list it belongs to (a bug in drone-audit)",
+            ));
+        }
+        self.open(list)?;
+        if self.started {
+            self.out.write_all(b",")?;
+        }
+        self.started = true;
+        serde_json::to_writer(&mut *self.out, element)?;
+        Ok(())
+    }
 }
 
 /// Writes `elements` as a JSON array. Each thread turns runs of `RUN` elements into one

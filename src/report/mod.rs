@@ -460,18 +460,18 @@ impl Report {
         self.devices
             .iter()
             .filter(|device| device.grade == Grade::NotAssessed)
-            .map(|device| {
-                format!(
-                    "device {}: no rule could be assessed (no artifact of a known kind was read)",
-                    device.info.id
-                )
-            })
+            .map(|device| no_rule_assessed(&device.info.id))
             .collect()
     }
 
     pub fn device(&self, id: &str) -> Option<&DeviceReport> {
         self.devices.iter().find(|device| device.info.id == id)
     }
+}
+
+/// What [`Report::nothing_assessed`] says of a device on which no rule could be assessed.
+pub fn no_rule_assessed(device: &str) -> String {
+    format!("device {device}: no rule could be assessed (no artifact of a known kind was read)")
 }
 
 /// The threshold of `--fail-on`: findings at or above it fail the run.
@@ -504,15 +504,35 @@ pub fn exit_code(report: &Report, fail_on: FailOn, allow_empty: bool) -> u8 {
             .any(|finding| finding.severity >= threshold && finding.waived.is_none()),
         FailOn::None => false,
     };
+    verdict(
+        failing,
+        report.summary.incomplete || report.partial.is_some(),
+        !allow_empty && !report.nothing_assessed().is_empty(),
+    )
+}
+
+/// The exit code of a report in which findings fail the run (`failing`), or which is
+/// `incomplete` (an artifact not fully assessed, shards missing, or too little assessed).
+pub fn verdict(failing: bool, incomplete: bool, too_little: bool) -> u8 {
     if failing {
         exit::FINDINGS
-    } else if report.summary.incomplete
-        || report.partial.is_some()
-        || (!allow_empty && !report.nothing_assessed().is_empty())
-    {
+    } else if incomplete || too_little {
         exit::INCOMPLETE
     } else {
         exit::OK
+    }
+}
+
+impl FailOn {
+    /// Whether a summary's findings not waived (counted by severity) fail the run.
+    pub fn fails(self, summary: &FleetSummary) -> bool {
+        match self {
+            FailOn::Severity(threshold) => summary
+                .findings
+                .iter()
+                .any(|(severity, count)| *severity >= threshold && *count > 0),
+            FailOn::None => false,
+        }
     }
 }
 
