@@ -447,6 +447,8 @@ fn bsdi_rounds(crypt: &str) -> Option<u64> {
 /// artifact and pass it to every file of that artifact.
 #[derive(Debug)]
 pub struct DefaultPasswordCheck {
+    /// The units the artifact was given, for the reason a spent budget gives.
+    budget: u64,
     units_left: u64,
     /// Accounts not (completely) checked because the budget was spent, `file line: name`
     /// (at most [`UNCHECKED_NAMED`] named; the rest counted).
@@ -467,6 +469,7 @@ impl DefaultPasswordCheck {
     /// A check that may spend `units` work units in all.
     pub fn with_budget(units: u64) -> Self {
         DefaultPasswordCheck {
+            budget: units,
             units_left: units,
             unchecked: Vec::new(),
             unchecked_count: 0,
@@ -497,8 +500,8 @@ impl DefaultPasswordCheck {
             named.push_str(&format!(" and {rest} more"));
         }
         Some(format!(
-            "the passwords of {} account(s) were not checked against well-known defaults ({named}): the artifact's budget of {WORK_BUDGET} hash work units is spent",
-            self.unchecked_count
+            "the passwords of {} account(s) were not checked against well-known defaults ({named}): the artifact's budget of {} hash work units is spent",
+            self.unchecked_count, self.budget
         ))
     }
 
@@ -734,6 +737,12 @@ mod tests {
         assert_eq!(
             check.check(RASPBERRY_SHA512, "pi"),
             CheckOutcome::BudgetSpent
+        );
+        check.note_unchecked("line 1: pi".to_owned());
+        let reason = check.incomplete_reason().expect("spent");
+        assert!(
+            reason.contains("(line 1: pi)") && reason.contains("budget of 5000 hash work units"),
+            "the budget given, not the default: {reason}"
         );
     }
 
