@@ -50,6 +50,8 @@ struct Expect {
     finding_or_incomplete: Option<&'static str>,
     /// Devices with distinct ids the report must list.
     distinct_devices: Option<usize>,
+    /// Rules that must not be `passed` (their evidence could not be collected).
+    not_passed: Vec<&'static str>,
     wall_seconds: u64,
     peak_mib: u64,
     /// Where the memory bound comes from.
@@ -124,6 +126,7 @@ impl Out {
                     "lacks": expect.lacks,
                     "findings": expect.findings,
                     "distinct_devices": expect.distinct_devices,
+                    "not_passed": expect.not_passed,
                     "finding_or_incomplete": expect.finding_or_incomplete,
                     "policy_disabled": expect.policy_disabled,
                     "wall_seconds": expect.wall_seconds,
@@ -164,6 +167,11 @@ impl Expect {
 
     fn finding(mut self, rule: &'static str) -> Self {
         self.findings.push(rule);
+        self
+    }
+
+    fn unpassed(mut self, rule: &'static str) -> Self {
+        self.not_passed.push(rule);
         self
     }
 
@@ -364,6 +372,146 @@ fn squashfs_cycle() -> Vec<u8> {
     image
 }
 
+/// SquashFS metadata as the kernel reads it: the stream cut into 8 KiB blocks, each stored
+/// (a 2-byte header with the "uncompressed" bit), so that a reference to stream position `p`
+/// is block `p / 8192` (8,194 bytes each on disk) and offset `p % 8192`.
+fn metadata_blocks(stream: &[u8]) -> Vec<u8> {
+    let mut blocks = Vec::with_capacity(stream.len() + stream.len() / 4096 + 2);
+    for block in stream.chunks(8192) {
+        blocks.extend_from_slice(&(block.len() as u16 | 0x8000).to_le_bytes());
+        blocks.extend_from_slice(block);
+    }
+    blocks
+}
+
+/// A metadata reference (block start relative to its table, offset in the block) to stream
+/// position `at`.
+fn metadata_reference(at: usize) -> u64 {
+    ((at / 8192 * 8194) as u64) << 16 | (at % 8192) as u64
+}
+
+/// A gzip SquashFS 4.0 made by hand: `data` right after the superblock (offset 96), then one
+/// root directory of `files` files named `f00000`…, file N `file_size` bytes long and all of
+/// it in fragment N, whose entry (start, on-disk size word) `fragment(N)` gives. The tables
+/// are stored (uncompressed metadata), in the order mksquashfs writes them; no export or
+/// extended-attribute table.
+fn fragment_squashfs(
+    block_size: u32,
+    data: &[u8],
+    files: usize,
+    file_size: u32,
+    fragment: impl Fn(usize) -> (u64, u32),
+) -> Vec<u8> {
+    let mut image = vec![0u8; 96];
+    image.extend_from_slice(data);
+    let inode_header = |kind: u16, number: u32| {
+        let mut header = Vec::with_capacity(32);
+        for field in [kind, 0o644, 0, 0] {
+            header.extend_from_slice(&field.to_le_bytes());
+        }
+        header.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+        header.extend_from_slice(&number.to_le_bytes());
+        header
+    };
+    // Files 1..=files, then the root directory.
+    let mut inodes = Vec::new();
+    let mut listing = Vec::new();
+    let mut header_at = None;
+    for index in 0..files {
+        let at = inodes.len();
+        let number = index as u32 + 1;
+        inodes.extend(inode_header(2, number));
+        for field in [0u32, index as u32, 0, file_size] {
+            inodes.extend_from_slice(&field.to_le_bytes());
+        }
+        // A directory header covers at most 256 entries, all in one inode block.
+        let block = at / 8192;
+        let open =
+            header_at.filter(|&(header_block, count, _)| header_block == block && count < 256);
+        let (base, count) = match open {
+            Some((_, count, base)) => (base, count),
+            None => {
+                listing.extend_from_slice(&[0; 4]);
+                listing.extend_from_slice(&((block * 8194) as u32).to_le_bytes());
+                listing.extend_from_slice(&number.to_le_bytes());
+                (number, 0u32)
+            }
+        };
+        header_at = Some((block, count + 1, base));
+        let header = listing.len() - 12 - (count as usize) * 14;
+        listing[header..header + 4].copy_from_slice(&count.to_le_bytes());
+        listing.extend_from_slice(&((at % 8192) as u16).to_le_bytes());
+        listing.extend_from_slice(&((number - base) as i16).to_le_bytes());
+        listing.extend_from_slice(&2u16.to_le_bytes());
+        let name = format!("f{index:05}");
+        listing.extend_from_slice(&(name.len() as u16 - 1).to_le_bytes());
+        listing.extend_from_slice(name.as_bytes());
+    }
+    let root_at = inodes.len();
+    let root_number = files as u32 + 1;
+    // An extended directory: its listing's length is 32 bits.
+    inodes.extend(inode_header(8, root_number));
+    inodes.extend_from_slice(&2u32.to_le_bytes()); // links
+    inodes.extend_from_slice(&(listing.len() as u32 + 3).to_le_bytes());
+    inodes.extend_from_slice(&0u32.to_le_bytes()); // listing block
+    inodes.extend_from_slice(&(root_number + 1).to_le_bytes()); // parent
+    inodes.extend_from_slice(&0u16.to_le_bytes()); // no index
+    inodes.extend_from_slice(&0u16.to_le_bytes()); // listing offset
+    inodes.extend_from_slice(&u32::MAX.to_le_bytes()); // no extended attributes
+    let inode_table = image.len() as u64;
+    image.extend(metadata_blocks(&inodes));
+    let directory_table = image.len() as u64;
+    image.extend(metadata_blocks(&listing));
+    let mut entries = Vec::with_capacity(files * 16);
+    for index in 0..files {
+        let (start, size) = fragment(index);
+        entries.extend_from_slice(&start.to_le_bytes());
+        entries.extend_from_slice(&size.to_le_bytes());
+        entries.extend_from_slice(&0u32.to_le_bytes());
+    }
+    let mut fragment_index = Vec::new();
+    for block in entries.chunks(8192) {
+        fragment_index.extend_from_slice(&(image.len() as u64).to_le_bytes());
+        image.extend(metadata_blocks(block));
+    }
+    let fragment_table = image.len() as u64;
+    image.extend(fragment_index);
+    let ids = image.len() as u64;
+    image.extend(metadata_blocks(&0u32.to_le_bytes()));
+    let id_table = image.len() as u64;
+    image.extend_from_slice(&ids.to_le_bytes());
+    let bytes_used = image.len() as u64;
+    let mut superblock = Vec::with_capacity(96);
+    superblock.extend_from_slice(b"hsqs");
+    superblock.extend_from_slice(&root_number.to_le_bytes()); // inodes
+    superblock.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+    superblock.extend_from_slice(&block_size.to_le_bytes());
+    superblock.extend_from_slice(&(files as u32).to_le_bytes()); // fragments
+    superblock.extend_from_slice(&1u16.to_le_bytes()); // gzip
+    superblock.extend_from_slice(&(block_size.trailing_zeros() as u16).to_le_bytes());
+    superblock.extend_from_slice(&0x0200u16.to_le_bytes()); // no extended attributes
+    superblock.extend_from_slice(&1u16.to_le_bytes()); // ids
+    superblock.extend_from_slice(&4u16.to_le_bytes());
+    superblock.extend_from_slice(&0u16.to_le_bytes());
+    superblock.extend_from_slice(&metadata_reference(root_at).to_le_bytes());
+    for field in [
+        bytes_used,
+        id_table,
+        u64::MAX,
+        inode_table,
+        directory_table,
+        fragment_table,
+        u64::MAX,
+    ] {
+        superblock.extend_from_slice(&field.to_le_bytes());
+    }
+    image[..96].copy_from_slice(&superblock);
+    image
+}
+
+/// The on-disk size word of a fragment block stored uncompressed.
+const STORED_FRAGMENT: u32 = 1 << 24;
+
 /// An IM*H module with `chunks` distinct chunk headers over a 4 KiB payload.
 fn imah_module(chunks: usize) -> Vec<u8> {
     const HEADER: usize = 192;
@@ -386,6 +534,29 @@ fn imah_module(chunks: usize) -> Vec<u8> {
 /// A SHA-512-crypt hash at 100,000 rounds (of no default password): the costliest the check
 /// accepts.
 const COSTLY_HASH: &str = "$6$rounds=100000$salt$677q0O/U8ycKsbBfN68CgcyXcWEbi0J/eUf256PkkeGXfNX3CNnPlwFdNvdBgnSiHDx5X1Xozxf5lg9iVIVVu/";
+
+/// A shadow line of account `uN` with one of three hashes that cost most: a yescrypt `j9T`
+/// hash (its salt varied by N, so that no outcome is remembered; 16 MiB and ~40 ms a
+/// candidate, within the per-hash bounds), a bcrypt hash of cost 31 and a SHA-512-crypt hash of
+/// 999,999,999 rounds (each hours a candidate, over the per-hash bounds); `costly_only` leaves
+/// out the yescrypt ones.
+fn costly_shadow(accounts: usize, costly_only: bool) -> String {
+    let mut shadow = String::new();
+    for index in 0..accounts {
+        let hash = match index % 3 {
+            // Canonical base-64: only the salt's middle characters vary.
+            0 if !costly_only => format!(
+                "$y$j9T$F5Jx5fExrKu{index:08}..1$eL4ia2HImHZ8seSlqsaUJTioIRKoDlNtfIVLRX5XK74"
+            ),
+            1 | 0 => format!("$2b$31$abcdefghijklmnopqrstuu{index:07}o/pTq/mKvNwTICQKCFa2i1/G"),
+            _ => format!(
+                "$6$rounds=999999999${index:08}$677q0O/U8ycKsbBfN68CgcyXcWEbi0J/eUf256PkkeGXfNX3CNnPlwFdNvdBgnSiHDx5X1Xozxf5lg9iVIVVu/"
+            ),
+        };
+        shadow.push_str(&format!("u{index}:{hash}:19800:0:99999:7:::\n"));
+    }
+    shadow
+}
 
 /// A gzipped tar of `members` `rN/etc/shadow` members, each one account (user `uN`) with the
 /// costly hash.
@@ -665,6 +836,62 @@ fn unpacking(out: &mut Out) {
             &["partial"],
             "nest more than 256 deep",
         ),
+    );
+
+    if let Some(folder) = out.folder("squashfs-stored-fragments-16m") {
+        // 2,000 one-byte files, fragment N stored (uncompressed), 16 MiB long from byte N of
+        // a 16 MiB run of zeros: every fragment is another block to read whole and keep.
+        let run = vec![0u8; 16 << 20];
+        let image = fragment_squashfs(4096, &run, 2_000, 1, |index| {
+            (96 + index as u64, ((16 << 20) - 4096) | STORED_FRAGMENT)
+        });
+        write(&folder.join("device/rootfs.squashfs"), &image);
+    }
+    out.scan(
+        "squashfs-stored-fragments-16m",
+        "SquashFS of 2,000 files, each in a stored 16 MiB fragment at its own offset (16 MB)",
+        &[],
+        expect(&[3], "rootfs.squashfs", &["partial"], "fragment").memory(
+            BASE_MIB + 16 + FIRST_PASS_MIB,
+            format!(
+                "{} MiB (base + the mapped file + one first pass)",
+                BASE_MIB + 16 + FIRST_PASS_MIB
+            ),
+        ),
+    );
+    if let Some(folder) = out.folder("squashfs-8k-inflating-fragments") {
+        // 8,192 files, each in a fragment block of its own that inflates to 1 MiB of zeros
+        // from 1 KiB: 8 GiB of fragment blocks from an 8 MB image.
+        let stream = zlib_of_zeros(1);
+        let image = fragment_squashfs(1 << 20, &stream.repeat(8_192), 8_192, 16, |index| {
+            (96 + (index * stream.len()) as u64, stream.len() as u32)
+        });
+        write(&folder.join("device/rootfs.squashfs"), &image);
+    }
+    out.scan(
+        "squashfs-8k-inflating-fragments",
+        "SquashFS of 8,192 files, each in its own 1 KiB fragment block inflating to 1 MiB (8 MB)",
+        &[],
+        expect(&[0, 3], "rootfs.squashfs", &["partial"], "").memory(
+            BASE_MIB + 8 + FIRST_PASS_MIB + 64,
+            format!(
+                "{} MiB (base + the mapped file + one first pass + the fragment blocks kept)",
+                BASE_MIB + 8 + FIRST_PASS_MIB + 64
+            ),
+        ),
+    );
+    if let Some(folder) = out.folder("squashfs-one-fragment-for-all") {
+        // 4,000 files whose fragment entries all point at one block inflating to 1 MiB (each
+        // file its first 8 KiB): the block must be inflated once, not once a file.
+        let stream = zlib_of_zeros(1);
+        let image = fragment_squashfs(1 << 20, &stream, 4_000, 8192, |_| (96, stream.len() as u32));
+        write(&folder.join("device/rootfs.squashfs"), &image);
+    }
+    out.scan(
+        "squashfs-one-fragment-for-all",
+        "SquashFS of 4,000 files whose fragment entries all point at one 1 MiB block",
+        &[],
+        expect(&[0, 3], "rootfs.squashfs", &["assessed", "partial"], ""),
     );
 
     if let Some(folder) = out.folder("imah-1m-chunks") {
@@ -1459,6 +1686,30 @@ fn own_attacks(out: &mut Out) {
         "/etc/shadow of 20,000 accounts with 100,000-round hashes",
         &[],
         expect(&[3], "shadow", &["partial"], "budget"),
+    );
+    if let Some(folder) = out.folder("shadow-10k-costliest-hashes") {
+        write(
+            &folder.join("companion/shadow"),
+            costly_shadow(10_000, false).as_bytes(),
+        );
+    }
+    out.scan(
+        "shadow-10k-costliest-hashes",
+        "/etc/shadow of 10,000 accounts: yescrypt j9T, bcrypt cost 31, SHA-512-crypt 999,999,999 rounds",
+        &[],
+        expect(&[3], "shadow", &["partial"], "budget").unpassed("ACCT-003"),
+    );
+    if let Some(folder) = out.folder("shadow-10k-too-costly-hashes") {
+        write(
+            &folder.join("companion/shadow"),
+            costly_shadow(10_000, true).as_bytes(),
+        );
+    }
+    out.scan(
+        "shadow-10k-too-costly-hashes",
+        "/etc/shadow of 10,000 accounts: bcrypt cost 31 and SHA-512-crypt 999,999,999 rounds only",
+        &[],
+        expect(&[0, 3], "shadow", &["assessed", "partial"], "").unpassed("ACCT-003"),
     );
     if let Some(folder) = out.folder("sshd-300k-match-blocks") {
         let mut config = String::from("PermitRootLogin no\nPasswordAuthentication no\n");

@@ -4,7 +4,8 @@
 //! artifacts have targets too: rule and policy files, the `fleet.toml` inventory, baselines and
 //! the parts `merge` joins. Any panic is a bug.
 
-use crate::analyze::{self, ArtifactKind, UnpackLimits};
+use crate::analyze::accounts::shadow;
+use crate::analyze::{self, AnalyzeError, ArtifactKind, Evidence, UnpackLimits};
 use crate::baseline::Baseline;
 use crate::discover::{self, DeviceInfo, INVENTORY_FILE_NAME};
 use crate::merge::{Merge, MergeError, PartSource};
@@ -19,12 +20,16 @@ static RULES: LazyLock<RuleSet> = LazyLock::new(|| rules::load(None).expect("bui
 static POLICY: LazyLock<Policy> = LazyLock::new(Policy::default);
 
 /// The analysis stage the scan runs, for the analyzer of `kind` (identification is tried too,
-/// but does not choose), then the device stages: the device-wide evidence, every rule, the
-/// score and the findings, as a scan of a device of that one artifact would.
+/// but does not choose), then the device stages ([`evaluate`]).
 fn run_pipeline(kind: ArtifactKind, data: &[u8], limits: Limits) {
     let analyzer = analyze::analyzer_for(kind);
     let _ = analyzer.identify(data);
-    let result = analyze_as(analyzer, data, &POLICY, limits);
+    evaluate(analyze_as(analyzer, data, &POLICY, limits), limits);
+}
+
+/// The device stages after an artifact's analysis: the device-wide evidence, every rule, the
+/// score and the findings, as a scan of a device of that one artifact would.
+fn evaluate(result: Result<Evidence, AnalyzeError>, limits: Limits) {
     let artifact = ScannedArtifact::from_analysis(Path::new("fuzz-input"), result);
     let scanner = DeviceScanner::new(&RULES, &POLICY, limits);
     let device = DeviceInfo {
@@ -37,6 +42,29 @@ fn run_pipeline(kind: ArtifactKind, data: &[u8], limits: Limits) {
 /// One analyzer: identification and analysis, then the rules.
 pub fn analyze(kind: ArtifactKind, data: &[u8]) {
     run_pipeline(kind, data, Limits::default());
+}
+
+/// The work units the `shadow` target's default-password check may spend on one input, where
+/// a scan gives a shadow file
+/// [`WORK_BUDGET`](crate::analyze::accounts::hash::WORK_BUDGET) (12,000,000, about 4 s of one
+/// core, docs/limits.md): at that, seeds with a few yescrypt or bcrypt accounts take many seconds an input under
+/// AddressSanitizer. This much is one yescrypt candidate of the default `j9T` (131,072 units),
+/// a complete check of one SHA-512-crypt account at the default 5,000 rounds (the catalogue's
+/// candidates and the account's name, about 115,000), or of a few MD5-crypt ones, so that the
+/// fuzzer reaches every outcome of the check (found, not found, budget spent) in a few
+/// milliseconds an input.
+pub const SHADOW_PASSWORD_BUDGET: u64 = 140_000;
+
+/// The shadow analyzer, with [`SHADOW_PASSWORD_BUDGET`] for its default-password check, then
+/// the policy and the rules as [`analyze`] runs them.
+pub fn shadow_file(data: &[u8]) {
+    let analyzer = analyze::analyzer_for(ArtifactKind::Shadow);
+    let _ = analyzer.identify(data);
+    let result = shadow::analyze_within(data, SHADOW_PASSWORD_BUDGET).map(|mut evidence| {
+        POLICY.enrich(evidence.kind, &mut evidence.document);
+        evidence
+    });
+    evaluate(result, Limits::default());
 }
 
 /// The unpacking limits a firmware input runs under, chosen by its length so that every seed
@@ -213,6 +241,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "fleet" => inventory(data),
         "baseline" => baseline(data),
         "merge" => merge_parts(data),
+        "shadow" => shadow_file(data),
         name if name.starts_with("firmware_") => firmware(data),
         name => match name.replace('_', "-").parse::<ArtifactKind>() {
             Ok(kind) => analyze(kind, data),
@@ -244,6 +273,40 @@ mod tests {
             assert!(run(name, b"[[device]]\nid = \"a\"\n"), "{name}");
         }
         assert!(!run("no_such_target", b""));
+    }
+
+    /// The shadow target's budget is small enough for fuzzing speed, yet the check still runs:
+    /// a default SHA-512-crypt account is checked completely (and found), and the kept input
+    /// with two yescrypt accounts stops at the budget, partial, saying which budget.
+    #[test]
+    fn the_shadow_target_checks_passwords_within_its_own_budget() {
+        let raspberry = "pi:$6$saltsalt$677q0O/U8ycKsbBfN68CgcyXcWEbi0J/eUf256PkkeGXfNX3CNnPlwFdNvdBgnSiHDx5X1Xozxf5lg9iVIVVu/:19800:0:99999:7:::\n";
+        let evidence = shadow::analyze_within(raspberry.as_bytes(), SHADOW_PASSWORD_BUDGET)
+            .expect("a shadow file");
+        assert_eq!(
+            evidence.document["accounts"][0]["default_password"],
+            "raspberry"
+        );
+        assert!(evidence.incomplete.is_none(), "{:?}", evidence.incomplete);
+        let two_yescrypt = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "tests/fuzz_regressions/shadow/two-yescrypt-accounts-slow-under-asan-within-the-budget",
+        ))
+        .expect("the kept input");
+        let started = std::time::Instant::now();
+        let evidence =
+            shadow::analyze_within(&two_yescrypt, SHADOW_PASSWORD_BUDGET).expect("a shadow file");
+        let reason = evidence.incomplete.expect("the budget is spent");
+        assert!(
+            reason.contains("2 account(s)") && reason.contains("budget of 140000 hash work units"),
+            "{reason}"
+        );
+        // One yescrypt candidate, where a scan's budget tries all of both accounts' (1.8 s
+        // in a debug build): a generous bound, for a loaded machine.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

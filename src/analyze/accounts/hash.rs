@@ -306,20 +306,26 @@ enum Recomputable<'a> {
 }
 
 impl Recomputable<'_> {
-    fn verifies(&self, crypt: &str, password: &str) -> bool {
-        match self {
+    /// Whether `password` hashes to `crypt`; None when the hash cannot be recomputed after all
+    /// (yescrypt's salt or checksum is not canonical base-64, which the format check before
+    /// does not see): such a hash is "not checked", never "checked and not found".
+    fn verifies(&self, crypt: &str, password: &str) -> Option<bool> {
+        Some(match self {
             Recomputable::Sha(sha) => sha.verifies(password),
             Recomputable::Md5 => pwhash::md5_crypt::verify(password, crypt),
             Recomputable::Des => pwhash::unix_crypt::verify(password, crypt),
             Recomputable::Bsdi => pwhash::bsdi_crypt::verify(password, crypt),
             Recomputable::Bcrypt => pwhash::bcrypt::verify(password, crypt),
             Recomputable::Yescrypt => {
+                use yescrypt::password_hash::Error;
                 use yescrypt::PasswordVerifier;
-                yescrypt::Yescrypt::default()
-                    .verify_password(password.as_bytes(), crypt)
-                    .is_ok()
+                match yescrypt::Yescrypt::default().verify_password(password.as_bytes(), crypt) {
+                    Ok(()) => true,
+                    Err(Error::PasswordInvalid) => false,
+                    Err(_) => return None,
+                }
             }
-        }
+        })
     }
 }
 
@@ -447,6 +453,8 @@ fn bsdi_rounds(crypt: &str) -> Option<u64> {
 /// artifact and pass it to every file of that artifact.
 #[derive(Debug)]
 pub struct DefaultPasswordCheck {
+    /// The units the artifact was given, for the reason a spent budget gives.
+    budget: u64,
     units_left: u64,
     /// Accounts not (completely) checked because the budget was spent, `file line: name`
     /// (at most [`UNCHECKED_NAMED`] named; the rest counted).
@@ -467,6 +475,7 @@ impl DefaultPasswordCheck {
     /// A check that may spend `units` work units in all.
     pub fn with_budget(units: u64) -> Self {
         DefaultPasswordCheck {
+            budget: units,
             units_left: units,
             unchecked: Vec::new(),
             unchecked_count: 0,
@@ -497,8 +506,8 @@ impl DefaultPasswordCheck {
             named.push_str(&format!(" and {rest} more"));
         }
         Some(format!(
-            "the passwords of {} account(s) were not checked against well-known defaults ({named}): the artifact's budget of {WORK_BUDGET} hash work units is spent",
-            self.unchecked_count
+            "the passwords of {} account(s) were not checked against well-known defaults ({named}): the artifact's budget of {} hash work units is spent",
+            self.unchecked_count, self.budget
         ))
     }
 
@@ -531,9 +540,18 @@ impl DefaultPasswordCheck {
             }
             None => {
                 let limit = affordable.min(candidates.len());
-                let matched = candidates[..limit]
-                    .iter()
-                    .position(|candidate| scheme.verifies(crypt, candidate));
+                let mut matched = None;
+                for (index, candidate) in candidates[..limit].iter().enumerate() {
+                    match scheme.verifies(crypt, candidate) {
+                        Some(true) => {
+                            matched = Some(index);
+                            break;
+                        }
+                        Some(false) => {}
+                        // Refused before any hashing: nothing to charge.
+                        None => return CheckOutcome::Unsupported,
+                    }
+                }
                 let tried = matched.map_or(limit, |index| index + 1);
                 if matched.is_some() || limit == candidates.len() {
                     if let Ok(mut outcomes) = remembered().lock() {
@@ -677,6 +695,16 @@ mod tests {
             check.check("$gy$j9T$abc$def", "pi"),
             CheckOutcome::Unsupported
         );
+        // The raspberry hash with a salt and a checksum of the right alphabet and length that
+        // are not canonical base-64 (their last characters carry bits past the bytes they
+        // encode): yescrypt refuses them before hashing, so nothing was checked.
+        assert_eq!(
+            check.check(
+                "$y$j9T$F5Jx5fExrKuPp53xLKQ..z$eL4ia2HImHZ8seSlqsaUJTioIRKoDlNtfIVLRX5XK7z",
+                "pi"
+            ),
+            CheckOutcome::Unsupported
+        );
         // Malformed hashes are never "checked and not found".
         for malformed in [
             "$1$abcdefghij$Ypp3mcpy11lgzIqzzpMOs/",
@@ -734,6 +762,12 @@ mod tests {
         assert_eq!(
             check.check(RASPBERRY_SHA512, "pi"),
             CheckOutcome::BudgetSpent
+        );
+        check.note_unchecked("line 1: pi".to_owned());
+        let reason = check.incomplete_reason().expect("spent");
+        assert!(
+            reason.contains("(line 1: pi)") && reason.contains("budget of 5000 hash work units"),
+            "the budget given, not the default: {reason}"
         );
     }
 

@@ -5,7 +5,7 @@
 //! A file is identified when nearly all of its first lines have 9 colon-separated fields, a
 //! valid user name first and an empty or numeric third field (days since 1970).
 
-use super::hash::{CheckOutcome, DefaultPasswordCheck, HashInfo, PasswordField};
+use super::hash::{CheckOutcome, DefaultPasswordCheck, HashInfo, PasswordField, WORK_BUDGET};
 use super::{
     accounts_not_listed, identify_entries, is_number, is_user_name, LineWarnings, MAX_ACCOUNTS,
 };
@@ -39,16 +39,24 @@ impl Analyzer for ShadowAnalyzer {
         identify_entries(content, is_shadow_entry)
     }
 
-    /// A shadow file on its own is the artifact: it gets a budget of its own.
+    /// A shadow file on its own is the artifact: it gets a budget of its own, [`WORK_BUDGET`].
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
-        let mut default_check = DefaultPasswordCheck::default();
-        let mut evidence = analyze_with(content, &mut default_check)?;
-        let problems = evidence.incomplete.take().into_iter();
-        evidence.incomplete = crate::analyze::incomplete_reason(
-            problems.chain(default_check.incomplete_reason()).collect(),
-        );
-        Ok(evidence)
+        analyze_within(content, WORK_BUDGET)
     }
+}
+
+/// A shadow file that is the artifact itself, whose default-password check may spend `budget`
+/// work units in all ([`DefaultPasswordCheck::with_budget`]): a scan gives it [`WORK_BUDGET`];
+/// the fuzz target gives it less, so that inputs with costly hashes run at fuzzing speed and
+/// still reach both a complete check and a spent budget. A spent budget makes it partial.
+pub fn analyze_within(content: &[u8], budget: u64) -> Result<Evidence, AnalyzeError> {
+    let mut default_check = DefaultPasswordCheck::with_budget(budget);
+    let mut evidence = analyze_with(content, &mut default_check)?;
+    let problems = evidence.incomplete.take().into_iter();
+    evidence.incomplete = crate::analyze::incomplete_reason(
+        problems.chain(default_check.incomplete_reason()).collect(),
+    );
+    Ok(evidence)
 }
 
 /// Reads a shadow file, checking its hashes with `default_check`: the budget of the artifact

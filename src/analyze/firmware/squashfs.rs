@@ -180,6 +180,13 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
             )
         }
     };
+    let mut fragments = Fragments {
+        image: bytes,
+        table: filesystem.fragments.as_deref().unwrap_or_default(),
+        block_size: filesystem.block_size,
+        compressor: filesystem.compressor,
+        kept: std::collections::VecDeque::new(),
+    };
     for node in filesystem.files() {
         let InnerNode::File(file) = &node.inner else {
             continue;
@@ -188,9 +195,25 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         if !walk.admit_member(&member) {
             return;
         }
+        let tail = match fragments.tail(file) {
+            Ok(tail) => tail,
+            Err(_) if budget_spent() => return walk.unpack_limit(chain, LimitKind::Unpacked),
+            Err(problem) => {
+                walk.damaged(&member, Format::Squashfs, problem);
+                continue;
+            }
+        };
         let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let open =
-                || -> Box<dyn std::io::Read + '_> { Box::new(filesystem.file(file).reader()) };
+            let open = || -> Box<dyn std::io::Read + '_> {
+                use std::io::Read;
+                let reader = filesystem.file(file).reader();
+                match &tail {
+                    // backhand reads the full blocks; the tail comes from here, so that
+                    // backhand never reads (nor keeps) a fragment block.
+                    Some((blocks, tail)) => Box::new(reader.take(*blocks).chain(&tail[..])),
+                    None => Box::new(reader),
+                }
+            };
             walk.inflate(&member, Format::Squashfs, &open)
         }));
         match read {
@@ -203,6 +226,98 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
                 "the file's blocks are inconsistent",
             ),
         }
+    }
+}
+
+/// How many inflated fragment blocks one filesystem keeps (the most recently used), each at
+/// most the block size (1 MiB). mksquashfs packs the tails of files into fragment blocks in
+/// the order it writes the files, which is the order they are read here, so a real image
+/// inflates each fragment block once; an image whose files take turns at different blocks
+/// makes them inflated again, and pays for each time from the filesystem's budget.
+pub const KEPT_FRAGMENT_BLOCKS: usize = 16;
+
+/// The fragment blocks of one filesystem, read here and not by backhand: backhand keeps every
+/// fragment block it has read, whole, for the life of the filesystem, and reads a block
+/// stored uncompressed at whatever length its entry says (up to 16 MiB) without counting it,
+/// so that many files, each pointing at a long stored fragment at its own offset, held a
+/// block each in memory with nothing to stop them.
+struct Fragments<'a> {
+    image: &'a [u8],
+    table: &'a [backhand::Fragment],
+    block_size: u32,
+    compressor: backhand::compression::Compressor,
+    /// Inflated blocks by (start, on-disk size), the most recently used last.
+    kept: std::collections::VecDeque<((u64, u32), Vec<u8>)>,
+}
+
+impl Fragments<'_> {
+    /// For a file whose end is in a fragment block: the length of its full blocks, which
+    /// backhand reads, and its tail, read from the fragment block here. None for a file with
+    /// no fragment. An entry that is longer than a block, or a tail past the end of its block,
+    /// is an error; so is a block the filesystem's budget cannot pay for (the budget is then
+    /// spent).
+    fn tail(
+        &mut self,
+        file: &backhand::SquashfsFileReader,
+    ) -> Result<Option<(u64, Vec<u8>)>, String> {
+        const NO_FRAGMENT: usize = 0xffff_ffff;
+        let index = file.frag_index();
+        if index == NO_FRAGMENT || self.table.is_empty() {
+            return Ok(None);
+        }
+        let entry = self
+            .table
+            .get(index)
+            .ok_or_else(|| format!("fragment {index} is not in the fragment table"))?;
+        let block_size = u64::from(self.block_size);
+        let blocks = (file.block_sizes().len() as u64).saturating_mul(block_size);
+        let length = (file.file_len() as u64)
+            .checked_sub(blocks)
+            .filter(|length| *length < block_size)
+            .ok_or("the file's length does not match its blocks and fragment")?;
+        let offset = u64::from(file.block_offset());
+        let within = |block_length: usize| {
+            let end = offset.checked_add(length)?;
+            (end <= block_length as u64).then_some((offset as usize, end as usize))
+        };
+        let stored_length = entry.size.size();
+        if stored_length > self.block_size {
+            return Err(format!(
+                "fragment {index} is {stored_length} bytes long, more than the {} bytes of a block",
+                self.block_size
+            ));
+        }
+        let past_block = || format!("the file's tail is past the end of fragment {index}");
+        let raw = usize::try_from(entry.start)
+            .ok()
+            .and_then(|start| {
+                self.image
+                    .get(start..start.checked_add(stored_length as usize)?)
+            })
+            .ok_or_else(|| format!("fragment {index} is past the end of the filesystem"))?;
+        if entry.size.uncompressed() {
+            // Sliced from the image: nothing inflated, nothing kept.
+            let (start, end) = within(raw.len()).ok_or_else(past_block)?;
+            return Ok(Some((blocks, raw[start..end].to_vec())));
+        }
+        let key = (entry.start, stored_length);
+        let kept = match self.kept.iter().position(|(kept, _)| *kept == key) {
+            Some(position) => self.kept.remove(position).expect("a position in the list"),
+            None => {
+                use backhand::compression::CompressionAction;
+                let mut block = Vec::with_capacity(self.block_size as usize);
+                BoundedDecompression
+                    .decompress(raw, &mut block, self.compressor)
+                    .map_err(|error| format!("fragment {index}: {error}"))?;
+                (key, block)
+            }
+        };
+        let tail = within(kept.1.len()).map(|(start, end)| kept.1[start..end].to_vec());
+        if self.kept.len() == KEPT_FRAGMENT_BLOCKS {
+            self.kept.pop_front();
+        }
+        self.kept.push_back(kept);
+        Ok(Some((blocks, tail.ok_or_else(past_block)?)))
     }
 }
 
@@ -354,6 +469,170 @@ mod tests {
             .decompress(&block, &mut out, Compressor::Gzip)
             .expect("inflates");
         assert_eq!(out.len(), 128 << 10);
+    }
+
+    /// A gzip SquashFS 4.0 of `files` files in its root, file N `file_size` bytes, all of it
+    /// in fragment N, whose (start, on-disk size word) `fragment(N)` gives; `data` right after
+    /// the superblock, then the tables, stored, as mksquashfs orders them.
+    fn fragment_squashfs(
+        block_size: u32,
+        data: &[u8],
+        files: u32,
+        file_size: u32,
+        fragment: impl Fn(u32) -> (u64, u32),
+    ) -> Vec<u8> {
+        let stored = |stream: &[u8]| -> Vec<u8> {
+            stream
+                .chunks(8192)
+                .flat_map(|block| {
+                    let mut out = (block.len() as u16 | 0x8000).to_le_bytes().to_vec();
+                    out.extend_from_slice(block);
+                    out
+                })
+                .collect()
+        };
+        let u16s = |values: &[u16]| {
+            values
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect::<Vec<_>>()
+        };
+        let u32s = |values: &[u32]| {
+            values
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect::<Vec<_>>()
+        };
+        let mut image = vec![0u8; 96];
+        image.extend_from_slice(data);
+        // 32-byte file inodes (256 to an 8 KiB block), one directory header a block.
+        let (mut inodes, mut listing) = (Vec::new(), Vec::new());
+        for index in 0..files {
+            let at = inodes.len();
+            inodes.extend(u16s(&[2, 0o644, 0, 0]));
+            inodes.extend(u32s(&[0, index + 1, 0, index, 0, file_size]));
+            if index % 256 == 0 {
+                let count = (files - index).min(256) - 1;
+                listing.extend(u32s(&[count, (at / 8192 * 8194) as u32, index + 1]));
+            }
+            listing.extend(u16s(&[(at % 8192) as u16, (index % 256) as u16, 2, 5]));
+            listing.extend(format!("f{index:05}").as_bytes());
+        }
+        let root_at = inodes.len();
+        inodes.extend(u16s(&[8, 0o755, 0, 0]));
+        inodes.extend(u32s(&[
+            0,
+            files + 1,
+            2,
+            listing.len() as u32 + 3,
+            0,
+            files + 2,
+        ]));
+        inodes.extend(u16s(&[0, 0]));
+        inodes.extend(u32s(&[u32::MAX]));
+        let inode_table = image.len() as u64;
+        image.extend(stored(&inodes));
+        let directory_table = image.len() as u64;
+        image.extend(stored(&listing));
+        let entries: Vec<u8> = (0..files)
+            .flat_map(|index| {
+                let (start, size) = fragment(index);
+                let mut entry = start.to_le_bytes().to_vec();
+                entry.extend(u32s(&[size, 0]));
+                entry
+            })
+            .collect();
+        let mut index_of_fragments = Vec::new();
+        for block in entries.chunks(8192) {
+            index_of_fragments.extend((image.len() as u64).to_le_bytes());
+            image.extend(stored(block));
+        }
+        let fragment_table = image.len() as u64;
+        image.extend(index_of_fragments);
+        let ids = image.len() as u64;
+        image.extend(stored(&0u32.to_le_bytes()));
+        let id_table = image.len() as u64;
+        image.extend(ids.to_le_bytes());
+        let root = ((root_at / 8192 * 8194) as u64) << 16 | (root_at % 8192) as u64;
+        let mut superblock = b"hsqs".to_vec();
+        superblock.extend(u32s(&[files + 1, 0, block_size, files]));
+        superblock.extend(u16s(&[
+            1,
+            block_size.trailing_zeros() as u16,
+            0x0200,
+            1,
+            4,
+            0,
+        ]));
+        let tables = [root, image.len() as u64, id_table, u64::MAX, inode_table];
+        for field in tables
+            .into_iter()
+            .chain([directory_table, fragment_table, u64::MAX])
+        {
+            superblock.extend(field.to_le_bytes());
+        }
+        image[..96].copy_from_slice(&superblock);
+        image
+    }
+
+    fn zlib(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(bytes).expect("compress");
+        encoder.finish().expect("compress")
+    }
+
+    fn unpacked(image: &[u8], max_unpacked: u64) -> crate::analyze::Evidence {
+        use crate::analyze::Analyzer;
+        let limits = crate::analyze::UnpackLimits {
+            max_unpacked,
+            ..Default::default()
+        };
+        super::super::FirmwareAnalyzer
+            .analyze_unpacking(image, limits)
+            .expect("a filesystem")
+    }
+
+    /// backhand read a fragment stored uncompressed at the length its entry says (up to
+    /// 16 MiB), and kept every one for the life of the filesystem: 2,000 files at 2,000
+    /// offsets of a 16 MiB run took 32 GB. A fragment is never longer than a block.
+    #[test]
+    fn a_stored_fragment_longer_than_a_block_is_refused() {
+        let run = vec![b'x'; 1 << 20];
+        let image = fragment_squashfs(4096, &run, 40, 1, |index| {
+            (96 + u64::from(index), ((1 << 20) - 64) | 1 << 24)
+        });
+        let evidence = unpacked(&image, 1 << 30);
+        let reason = evidence.incomplete.expect("partial");
+        assert!(
+            reason
+                .contains("fragment 0 is 1048512 bytes long, more than the 4096 bytes of a block"),
+            "{reason}"
+        );
+        // A stored fragment within a block is read.
+        let image = fragment_squashfs(4096, &run[..4096], 1, 5, |_| (96, 4096 | 1 << 24));
+        assert!(unpacked(&image, 1 << 30).incomplete.is_none());
+    }
+
+    /// Files sharing a fragment block inflate it once, whatever their number; files taking
+    /// turns at more blocks than are kept pay for each inflation from the budget.
+    #[test]
+    fn fragment_blocks_are_inflated_once_and_kept_within_a_bound() {
+        let block = zlib(&vec![0u8; 1 << 20]);
+        // 500 files in one 1 MiB block, with a budget of 2 × 1.5 MiB: read whole.
+        let shared = fragment_squashfs(1 << 20, &block, 500, 64, |_| (96, block.len() as u32));
+        let evidence = unpacked(&shared, 3 << 19);
+        assert!(evidence.incomplete.is_none(), "{:?}", evidence.incomplete);
+        // 20 blocks, more than are kept, taken in turn by 200 files: 200 inflations, past a
+        // budget of 2 × 16 MiB (backhand, which kept all 20, inflated 20 MiB).
+        let blocks = block.repeat(20);
+        let turns = fragment_squashfs(1 << 20, &blocks, 200, 64, |index| {
+            (
+                96 + u64::from(index % 20) * block.len() as u64,
+                block.len() as u32,
+            )
+        });
+        let reason = unpacked(&turns, 16 << 20).incomplete.expect("partial");
+        assert!(reason.contains("exceed"), "{reason}");
     }
 
     #[test]
