@@ -21,7 +21,7 @@
 use super::{unreadable_case, Case, Suite, Verdict};
 use crate::control::{Control, Severity};
 use crate::report::html_board::{detailed_devices, DETAILED_DEVICES};
-use crate::report::{Finding, Report};
+use crate::report::{DeviceReport, Finding, Report};
 use crate::score::{Grade, RuleStatus};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -55,7 +55,7 @@ struct RuleAcrossFleet<'a> {
 
 /// The suites of a large fleet, in place of a suite per device.
 pub(super) fn suites(report: &Report) -> Vec<Suite> {
-    let rules = rules_across_fleet(report);
+    let rules = rules_across_fleet(&report.devices, &report.findings);
     let devices = report.devices.len();
     let mut suites = vec![fleet_suite(report)];
     // The controls in the order the devices list them (the six DHS axes, then the supply
@@ -85,9 +85,12 @@ pub(super) fn suites(report: &Report) -> Vec<Suite> {
 
 /// Every rule in force, in the order the devices' controls list them, with each device's
 /// outcome.
-fn rules_across_fleet(report: &Report) -> Vec<RuleAcrossFleet<'_>> {
+fn rules_across_fleet<'a>(
+    devices: &'a [DeviceReport],
+    all_findings: &'a [Finding],
+) -> Vec<RuleAcrossFleet<'a>> {
     let mut findings: HashMap<(&str, &str), Vec<&Finding>> = HashMap::new();
-    for finding in &report.findings {
+    for finding in all_findings {
         findings
             .entry((finding.device.as_str(), finding.rule.as_str()))
             .or_default()
@@ -95,7 +98,8 @@ fn rules_across_fleet(report: &Report) -> Vec<RuleAcrossFleet<'_>> {
     }
     let mut rules: Vec<RuleAcrossFleet> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
-    for device in &report.devices {
+    let mut judged: HashSet<(&str, &str)> = HashSet::new();
+    for device in devices {
         let id = device.info.id.as_str();
         for control in &device.controls {
             for result in &control.rules {
@@ -112,6 +116,7 @@ fn rules_across_fleet(report: &Report) -> Vec<RuleAcrossFleet<'_>> {
                     rules.len() - 1
                 });
                 let across = &mut rules[at];
+                judged.insert((id, &*result.rule));
                 let found = findings
                     .get(&(id, &*result.rule))
                     .map_or(&[][..], Vec::as_slice);
@@ -134,6 +139,37 @@ fn rules_across_fleet(report: &Report) -> Vec<RuleAcrossFleet<'_>> {
                         .push(id);
                 }
             }
+        }
+    }
+    // Findings no device's results account for (a device or rule missing from a report put
+    // together by hand or by another tool) still fail or are waived: never dropped.
+    let mut unjudged: Vec<(&(&str, &str), &Vec<&Finding>)> = findings
+        .iter()
+        .filter(|(key, _)| !judged.contains(*key))
+        .collect();
+    unjudged.sort_by_key(|(key, _)| **key);
+    for ((device, rule), found) in unjudged {
+        let at = *index.entry(rule).or_insert_with(|| {
+            rules.push(RuleAcrossFleet {
+                rule,
+                control: found[0].control,
+                severity: found[0].severity,
+                failed: Vec::new(),
+                waived: Vec::new(),
+                passed: 0,
+                not_assessed: BTreeMap::new(),
+            });
+            rules.len() - 1
+        });
+        let open: Vec<&Finding> = found
+            .iter()
+            .copied()
+            .filter(|finding| finding.waived.is_none())
+            .collect();
+        if open.is_empty() {
+            rules[at].waived.push((device, waiver_reasons(found)));
+        } else {
+            rules[at].failed.push((device, open));
         }
     }
     rules
@@ -437,4 +473,33 @@ fn unreadable_cases(report: &Report) -> Vec<Case> {
         });
     }
     cases
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finding_no_device_result_accounts_for_still_fails() {
+        let finding: Finding = serde_json::from_value(serde_json::json!({
+            "rule": "SSH-001",
+            "title": "Root login",
+            "control": "authentication",
+            "severity": "high",
+            "device": "ghost",
+            "artifact": "ghost/sshd_config",
+            "location": { "evidence_path": "$" },
+            "message": "root may log in",
+            "remediation": "PermitRootLogin no",
+            "subject": "",
+            "fingerprint": ""
+        }))
+        .expect("a finding");
+        let findings = [finding];
+        let rules = rules_across_fleet(&[], &findings);
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].failed.len(), 1);
+        let cases = rule_cases(&rules[0], 0);
+        assert!(matches!(cases[0].verdict, Verdict::Failed { .. }));
+    }
 }
