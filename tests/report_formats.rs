@@ -652,6 +652,21 @@ fn junit_escapes_text_and_drops_characters_xml_forbids() {
     assert!(xml.contains("fix: "), "failures quote the fix");
 }
 
+/// A finding whose device has no results in the report (a report edited by hand or written by
+/// another tool) still fails the JUnit report, in the `no-device` suite.
+#[test]
+fn junit_fails_on_findings_whose_device_has_no_results() {
+    let mut report = sample_report();
+    let removed = report.devices.remove(0);
+    let open = open_groups(&report);
+    assert!(open
+        .iter()
+        .any(|(device, _, _)| *device == removed.info.id.as_str()));
+    let parsed = parse_junit(&render(&JunitRenderer, &report));
+    assert_eq!(parsed.declared_total.failures, open.len());
+    assert_eq!(parsed.declared, parsed.counted);
+}
+
 /// Counts as junitparser reads them: the attributes it parses, and what it finds in the cases.
 const JUNITPARSER_COUNTS: &str = r#"
 import json, sys

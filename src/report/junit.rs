@@ -148,6 +148,8 @@ fn suites(report: &Report) -> Vec<Suite> {
         })
         .map(|artifact| unreadable_case(NO_DEVICE_SUITE, artifact))
         .collect();
+    let mut orphans = orphans;
+    orphans.extend(unjudged_cases(report, &findings));
     if !orphans.is_empty() {
         suites.push(Suite {
             name: NO_DEVICE_SUITE.to_owned(),
@@ -156,6 +158,38 @@ fn suites(report: &Report) -> Vec<Suite> {
         });
     }
     suites
+}
+
+/// Findings no device's rule results account for (a device or rule missing from a report
+/// put together by hand or by another tool): a case each in the `no-device` suite, so that
+/// they fail the run instead of vanishing.
+fn unjudged_cases(
+    report: &Report,
+    findings: &BTreeMap<(&str, &str), FindingsByArtifact>,
+) -> Vec<Case> {
+    let judged: std::collections::HashSet<(&str, &str)> = report
+        .devices
+        .iter()
+        .flat_map(|device| {
+            device.controls.iter().flat_map(move |control| {
+                control
+                    .rules
+                    .iter()
+                    .map(move |rule| (device.info.id.as_str(), &*rule.rule))
+            })
+        })
+        .collect();
+    findings
+        .iter()
+        .filter(|(key, _)| !judged.contains(*key))
+        .flat_map(|((device, rule), by_artifact)| {
+            by_artifact.iter().map(move |(artifact, findings)| Case {
+                classname: format!("{NO_DEVICE_SUITE}.{device}"),
+                name: format!("{rule} {artifact}"),
+                verdict: findings_verdict(findings),
+            })
+        })
+        .collect()
 }
 
 fn device_suite(
