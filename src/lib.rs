@@ -25,6 +25,7 @@ pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod scan_path;
 pub mod score;
 pub mod shard;
 pub mod shared_secrets;

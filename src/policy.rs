@@ -429,6 +429,14 @@ impl Policy {
             }
             (None, _) => Policy::default(),
         };
+        // Waivers' path globs match paths relative to the scan roots, as reports show them.
+        let mut scan_roots: Vec<String> =
+            sources.scanned.iter().map(|path| display(path)).collect();
+        scan_roots.sort();
+        scan_roots.dedup();
+        for waiver in policy.waivers.iter_mut().chain(&mut policy.expired_waivers) {
+            waiver.resolve_under(&scan_roots);
+        }
         if let Some(why) = sources.why_found_not_used() {
             policy.not_used = sources
                 .found

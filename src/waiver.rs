@@ -5,11 +5,17 @@
 //! file (`[[waiver]]`). A malformed waiver is an error, never silently ignored; waived
 //! findings stay in every report, marked as waived, and no longer fail the run.
 //!
+//! The `path` glob matches the artifact's path relative to the scan root it was found under
+//! ([`crate::scan_path`]), as fingerprints and baselines do: `scan fleet`, `cd fleet && scan .`
+//! and `scan /srv/ci/fleet` waive the same findings. Matched as typed, a waiver written for
+//! one spelling silently stopped applying under another, and the gate turned red (or green).
+//!
 //! Expiry does not stop a pipeline: an expired waiver no longer applies (its findings count
 //! again, and fail the run if they are severe enough) and every report lists it as expired;
 //! one that expires within `[waivers] warn_days` (default [`DEFAULT_WARN_DAYS`]) is listed
 //! with the days it has left, so that it is renewed or its findings fixed before that.
 
+use crate::scan_path::scan_relative;
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 use std::fmt;
@@ -143,6 +149,9 @@ pub struct Waiver {
     pub days_left: i64,
     /// How the policy file wrote it, for messages: `CONN-006 (device px4-*)`.
     pub label: String,
+    /// The paths scanned, as reports show them: `path` matches an artifact's path relative
+    /// to the one it lies under. Empty until [`Waiver::resolve_under`]: paths as they are.
+    scan_roots: Vec<String>,
 }
 
 impl Waiver {
@@ -204,6 +213,7 @@ impl Waiver {
                 expires,
                 days_left: today.days_until(expires),
                 label,
+                scan_roots: Vec::new(),
             }),
             _ => Err(faults),
         }
@@ -244,17 +254,57 @@ impl Waiver {
         })
     }
 
-    /// Whether the waiver covers a finding of `rule` on `device` in `artifact`.
+    /// Sets the paths scanned (as reports show them), which `path` globs are relative to.
+    pub fn resolve_under(&mut self, scan_roots: &[String]) {
+        self.scan_roots = scan_roots.to_vec();
+    }
+
+    /// Whether the waiver covers a finding of `rule` on `device` in `artifact` (its path as
+    /// the report shows it; the glob sees it relative to its scan root).
     pub fn covers(&self, rule: &str, device: &str, artifact: &str) -> bool {
+        self.covers_rule_and_device(rule, device)
+            && self
+                .path
+                .as_ref()
+                .is_none_or(|glob| glob.is_match(scan_relative(artifact, &self.scan_roots)))
+    }
+
+    fn covers_rule_and_device(&self, rule: &str, device: &str) -> bool {
         self.rule == rule
             && self
                 .device
                 .as_ref()
                 .is_none_or(|glob| glob.is_match(device))
-            && self
-                .path
-                .as_ref()
-                .is_none_or(|glob| glob.is_match(artifact))
+    }
+
+    /// The warning for a waiver that covered no finding. A `path` glob is matched against
+    /// paths relative to the folder scanned, so the warning says so (and names the scanned
+    /// folder the glob starts with, if it does): a policy written for paths as typed
+    /// (`fleet/px4-quad/*`) matches nothing now. It depends on the waiver and the roots
+    /// alone, so every shard of a scan writes the same text and `merge` keeps it.
+    pub fn unmatched_warning(&self) -> String {
+        let mut warning = format!(
+            "waiver {} matched no finding: remove it or correct its rule, device or path",
+            self.label
+        );
+        let Some(glob) = &self.path else {
+            return warning;
+        };
+        let pattern = glob.glob().glob();
+        warning.push_str(" (a path glob matches the path relative to the folder scanned");
+        let root = self
+            .scan_roots
+            .iter()
+            .filter(|root| root.as_str() != "." && !root.is_empty())
+            .find(|root| std::path::Path::new(pattern).starts_with(root.as_str()));
+        if let Some(root) = root {
+            warning.push_str(&format!(
+                ": `{}`, without the folder `{root}`",
+                scan_relative(pattern, &self.scan_roots)
+            ));
+        }
+        warning.push(')');
+        warning
     }
 }
 
@@ -341,6 +391,68 @@ mod tests {
                 .days_until(Date::parse("2026-01-01").unwrap()),
             -364
         );
+    }
+
+    #[test]
+    fn path_globs_match_the_path_relative_to_the_scan_root() {
+        let today = Date::parse("2026-11-25").unwrap();
+        let raw = RawWaiver {
+            rule: "SSH-001".into(),
+            device: None,
+            path: Some("px4-quad/companion/sshd_config".into()),
+            reason: "bench unit".into(),
+            expires: "2027-03-31".into(),
+        };
+        let waiver = |roots: &[&str]| {
+            let mut waiver = Waiver::validate(&raw, true, today).unwrap();
+            let roots: Vec<String> = roots.iter().map(|root| (*root).to_owned()).collect();
+            waiver.resolve_under(&roots);
+            waiver
+        };
+        for (roots, artifact) in [
+            (&["fleet"][..], "fleet/px4-quad/companion/sshd_config"),
+            (&["fleet/"][..], "fleet/px4-quad/companion/sshd_config"),
+            (&["."][..], "px4-quad/companion/sshd_config"),
+            (
+                &["/srv/ci/fleet"][..],
+                "/srv/ci/fleet/px4-quad/companion/sshd_config",
+            ),
+        ] {
+            assert!(
+                waiver(roots).covers("SSH-001", "px4-quad", artifact),
+                "{roots:?} {artifact}"
+            );
+        }
+        // Under another root it is another artifact: relative paths do not match everywhere.
+        assert!(!waiver(&["fleet"]).covers(
+            "SSH-001",
+            "px4-quad",
+            "fleet/other/px4-quad/companion/sshd_config"
+        ));
+        // A glob written for the path as typed no longer matches, and the warning says why.
+        let typed = RawWaiver {
+            path: Some("fleet/px4-quad/*".into()),
+            ..raw.clone()
+        };
+        let mut typed = Waiver::validate(&typed, true, today).unwrap();
+        typed.resolve_under(&["fleet".to_owned()]);
+        assert!(!typed.covers(
+            "SSH-001",
+            "px4-quad",
+            "fleet/px4-quad/companion/sshd_config"
+        ));
+        let warning = typed.unmatched_warning();
+        assert!(
+            warning.contains(
+                "relative to the folder scanned: `px4-quad/*`, without the folder `fleet`"
+            ),
+            "{warning}"
+        );
+        let mut other = waiver(&["."]);
+        other.resolve_under(&[".".to_owned()]);
+        assert!(other.unmatched_warning().ends_with(
+            "remove it or correct its rule, device or path (a path glob matches the path relative to the folder scanned)"
+        ));
     }
 
     #[test]

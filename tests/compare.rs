@@ -165,7 +165,9 @@ fn table_markdown_and_html_show_the_same_verdicts() {
     let args = ["compare", "samples/m2e-hq", "samples/px4-quad"];
     let table = drone_audit().args(args).output().expect("runs");
     let table = String::from_utf8(table.stdout).expect("UTF-8");
-    assert!(table.contains("Ranking (grade, then score, then coverage): m2e-hq > px4-quad"));
+    assert!(table.contains(
+        "Ranking (grade, then score, then coverage; provisional grades after the others): px4-quad (F) > m2e-hq (A*)"
+    ));
     assert!(table.contains("FAIL"));
     assert!(!table.contains('\u{1b}'), "no colour off a terminal");
 
@@ -286,4 +288,76 @@ fn a_policy_file_among_the_candidates_is_left_out_with_a_note() {
         .filter_map(|candidate| candidate["name"].as_str())
         .collect();
     assert_eq!(names, ["m2e-hq", "px4-quad"]);
+}
+
+/// m2e-hq is A over about a quarter of the rules in force (a profile and a capture);
+/// ardupilot-plane is C over two thirds. The provisional A ranks after the C in every format,
+/// which says why; the JSON marks the grade provisional and gives each candidate's rank.
+#[test]
+fn a_provisional_grade_ranks_after_grades_on_enough_evidence_and_says_so() {
+    let args = ["samples/m2e-hq", "samples/ardupilot-plane"];
+    let (comparison, _) = compare_json(&args);
+    let m2e = candidate(&comparison, "m2e-hq");
+    let plane = candidate(&comparison, "ardupilot-plane");
+    assert_eq!(m2e["grade"], "A");
+    assert_eq!(m2e["provisional"], true, "{m2e}");
+    assert!(m2e["coverage"].as_f64().expect("coverage") < 50.0);
+    assert_eq!(plane["grade"], "C");
+    assert_eq!(plane["provisional"], false, "{plane}");
+    assert_eq!(plane["rank"], 1);
+    assert_eq!(m2e["rank"], 2);
+
+    let why =
+        "m2e-hq ranks after ardupilot-plane (C) although its grade A is better: it is provisional";
+    let table = drone_audit()
+        .arg("compare")
+        .args(args)
+        .output()
+        .expect("runs");
+    let table = String::from_utf8(table.stdout).expect("UTF-8");
+    assert!(
+        table.contains("provisional grades after the others): ardupilot-plane (C) > m2e-hq (A*)"),
+        "{table}"
+    );
+    assert!(table.contains(why), "{table}");
+
+    let markdown = drone_audit()
+        .arg("compare")
+        .args(args)
+        .args(["--format", "markdown"])
+        .output()
+        .expect("runs");
+    let markdown = String::from_utf8(markdown.stdout).expect("UTF-8");
+    assert!(
+        markdown.contains("ardupilot-plane (C) > m2e-hq (A\\*)"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| **Grade** | **A\\*** | **C** |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("although its grade A is better"),
+        "{markdown}"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page = dir.path().join("compare.html");
+    drone_audit()
+        .arg("compare")
+        .args(args)
+        .args(["--format", "html", "--output"])
+        .arg(&page)
+        .assert()
+        .success();
+    let html = fs::read_to_string(&page).expect("page");
+    let chart = &html[html.find("<svg").expect("chart")..html.find("</svg>").expect("end")];
+    let plane_bar = chart
+        .find(">ardupilot-plane<")
+        .expect("a bar for ardupilot-plane");
+    let m2e_bar = chart.find(">m2e-hq<").expect("a bar for m2e-hq");
+    assert!(plane_bar < m2e_bar, "the C's bar comes first: {chart}");
+    assert!(chart.contains("grade A (coverage "), "{chart}");
+    assert!(chart.contains("%, provisional)"), "{chart}");
+    assert!(html.contains(why), "the page says why");
 }

@@ -631,3 +631,83 @@ fn sarif_that_would_be_over_10_mb_gzipped_keeps_fewer_results() {
     );
     assert_eq!(renderer.left_out(), report.findings.len() - kept);
 }
+
+/// A waiver's `path` glob matches the artifact's path relative to the folder scanned, as
+/// fingerprints and baselines do: `scan fleet/`, `cd fleet && scan .` and `scan /abs/fleet`
+/// waive the same finding, and none warns that the waiver matched nothing.
+#[test]
+fn a_waiver_path_matches_however_the_scan_path_is_typed() {
+    let dir = sample_fleet();
+    let fleet = dir.path().join("fleet");
+    let policy = dir.path().join("policy.toml");
+    let samples_policy = fs::read_to_string(samples().join("drone-audit.toml")).expect("policy");
+    fs::write(
+        &policy,
+        format!(
+            "{samples_policy}\n[[waiver]]\nrule = \"SSH-001\"\npath = \"px4-quad/companion/sshd_config\"\nreason = \"bench unit, no radio\"\nexpires = \"2099-12-31\"\n"
+        ),
+    )
+    .expect("write policy");
+    let policy = policy.to_str().expect("UTF-8");
+    let absolute = fleet.to_str().expect("UTF-8");
+    for (cwd, root) in [
+        (dir.path(), "fleet/"),
+        (dir.path(), "fleet"),
+        (fleet.as_path(), "."),
+        (dir.path(), absolute),
+    ] {
+        let (report, stderr) = run_json(
+            cwd,
+            &[
+                "scan", root, "--policy", policy, "--format", "json", "--quiet",
+            ],
+        );
+        let finding = ssh_001(&report);
+        assert!(
+            finding["artifact"]
+                .as_str()
+                .is_some_and(|artifact| artifact.ends_with("px4-quad/companion/sshd_config")),
+            "{finding}"
+        );
+        assert_eq!(
+            finding["waived"]["reason"], "bench unit, no radio",
+            "scan {root}: {finding}"
+        );
+        let warnings = report["warnings"].to_string();
+        assert!(
+            !warnings.contains("matched no finding") && !stderr.contains("matched no finding"),
+            "scan {root}: {warnings} {stderr}"
+        );
+    }
+
+    // A glob written for the path as typed under `scan fleet` matches nothing, and the
+    // warning says which path to write.
+    let typed = dir.path().join("typed.toml");
+    fs::write(
+        &typed,
+        format!(
+            "{samples_policy}\n[[waiver]]\nrule = \"SSH-001\"\npath = \"fleet/px4-quad/*\"\nreason = \"bench unit, no radio\"\nexpires = \"2099-12-31\"\n"
+        ),
+    )
+    .expect("write policy");
+    let (report, _) = run_json(
+        dir.path(),
+        &[
+            "scan",
+            "fleet",
+            "--policy",
+            typed.to_str().expect("UTF-8"),
+            "--format",
+            "json",
+            "--quiet",
+        ],
+    );
+    assert!(ssh_001(&report)["waived"].is_null());
+    assert!(
+        report["warnings"].to_string().contains(
+            "matched no finding: remove it or correct its rule, device or path (a path glob matches the path relative to the folder scanned: `px4-quad/*`, without the folder `fleet`)"
+        ),
+        "{}",
+        report["warnings"]
+    );
+}

@@ -20,6 +20,8 @@ const LAYERS: &[&[&str]] = &[
         "file_bytes",
         "shard",
         "waiver",
+        // Artifact paths relative to the scan root (fingerprints, SARIF, waivers' globs).
+        "scan_path",
         "bytes",
         "escape",
         // The completion scripts and man pages, from the binary's command-line definition.

@@ -652,6 +652,21 @@ fn junit_escapes_text_and_drops_characters_xml_forbids() {
     assert!(xml.contains("fix: "), "failures quote the fix");
 }
 
+/// A finding whose device has no results in the report (a report edited by hand or written by
+/// another tool) still fails the JUnit report, in the `no-device` suite.
+#[test]
+fn junit_fails_on_findings_whose_device_has_no_results() {
+    let mut report = sample_report();
+    let removed = report.devices.remove(0);
+    let open = open_groups(&report);
+    assert!(open
+        .iter()
+        .any(|(device, _, _)| *device == removed.info.id.as_str()));
+    let parsed = parse_junit(&render(&JunitRenderer, &report));
+    assert_eq!(parsed.declared_total.failures, open.len());
+    assert_eq!(parsed.declared, parsed.counted);
+}
+
 /// Counts as junitparser reads them: the attributes it parses, and what it finds in the cases.
 const JUNITPARSER_COUNTS: &str = r#"
 import json, sys
@@ -715,6 +730,148 @@ fn junitparser_reads_the_same_counts() {
             let declared = counts(&value["declared"]);
             assert_eq!(declared, counts(&value["counted"]), "{name}: {suite}");
             assert_eq!(Some(&declared), ours.declared.get(suite), "{name}: {suite}");
+        }
+    }
+}
+
+/// The sample fleet's five devices copied `copies` times under new ids, with their findings
+/// and unreadable artifacts, summarised as a scan would.
+fn fleet_of_copies(copies: usize) -> Report {
+    let base = sample_report();
+    let mut report = base.clone();
+    report.devices.clear();
+    report.findings.clear();
+    report.artifacts.clear();
+    for copy in 0..copies {
+        let rename = |id: &str| format!("{id}-{copy:04}");
+        for device in &base.devices {
+            let mut device = device.clone();
+            device.info.id = rename(&device.info.id);
+            report.devices.push(device);
+        }
+        for finding in &base.findings {
+            let mut finding = finding.clone();
+            finding.device = rename(&finding.device);
+            report.findings.push(finding);
+        }
+        for artifact in &base.artifacts {
+            let mut artifact = artifact.clone();
+            artifact.device = artifact.device.as_deref().map(rename);
+            report.artifacts.push(artifact);
+        }
+    }
+    report.summary = drone_audit::report::assemble::summarize(
+        &report.devices,
+        &report.findings,
+        &report.artifacts,
+    );
+    report
+}
+
+/// Over 50 devices the JUnit report is a case per rule for the whole fleet: 10,000 devices
+/// (208,000 findings) fit in well under 10 MB (about 100 MB with a case per rule, device and
+/// artifact), the counts agree with the cases, and it fails exactly on the rules with an open
+/// finding on some device, stating how many findings and devices its body leaves out.
+#[test]
+fn junit_of_ten_thousand_devices_is_a_case_per_rule_and_stays_small() {
+    let report = fleet_of_copies(2_000);
+    assert_eq!(report.devices.len(), 10_000);
+    let xml = render(&JunitRenderer, &report);
+    eprintln!("JUnit of 10,000 devices: {} bytes", xml.len());
+    assert!(xml.len() < 2_000_000, "{} bytes", xml.len());
+    let parsed = parse_junit(&xml);
+    assert_eq!(parsed.declared, parsed.counted, "suite counts");
+    assert_eq!(
+        parsed.declared_total,
+        total(&parsed.counted),
+        "<testsuites>"
+    );
+
+    // A failure per rule with an open finding on any device, none for the others.
+    let failing_rules: BTreeSet<&str> = report
+        .findings
+        .iter()
+        .filter(|finding| finding.waived.is_none())
+        .map(|finding| finding.rule.as_str())
+        .collect();
+    assert!(failing_rules.len() > 20, "{failing_rules:?}");
+    assert_eq!(parsed.declared_total.failures, failing_rules.len());
+    assert_eq!(
+        parsed.declared_total.errors,
+        report.errors().count().min(100) + usize::from(report.errors().count() > 100)
+    );
+    for rule in &failing_rules {
+        let devices: BTreeSet<&str> = report
+            .findings
+            .iter()
+            .filter(|finding| finding.rule == *rule && finding.waived.is_none())
+            .map(|finding| finding.device.as_str())
+            .collect();
+        let findings = report
+            .findings
+            .iter()
+            .filter(|finding| finding.rule == *rule && finding.waived.is_none())
+            .count();
+        let message = format!(
+            "{findings} open findings on {} of 10000 devices",
+            devices.len()
+        );
+        assert!(
+            xml.contains(&format!(
+                "name=\"{rule}\">\n      <failure message=\"{message}\""
+            )),
+            "{rule}: {message}"
+        );
+        if findings > 50 {
+            assert!(
+                xml.contains(&format!("… and {} more findings on", findings - 50)),
+                "{rule}: the count left out"
+            );
+        }
+    }
+    // A pass never hides a device the rule could not judge.
+    let passed_somewhere_not_assessed_elsewhere = report
+        .devices
+        .iter()
+        .flat_map(|device| &device.controls)
+        .flat_map(|control| &control.rules)
+        .filter(|rule| rule.status == RuleStatus::NotAssessed)
+        .map(|rule| rule.rule.to_string())
+        .collect::<BTreeSet<_>>();
+    for rule in passed_somewhere_not_assessed_elsewhere {
+        assert!(
+            xml.contains(&format!("name=\"{rule} not assessed\""))
+                || xml.contains(&format!(
+                    "name=\"{rule}\">\n      <skipped message=\"not assessed on"
+                )),
+            "{rule}: its devices not assessed are a skipped case"
+        );
+    }
+    assert!(xml.contains("<property name=\"grades\" value=\""));
+    assert!(xml.contains("<property name=\"worst-devices\" value=\""));
+
+    if common::python_module("junitparser", "pip install junitparser") {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let file = dir.path().join("report.xml");
+        std::fs::write(&file, &xml).expect("write the report");
+        let output = Command::new("python3")
+            .args(["-c", JUNITPARSER_COUNTS])
+            .arg(&file)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            output.status.success(),
+            "junitparser failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let theirs: Value = serde_json::from_slice(&output.stdout).expect("JSON from python");
+        assert_eq!(
+            theirs["total"]["failures"].as_u64(),
+            Some(failing_rules.len() as u64),
+            "junitparser counts the failures"
+        );
+        for (suite, value) in theirs["suites"].as_object().expect("suites") {
+            assert_eq!(value["declared"], value["counted"], "{suite}");
         }
     }
 }

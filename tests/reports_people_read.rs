@@ -351,41 +351,67 @@ fn the_table_fits_the_width_and_lists_findings_one_line_each() {
 
 // ---- item 13: a fleet of 10,000 devices ----
 
-/// A large fleet's JUnit groups each control's rules not assessed for one reason into one
-/// skipped case (60 devices, past the HTML's detail limit of 50).
+/// Up to 50 devices the JUnit report has a suite per device and a case per rule and artifact;
+/// past it (60 devices, the HTML's detail limit) a case per rule for the whole fleet, whose
+/// failures are the same rules.
 #[test]
-fn junit_of_a_large_fleet_groups_the_rules_not_assessed() {
+fn junit_is_a_case_per_rule_for_the_fleet_past_fifty_devices() {
     let base = samples();
-    let mut report = base.clone();
-    report.devices.clear();
-    for copy in 0..12 {
-        for device in &base.devices {
-            let mut device = device.clone();
-            device.info.id = format!("{}-{copy:02}", device.info.id);
-            report.devices.push(device);
+    let copies = |count: usize| {
+        let mut report = base.clone();
+        report.devices.clear();
+        report.findings.clear();
+        for copy in 0..count {
+            let rename = |id: &str| format!("{id}-{copy:02}");
+            for device in &base.devices {
+                let mut device = device.clone();
+                device.info.id = rename(&device.info.id);
+                report.devices.push(device);
+            }
+            for finding in &base.findings {
+                let mut finding = finding.clone();
+                finding.device = rename(&finding.device);
+                report.findings.push(finding);
+            }
         }
+        report
+    };
+    let fifty = render(&JunitRenderer, &copies(10));
+    assert!(
+        fifty.contains("<testsuite name=\"m2e-hq-09\""),
+        "a suite per device"
+    );
+    assert!(!fifty.contains("<testsuite name=\"fleet\""));
+    let sixty = render(&JunitRenderer, &copies(12));
+    assert!(
+        !sixty.contains("<testsuite name=\"m2e-hq-00\""),
+        "no suite per device"
+    );
+    assert!(sixty.contains("<testsuite name=\"fleet\""));
+    assert!(sixty.contains("<testsuite name=\"fleet.authentication\""));
+    let open_rules: std::collections::BTreeSet<&str> = base
+        .findings
+        .iter()
+        .filter(|finding| finding.waived.is_none())
+        .map(|finding| finding.rule.as_str())
+        .collect();
+    assert_eq!(
+        sixty.matches("<failure ").count(),
+        open_rules.len(),
+        "a failure per rule with an open finding"
+    );
+    for rule in &open_rules {
+        assert!(
+            sixty.contains(&format!("name=\"{rule}\">\n      <failure ")),
+            "{rule} fails"
+        );
     }
-    let grouped = render(&JunitRenderer, &report);
-    assert!(
-        grouped.contains("rules not assessed on m2e-hq-00"),
-        "grouped cases"
-    );
-    assert!(
-        grouped.contains("rules passed on m2e-hq-00"),
-        "grouped cases"
-    );
-    let each = render(&JunitRenderer, base);
     eprintln!(
-        "JUnit: {} bytes for 60 devices grouped, {} for 5 with a case per rule",
-        grouped.len(),
-        each.len()
+        "JUnit: {} bytes for 50 devices, {} for 60",
+        fifty.len(),
+        sixty.len()
     );
-    assert!(
-        grouped.len() * 2 < each.len() * 12,
-        "{} bytes for 60 devices, {} for 5",
-        grouped.len(),
-        each.len()
-    );
+    assert!(sixty.len() * 5 < fifty.len(), "the fleet layout is smaller");
 }
 
 /// The samples' five devices copied 2,000 times under new ids: 10,000 devices, their findings

@@ -122,12 +122,7 @@ impl FleetScan<'_> {
                     .iter()
                     .any(|finding| waiver.covers(&finding.rule, &finding.device, &finding.artifact))
             })
-            .map(|waiver| {
-                format!(
-                    "waiver {} matched no finding: remove it or correct its rule, device or path",
-                    waiver.label
-                )
-            })
+            .map(|waiver| waiver.unmatched_warning())
             .collect();
         Report {
             shard: None,

@@ -5,6 +5,13 @@
 //! any rule of the control failed on any device, passes when at least one rule was assessed
 //! and none failed, and is not assessed when no rule of the control could be assessed at all
 //! (the reasons are kept: a board must see what a vendor did not submit).
+//!
+//! Candidates are ranked by grade, then score, then coverage, but a grade is only compared
+//! with grades that rest on as much evidence: a provisional grade (coverage below the
+//! policy's `[scoring] provisional_below`) ranks after every grade that is not, and a
+//! candidate with nothing assessed comes last. More evidence can only add findings, so a
+//! provisional "A" says "A at best": ranking it above a well-covered "C" would reward the
+//! vendor who submitted least. Every format says so where it happens ([`Comparison::demoted`]).
 
 mod render;
 pub mod supply_chain;
@@ -70,6 +77,11 @@ pub struct Candidate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
     pub grade: Grade,
+    /// True when the grade rests on too little evidence: coverage below the policy's
+    /// `provisional_below`. A provisional grade ranks after every grade that is not.
+    pub provisional: bool,
+    /// The candidate's place in the ranking, 1 for the first ([`Comparison::ranking`]).
+    pub rank: usize,
     pub coverage: f64,
     pub devices: usize,
     pub artifacts_assessed: usize,
@@ -107,7 +119,7 @@ impl Comparison {
             .first()
             .map(|(_, _, report)| (report.rules.digest.clone(), report.policy.clone()))
             .unwrap_or_else(|| (String::new(), PolicyUsed::default()));
-        Comparison {
+        let mut comparison = Comparison {
             schema_version: SCHEMA_VERSION,
             tool: Tool::default(),
             rules_digest,
@@ -116,21 +128,71 @@ impl Comparison {
                 .into_iter()
                 .map(|(name, path, report)| Candidate::new(name, path, &report))
                 .collect(),
+        };
+        let ranks: Vec<usize> = {
+            let ranking = comparison.ranking();
+            comparison
+                .candidates
+                .iter()
+                .map(|candidate| {
+                    1 + ranking
+                        .iter()
+                        .position(|ranked| std::ptr::eq(*ranked, candidate))
+                        .unwrap_or(0)
+                })
+                .collect()
+        };
+        for (candidate, rank) in comparison.candidates.iter_mut().zip(ranks) {
+            candidate.rank = rank;
         }
+        comparison
     }
 
-    /// The candidates in order of preference: grade, then score, then coverage, then name.
+    /// The candidates in order of preference: those graded on enough evidence, then those
+    /// whose grade is provisional, then those with nothing assessed; in each group by grade,
+    /// then score, then coverage, then name.
     pub fn ranking(&self) -> Vec<&Candidate> {
         let mut ranked: Vec<&Candidate> = self.candidates.iter().collect();
         ranked.sort_by(|a, b| {
-            a.grade
-                .cmp(&b.grade)
+            a.evidence_tier()
+                .cmp(&b.evidence_tier())
+                .then_with(|| a.grade.cmp(&b.grade))
                 .then_with(|| b.score.unwrap_or(-1.0).total_cmp(&a.score.unwrap_or(-1.0)))
                 .then_with(|| b.coverage.total_cmp(&a.coverage))
                 .then_with(|| a.name.cmp(&b.name))
+                .then_with(|| a.path.cmp(&b.path))
         });
         ranked
     }
+
+    /// Each provisional candidate ranked below a candidate with a worse grade, with the
+    /// better-graded ones it would have passed by grade alone: what every format states
+    /// beside the ranking.
+    pub fn demoted(&self) -> Vec<Demotion<'_>> {
+        let ranking = self.ranking();
+        ranking
+            .iter()
+            .enumerate()
+            .filter(|(_, candidate)| candidate.provisional)
+            .filter_map(|(place, candidate)| {
+                let below: Vec<&Candidate> = ranking[..place]
+                    .iter()
+                    .copied()
+                    .filter(|above| !above.provisional && above.grade > candidate.grade)
+                    .collect();
+                (!below.is_empty()).then_some(Demotion { candidate, below })
+            })
+            .collect()
+    }
+}
+
+/// A provisional candidate ranked below candidates with worse grades that rest on enough
+/// evidence.
+#[derive(Debug)]
+pub struct Demotion<'a> {
+    pub candidate: &'a Candidate,
+    /// The candidates ranked above it with a worse grade, in ranking order.
+    pub below: Vec<&'a Candidate>,
 }
 
 impl Candidate {
@@ -177,6 +239,11 @@ impl Candidate {
             path,
             score: report.summary.score,
             grade: report.summary.grade,
+            provisional: report
+                .policy
+                .is_provisional(report.summary.grade, report.summary.coverage),
+            // Set once every candidate is known.
+            rank: 0,
             coverage: report.summary.coverage,
             devices: report.summary.devices,
             artifacts_assessed: report
@@ -191,9 +258,113 @@ impl Candidate {
         }
     }
 
+    /// 0 when graded on enough evidence, 1 when the grade is provisional, 2 when nothing
+    /// could be graded: the first key of the ranking.
+    fn evidence_tier(&self) -> u8 {
+        if self.grade == Grade::NotAssessed {
+            2
+        } else if self.provisional {
+            1
+        } else {
+            0
+        }
+    }
+
     pub fn control(&self, control: Control) -> Option<&CandidateControl> {
         self.controls
             .iter()
             .find(|result| result.control == control)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(name: &str, grade: Grade, score: f64, coverage: f64) -> Candidate {
+        Candidate {
+            name: name.to_owned(),
+            path: name.to_owned(),
+            score: (grade != Grade::NotAssessed).then_some(score),
+            grade,
+            provisional: crate::score::is_provisional(grade, coverage, 50.0),
+            rank: 0,
+            coverage,
+            devices: 1,
+            artifacts_assessed: 1,
+            findings: BTreeMap::new(),
+            incomplete: false,
+            controls: Vec::new(),
+            supply_chain: Vec::new(),
+        }
+    }
+
+    fn comparison(candidates: Vec<Candidate>) -> Comparison {
+        Comparison {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::default(),
+            rules_digest: String::new(),
+            policy: PolicyUsed::default(),
+            candidates,
+        }
+    }
+
+    #[test]
+    fn grades_on_enough_evidence_come_first_then_provisional_then_none() {
+        let comparison = comparison(vec![
+            candidate("nothing", Grade::NotAssessed, 0.0, 0.0),
+            candidate("provisional-a", Grade::A, 100.0, 28.0),
+            candidate("provisional-c", Grade::C, 70.0, 40.0),
+            candidate("covered-f", Grade::F, 40.0, 80.0),
+            candidate("covered-b", Grade::B, 85.0, 60.0),
+        ]);
+        let order: Vec<&str> = comparison
+            .ranking()
+            .iter()
+            .map(|candidate| candidate.name.as_str())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "covered-b",
+                "covered-f",
+                "provisional-a",
+                "provisional-c",
+                "nothing"
+            ]
+        );
+        let demoted = comparison.demoted();
+        let said: Vec<(&str, Vec<&str>)> = demoted
+            .iter()
+            .map(|demotion| {
+                (
+                    demotion.candidate.name.as_str(),
+                    demotion.below.iter().map(|c| c.name.as_str()).collect(),
+                )
+            })
+            .collect();
+        // provisional-a is better than both covered grades; provisional-c only than the F.
+        assert_eq!(
+            said,
+            [
+                ("provisional-a", vec!["covered-b", "covered-f"]),
+                ("provisional-c", vec!["covered-f"]),
+            ]
+        );
+    }
+
+    #[test]
+    fn without_provisional_grades_the_ranking_is_by_grade_and_nothing_is_said() {
+        let comparison = comparison(vec![
+            candidate("f", Grade::F, 40.0, 80.0),
+            candidate("a", Grade::A, 95.0, 60.0),
+        ]);
+        let order: Vec<&str> = comparison
+            .ranking()
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(order, ["a", "f"]);
+        assert!(comparison.demoted().is_empty());
     }
 }

@@ -20,6 +20,54 @@ use std::io;
 /// Failed rule ids a cell lists before summarising the rest.
 const RULES_SHOWN: usize = 4;
 
+/// How the ranking is ordered, as every format states it before the ranking.
+const RANKING_ORDER: &str =
+    "Ranking (grade, then score, then coverage; provisional grades after the others)";
+
+/// The ranking, best first, each name with its grade cell: `px4-quad (F) > m2e-hq (A*)`.
+fn ranking_text(comparison: &Comparison, escape: &dyn Fn(&str) -> String) -> String {
+    comparison
+        .ranking()
+        .iter()
+        .map(|candidate| {
+            format!(
+                "{} ({})",
+                escape(&candidate.name),
+                escape(&legend::grade_cell(
+                    &comparison.policy,
+                    candidate.grade,
+                    candidate.coverage
+                ))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" > ")
+}
+
+/// A sentence per provisional candidate ranked after candidates with worse grades: the
+/// ranking does not contradict the grades without saying why.
+fn demotion_sentences(comparison: &Comparison) -> Vec<String> {
+    comparison
+        .demoted()
+        .iter()
+        .map(|demotion| {
+            let above: Vec<String> = demotion
+                .below
+                .iter()
+                .map(|other| format!("{} ({})", other.name, other.grade.label()))
+                .collect();
+            format!(
+                "{} ranks after {} although its grade {} is better: it is provisional, over {}% coverage (below the policy's {}%), too little evidence to rank by",
+                demotion.candidate.name,
+                above.join(", "),
+                demotion.candidate.grade.label(),
+                demotion.candidate.coverage,
+                comparison.policy.provisional_below
+            )
+        })
+        .collect()
+}
+
 fn cell_text(result: Option<&CandidateControl>) -> String {
     let Some(result) = result else {
         return "n/a".to_owned();
@@ -94,21 +142,19 @@ pub fn write_table(
     table.add_row(row("incomplete", &|c| {
         Cell::new(if c.incomplete { "yes" } else { "no" })
     }));
-    let ranking: Vec<&str> = comparison
-        .ranking()
-        .iter()
-        .map(|candidate| candidate.name.as_str())
-        .collect();
     writeln!(
         out,
-        "{} {}: {} candidates, same rules (sha256 {}) and policy ({})\n{table}\nRanking (grade, then score, then coverage): {}",
+        "{} {}: {} candidates, same rules (sha256 {}) and policy ({})\n{table}\n{RANKING_ORDER}: {}",
         comparison.tool.name,
         comparison.tool.version,
         comparison.candidates.len(),
         &comparison.rules_digest[..12.min(comparison.rules_digest.len())],
         comparison.policy.source.as_deref().unwrap_or("built-in defaults"),
-        ranking.join(" > "),
+        ranking_text(comparison, &|text| text.to_owned()),
     )?;
+    for sentence in demotion_sentences(comparison) {
+        writeln!(out, "{sentence}.")?;
+    }
     if comparison
         .candidates
         .iter()
@@ -200,16 +246,18 @@ pub fn write_markdown(comparison: &Comparison, out: &mut dyn io::Write) -> io::R
         )?;
     }
     super::supply_chain::write_markdown_rows(comparison, out)?;
-    let ranking: Vec<String> = comparison
-        .ranking()
-        .iter()
-        .map(|candidate| markdown::text(&candidate.name))
-        .collect();
     writeln!(
         out,
-        "\nRanking (grade, then score, then coverage): {}\n",
-        ranking.join(" > ")
+        "\n{RANKING_ORDER}: {}\n",
+        ranking_text(comparison, &markdown::text)
     )?;
+    let demotions = demotion_sentences(comparison);
+    for sentence in &demotions {
+        writeln!(out, "- {}.", markdown::text(sentence))?;
+    }
+    if !demotions.is_empty() {
+        writeln!(out)?;
+    }
     if comparison
         .candidates
         .iter()
@@ -285,6 +333,10 @@ pub fn write_html(comparison: &Comparison, out: &mut dyn io::Write) -> io::Resul
                     section #scores {
                         h2 { "Scores" }
                         (score_chart(comparison))
+                        p.meta { (RANKING_ORDER) ": " (ranking_text(comparison, &|text| text.to_owned())) }
+                        @for sentence in demotion_sentences(comparison) {
+                            p.provisional-note { (sentence) "." }
+                        }
                     }
                     section #controls {
                         h2 { "Controls" }

@@ -1,10 +1,13 @@
 //! JUnit suites for `scan --framework ID`: one `<testsuite>` per framework and a `<testcase>`
 //! per requirement, judged for the fleet: a failed requirement is a `<failure>` naming the
 //! rules and the devices, a requirement not assessed or manual is `<skipped>` with why (a
-//! manual one never passes, so it is never a passed test).
+//! manual one never passes, so it is never a passed test). A failure's body names the first
+//! [`DETAILED_DEVICES`] failing devices and counts the rest: 10,000 devices listed under each
+//! failed requirement would be megabytes.
 
 use super::{Case, Suite, Verdict};
 use crate::frameworks::RequirementStatus;
+use crate::report::html_board::DETAILED_DEVICES;
 use crate::report::Report;
 
 /// The suites of the frameworks in the report (none without `--framework`).
@@ -27,10 +30,14 @@ pub(super) fn suites(report: &Report) -> Vec<Suite> {
                     let verdict = match requirement.status {
                         RequirementStatus::Pass => Verdict::Passed,
                         RequirementStatus::Fail => {
-                            let failing: Vec<String> = requirement
+                            let failing_devices: Vec<_> = requirement
                                 .devices
                                 .iter()
                                 .filter(|device| device.status == RequirementStatus::Fail)
+                                .collect();
+                            let mut failing: Vec<String> = failing_devices
+                                .iter()
+                                .take(DETAILED_DEVICES)
                                 .map(|device| {
                                     format!(
                                         "{}: {}",
@@ -39,6 +46,12 @@ pub(super) fn suites(report: &Report) -> Vec<Suite> {
                                     )
                                 })
                                 .collect();
+                            let more = failing_devices.len().saturating_sub(DETAILED_DEVICES);
+                            if more > 0 {
+                                failing.push(format!(
+                                    "… and {more} more devices, not listed here: the JSON report lists each"
+                                ));
+                            }
                             Verdict::Failed {
                                 message: reason,
                                 severity: "framework-requirement",
