@@ -14,6 +14,8 @@ pub mod control;
 pub mod digest;
 pub mod discover;
 pub mod escape;
+#[cfg(test)]
+mod evidence_check;
 pub mod file_bytes;
 pub mod frameworks;
 #[doc(hidden)]

@@ -5,16 +5,20 @@ use serde::Serialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Where an address leads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AddressScope {
     /// 0.0.0.0 or :: : every interface (as a listening address) or none.
     Unspecified,
+    /// 127.0.0.0/8 or ::1: this computer only.
     Loopback,
     /// RFC 1918, RFC 6598 shared (carrier-grade NAT) and IPv6 unique-local addresses.
     Private,
+    /// 169.254.0.0/16 or fe80::/10: the local link only.
     LinkLocal,
+    /// A multicast group (224.0.0.0/4, ff00::/8).
     Multicast,
+    /// 255.255.255.255: every host of the local link.
     Broadcast,
     /// Everything else: reachable over the internet.
     Public,

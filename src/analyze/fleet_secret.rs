@@ -15,19 +15,23 @@
 //!   of different names, `Drone-1A2B` and `Drone-3C4D`, still shows as one.)
 
 use crate::digest::hex;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// What kind of secret a digest is of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SecretKind {
+    /// An account's password hash (shadow), digested whole with its salt.
     PasswordHash,
     /// A PEM private key kept as a file: an SSH host key (`ssh_host_*_key`) or a TLS, VPN or
     /// signing key.
     PrivateKey,
+    /// A Wi-Fi passphrase (hostapd, wpa_supplicant), digested with PBKDF2 at WPA's own cost.
     WifiPassphrase,
+    /// PX4's MAVLink 2 signing key.
     MavlinkSigningKey,
 }
 
@@ -42,13 +46,16 @@ impl SecretKind {
     }
 }
 
-/// The `fleet_secret` node an analyzer puts beside a secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A digest of a secret for the fleet's uniqueness check (FLEET-001, docs/fleet.md): the same
+/// digest on two devices means they share the secret. Never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct FleetSecret {
+    /// What kind of secret it is.
     pub kind: SecretKind,
     /// What the secret belongs to: the account, the network's SSID, the key's PEM label.
     pub label: String,
-    /// Hex digest (see the module's doc for how each kind is digested).
+    /// Hex SHA-256 over a domain string and the secret (PBKDF2-HMAC-SHA256 for a Wi-Fi
+    /// passphrase, which can be guessed): it tells nothing of the secret.
     pub digest: String,
 }
 

@@ -12,8 +12,9 @@
 use crate::analyze::firmware::content::Scanner;
 use crate::analyze::fleet_secret::{FleetSecret, SecretKind};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
-use serde::Serialize;
-use serde_json::Value;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub struct KeyMaterialAnalyzer;
 
@@ -31,34 +32,92 @@ const MAX_PEM_BODY: usize = 1 << 20;
 /// The longest PEM label read (`ENCRYPTED PRIVATE KEY`, `OPENSSH PRIVATE KEY`, …).
 const MAX_LABEL: usize = 64;
 
-/// The evidence document of a key-material file.
-#[derive(Debug, Serialize)]
+/// The evidence document of a key-material file: its PEM blocks and the secrets the firmware
+/// content scan finds in it, each with its line and byte offset; never the key itself.
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct KeyMaterialEvidence {
     /// Always 1: the evidence is of one file (the firmware evidence counts files the same way).
     pub files: u32,
+    /// The file's size in bytes.
     pub bytes: usize,
-    /// The PEM blocks, in file order (at most 1,000).
+    /// Each `-----BEGIN LABEL-----` line, in file order (at most 1,000).
     pub pem_blocks: Vec<PemBlock>,
     /// PEM blocks past the first 1,000, counted.
     pub pem_blocks_not_listed: usize,
-    /// What the content scan found, redacted, each with its line.
-    pub secrets: Vec<Value>,
-    /// The content scan's tallies: bytes, files and matches per pattern.
-    pub content_scan: Value,
+    /// What the content scan found, redacted, each with its line (50 kept per pattern). A
+    /// PuTTY key file with `Private-Lines:` is a `private-key` too (`putty-private-key`).
+    pub secrets: Vec<ScannedSecret>,
+    /// The content scan's tallies.
+    pub content_scan: ContentScan,
 }
 
 /// One `-----BEGIN LABEL-----` line.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct PemBlock {
-    /// The label: `RSA PRIVATE KEY`, `OPENSSH PRIVATE KEY`, `CERTIFICATE`, `PUBLIC KEY`…
+    /// The label: `RSA PRIVATE KEY`, `OPENSSH PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`,
+    /// `CERTIFICATE`, `PUBLIC KEY`…
     pub label: String,
-    /// Whether the label names a private key.
+    /// The label names a private key.
     pub private: bool,
+    /// The 1-based line the block starts on.
     pub line: usize,
+    /// The byte offset the block starts at.
     pub offset: usize,
-    /// A private key's digest for the fleet's uniqueness check (never the key).
+    /// A well-formed private key block's digest for the fleet's uniqueness check (`kind`
+    /// `private-key`): SHA-256 over a domain string and the block's body less whitespace.
+    /// Never the key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fleet_secret: Option<FleetSecret>,
+}
+
+/// A secret the content scan found (rules/catalogue/secret-patterns.toml), redacted: what it
+/// is and where, not the secret.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ScannedSecret {
+    /// The catalogue pattern that matched (`pem-private-key`, `aws-access-key`, …; not a rule
+    /// id).
+    pub pattern: String,
+    /// What the secret is: `private-key`, `certificate`, `cloud-key`, `token`,
+    /// `password-assignment` or `password-hash`.
+    pub kind: String,
+    /// The pattern's title, for messages.
+    pub title: String,
+    /// The match, redacted: a PEM header, or the first characters and the length.
+    pub excerpt: String,
+    /// The byte offset of the match.
+    pub offset: u64,
+    /// The 1-based line of the match.
+    #[serde(default)]
+    pub line: usize,
+}
+
+/// The content scan's tallies.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ContentScan {
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Files scanned (1).
+    pub files: u64,
+    /// Matches per pattern, kept in `secrets` or not.
+    pub matches: BTreeMap<String, u64>,
+}
+
+/// The finding the PuTTY key file is, which the content scan does not know.
+fn putty_private_key() -> ScannedSecret {
+    ScannedSecret {
+        pattern: "putty-private-key".to_owned(),
+        kind: "private-key".to_owned(),
+        title: "PuTTY private key".to_owned(),
+        excerpt: "PuTTY-User-Key-File-…".to_owned(),
+        offset: 0,
+        line: 1,
+    }
+}
+
+/// The content scan's nodes as types (the scan is shared with firmware, which keeps JSON).
+fn from_scan<T: serde::de::DeserializeOwned>(node: serde_json::Value) -> Result<T, AnalyzeError> {
+    serde_json::from_value(node)
+        .map_err(|error| AnalyzeError::new(format!("cannot read the content scan: {error}")))
 }
 
 /// The PEM labels in `content`: each `-----BEGIN ` followed by a label of capitals, digits and
@@ -199,27 +258,18 @@ impl Analyzer for KeyMaterialAnalyzer {
         }
         let mut scanner = Scanner::new();
         let mut lines = LineCounter::new(content);
-        let mut secrets: Vec<Value> = scanner
-            .scan(content, false)
-            .into_iter()
-            .filter(|(section, _)| *section == "secrets")
-            .map(|(_, mut node)| {
-                let offset = node["offset"].as_u64().unwrap_or(0);
-                let offset = usize::try_from(offset).unwrap_or(usize::MAX);
-                node["line"] = serde_json::json!(lines.line_at(offset));
-                node
-            })
-            .collect();
+        let mut secrets = Vec::new();
+        for (section, node) in scanner.scan(content, false) {
+            if section != "secrets" {
+                continue;
+            }
+            let mut secret: ScannedSecret = from_scan(node)?;
+            secret.line = lines.line_at(usize::try_from(secret.offset).unwrap_or(usize::MAX));
+            secrets.push(secret);
+        }
         if putty && memchr::memmem::find(content, b"Private-Lines:").is_some() {
             // The content scan knows PEM and OpenSSH keys; a PuTTY key file is one too.
-            secrets.push(serde_json::json!({
-                "pattern": "putty-private-key",
-                "kind": "private-key",
-                "title": "PuTTY private key",
-                "excerpt": "PuTTY-User-Key-File-…",
-                "offset": 0,
-                "line": 1,
-            }));
+            secrets.push(putty_private_key());
         }
         let evidence = KeyMaterialEvidence {
             files: 1,
@@ -227,7 +277,7 @@ impl Analyzer for KeyMaterialAnalyzer {
             pem_blocks: blocks,
             pem_blocks_not_listed: not_listed,
             secrets,
-            content_scan: scanner.summary(),
+            content_scan: from_scan(scanner.summary())?,
         };
         let document = serde_json::to_value(&evidence).map_err(|error| {
             AnalyzeError::new(format!("cannot serialise key-material evidence: {error}"))
@@ -268,6 +318,45 @@ mod tests {
         assert_eq!(document["secrets"][0]["line"], 1);
         assert!(!document.to_string().contains("MIIEpAIBAAKC"));
         assert!(evidence.incomplete.is_none());
+    }
+
+    /// A PuTTY key file's header and the line that says it holds a private key (the key
+    /// lines are not needed to tell it).
+    const PUTTY_KEY: &[u8] = b"PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: gcs-laptop\nPublic-Lines: 2\nAAAAC3NzaC1lZDI1NTE5AAAAIL3\nAAAA\nPrivate-Lines: 1\nAAAAIFR\n";
+
+    #[test]
+    fn the_evidence_follows_its_schema() {
+        // A ground station's TLS bundle: a certificate, an encrypted key and a token beside it.
+        let bundle = b"# telemetry proxy\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIE\n-----END ENCRYPTED PRIVATE KEY-----\napi_key=Zm9vYmFyYmF6\n";
+        let mut files = vec![HOST_KEY.to_vec(), bundle.to_vec(), PUTTY_KEY.to_vec()];
+        files.extend(crate::test_prerequisites::corpus_bytes(
+            "openhd/ssh_host_rsa_key",
+        ));
+        for content in files {
+            let evidence = KeyMaterialAnalyzer.analyze(&content).expect("analyzed");
+            let secrets = evidence.document["secrets"].as_array().map_or(0, Vec::len);
+            assert!(secrets > 0, "every file holds a secret to type");
+            crate::evidence_check::assert_follows_schema::<KeyMaterialEvidence>(&evidence.document);
+        }
+    }
+
+    #[test]
+    fn a_putty_key_is_a_private_key_as_the_json_said_before_the_types() {
+        let evidence = KeyMaterialAnalyzer.analyze(PUTTY_KEY).expect("analyzed");
+        // The node the analyzer wrote with json! before its evidence was typed.
+        let before = serde_json::json!({
+            "pattern": "putty-private-key",
+            "kind": "private-key",
+            "title": "PuTTY private key",
+            "excerpt": "PuTTY-User-Key-File-…",
+            "offset": 0,
+            "line": 1,
+        });
+        assert_eq!(evidence.document["secrets"], serde_json::json!([before]));
+        assert_eq!(
+            evidence.document["content_scan"],
+            serde_json::json!({"bytes": PUTTY_KEY.len(), "files": 1, "matches": {}})
+        );
     }
 
     #[test]

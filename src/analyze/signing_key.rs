@@ -5,12 +5,13 @@
 //!
 //! Nothing in the bytes says what they are (a key is random), so the file is known by its name
 //! and place only ([`crate::analyze::kind_named`]: `mavlink-signing-key.bin` in a `mavlink`
-//! folder). The evidence ([`SigningKeyEvidence`], docs/evidence/mavlink-signing-key.md) says
+//! folder). The evidence ([`MavlinkSigningKeyEvidence`], docs/evidence/mavlink-signing-key.md) says
 //! that the key is there, its size, whether it is well formed and all zero (PX4's "no key"),
 //! and a domain-separated digest of the key for the fleet's uniqueness check: never the key.
 
 use crate::analyze::fleet_secret::{FleetSecret, SecretKind};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 pub struct SigningKeyAnalyzer;
@@ -24,35 +25,42 @@ const KEY_SIZE: usize = 32;
 /// Where PX4 keeps the file on its SD card.
 pub const PATH_ON_CARD: &str = "/mavlink/mavlink-signing-key.bin";
 
-/// The evidence document of a signing key file.
-#[derive(Debug, Serialize)]
-pub struct SigningKeyEvidence {
+/// The evidence document of PX4's MAVLink signing key file: that the key is there and what
+/// state it is in, never the key. PX4 keeps the key only on the SD card, so whoever pulls the
+/// card holds it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MavlinkSigningKeyEvidence {
+    /// The key file as found on the card.
     pub key_file: KeyFile,
 }
 
 /// What the file shows about the key, without the key.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct KeyFile {
-    /// Always `/mavlink/mavlink-signing-key.bin`: the place PX4 reads it from.
+    /// Always `/mavlink/mavlink-signing-key.bin`: the place PX4 reads the key from.
     pub path_on_card: &'static str,
     /// The file's size in bytes.
     pub size: usize,
-    /// 40 bytes, as PX4 writes it; PX4 ignores a file of any other size.
+    /// The file is 40 bytes, as PX4 writes it; PX4 ignores a file of any other size and runs
+    /// unsigned.
     pub well_formed: bool,
-    /// The key is all zero bytes: PX4 treats it as "no key", signing off.
+    /// The 32 key bytes are all zero: PX4 treats that as "no key", signing off.
     pub key_all_zero: bool,
-    /// SHA-256 of `drone-audit fleet-secret mavlink-signing-key v1\0` and the 32 key bytes,
-    /// hex (absent when the file is not well formed or the key is zero). A key is 256 random
-    /// bits: its digest tells nothing of it, and equal digests on two devices mean one key.
+    /// SHA-256 of `drone-audit fleet-secret mavlink-signing-key v1`, a NUL and the 32 key
+    /// bytes, hex; absent when the file is not well formed or the key is zero. A key is 256
+    /// random bits, so the digest gives nothing of it away; equal digests on two devices mean
+    /// one shared key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_digest: Option<String>,
-    /// The same digest, as the fleet's uniqueness check collects it.
+    /// The same digest, as the fleet's uniqueness check collects it (`kind`
+    /// `mavlink-signing-key`); absent when `key_digest` is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fleet_secret: Option<FleetSecret>,
-    /// The signing timestamp stored after the key (10 µs units since 2015-01-01).
+    /// The signing timestamp stored after the key (10 µs units since 2015-01-01); absent when
+    /// the file is not well formed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<u64>,
-    /// Findings point at the start of the file.
+    /// Always 0: findings point at the start of the file.
     pub offset: u64,
 }
 
@@ -89,7 +97,7 @@ impl Analyzer for SigningKeyAnalyzer {
             .filter(|_| well_formed)
             .and_then(|bytes| bytes.try_into().ok())
             .map(u64::from_le_bytes);
-        let evidence = SigningKeyEvidence {
+        let evidence = MavlinkSigningKeyEvidence {
             key_file: KeyFile {
                 path_on_card: PATH_ON_CARD,
                 size: content.len(),
@@ -146,6 +154,21 @@ mod tests {
         assert!(!text.contains(&hex(&key)), "the key leaked: {text}");
         // The digest is not the plain SHA-256 of the key.
         assert_ne!(node["key_digest"], hex(&Sha256::digest(key)));
+    }
+
+    #[test]
+    fn the_evidence_follows_its_schema() {
+        let files = [
+            key_file([0x5a; 32], 1_234_567_890),
+            key_file([0; 32], 0),
+            vec![7; 39],
+        ];
+        for content in files {
+            let evidence = SigningKeyAnalyzer.analyze(&content).unwrap();
+            crate::evidence_check::assert_follows_schema::<MavlinkSigningKeyEvidence>(
+                &evidence.document,
+            );
+        }
     }
 
     #[test]

@@ -9,18 +9,23 @@
 //! the encodings both files use for SSIDs and keys (quoted strings, hex, `P"…"`).
 
 use crate::analyze::defaults;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// Which side of the link the configuration is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
+    /// An access point (hostapd): stations join it.
     AccessPoint,
+    /// A client (wpa_supplicant): it joins the networks listed.
     Client,
 }
 
-/// The protection of a network, in one word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The protection of a network, in one word. An access point is as weak as the weakest option
+/// it offers (an attacker joining as a station picks that one); a client is classified by the
+/// strongest its configuration allows (the access point decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Security {
     /// No encryption at all.
@@ -42,12 +47,16 @@ pub enum Security {
     Enterprise,
 }
 
-/// IEEE 802.11w management frame protection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// IEEE 802.11w management frame protection (`ieee80211w`, or wpa_supplicant's global
+/// `pmf`): without it, anyone in range can forge the frames that disconnect a station.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Pmf {
+    /// 0 (the default): management frames are not protected.
     Disabled,
+    /// 1: protected with the stations that support it.
     Optional,
+    /// 2: every station must protect them.
     Required,
 }
 
@@ -64,7 +73,7 @@ impl Pmf {
 }
 
 /// How the pre-shared key of a PSK or SAE network is stored in the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PskStorage {
     /// The passphrase itself, in plain text.
@@ -88,78 +97,110 @@ pub enum Side {
     Strongest,
 }
 
-/// One network: a BSS of an access point, or a `network` block of a client.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One network: a BSS of an access point (hostapd), or a `network` block of a client
+/// (wpa_supplicant). Never the passphrase, PSK or WEP key: only their length, where they are
+/// and whether the passphrase is a well-known one.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Network {
-    /// The SSID, decoded (hex, `P"…"`) and escaped for display: control characters, `\\`,
-    /// `"` and bytes that are not UTF-8 as `\\xNN`; empty for "any network".
+    /// The network name, decoded (hex, `P"…"`) and escaped for reports: control characters,
+    /// `\`, `"`, direction overrides and bytes that are not UTF-8 as `\xNN` or `\u{…}`; empty
+    /// (with a warning) when the BSS or block has none.
     pub ssid: String,
-    /// How messages name the network: `network "SSID"` (escaped), or `any network` when the
+    /// How findings name the network: `network "SSID"` (escaped), or `any network` when the
     /// SSID is empty or missing (a client block without one joins any network).
     pub name: String,
-    /// Where the network starts in the file (first line of the BSS, or `network={`).
+    /// Where the network starts: the first line of the BSS (its first setting, or its `bss=`
+    /// line), or the `network={` line. Findings on the network point here; findings on its
+    /// secret point at `secret.line`.
     pub line: u32,
+    /// The network's protection, in one word.
     pub security: Security,
-    /// Authentication and key management suites (`WPA-PSK`, `SAE`, `WPA-EAP`, `NONE`, …).
+    /// AKM suites, upper case as the files write them (`WPA-PSK`, `SAE`, `WPA-EAP`, `OWE`,
+    /// `FT-PSK`, …), defaults applied; `NONE` alone for open and static WEP, `IEEE8021X` alone
+    /// for dynamic WEP.
     pub key_management: Vec<String>,
     /// WPA protocol versions accepted: `wpa` (WPA1) and `rsn` (WPA2/WPA3); empty without WPA.
     pub protocols: Vec<String>,
-    /// Pairwise ciphers accepted (`CCMP`, `TKIP`, `GCMP-256`, `WEP40`, `WEP104`, …).
+    /// Pairwise ciphers accepted, defaults applied (`CCMP`, `TKIP`, `GCMP-256`, …); for WEP
+    /// `WEP40`, `WEP104` or `WEP` (length unknown); empty when open.
     pub ciphers: Vec<String>,
-    /// Whether TKIP is the only pairwise cipher.
+    /// TKIP is the only pairwise cipher.
     pub tkip_only: bool,
-    /// Whether WPA version 1 is accepted (stated, or wpa_supplicant's default `proto`).
+    /// WPA version 1 is accepted, stated or by default (wpa_supplicant's `proto` defaults to
+    /// `WPA RSN`).
     pub wpa1_allowed: bool,
-    /// Whether TKIP is among the pairwise ciphers (stated, or the default `pairwise`).
+    /// TKIP is among the pairwise ciphers, stated or by default (wpa_supplicant's `pairwise`
+    /// defaults to `CCMP TKIP`, hostapd's `wpa_pairwise` to `TKIP`).
     pub tkip_allowed: bool,
-    /// A client network whose `key_mgmt` includes `NONE`: it also joins an open network of
-    /// that name, so an impostor needs no secret.
+    /// wpa_supplicant: `key_mgmt` lists `NONE` beside WPA suites, so the client also joins an
+    /// open network of that name, and an impostor needs no secret.
     pub allows_open: bool,
+    /// The network uses WEP (static or dynamic).
     pub wep: bool,
-    /// Length of the WEP key in bits (40 or 104), when WEP is used.
+    /// WEP only: bits of the key in use (40 for 5 characters or 10 hex digits, 104 for 13 or
+    /// 26).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wep_key_bits: Option<u32>,
-    /// How the pre-shared key is stored, for PSK and SAE networks.
+    /// PSK and SAE networks only: how the pre-shared key is stored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub psk_storage: Option<PskStorage>,
-    /// Characters in the plain-text passphrase (never the passphrase itself).
+    /// Characters of the plain-text passphrase (never the passphrase itself); only when
+    /// `psk_storage` is `passphrase`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passphrase_length: Option<u32>,
-    /// The network's key or passphrase: where it is set and what is known of it (never the
-    /// secret itself). Findings about the secret point at its line.
+    /// The network's key or passphrase: where it is set and what is known of it, never the
+    /// secret itself. Findings about the secret select this node and point at its line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<Secret>,
+    /// Management frame protection (`ieee80211w`, default 0; for wpa_supplicant the global
+    /// `pmf` when the block does not set it).
     pub pmf: Pmf,
-    /// Wi-Fi Protected Setup enabled (access points only; always false for a client).
+    /// Wi-Fi Protected Setup is on (`wps_state` 1 or 2); always false for a client.
     pub wps: bool,
-    /// An access point that hides its SSID, or a client that probes for a hidden one.
+    /// hostapd: the SSID is not broadcast (`ignore_broadcast_ssid`); wpa_supplicant: the
+    /// client probes for it by name (`scan_ssid=1`).
     pub hidden: bool,
-    /// hostapd: the interface of the BSS.
+    /// hostapd: the BSS's interface.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interface: Option<String>,
-    /// hostapd: MAC address filtering of the BSS.
+    /// hostapd: MAC address filtering of the BSS (`macaddr_acl`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub macaddr_acl: Option<&'static str>,
-    /// wpa_supplicant: the network's priority.
+    pub macaddr_acl: Option<MacAddressAcl>,
+    /// wpa_supplicant: `priority=`, the network's preference among those in range.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<i64>,
-    /// wpa_supplicant: whether the network is disabled.
+    /// wpa_supplicant: `disabled=1`, the network is not joined unless enabled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
-    /// wpa_supplicant: the network is an access point the client runs (`mode=2`).
+    /// wpa_supplicant: true for a `mode=2` network, an access point the client runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_point: Option<bool>,
-    /// wpa_supplicant, enterprise networks: EAP methods allowed (empty: all built in).
+    /// wpa_supplicant, enterprise networks: the `eap=` methods allowed; empty when unset
+    /// (every method built in).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eap_methods: Option<Vec<String>>,
-    /// wpa_supplicant, enterprise networks with a TLS-based method: whether the server's
-    /// certificate is checked against a CA (`ca_cert` or `ca_path`).
+    /// wpa_supplicant, enterprise networks whose methods include one that runs in TLS (PEAP,
+    /// TTLS, TLS, FAST, TEAP, or `eap` unset): whether the server's certificate is checked
+    /// against a CA (`ca_cert` or `ca_path` is set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_certificate_checked: Option<bool>,
 }
 
+/// hostapd's MAC address filtering (`macaddr_acl`). A MAC address is sent in clear and is
+/// easily copied, so a filter keeps out no attacker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MacAddressAcl {
+    /// 0 (the default): every station is accepted unless a deny list names it.
+    AcceptUnlessDenied,
+    /// 1: only the stations an accept list names are accepted.
+    DenyUnlessAccepted,
+    /// 2: a RADIUS server decides.
+    Radius,
+}
+
 /// What a network's secret is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SecretKind {
     /// A WPA passphrase (hostapd `wpa_passphrase`, wpa_supplicant `psk="…"`).
@@ -174,28 +215,34 @@ pub enum SecretKind {
     DynamicWep,
 }
 
-/// Facts about a network's key or passphrase, on the line that sets it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Facts about a network's key or passphrase, on the line that sets it; never the secret.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Secret {
+    /// What the secret is.
     pub kind: SecretKind,
-    /// The line of the file that sets it.
+    /// The line that sets it (`wpa_passphrase`, `psk`, `wep_keyN`…).
     pub line: u32,
-    /// The network's [`Network::name`], for messages.
+    /// The network's `name`, for messages.
     pub network: String,
-    /// Characters of a passphrase or password.
+    /// Characters of a passphrase or SAE password.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub length: Option<u32>,
-    /// Whether the passphrase is on the catalogue of default and common passphrases
-    /// (rules/catalogue/wifi-passphrases.txt).
+    /// The passphrase (compared in any case) is on the catalogue of vendor and project
+    /// defaults and first-guess passphrases (rules/catalogue/wifi-passphrases.txt, each entry
+    /// with its source).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub well_known: Option<bool>,
-    /// Whether the passphrase contains the SSID (letters and digits, any case).
+    /// The passphrase contains the SSID, comparing letters and digits in any case
+    /// (`Skyhawk07!2024` contains `SKYHAWK-07`); false for SSIDs of fewer than 4 letters and
+    /// digits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contains_ssid: Option<bool>,
-    /// Bits of a WEP key (40 or 104), when known.
+    /// WEP: bits of the key (40 or 104), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bits: Option<u32>,
-    /// The passphrase's digest for the fleet's uniqueness check (never the passphrase).
+    /// A passphrase's digest for the fleet's uniqueness check (`kind` `wifi-passphrase`,
+    /// `label` the SSID): PBKDF2-HMAC-SHA256 with a fixed salt and 4096 rounds, WPA's own cost,
+    /// so a guess costs what it costs against a captured handshake. Never the passphrase.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fleet_secret: Option<crate::analyze::fleet_secret::FleetSecret>,
 }

@@ -21,6 +21,7 @@
 //! results never depend on the order devices are read in.
 
 use crate::analyze::defaults;
+use schemars::JsonSchema;
 use serde::Serialize;
 use sha_crypt::{sha256_crypt_b64, sha512_crypt_b64, Sha256Params, Sha512Params};
 use std::collections::HashMap;
@@ -77,8 +78,8 @@ const SHA_CRYPT_MIN_ROUNDS: u64 = 1_000;
 const SHA_CRYPT_MAX_ROUNDS: u64 = 999_999_999;
 const SHA_CRYPT_DEFAULT_ROUNDS: u64 = 5_000;
 
-/// The scheme of a password field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The scheme of a password field (crypt(5)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum HashKind {
     /// No password at all: login needs none.
@@ -109,11 +110,14 @@ pub enum HashKind {
     Unknown,
 }
 
-/// What the evidence says about a hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What the evidence says about a password hash: its scheme and its cost, never the hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct HashInfo {
+    /// The scheme, read from the field's prefix and length (`empty`, `locked` and `no-login`
+    /// when the field holds no hash).
     pub kind: HashKind,
-    /// SHA-crypt only: the rounds the hash was computed with (5,000 when it does not say).
+    /// SHA-crypt only: the rounds the hash was computed with, the `rounds=N` it
+    /// states clamped to 1,000–999,999,999 as glibc does, or 5,000 when it states none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rounds: Option<u64>,
     /// bcrypt only: the cost (log2 of the rounds).

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::analyze::text;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -87,7 +88,7 @@ impl Analyzer for PasswdAnalyzer {
         if accounts.is_empty() {
             return Err(AnalyzeError::new("no passwd entry found"));
         }
-        let document = serde_json::to_value(Passwd { accounts }).map_err(|error| {
+        let document = serde_json::to_value(PasswdEvidence { accounts }).map_err(|error| {
             AnalyzeError::new(format!("cannot serialise passwd evidence: {error}"))
         })?;
         Ok(Evidence {
@@ -100,14 +101,17 @@ impl Analyzer for PasswdAnalyzer {
     }
 }
 
-/// The evidence document of one /etc/passwd.
-#[derive(Debug, Clone, Serialize)]
-pub struct Passwd {
+/// The evidence document of one /etc/passwd: every account, who has UID 0, who has a login
+/// shell, and whether a password (or its absence) sits in this world-readable file instead of
+/// /etc/shadow.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PasswdEvidence {
+    /// One per entry, in file order (the first 10,000; past them the file is partial).
     pub accounts: Vec<PasswdAccount>,
 }
 
 /// What the password field of a passwd line holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PasswordPlace {
     /// `x`: the password is in /etc/shadow, as it should be.
@@ -121,25 +125,35 @@ pub enum PasswordPlace {
 }
 
 /// One line of /etc/passwd.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PasswdAccount {
+    /// The user name.
     pub name: String,
+    /// The 1-based line of the entry.
     pub line: u32,
+    /// The user id (32-bit; a larger one makes the line malformed). 0 is root's, whatever the
+    /// name.
     pub uid: u32,
+    /// The primary group id (32-bit).
     pub gid: u32,
+    /// The comment (GECOS) field, as written.
     pub gecos: String,
+    /// The home directory, as written.
     pub home: String,
-    /// As written; empty means /bin/sh.
+    /// The shell, as written; empty means /bin/sh.
     pub shell: String,
     /// The program a login runs: `shell`, or /bin/sh when the field is empty.
     pub effective_shell: String,
+    /// What the password field holds.
     pub password_field: PasswordPlace,
-    /// The hash's scheme, when the password field holds one.
+    /// The hash's scheme (and rounds or cost), when the password field holds a hash.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hash: Option<HashInfo>,
-    /// The shell lets the account log in interactively (not nologin, false, sync …).
+    /// The shell lets the account log in interactively: false for `nologin`, `false`, `true`,
+    /// `sync`, `shutdown` and `halt` (by file name), true otherwise, an empty shell included.
     pub login_shell: bool,
-    /// A service account: UID 1–999 or 65534 and above (not root, not a person).
+    /// A service account: UID 1–999, or 65534 (`nobody`) and above, as Debian, Ubuntu,
+    /// Raspberry Pi OS and L4T allocate them (not root, not a person).
     pub system_account: bool,
 }
 
@@ -199,6 +213,17 @@ mavlink:!:998:998:MAVLink router:/var/lib/mavlink:
 toor:abeI39UDXGcO6:0:0::/root:/bin/sh
 guest::1001:1001:Guest:/home/guest:/bin/bash
 ";
+
+    #[test]
+    fn the_evidence_follows_its_schema() {
+        let evidence = PasswdAnalyzer.analyze(RASPBERRY_PI.as_bytes()).unwrap();
+        let toor = &evidence.document["accounts"][9];
+        assert_eq!(
+            toor["hash"]["kind"], "des",
+            "a hash in passwd is described too"
+        );
+        crate::evidence_check::assert_follows_schema::<PasswdEvidence>(&evidence.document);
+    }
 
     #[test]
     fn a_raspberry_pi_passwd_is_identified_and_read() {

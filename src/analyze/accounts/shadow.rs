@@ -12,6 +12,7 @@ use super::{
 use crate::analyze::fleet_secret::{FleetSecret, SecretKind};
 use crate::analyze::text;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -104,7 +105,7 @@ pub fn analyze_with(
     if accounts.is_empty() {
         return Err(AnalyzeError::new("no shadow entry found"));
     }
-    let document = serde_json::to_value(Shadow { accounts })
+    let document = serde_json::to_value(ShadowEvidence { accounts })
         .map_err(|error| AnalyzeError::new(format!("cannot serialise shadow evidence: {error}")))?;
     Ok(Evidence {
         incomplete: accounts_not_listed(not_listed),
@@ -115,46 +116,61 @@ pub fn analyze_with(
     })
 }
 
-/// The evidence document of one /etc/shadow.
-#[derive(Debug, Clone, Serialize)]
-pub struct Shadow {
+/// The evidence document of one /etc/shadow: every account, with the scheme of its password
+/// hash and whether the password is a well-known default. Never a hash itself.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ShadowEvidence {
+    /// One per entry, in file order (the first 10,000; past them the file is partial).
     pub accounts: Vec<ShadowAccount>,
 }
 
 /// One line of /etc/shadow. Day counts are days since 1970-01-01; absent when the field is
 /// empty (or not a number, with a warning).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ShadowAccount {
+    /// The user name.
     pub name: String,
+    /// The 1-based line of the entry.
     pub line: u32,
+    /// The password field's scheme (and rounds or cost).
     pub hash: HashInfo,
-    /// A password hash is present (even when a `!` locks it).
+    /// A password hash is present, even when a `!` locks it.
     pub password_set: bool,
-    /// A `!` or `*` prefix: no password can log in.
+    /// The field starts with `!` or `*`: no password can log in.
     pub locked: bool,
-    /// Day of the last password change; 0 forces a change at the next login.
+    /// Day of the last password change (days since 1970-01-01); 0 forces a change at the next
+    /// login.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_change: Option<u64>,
+    /// Days before the password may be changed again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_days: Option<u64>,
+    /// Days after which the password must be changed (99999: never).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_days: Option<u64>,
+    /// Days before the password expires that the user is warned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warn_days: Option<u64>,
+    /// Days after the password expires that the account is still accepted (with a forced
+    /// change).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inactive_days: Option<u64>,
-    /// Day the account expires.
+    /// The day the account expires (days since 1970-01-01).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expire: Option<u64>,
-    /// The hash was tested against the well-known default passwords.
+    /// The hash was recomputed for every well-known default password and the account's own
+    /// name.
     pub default_password_checked: bool,
-    /// The well-known default password (or the account's own name) the hash matches.
+    /// The well-known default password (or the account's own name) the hash matches. These
+    /// passwords are public knowledge (rules/catalogue/default-passwords.txt).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_password: Option<String>,
-    /// For a hash that was not checked: why (`scheme`, `cost` or `budget`).
+    /// Why a hash was not (completely) checked against the well-known defaults.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_password_unchecked: Option<NotChecked>,
-    /// The hash's digest for the fleet's uniqueness check (the hash itself is never shown).
+    /// The hash's digest for the fleet's uniqueness check: SHA-256 over a domain string and
+    /// the whole hash string, salt included (guessing the password from it needs the salt,
+    /// which no report holds). The hash itself is never shown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fleet_secret: Option<FleetSecret>,
 }
@@ -237,7 +253,7 @@ fn read_account(
 }
 
 /// Why a password hash was not tested against the well-known defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NotChecked {
     /// A scheme this tool does not recompute (scrypt, GOST yescrypt) or a malformed hash.
@@ -307,6 +323,20 @@ old:!abeI39UDXGcO6:0::::::
         assert_eq!(old["locked"], true);
         assert_eq!(old["password_set"], true);
         assert_eq!(old["last_change"], 0);
+    }
+
+    #[test]
+    fn the_evidence_follows_its_schema() {
+        // Every hash kind of the Jetson's file, and a hash too costly to check.
+        let content = format!(
+            "{JETSON}slow:$6$rounds=200000$salt$677q0O/U8ycKsbBfN68CgcyXcWEbi0J/eUf256PkkeGXfNX3CNnPlwFdNvdBgnSiHDx5X1Xozxf5lg9iVIVVu/:19800:0:99999:7:30:20000:\n"
+        );
+        let evidence = ShadowAnalyzer.analyze(content.as_bytes()).unwrap();
+        assert_eq!(
+            evidence.document["accounts"][9]["default_password_unchecked"],
+            "cost"
+        );
+        crate::evidence_check::assert_follows_schema::<ShadowEvidence>(&evidence.document);
     }
 
     #[test]

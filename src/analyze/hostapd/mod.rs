@@ -10,9 +10,10 @@
 
 use crate::analyze::text;
 use crate::analyze::wifi::{
-    self, Network, Pmf, Protocols, PskStorage, Role, SecretKind, Side, Suites,
+    self, MacAddressAcl, Network, Pmf, Protocols, PskStorage, Role, SecretKind, Side, Suites,
 };
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 pub struct HostapdAnalyzer;
@@ -62,22 +63,30 @@ const HOSTAPD_KEYS: &[&str] = &[
     "own_ip_addr",
 ];
 
-/// The evidence document of a hostapd.conf.
-#[derive(Debug, Serialize)]
-struct HostapdEvidence {
-    role: Role,
-    /// The radio's interface (that of the first BSS).
+/// The evidence document of a hostapd.conf: the access point's radio and each network (BSS)
+/// it serves, in the Wi-Fi evidence shape wpa_supplicant.conf shares (docs/evidence/wifi.md).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct HostapdEvidence {
+    /// Always `access-point`.
+    pub role: Role,
+    /// The radio's interface (`interface=` of the first BSS).
     #[serde(skip_serializing_if = "Option::is_none")]
-    interface: Option<String>,
+    pub interface: Option<String>,
+    /// `driver=` (`nl80211`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
-    driver: Option<String>,
+    pub driver: Option<String>,
+    /// `hw_mode=` (`a`, `b`, `g`, `ad`, `any`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    hw_mode: Option<String>,
+    pub hw_mode: Option<String>,
+    /// `channel=` as written (`6`, `acs_survey`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    channel: Option<String>,
+    pub channel: Option<String>,
+    /// `country_code=`: the regulatory domain.
     #[serde(skip_serializing_if = "Option::is_none")]
-    country_code: Option<String>,
-    networks: Vec<Network>,
+    pub country_code: Option<String>,
+    /// One per BSS (the settings before the first `bss=`, then one per `bss=` line), in file
+    /// order.
+    pub networks: Vec<Network>,
 }
 
 /// A `key=value` line as identification reads it: a lowercase key of letters, digits, `_`.
@@ -339,9 +348,9 @@ impl Bss {
         let mut network = Network::new(&ssid, self.line);
         network.interface = self.interface.clone();
         network.macaddr_acl = Some(match self.macaddr_acl {
-            1 => "deny-unless-accepted",
-            2 => "radius",
-            _ => "accept-unless-denied",
+            1 => MacAddressAcl::DenyUnlessAccepted,
+            2 => MacAddressAcl::Radius,
+            _ => MacAddressAcl::AcceptUnlessDenied,
         });
         network.pmf = self.pmf.unwrap_or(Pmf::Disabled);
         network.wps = matches!(self.wps_state, 1 | 2);
@@ -470,6 +479,25 @@ wpa_passphrase=12345678
 wps_state=2
 ignore_broadcast_ssid=1
 ";
+
+    #[test]
+    fn the_evidence_follows_its_schema() {
+        // The companion's two BSSes and a legacy WEP one behind a MAC filter.
+        let three = format!(
+            "{COMPANION_AP}\nbss=wlan0_2\nssid=SKY-X8-04-legacy\nwep_key0=1234567890\nmacaddr_acl=1\n"
+        );
+        let evidence = analyze(&three);
+        let legacy = &evidence.document["networks"][2];
+        assert_eq!(legacy["security"], "wep");
+        assert_eq!(legacy["macaddr_acl"], "deny-unless-accepted");
+        crate::evidence_check::assert_follows_schema::<HostapdEvidence>(&evidence.document);
+        for corpus in ["dvd/hostapd.conf", "openhd/apconfig.txt"] {
+            if let Some(content) = crate::test_prerequisites::corpus_bytes(corpus) {
+                let evidence = HostapdAnalyzer.analyze(&content).unwrap();
+                crate::evidence_check::assert_follows_schema::<HostapdEvidence>(&evidence.document);
+            }
+        }
+    }
 
     #[test]
     fn each_bss_is_a_network_with_its_own_settings() {

@@ -16,6 +16,7 @@
 use crate::analyze::text;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use crate::net::{self, AddressScope};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -63,12 +64,14 @@ const ENDPOINT_KEYS: &[&str] = &[
 ];
 
 /// The transport of an endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum EndpointType {
+    /// A UDP endpoint (`[UdpEndpoint]`), a client or a server by its `mode`.
     Udp,
     /// A TCP client endpoint (`[TcpEndpoint]`).
     Tcp,
+    /// A serial port (`[UartEndpoint]`), usually the link to the autopilot.
     Uart,
     /// The TCP server of `[General]`, which accepts any number of clients.
     TcpServer,
@@ -96,7 +99,7 @@ impl EndpointType {
 }
 
 /// Whether an endpoint connects out or waits for peers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// Sends to its address (UDP `Mode=Normal`, TCP endpoints).
@@ -107,8 +110,8 @@ pub enum Mode {
 }
 
 /// How a UDP endpoint's address delivers what is sent to it, when it reaches many hosts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-enum Delivery {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub enum Delivery {
     /// 255.255.255.255: every host of the link.
     #[serde(rename = "broadcast")]
     Broadcast,
@@ -136,103 +139,132 @@ impl Delivery {
     }
 }
 
-/// A UDP endpoint's address that reaches many hosts, placed at its `Address` line. It names
-/// its endpoint so that a finding about it reads whole.
-#[derive(Debug, Serialize)]
-struct FanOut {
-    endpoint: String,
-    r#type: EndpointType,
-    address: String,
-    delivery: Delivery,
+/// A UDP endpoint's address that reaches many hosts, placed at its `Address` line so that
+/// findings about it point there. It names its endpoint so that a finding about it reads whole.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FanOut {
+    /// The endpoint's section name.
+    pub endpoint: String,
+    /// The endpoint's transport (always `udp`).
+    pub r#type: EndpointType,
+    /// The address as written, IPv6 without brackets.
+    pub address: String,
+    /// How the address delivers what is sent to it.
+    pub delivery: Delivery,
     /// The `Address` line.
-    line: u32,
+    pub line: u32,
 }
 
-/// The evidence document.
-#[derive(Debug, Serialize)]
-struct RouterEvidence {
-    general: General,
-    endpoints: Vec<Endpoint>,
+/// The evidence document of a mavlink-router configuration: the `[General]` settings and every
+/// endpoint the router opens, the TCP server it runs by default included.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct MavlinkRouterEvidence {
+    /// `[General]`, always present, with mavlink-router's defaults filled in.
+    pub general: General,
+    /// The TCP server first (when on), then one entry per endpoint section, in file order.
+    pub endpoints: Vec<Endpoint>,
 }
 
 /// `[General]`, with mavlink-router's defaults filled in.
-#[derive(Debug, Serialize)]
-struct General {
-    /// The `[General]` line, when the section is there.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct General {
+    /// The `[General]` line; absent when the file has no `[General]`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<u32>,
-    /// The TCP server's port; 0 when it is off.
-    tcp_server_port: u16,
-    /// Whether the port is mavlink-router's default, the file not setting `TcpServerPort`.
-    tcp_server_default: bool,
+    pub line: Option<u32>,
+    /// The TCP server's port: `TcpServerPort`, 5760 when unset; 0 when off. An unreadable
+    /// value is taken as the default (and warned about), since mavlink-router then listens
+    /// anyway or refuses to start.
+    pub tcp_server_port: u16,
+    /// The file does not set `TcpServerPort`: the server runs by default.
+    pub tcp_server_default: bool,
+    /// `ReportStats`: statistics of the endpoints are logged.
     #[serde(skip_serializing_if = "Option::is_none")]
-    report_stats: Option<bool>,
+    pub report_stats: Option<bool>,
+    /// `MavlinkDialect` as written.
     #[serde(skip_serializing_if = "Option::is_none")]
-    mavlink_dialect: Option<String>,
+    pub mavlink_dialect: Option<String>,
+    /// `DebugLogLevel` as written.
     #[serde(skip_serializing_if = "Option::is_none")]
-    debug_log_level: Option<String>,
-    /// `SnifferSysid`: the system id that receives a copy of all traffic (absent or 0: off).
+    pub debug_log_level: Option<String>,
+    /// `SnifferSysid`: messages for every system are copied to the endpoint where this system
+    /// id is seen (absent or 0: off).
     #[serde(skip_serializing_if = "Option::is_none")]
-    sniffer_sysid: Option<u32>,
-    /// Flight-stack logging, when `Log` names a directory.
+    pub sniffer_sysid: Option<u32>,
+    /// Flight-stack logging, present when `Log` names a directory.
     #[serde(skip_serializing_if = "Option::is_none")]
-    log: Option<FlightLog>,
+    pub log: Option<FlightLog>,
 }
 
-/// The flight logs mavlink-router writes.
-#[derive(Debug, Serialize)]
-struct FlightLog {
-    /// `Log`: where logs are written.
-    directory: String,
-    /// The `Log` line.
-    line: u32,
-    /// `LogMode`: `always` (default) or `while-armed`.
-    mode: String,
-    /// `MaxLogFiles`: old logs are deleted beyond this many; 0 (default) keeps them all.
-    max_log_files: u64,
-    /// `MinFreeSpace`: old logs are deleted to keep this many bytes free; 0 (default): never.
-    min_free_space: u64,
-    /// `LogTelemetry`: raw telemetry is logged as .tlog files too.
-    telemetry: bool,
+/// The flight-stack logs mavlink-router writes.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FlightLog {
+    /// `Log`: the directory logs are written to.
+    pub directory: String,
+    /// The `Log` line (findings about logging point here).
+    pub line: u32,
+    /// `LogMode` in lower case: `always` (the default) or `while-armed`.
+    pub mode: String,
+    /// `MaxLogFiles`: older logs are deleted beyond this count; 0 (the default) keeps every
+    /// log.
+    pub max_log_files: u64,
+    /// `MinFreeSpace` in bytes: older logs are deleted when free space falls below it; 0 (the
+    /// default) never.
+    pub min_free_space: u64,
+    /// `LogTelemetry`: raw telemetry is also logged as .tlog files.
+    pub telemetry: bool,
 }
 
 /// One endpoint: a section, or the TCP server.
-#[derive(Debug, Serialize)]
-struct Endpoint {
-    name: String,
-    r#type: EndpointType,
-    /// Absent for UART endpoints, and when a UDP `Mode` is missing or unknown.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Endpoint {
+    /// The section's name; `TcpServerPort` for the TCP server.
+    pub name: String,
+    /// The endpoint's transport.
+    pub r#type: EndpointType,
+    /// Whether the endpoint connects out or listens; absent for UART endpoints, and for a UDP
+    /// endpoint without a valid `Mode`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    mode: Option<Mode>,
-    /// The IP address sent to, connected to or listened on (IPv6 without brackets).
+    pub mode: Option<Mode>,
+    /// `Address`: the address sent to, connected to or listened on, IPv6 without brackets;
+    /// `0.0.0.0` for the TCP server. Kept even when it is not an IP address.
     #[serde(skip_serializing_if = "Option::is_none")]
-    address: Option<String>,
+    pub address: Option<String>,
+    /// `Port`; absent when unset (a UDP client then takes the next free port from 14550) or
+    /// invalid.
     #[serde(skip_serializing_if = "Option::is_none")]
-    port: Option<u16>,
+    pub port: Option<u16>,
+    /// UART: `Device`, the serial port.
     #[serde(skip_serializing_if = "Option::is_none")]
-    device: Option<String>,
-    /// Baud rates tried in turn (UART).
+    pub device: Option<String>,
+    /// UART: `Baud`, the rates tried in turn; absent when unset.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    baud: Vec<u32>,
+    pub baud: Vec<u32>,
+    /// UART: `FlowControl`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    flow_control: Option<bool>,
+    pub flow_control: Option<bool>,
+    /// TCP: `RetryTimeout` in seconds (0: no reconnection).
     #[serde(skip_serializing_if = "Option::is_none")]
-    retry_timeout: Option<i64>,
+    pub retry_timeout: Option<i64>,
+    /// `Group`: endpoints sharing one list of connected systems.
     #[serde(skip_serializing_if = "Option::is_none")]
-    group: Option<String>,
-    /// Where the address leads; absent without an IP address.
+    pub group: Option<String>,
+    /// Where `address` leads; absent without an IP address. A directed broadcast
+    /// (`192.168.1.255`) is `private`: see `fan_out`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<AddressScope>,
-    /// A UDP endpoint's address that reaches many hosts (broadcast, subnet broadcast,
-    /// multicast).
+    pub scope: Option<AddressScope>,
+    /// A UDP endpoint whose address reaches many hosts (broadcast, subnet broadcast,
+    /// multicast); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
-    fan_out: Option<FanOut>,
-    /// A server on 0.0.0.0 or `[::]`: reachable from every network the computer joins.
-    listens_on_all: bool,
-    /// Whether the endpoint exists by mavlink-router's defaults, not by a line of the file.
-    implicit: bool,
-    /// The section's header line (for the TCP server: `TcpServerPort`, else `[General]`).
-    line: u32,
+    pub fan_out: Option<FanOut>,
+    /// A server on `0.0.0.0` or `::`: reachable from every network the companion computer
+    /// joins.
+    pub listens_on_all: bool,
+    /// The endpoint exists by mavlink-router's defaults rather than by a line of the file
+    /// (the TCP server when `TcpServerPort` is unset).
+    pub implicit: bool,
+    /// The section's header line; for the TCP server the `TcpServerPort` line, else the
+    /// `[General]` line, else the first section's line.
+    pub line: u32,
 }
 
 /// A section as read: its header line and its keys (lowercase key → value, line).
@@ -347,7 +379,7 @@ impl Analyzer for MavlinkRouterAnalyzer {
         for (endpoint_type, section) in &config.endpoints {
             endpoints.push(endpoint(*endpoint_type, section, &mut config.warnings));
         }
-        let document = serde_json::to_value(RouterEvidence { general, endpoints })
+        let document = serde_json::to_value(MavlinkRouterEvidence { general, endpoints })
             .map_err(|error| AnalyzeError::new(format!("cannot serialise evidence: {error}")))?;
         Ok(Evidence {
             incomplete: None,
@@ -827,6 +859,36 @@ RetryTimeout = 10
             "a broken address keeps its endpoint"
         );
         assert!(endpoints[1].get("scope").is_none());
+    }
+
+    #[test]
+    fn the_evidence_follows_its_schema() {
+        // The companion's file with the TCP server on, every [General] key, and telemetry sent
+        // to the subnet's broadcast address as APSync does.
+        let full = COMPANION.replace(
+            "TcpServerPort = 0\n",
+            "TcpServerPort = 5760\nSnifferSysid = 254\nMavlinkDialect = common\n\
+             DebugLogLevel = info\nLogMode = while-armed\nMinFreeSpace = 1000000\n\
+             LogTelemetry = true\n",
+        ) + "\n[UdpEndpoint wifi]\nMode = Normal\nAddress = 10.0.1.255\nPort = 14550\nGroup = fleet\n";
+        let evidence = analyze(&full);
+        let endpoints = evidence.document["endpoints"].as_array().unwrap();
+        assert_eq!(endpoints[0]["type"], "tcp-server");
+        assert_eq!(endpoints[5]["fan_out"]["delivery"], "subnet broadcast");
+        assert_eq!(evidence.document["general"]["log"]["telemetry"], true);
+        crate::evidence_check::assert_follows_schema::<MavlinkRouterEvidence>(&evidence.document);
+        let corpus = [
+            "dvd/mavlink-router.conf",
+            "apsync/Up_Squared-mavlink-router.conf",
+        ];
+        for corpus in corpus {
+            if let Some(content) = crate::test_prerequisites::corpus_bytes(corpus) {
+                let evidence = MavlinkRouterAnalyzer.analyze(&content).unwrap();
+                crate::evidence_check::assert_follows_schema::<MavlinkRouterEvidence>(
+                    &evidence.document,
+                );
+            }
+        }
     }
 
     #[test]

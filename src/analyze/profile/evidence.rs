@@ -10,7 +10,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A device profile.
+/// A device profile: what a fleet's configuration repository states about one drone, its
+/// operators' devices, storage, links and access protection.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Profile {
     /// Who the drone is.
@@ -43,6 +44,10 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blue_uas: Option<BlueUasClaim>,
 }
+
+/// The evidence document of a profile: the profile itself, as read (defaults filled in, each
+/// credential's `purpose` set), before the policy step adds its `policy` facts.
+pub type ProfileEvidence = Profile;
 
 /// The word a profile writes for a manufacturer or country it does not know.
 pub const UNKNOWN: &str = "unknown";
@@ -79,19 +84,31 @@ pub struct Component {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ComponentRole {
+    /// The airframe as a whole, as its maker sells it.
     Aircraft,
+    /// The autopilot board (Pixhawk, Cube, a DJI flight controller).
     FlightController,
     /// Radio or datalink (control, telemetry, video).
     Radio,
+    /// A camera or other payload sensor.
     Camera,
+    /// The gimbal that carries a camera.
     Gimbal,
+    /// The handheld controller the pilot flies with.
     RemoteController,
+    /// Ground control software on a computer (QGroundControl, Mission Planner, DJI Pilot PC).
     GroundControlSoftware,
+    /// An app on a phone or tablet that operates the drone.
     MobileApp,
+    /// An onboard computer beside the autopilot (Raspberry Pi, Jetson).
     CompanionComputer,
+    /// A vendor or third-party service the drone's data goes to.
     CloudService,
+    /// Storage that keeps the drone's data (a card, a drive, a server).
     DataStorage,
+    /// The flight battery (smart batteries run firmware of their own).
     Battery,
+    /// Any other part.
     Other,
 }
 
@@ -219,11 +236,17 @@ pub struct Controller {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ControllerKind {
+    /// A remote controller that needs a phone or tablet for its screen and apps.
     RemoteController,
+    /// A remote controller with its own screen and operating system (DJI Smart Controller).
     SmartController,
+    /// A phone running the ground station app.
     Phone,
+    /// A tablet running the ground station app.
     Tablet,
+    /// A laptop running ground control software.
     Laptop,
+    /// A fixed or transportable ground control station.
     GroundStation,
 }
 
@@ -233,7 +256,9 @@ pub enum ControllerKind {
 pub enum RadioState {
     /// The device has no such radio.
     Absent,
+    /// The radio is turned off during operations.
     Off,
+    /// The radio is on during operations.
     On,
 }
 
@@ -242,6 +267,7 @@ pub enum RadioState {
 pub struct App {
     /// App name, e.g. `DJI Pilot`, `FreeFlight 6`, `QGroundControl`.
     pub name: String,
+    /// The app's version as its maker writes it, e.g. `2.5.1.15`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// DJI Local Data Mode: the app stops all internet traffic.
@@ -268,9 +294,11 @@ pub struct App {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum InstallSource {
+    /// The platform's app store (Google Play, Apple App Store).
     AppStore,
     /// The organisation's mobile device management.
     Mdm,
+    /// A download from the vendor's web site.
     VendorSite,
     /// An APK or package from elsewhere.
     Sideloaded,
@@ -314,9 +342,13 @@ pub struct StorageMedium {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MediumKind {
+    /// A microSD or SD card.
     SdCard,
+    /// Built-in flash memory.
     Internal,
+    /// A USB drive.
     Usb,
+    /// A solid-state drive.
     Ssd,
 }
 
@@ -330,8 +362,11 @@ impl MediumKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RemovalPolicy {
+    /// Taken out after every flight.
     AfterFlight,
+    /// Taken out after each mission (several flights).
     AfterMission,
+    /// Left in the device.
     None,
 }
 
@@ -363,7 +398,9 @@ pub struct Link {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum LinkEncryption {
+    /// No encryption: anyone in range can read and inject.
     None,
+    /// WEP, broken since 2001.
     Wep,
     /// WPA1 with TKIP.
     Wpa,
@@ -371,8 +408,10 @@ pub enum LinkEncryption {
     Wpa2,
     /// WPA3-SAE, AES-128 CCMP.
     Wpa3,
+    /// AES with a 128-bit key.
     #[serde(rename = "aes-128")]
     Aes128,
+    /// AES with a 256-bit key, what the DHS alert asks for.
     #[serde(rename = "aes-256")]
     Aes256,
 }
@@ -397,9 +436,9 @@ pub struct Access {
 /// How one thing is protected by a password.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Credential {
-    /// What the password protects; filled in from the key under `access`.
+    /// What the password protects (`activation`, `pairing`, `storage`, `app`): filled in
+    /// from the key under `access`, never written in a profile.
     #[serde(skip_deserializing)]
-    #[schemars(skip)]
     pub purpose: String,
     /// Whether a password is required.
     pub password: bool,

@@ -371,6 +371,7 @@ fn complete(profile: &mut Profile) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     const TOML_PROFILE: &str = r#"
 [identity]
@@ -385,6 +386,27 @@ present = true
 password = true
 min_length = 6
 "#;
+
+    #[test]
+    fn the_evidence_follows_its_schema() {
+        // Every profile of the samples: JSON and TOML, bills of materials, DJI and PX4 fleets.
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut checked = 0;
+        for device in std::fs::read_dir(&samples).expect("samples/") {
+            let device = device.expect("a sample").path();
+            for name in ["profile.json", "profile.toml", "bill-of-materials.toml"] {
+                let Ok(content) = std::fs::read(device.join(name)) else {
+                    continue;
+                };
+                let evidence = ProfileAnalyzer.analyze(&content).expect("a sample profile");
+                crate::evidence_check::assert_follows_schema::<evidence::ProfileEvidence>(
+                    &evidence.document,
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 10, "{checked} sample profiles");
+    }
 
     #[test]
     fn toml_profile_becomes_evidence_with_defaults_filled_in() {

@@ -8,7 +8,7 @@
 //! add up instead. `Match` starts a conditional block that lasts to the next `Match` or the end
 //! of the file; `Match all` applies to every connection. `Include` is recorded, not followed.
 //!
-//! The evidence (docs/evidence/sshd-config.md) is [`SshdConfig`]: the global `settings`, the
+//! The evidence (docs/evidence/sshd-config.md) is [`SshdConfigEvidence`]: the global `settings`, the
 //! `effective` security-relevant options with OpenSSH's defaults filled in, the `match_blocks`
 //! and the `includes`. Rules select on it with filters such as
 //! `$.effective[?@.name == 'permitrootlogin' && @.value == 'yes']`.
@@ -18,6 +18,7 @@ pub mod keywords;
 use crate::analyze::text;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use keywords::{Keyword, Status, DEFAULTS, REPORTED_WHEN_SET};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -74,35 +75,47 @@ impl Analyzer for SshdConfigAnalyzer {
     }
 }
 
-/// The evidence document of one sshd_config.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct SshdConfig {
-    /// Directives of the global section (before the first `Match`), by lowercase keyword.
+/// The evidence document of one sshd_config: who can log in over SSH, how, from where, and
+/// what an SSH session can reach, read as sshd(8) reads the file (the first value wins).
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct SshdConfigEvidence {
+    /// The directives of the global section (before the first `Match`), keyed by the keyword
+    /// in lowercase as written (`challengeresponseauthentication` stays under its own name;
+    /// `effective` files it under the option it sets).
     pub settings: BTreeMap<String, Setting>,
-    /// Later directives of the global section that sshd ignores because the option was set.
+    /// Global directives sshd ignores because an earlier line set the same option.
     pub ignored: Vec<IgnoredSetting>,
-    /// The security-relevant options as they apply to a connection that no conditional
-    /// `Match` block selects, defaults filled in, by lowercase option name.
+    /// The security-relevant options as they apply to a connection that no conditional `Match`
+    /// block selects, keyed by the option's lowercase name: from a `Match all` block if one
+    /// sets it, else from the global section, else OpenSSH's default. Some options are always
+    /// present, others only when the file sets them (docs/evidence/sshd-config.md).
     pub effective: BTreeMap<String, EffectiveSetting>,
+    /// Each `Match` block, in file order.
     pub match_blocks: Vec<MatchBlock>,
+    /// Each path of each `Include` directive: recorded, not followed (settings in an included
+    /// file are not assessed).
     pub includes: Vec<Include>,
+    /// Warnings about the file's lines (the artifact's, not part of the document).
     #[serde(skip)]
     pub warnings: Vec<String>,
 }
 
 /// One directive as the file gives it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Setting {
-    /// The keyword in lowercase (the key this setting is filed under), for filters.
+    /// The keyword in lowercase (the key this setting is filed under), so that a filter over
+    /// the object can test it (`$.settings[?@.name == 'usepam']`).
     pub name: String,
-    /// The keyword as written.
+    /// The keyword as written (`permitRootLogin`).
     pub keyword: String,
-    /// Every argument, joined by one space (quotes removed). Yes/no-style values are lowercased.
+    /// Every argument, joined by one space, quotes removed; yes/no-style values lowercased.
+    /// For a keyword that adds up, all its lines' values joined by one space (`Port 22` and
+    /// `Port 2222` give `22 2222`).
     pub value: String,
-    /// 1-based line of the (first) directive.
+    /// The 1-based line of the directive (the first one, for a keyword that adds up).
     pub line: u32,
-    /// Repeatable keywords only (`Port`, `ListenAddress`, `AllowUsers` …): the value of each
-    /// line, in order; `value` joins them.
+    /// Keywords that add up only (`Port`, `ListenAddress`, `AllowUsers` …): each line's
+    /// value, in order; absent for the others.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
     /// The lowercase option the keyword sets (differs from `name` for an alias).
@@ -111,53 +124,68 @@ pub struct Setting {
 }
 
 /// A directive sshd ignores because an earlier line set the same option.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct IgnoredSetting {
+    /// The keyword in lowercase.
     pub name: String,
+    /// The keyword as written.
     pub keyword: String,
+    /// Its arguments, joined by one space.
     pub value: String,
+    /// The 1-based line of the ignored directive.
     pub line: u32,
     /// The line of the directive that wins.
     pub first_line: u32,
 }
 
 /// An option as it applies, whether the file sets it or OpenSSH's default does.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct EffectiveSetting {
-    /// The option in lowercase (the key), for filters.
+    /// The option in lowercase (the key again), for filters
+    /// (`$.effective[?@.name == 'permitrootlogin' && @.value == 'yes']`).
     pub name: String,
-    /// The keyword as written, or as sshd_config(5) spells it for a default.
+    /// The keyword as written (an alias, if the file used one), or as sshd_config(5) spells it
+    /// for a default.
     pub keyword: String,
+    /// The value that applies, as in `settings`.
     pub value: String,
     /// The directive's line; for a default, the line where the file shows the directive
-    /// commented out (`#PasswordAuthentication yes`), when it does; absent otherwise.
+    /// commented out (`#PasswordAuthentication yes`, the place to change it), when the global
+    /// section has one; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
-    /// The value is OpenSSH's built-in default: the file does not set it.
+    /// The file does not set the option: OpenSSH's built-in value applies.
     pub default: bool,
     /// The value comes from a `Match all` block, which overrides the global section.
     pub match_all: bool,
-    /// Where the value comes from, in words, for messages.
+    /// Where the value comes from, in words, for messages: `set on line 4`, `set on line 30 in
+    /// the Match all block of line 29`, `OpenSSH default; the directive on line 5 is commented
+    /// out`, `OpenSSH default; the file does not set it`.
     pub origin: String,
 }
 
-/// A `Match` block: directives that apply only to connections meeting its criteria.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A `Match` block: directives that apply only to connections meeting its criteria, over the
+/// global section.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct MatchBlock {
     /// The criteria as written (`User pilot`, `Address 192.168.4.0/24`, `all`).
     pub criteria: String,
-    /// Line of the `Match` directive.
+    /// The line of the `Match` directive.
     pub line: u32,
     /// `Match all`: the block applies to every connection.
     pub all: bool,
+    /// The block's directives, in the shape of the global `settings`.
     pub settings: BTreeMap<String, Setting>,
+    /// The block's directives sshd ignores, in the shape of the global `ignored`.
     pub ignored: Vec<IgnoredSetting>,
 }
 
 /// An `Include` directive, recorded and not followed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Include {
+    /// The path or glob as written.
     pub path: String,
+    /// The line of the `Include`.
     pub line: u32,
 }
 
@@ -469,14 +497,14 @@ impl Parser {
         }
     }
 
-    fn finish(self) -> Result<SshdConfig, AnalyzeError> {
+    fn finish(self) -> Result<SshdConfigEvidence, AnalyzeError> {
         if self.directives == 0 {
             return Err(AnalyzeError::new("no sshd_config directive found"));
         }
-        let mut config = SshdConfig {
+        let mut config = SshdConfigEvidence {
             includes: self.includes,
             warnings: self.warnings,
-            ..SshdConfig::default()
+            ..SshdConfigEvidence::default()
         };
         config.effective = effective(&self.global, &self.blocks, &self.commented);
         config.settings = self.global.settings;
@@ -914,6 +942,28 @@ Host drone
         assert!(!SshdConfigAnalyzer
             .identify(b"Notes from the field\nUsePAM yes\nPort 22\nthe pilot said\nit was fine\n"));
         assert!(SshdConfigAnalyzer.identify(b"Port 2222\nPermitRootLogin no\n"));
+    }
+
+    #[test]
+    fn the_evidence_follows_its_schema() {
+        // The Raspberry Pi's file with what a lab adds: a second port, a duplicate, a Match
+        // block for maintenance and a Match all block.
+        let lab = format!(
+            "{RASPBERRY_PI}Port 22\nPort 2222\npermitrootlogin no\n\
+             Match User maint Address 192.168.4.0/24\n\tPasswordAuthentication yes\n\tPasswordAuthentication no\n\
+             Match all\n\tX11Forwarding no\n"
+        );
+        let evidence = analyze(&lab);
+        let document = &evidence.document;
+        assert_eq!(document["settings"]["port"]["values"][1], "2222");
+        assert_eq!(document["ignored"][0]["first_line"], 11);
+        assert_eq!(document["match_blocks"][0]["ignored"][0]["value"], "no");
+        assert_eq!(effective(&evidence, "x11forwarding")["match_all"], true);
+        crate::evidence_check::assert_follows_schema::<SshdConfigEvidence>(document);
+        if let Some(content) = crate::test_prerequisites::corpus_bytes("dvd/sshd_config") {
+            let evidence = SshdConfigAnalyzer.analyze(&content).unwrap();
+            crate::evidence_check::assert_follows_schema::<SshdConfigEvidence>(&evidence.document);
+        }
     }
 
     #[test]

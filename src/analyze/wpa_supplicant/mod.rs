@@ -14,6 +14,7 @@ use crate::analyze::wifi::{
     self, Network, Pmf, Protocols, PskStorage, Role, SecretKind, Side, Suites,
 };
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 pub struct WpaSupplicantAnalyzer;
@@ -50,18 +51,25 @@ const GLOBAL_KEYS: &[&str] = &[
 /// unless a CA is configured.
 const TLS_METHODS: &[&str] = &["PEAP", "TTLS", "TLS", "FAST", "TEAP"];
 
-/// The evidence document of a wpa_supplicant.conf.
-#[derive(Debug, Serialize)]
-struct WpaSupplicantEvidence {
-    role: Role,
+/// The evidence document of a wpa_supplicant.conf: the client's global settings and each
+/// network it joins, in the Wi-Fi evidence shape hostapd.conf shares (docs/evidence/wifi.md).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct WpaSupplicantEvidence {
+    /// Always `client`.
+    pub role: Role,
+    /// `ctrl_interface=` as written (`DIR=/var/run/wpa_supplicant GROUP=netdev`): where, and to
+    /// which group, wpa_supplicant offers its control interface.
     #[serde(skip_serializing_if = "Option::is_none")]
-    ctrl_interface: Option<String>,
-    /// Whether wpa_supplicant writes changes made through its control interface back here.
+    pub ctrl_interface: Option<String>,
+    /// `update_config=1`: changes made through the control interface are written back to the
+    /// file.
     #[serde(skip_serializing_if = "Option::is_none")]
-    update_config: Option<bool>,
+    pub update_config: Option<bool>,
+    /// `country=`: the regulatory domain.
     #[serde(skip_serializing_if = "Option::is_none")]
-    country: Option<String>,
-    networks: Vec<Network>,
+    pub country: Option<String>,
+    /// One per `network={ … }` block, in file order.
+    pub networks: Vec<Network>,
 }
 
 impl Analyzer for WpaSupplicantAnalyzer {
@@ -523,6 +531,25 @@ network={
 	scan_ssid=1
 }
 "#;
+
+    #[test]
+    fn the_evidence_follows_its_schema() {
+        // The ground station's networks and the hotspot it runs for the pilot's tablet.
+        let with_hotspot = format!(
+            "{GROUND_STATION}\nnetwork={{\n\tssid=\"GCS-hotspot\"\n\tmode=2\n\tkey_mgmt=WPA-PSK\n\tpsk=\"ardupilot\"\n}}\n"
+        );
+        let evidence = analyze(&with_hotspot);
+        let hotspot = &evidence.document["networks"][3];
+        assert_eq!(hotspot["access_point"], true);
+        assert_eq!(hotspot["secret"]["well_known"], true);
+        crate::evidence_check::assert_follows_schema::<WpaSupplicantEvidence>(&evidence.document);
+        if let Some(content) = crate::test_prerequisites::corpus_bytes("dvd/wpa_supplicant.conf") {
+            let evidence = WpaSupplicantAnalyzer.analyze(&content).unwrap();
+            crate::evidence_check::assert_follows_schema::<WpaSupplicantEvidence>(
+                &evidence.document,
+            );
+        }
+    }
 
     #[test]
     fn key_mgmt_with_none_also_joins_open_networks() {
