@@ -264,8 +264,12 @@ fn run_inspect(file: PathBuf, policy: Option<PathBuf>, limits: Limits) -> anyhow
         }
         return Ok(exit::INCOMPLETE);
     };
+    // The digest the read stage took on the way (as a scan's report records it), so that what
+    // was inspected can be named in a chain of custody.
     let mut output = serde_json::json!({
         "path": record.path,
+        "sha256": record.sha256,
+        "size": record.size,
         "kind": evidence.kind,
         "warnings": record.warnings,
         "evidence": evidence.document,

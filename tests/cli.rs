@@ -488,6 +488,26 @@ fn inspect_prints_the_evidence_rules_query() {
         .code(0);
     let output: Value = serde_json::from_slice(&assert.get_output().stdout).expect("JSON");
     assert_eq!(output["kind"], "profile");
+    // The digest and size of what was inspected, as a scan's report records them.
+    let content = fs::read("samples/anafi-thermal/profile.toml").expect("the sample");
+    assert_eq!(output["size"], content.len());
+    let sha256 = output["sha256"].as_str().expect("a digest");
+    assert_eq!(sha256.len(), 64);
+    let scanned: Value = serde_json::from_slice(
+        &drone_audit()
+            .args(["scan", "samples/", "--format", "json", "--fail-on", "none"])
+            .output()
+            .expect("runs")
+            .stdout,
+    )
+    .expect("JSON");
+    let recorded = scanned["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .find(|artifact| artifact["path"] == "samples/anafi-thermal/profile.toml")
+        .expect("the profile's record");
+    assert_eq!(recorded["sha256"], sha256);
     assert_eq!(output["evidence"]["identity"]["model"], "ANAFI Thermal");
     assert_eq!(
         output["evidence"]["links"][0]["policy"]["meets_encryption"],
