@@ -219,6 +219,15 @@ fn compare_shows_the_supply_chain_row_in_every_format() {
             let supply = text.find("id=\"supply-chain\"").expect("section");
             let scores = text.find("id=\"scores\"").expect("scores");
             assert!(supply < scores, "the supply chain comes first on the page");
+            // Each cell is its verdict; the parts it rests on are folded beneath, counted, so
+            // that three laws over five candidates do not push the scores off the first screen.
+            let section = &text[supply..scores];
+            assert!(
+                section.contains("<b>covered</b><details><summary>2 parts covered</summary><ul>"),
+                "{section}"
+            );
+            assert!(section.contains("<summary>1 part of unknown origin</summary>"));
+            assert!(!section.contains("</b><ul>"), "no list outside a fold");
         }
     }
 }

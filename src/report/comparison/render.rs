@@ -306,6 +306,10 @@ td.na { background: var(--na); color: var(--na-ink); }
 td.status b { display: block; }
 tbody th { text-transform: none; letter-spacing: 0; font-size: 13px; }
 th .muted { text-transform: none; font-weight: normal; }
+#supply-chain table { table-layout: fixed; width: 100%; }
+#supply-chain td, #supply-chain th { overflow-wrap: anywhere; }
+#supply-chain details summary { cursor: pointer; font-size: 13px; }
+#supply-chain details ul { padding-left: 18px; margin: 4px 0; }
 "#;
 
 const BAR_WIDTH: u32 = 480;

@@ -231,8 +231,26 @@ pub fn markdown_rows(candidates: &[&[LawVerdict]]) -> Vec<String> {
         .collect()
 }
 
-/// The HTML section, first on the compare page: a row per law, a cell per candidate with the
-/// components covered and the sources, and the disclaimer.
+/// What a cell's folded detail holds, in a few words: the parts it lists, or why the law is
+/// undecided.
+fn detail_summary(verdict: &LawVerdict) -> String {
+    let parts = |count: usize| {
+        if count == 1 {
+            "1 part".to_owned()
+        } else {
+            format!("{count} parts")
+        }
+    };
+    match (verdict.status.as_str(), verdict.components.len()) {
+        ("covered", count) => format!("{} covered", parts(count)),
+        (_, 0) => "why".to_owned(),
+        (_, count) => format!("{} of unknown origin", parts(count)),
+    }
+}
+
+/// The HTML section, first on the compare page: a row per law, a cell per candidate with its
+/// verdict, the components covered (or of unknown origin) and why folded beneath it so that the
+/// rows stay short and the scores follow on the first screen, and the disclaimer.
 pub fn html_section(names: &[&str], candidates: &[&[LawVerdict]]) -> Markup {
     html! {
         section #supply-chain {
@@ -266,11 +284,16 @@ pub fn html_section(names: &[&str], candidates: &[&[LawVerdict]]) -> Markup {
                                 td class=(class) {
                                     @if let Some(verdict) = verdict {
                                         b { (verdict.status) }
-                                        @if !verdict.components.is_empty() {
-                                            ul { @for component in &verdict.components { li { (component) } } }
-                                        }
-                                        @if !verdict.because.is_empty() {
-                                            span.muted { (verdict.because.join("; ")) }
+                                        @if !verdict.components.is_empty() || !verdict.because.is_empty() {
+                                            details {
+                                                summary { (detail_summary(verdict)) }
+                                                @if !verdict.components.is_empty() {
+                                                    ul { @for component in &verdict.components { li { (component) } } }
+                                                }
+                                                @if !verdict.because.is_empty() {
+                                                    span.muted { (verdict.because.join("; ")) }
+                                                }
+                                            }
                                         }
                                     } @else {
                                         b { "n/a" }
