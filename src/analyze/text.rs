@@ -16,7 +16,7 @@ const SNIFF_BYTES: usize = 64 * 1024;
 
 /// The content as UTF-8 text, without a byte-order mark; binary content is an error.
 pub fn decode(content: &[u8]) -> Result<&str, AnalyzeError> {
-    if let Some(offset) = content.iter().position(|byte| *byte == 0) {
+    if let Some(offset) = memchr::memchr(0, content) {
         return Err(AnalyzeError::new(format!(
             "binary content: NUL byte at offset {offset}"
         )));
