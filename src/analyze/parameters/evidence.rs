@@ -81,9 +81,8 @@ pub struct ParameterEvidence {
 pub struct ParameterMap(Vec<ParameterNode>);
 
 impl ParameterMap {
-    /// The map of `nodes`. They come sorted by name, one a name, from a
-    /// [`super::ParameterSet`]; others are sorted here, and of nodes with one name the last
-    /// stays (as loading a file into an autopilot keeps the last value).
+    /// The map of `nodes` in any order: they are sorted here, and of nodes with one name the
+    /// last stays (as loading a file into an autopilot keeps the last value).
     pub fn new(mut nodes: Vec<ParameterNode>) -> ParameterMap {
         if !nodes.windows(2).all(|pair| pair[0].name < pair[1].name) {
             nodes.sort_by(|a, b| a.name.cmp(&b.name));
@@ -96,6 +95,14 @@ impl ParameterMap {
             }
             nodes = unique;
         }
+        ParameterMap(nodes)
+    }
+
+    /// The map of nodes already sorted by name, one a name (those of a
+    /// [`super::ParameterSet`]): not checked again, as a file's 900 names cost a comparison
+    /// each.
+    pub(super) fn from_sorted(nodes: Vec<ParameterNode>) -> ParameterMap {
+        debug_assert!(nodes.windows(2).all(|pair| pair[0].name < pair[1].name));
         ParameterMap(nodes)
     }
 

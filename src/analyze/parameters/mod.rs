@@ -30,7 +30,7 @@ use crate::analyze::{ArtifactKind, Evidence};
 use crate::net;
 use evidence::MavlinkInstance;
 use serde_json::{json, Map, Number, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// One parameter as a file states it.
@@ -170,27 +170,19 @@ impl ParameterSet {
     pub fn into_evidence(self) -> ParameterEvidence {
         let parameter_count = self.len();
         let endpoints = self.endpoints();
-        let mut families: BTreeMap<String, u64> = BTreeMap::new();
         let nodes: Vec<ParameterNode> = self
             .parameters
             .into_iter()
             .map(|parameter| {
                 let family = family(&parameter.name);
-                if let Some(family) = &family {
-                    match families.get_mut(family) {
-                        Some(count) => *count += 1,
-                        None => {
-                            families.insert(family.clone(), 1);
-                        }
-                    }
-                }
                 parameter.into_node(family)
             })
             .collect();
+        let families = count_families(&nodes);
         ParameterEvidence {
             parameter_count,
             endpoints,
-            parameters: ParameterMap::new(nodes),
+            parameters: ParameterMap::from_sorted(nodes),
             families,
         }
     }
@@ -312,6 +304,22 @@ impl ParameterSet {
             policy: None,
         })
     }
+}
+
+/// How many of `nodes` are in each family. A file has hundreds of numbered parameters in a
+/// few dozen families: they are counted in a hash map, whose families are then sorted once,
+/// rather than each looked up in a sorted map.
+fn count_families(nodes: &[ParameterNode]) -> BTreeMap<String, u64> {
+    let mut counts: HashMap<&str, u64> = HashMap::new();
+    for family in nodes.iter().filter_map(|node| node.family.as_deref()) {
+        *counts.entry(family).or_insert(0) += 1;
+    }
+    let mut counted: Vec<(&str, u64)> = counts.into_iter().collect();
+    counted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    counted
+        .into_iter()
+        .map(|(family, count)| (family.to_owned(), count))
+        .collect()
 }
 
 /// Whether a parameter is a bitmask, by the naming conventions of ArduPilot and PX4.
