@@ -96,6 +96,29 @@ pub fn strip_comment(line: &str, marker: char) -> &str {
     line[..end.unwrap_or(line.len())].trim()
 }
 
+/// The fields of `text` between `separator` bytes, as `text.split(separator)` gives them,
+/// found with memchr: a parameter file splits ~900 short lines, and a `char` search costs
+/// more to set up for each field than the field costs to search. The separator is ASCII, so
+/// every place it is found is a character boundary.
+pub fn split_ascii(text: &str, separator: u8) -> impl Iterator<Item = &str> {
+    debug_assert!(separator.is_ascii());
+    let mut ends = memchr::memchr_iter(separator, text.as_bytes()).chain(Some(text.len()));
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let end = ends.next()?;
+        let field = text.get(start..end)?;
+        start = end + 1;
+        Some(field)
+    })
+}
+
+/// `text.split_once(separator)` for an ASCII separator, found with memchr.
+pub fn split_once_ascii(text: &str, separator: u8) -> Option<(&str, &str)> {
+    debug_assert!(separator.is_ascii());
+    let at = memchr::memchr(separator, text.as_bytes())?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
+}
+
 /// The first `count` lines of `content` that are neither blank nor comments starting with one
 /// of `comment_markers` (ASCII), trimmed; nothing for binary content (a NUL byte in its first
 /// 64 KiB). Comments and blank lines are passed over however many there are (a config can
@@ -194,6 +217,24 @@ mod tests {
                 .map(|(index, line)| (index as u32 + 1, line.strip_suffix('\r').unwrap_or(line)))
                 .collect();
             assert_eq!(ours, std, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_splits_are_those_of_str() {
+        for text in ["", "a", "\t", "a\tb", "\ta\t\tb\t", "é\tü", "1\t1\tX\t0\t6"] {
+            assert_eq!(
+                split_ascii(text, b'\t').collect::<Vec<_>>(),
+                text.split('\t').collect::<Vec<_>>(),
+                "{text:?}"
+            );
+        }
+        for text in ["", "a", ",", "A,1", "A,1,2", "é,ü"] {
+            assert_eq!(
+                split_once_ascii(text, b','),
+                text.split_once(','),
+                "{text:?}"
+            );
         }
     }
 

@@ -28,7 +28,7 @@ enum LineFormat {
 
 /// Splits a parameter line (comment already removed) into name, value and format.
 fn split_line(line: &str) -> Option<(&str, &str, LineFormat)> {
-    if let Some((name, value)) = line.split_once(',') {
+    if let Some((name, value)) = text::split_once_ascii(line, b',') {
         return Some((name.trim(), value.trim(), LineFormat::Comma));
     }
     let mut fields = line.split_whitespace();

@@ -311,33 +311,33 @@ impl ParameterEvidence {
 }
 
 impl ParameterNode {
-    /// The node as JSON. Keys go in from the last in order to the first, so that each insert
-    /// into the map finds its place with one comparison.
+    /// The node as JSON. Keys go in in their order, so that each is put at the end of the
+    /// map's node, moving none of those already there.
     fn into_value(self) -> Value {
         let mut node = Map::new();
-        node.insert("value".to_owned(), Value::Number(self.value));
-        if let Some(r#type) = self.r#type {
-            node.insert("type".to_owned(), Value::from(r#type));
-        }
-        if let Some(superseded_by) = self.superseded_by {
-            node.insert("superseded_by".to_owned(), Value::String(superseded_by));
-        }
-        if let Some(offset) = self.offset {
-            node.insert("offset".to_owned(), Value::from(offset));
-        }
-        node.insert("name".to_owned(), Value::String(self.name));
-        if let Some(line) = self.line {
-            node.insert("line".to_owned(), Value::from(line));
-        }
-        if let Some(family) = self.family {
-            node.insert("family".to_owned(), Value::String(family));
+        if let Some(bits) = self.bits {
+            node.insert("bits".to_owned(), Value::from(bits));
         }
         if let Some(component_id) = self.component_id {
             node.insert("component_id".to_owned(), Value::from(component_id));
         }
-        if let Some(bits) = self.bits {
-            node.insert("bits".to_owned(), Value::from(bits));
+        if let Some(family) = self.family {
+            node.insert("family".to_owned(), Value::String(family));
         }
+        if let Some(line) = self.line {
+            node.insert("line".to_owned(), Value::from(line));
+        }
+        node.insert("name".to_owned(), Value::String(self.name));
+        if let Some(offset) = self.offset {
+            node.insert("offset".to_owned(), Value::from(offset));
+        }
+        if let Some(superseded_by) = self.superseded_by {
+            node.insert("superseded_by".to_owned(), Value::String(superseded_by));
+        }
+        if let Some(r#type) = self.r#type {
+            node.insert("type".to_owned(), Value::from(r#type));
+        }
+        node.insert("value".to_owned(), Value::Number(self.value));
         Value::Object(node)
     }
 }

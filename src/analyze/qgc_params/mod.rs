@@ -62,7 +62,7 @@ fn five_fields<'a>(fields: impl Iterator<Item = &'a str>) -> Result<[&'a str; 5]
 }
 
 fn parse_row(line: &str) -> Result<Row<'_>, String> {
-    let fields = five_fields(line.split('\t').map(str::trim))
+    let fields = five_fields(text::split_ascii(line, b'\t').map(str::trim))
         .or_else(|_| five_fields(line.split_whitespace()));
     let [vehicle_id, component_id, name, value, type_code] = match fields {
         Ok(fields) => fields,
