@@ -158,6 +158,11 @@ pub fn evaluate<'a>(
     frameworks: &[&Framework],
     devices: impl IntoIterator<Item = (&'a str, &'a [ControlResult])>,
 ) -> Vec<FrameworkResult> {
+    // Without a framework to judge there is nothing to gather: a scan without `--framework`
+    // would otherwise index every rule result of every device for nothing.
+    if frameworks.is_empty() {
+        return Vec::new();
+    }
     let results: Results<'a> = devices
         .into_iter()
         .map(|(device, controls)| {

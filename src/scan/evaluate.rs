@@ -119,6 +119,11 @@ pub(super) fn evaluate_device(
         controls,
         secrets: crate::analyze::fleet_secret::device_secrets(artifacts.iter().filter_map(
             |artifact| {
+                // Only the kinds that can hold secrets are walked for them.
+                artifact
+                    .record
+                    .kind
+                    .filter(|kind| crate::analyze::fleet_secret::may_hold_secrets(*kind))?;
                 Some((
                     artifact.record.path.as_str(),
                     &artifact.evidence.as_ref()?.document,

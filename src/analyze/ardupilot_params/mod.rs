@@ -6,10 +6,11 @@
 //! a file with no parameter at all is an error. The evidence shape is shared with
 //! QGroundControl files ([`crate::analyze::parameters`]).
 
-use crate::analyze::parameters::{is_parameter_name, parse_value, Parameter, ParameterSet, Place};
+use crate::analyze::parameters::{
+    is_parameter_name, parse_value, Parameter, ParameterSet, ParametersEvidence, Place,
+};
 use crate::analyze::text;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
-use serde_json::json;
 
 pub struct ArdupilotParamsAnalyzer;
 
@@ -27,7 +28,7 @@ enum LineFormat {
 
 /// Splits a parameter line (comment already removed) into name, value and format.
 fn split_line(line: &str) -> Option<(&str, &str, LineFormat)> {
-    if let Some((name, value)) = line.split_once(',') {
+    if let Some((name, value)) = text::split_once_ascii(line, b',') {
         return Some((name.trim(), value.trim(), LineFormat::Comma));
     }
     let mut fields = line.split_whitespace();
@@ -118,15 +119,19 @@ impl Analyzer for ArdupilotParamsAnalyzer {
         };
         let mut duplicate_warnings = std::mem::take(&mut parameters.warnings);
         warnings.append(&mut duplicate_warnings);
-        let mut document = json!({
-            "autopilot": "ardupilot",
-            "format": format,
-        });
-        parameters.insert_into(&mut document);
+        let evidence = ParametersEvidence {
+            autopilot: "ardupilot",
+            format,
+            header: None,
+            vehicle_ids: None,
+            mavlink_instances: None,
+            parameters: parameters.into_evidence(),
+            configuration: None,
+        };
         Ok(Evidence {
             incomplete: None,
             kind: ArtifactKind::ArdupilotParams,
-            document,
+            document: evidence.into_document(),
             lines: Default::default(),
             warnings,
         })

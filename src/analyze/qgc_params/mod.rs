@@ -6,10 +6,11 @@
 //! The evidence shape is shared with ArduPilot's own files
 //! ([`crate::analyze::parameters`]), plus `header` and `vehicle_ids`.
 
-use crate::analyze::parameters::{is_parameter_name, parse_value, Parameter, ParameterSet, Place};
+use crate::analyze::parameters::{
+    is_parameter_name, parse_value, Parameter, ParameterSet, ParametersEvidence, Place, QgcHeader,
+};
 use crate::analyze::text;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
-use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
 pub struct QgcParamsAnalyzer;
@@ -42,18 +43,34 @@ struct Row<'a> {
     type_code: u8,
 }
 
-fn parse_row(line: &str) -> Result<Row<'_>, String> {
-    let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
-    let fields = if fields.len() == 5 {
-        fields
+/// The five fields of a row, or how many fields there are when not five. A row is read for
+/// every parameter: its fields are not collected into a list.
+fn five_fields<'a>(fields: impl Iterator<Item = &'a str>) -> Result<[&'a str; 5], usize> {
+    let mut five = [""; 5];
+    let mut count = 0;
+    for field in fields {
+        if let Some(slot) = five.get_mut(count) {
+            *slot = field;
+        }
+        count += 1;
+    }
+    if count == 5 {
+        Ok(five)
     } else {
-        line.split_whitespace().collect()
-    };
-    let [vehicle_id, component_id, name, value, type_code] = fields.as_slice() else {
-        return Err(format!(
-            "{} fields where a parameter line has 5 (vehicle id, component id, name, value, type)",
-            fields.len()
-        ));
+        Err(count)
+    }
+}
+
+fn parse_row(line: &str) -> Result<Row<'_>, String> {
+    let fields = five_fields(text::split_ascii(line, b'\t').map(str::trim))
+        .or_else(|_| five_fields(line.split_whitespace()));
+    let [vehicle_id, component_id, name, value, type_code] = match fields {
+        Ok(fields) => fields,
+        Err(count) => {
+            return Err(format!(
+                "{count} fields where a parameter line has 5 (vehicle id, component id, name, value, type)"
+            ))
+        }
     };
     let number = |field: &str, what: &str| {
         field
@@ -94,7 +111,7 @@ impl Analyzer for QgcParamsAnalyzer {
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
         let text = text::decode(content)?;
-        let mut header = Map::new();
+        let mut header = QgcHeader::default();
         let mut stated = Vec::new();
         let mut vehicle_ids = BTreeSet::new();
         let mut warnings = Vec::new();
@@ -104,12 +121,14 @@ impl Analyzer for QgcParamsAnalyzer {
             if let Some(comment) = trimmed.strip_prefix('#') {
                 if let Some((key, value)) = comment.split_once(':') {
                     let key = key.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-                    if matches!(
-                        key.as_str(),
-                        "stack" | "vehicle" | "version" | "git_revision"
-                    ) {
-                        header.insert(key, Value::String(value.trim().to_owned()));
-                    }
+                    let field = match key.as_str() {
+                        "stack" => &mut header.stack,
+                        "vehicle" => &mut header.vehicle,
+                        "version" => &mut header.version,
+                        "git_revision" => &mut header.git_revision,
+                        _ => continue,
+                    };
+                    *field = Some(value.trim().to_owned());
                 }
                 continue;
             }
@@ -164,8 +183,8 @@ impl Analyzer for QgcParamsAnalyzer {
             ));
         }
         let stack = header
-            .get("stack")
-            .and_then(Value::as_str)
+            .stack
+            .as_deref()
             .unwrap_or_default()
             .to_ascii_lowercase();
         let autopilot = if stack.contains("px4") {
@@ -179,18 +198,20 @@ impl Analyzer for QgcParamsAnalyzer {
         };
         let mut duplicate_warnings = std::mem::take(&mut parameters.warnings);
         warnings.append(&mut duplicate_warnings);
-        let mut document = json!({
-            "autopilot": autopilot,
-            "format": "qgroundcontrol",
-            "header": header,
-            "vehicle_ids": vehicle_ids,
-            "mavlink_instances": parameters.px4_mavlink_instances(),
-        });
-        parameters.insert_into(&mut document);
+        let mavlink_instances = parameters.px4_mavlink_instances();
+        let evidence = ParametersEvidence {
+            autopilot,
+            format: "qgroundcontrol",
+            header: Some(header),
+            vehicle_ids: Some(vehicle_ids),
+            mavlink_instances: Some(mavlink_instances),
+            parameters: parameters.into_evidence(),
+            configuration: None,
+        };
         Ok(Evidence {
             incomplete: None,
             kind: ArtifactKind::QgcParams,
-            document,
+            document: evidence.into_document(),
             lines: Default::default(),
             warnings,
         })

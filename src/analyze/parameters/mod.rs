@@ -19,10 +19,18 @@
 //! so a parameter is judged by the value the last file to set it gives; the values it
 //! overwrote carry `superseded_by`, and rules skip them.
 
+pub mod evidence;
+
+pub use evidence::{
+    ParameterEndpoint, ParameterEvidence, ParameterMap, ParameterNode, ParametersEvidence,
+    QgcHeader,
+};
+
 use crate::analyze::{ArtifactKind, Evidence};
 use crate::net;
+use evidence::MavlinkInstance;
 use serde_json::{json, Map, Number, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// One parameter as a file states it.
@@ -40,26 +48,22 @@ pub struct Parameter {
 }
 
 impl Parameter {
-    /// The parameter's node in the evidence document: its fields, its `family` (given, as
-    /// the caller counts them) and `bits` where its name has them.
-    fn to_json(&self, family: Option<String>) -> Value {
-        let mut node = Map::new();
-        node.insert("name".to_owned(), Value::String(self.name.clone()));
-        node.insert("value".to_owned(), Value::Number(self.value.clone()));
-        self.place.insert_into_map(&mut node);
-        if let Some(r#type) = self.r#type {
-            node.insert("type".to_owned(), Value::from(r#type));
+    /// The parameter's node in the evidence: its fields, its `family` (given, as the caller
+    /// counts them) and `bits` where its name has them.
+    fn into_node(self, family: Option<String>) -> ParameterNode {
+        let bits = set_bits(&self);
+        let (line, offset) = self.place.fields();
+        ParameterNode {
+            name: self.name,
+            value: self.value,
+            line,
+            offset,
+            r#type: self.r#type,
+            component_id: self.component_id,
+            family,
+            bits,
+            superseded_by: None,
         }
-        if let Some(component_id) = self.component_id {
-            node.insert("component_id".to_owned(), Value::from(component_id));
-        }
-        if let Some(family) = family {
-            node.insert("family".to_owned(), Value::String(family));
-        }
-        if let Some(bits) = set_bits(self) {
-            node.insert("bits".to_owned(), Value::from(bits));
-        }
-        Value::Object(node)
     }
 }
 
@@ -72,6 +76,14 @@ pub enum Place {
 }
 
 impl Place {
+    /// The place as the `line` and `offset` fields of a typed evidence node.
+    pub fn fields(self) -> (Option<u32>, Option<u64>) {
+        match self {
+            Place::Line(line) => (Some(line), None),
+            Place::Offset(offset) => (None, Some(offset)),
+        }
+    }
+
     /// Writes the place into an evidence node as its `line` or `offset` key.
     pub fn insert_into(self, node: &mut Value) {
         if let Some(object) = node.as_object_mut() {
@@ -95,12 +107,6 @@ impl std::fmt::Display for Place {
             Place::Offset(offset) => write!(formatter, "byte {offset}"),
         }
     }
-}
-
-/// Adds `parameter`'s place to a derived node (an endpoint made of several parameters).
-fn placed(mut node: Value, parameter: &Parameter) -> Value {
-    parameter.place.insert_into(&mut node);
-    node
 }
 
 /// Parameters by name; a name given twice keeps its last value (what loading the file into an
@@ -157,40 +163,33 @@ impl ParameterSet {
             .map(|index| &self.parameters[index])
     }
 
-    /// Writes the set into an evidence document: `parameter_count`, `endpoints`,
-    /// `parameters` by name, and `families`, how many parameters of each numbered family there
-    /// are (`SERIALn_PROTOCOL`: 8), so that a rule about a family asks whether it is there
-    /// without testing every parameter. The nodes are built one by one and moved in, not
-    /// through `serde_json::to_value` or `json!`, which would copy them: a parameter file has
-    /// about 900, and building them is the largest part of reading one.
-    pub fn insert_into(self, document: &mut Value) {
-        document["parameter_count"] = Value::from(self.len());
-        document["endpoints"] = Value::Array(self.endpoints());
-        let mut families: BTreeMap<String, u64> = BTreeMap::new();
-        let parameters: Map<String, Value> = self
+    /// The set as evidence: `parameter_count`, `endpoints`, `parameters` by name, and
+    /// `families`, how many parameters of each numbered family there are (`SERIALn_PROTOCOL`:
+    /// 8), so that a rule about a family asks whether it is there without testing every
+    /// parameter.
+    pub fn into_evidence(self) -> ParameterEvidence {
+        let parameter_count = self.len();
+        let endpoints = self.endpoints();
+        let nodes: Vec<ParameterNode> = self
             .parameters
             .into_iter()
             .map(|parameter| {
                 let family = family(&parameter.name);
-                if let Some(family) = &family {
-                    match families.get_mut(family) {
-                        Some(count) => *count += 1,
-                        None => {
-                            families.insert(family.clone(), 1);
-                        }
-                    }
-                }
-                let node = parameter.to_json(family);
-                (parameter.name, node)
+                parameter.into_node(family)
             })
             .collect();
-        document["parameters"] = Value::Object(parameters);
-        document["families"] = Value::Object(
-            families
-                .into_iter()
-                .map(|(family, count)| (family, Value::from(count)))
-                .collect(),
-        );
+        let families = count_families(&nodes);
+        ParameterEvidence {
+            parameter_count,
+            endpoints,
+            parameters: ParameterMap::from_sorted(nodes),
+            families,
+        }
+    }
+
+    /// Writes the set into an evidence document ([`ParameterSet::into_evidence`]).
+    pub fn insert_into(self, document: &mut Value) {
+        self.into_evidence().insert_into(document);
     }
 
     fn integer(&self, name: &str) -> Option<i64> {
@@ -206,7 +205,7 @@ impl ParameterSet {
     }
 
     /// Remote endpoints that several parameters describe together.
-    fn endpoints(&self) -> Vec<Value> {
+    fn endpoints(&self) -> Vec<ParameterEndpoint> {
         let mut endpoints = self.ardupilot_network_ports();
         endpoints.extend(self.px4_dds_agent());
         endpoints
@@ -214,8 +213,8 @@ impl ParameterSet {
 
     /// PX4's MAVLink instances (`MAV_n_CONFIG`, `_MODE`, `_BROADCAST`, `_FORWARD`), with
     /// whether the instance is on a network port (Ethernet 1000, Wi-Fi 301) rather than serial.
-    pub fn px4_mavlink_instances(&self) -> Vec<Value> {
-        (0..=3)
+    pub fn px4_mavlink_instances(&self) -> Vec<MavlinkInstance> {
+        (0..=3u8)
             .filter_map(|instance| {
                 let config = self.get(&format!("MAV_{instance}_CONFIG"))?;
                 let port = self.integer(&format!("MAV_{instance}_CONFIG"))?;
@@ -225,24 +224,24 @@ impl ParameterSet {
                 let broadcast = self
                     .integer(&format!("MAV_{instance}_BROADCAST"))
                     .or_else(|| self.integer("MAV_BROADCAST"));
-                Some(placed(
-                    json!({
-                        "instance": instance,
-                        "port": port,
-                        "network": matches!(port, 1000 | 301),
-                        "mode": self.integer(&format!("MAV_{instance}_MODE")),
-                        "broadcast": broadcast,
-                        "forward": self.integer(&format!("MAV_{instance}_FORWARD")),
-                    }),
-                    config,
-                ))
+                let (line, offset) = config.place.fields();
+                Some(MavlinkInstance {
+                    instance,
+                    port,
+                    network: matches!(port, 1000 | 301),
+                    mode: self.integer(&format!("MAV_{instance}_MODE")),
+                    broadcast,
+                    forward: self.integer(&format!("MAV_{instance}_FORWARD")),
+                    line,
+                    offset,
+                })
             })
             .collect()
     }
 
     /// ArduPilot 4.5+ networking: `NET_Pn_TYPE` 1 UDP client, 2 UDP server, 3 TCP client,
     /// 4 TCP server; `NET_Pn_PROTOCOL` as `SERIALn_PROTOCOL`; address in `NET_Pn_IP0..3`.
-    fn ardupilot_network_ports(&self) -> Vec<Value> {
+    fn ardupilot_network_ports(&self) -> Vec<ParameterEndpoint> {
         if self.integer("NET_ENABLE") != Some(1) {
             return Vec::new();
         }
@@ -265,46 +264,62 @@ impl ParameterSet {
                     .collect();
                 let address =
                     octets.map(|octets| Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]));
-                let mut endpoint = placed(
-                    json!({
-                        "name": format!("NET_P{port}"),
-                        "type": kind,
-                        "mode": mode,
-                        "protocol": self.integer(&format!("{prefix}PROTOCOL")),
-                        "port": self.integer(&format!("{prefix}PORT")),
-                    }),
-                    type_parameter,
-                );
-                if let Some(address) = address {
-                    endpoint["address"] = json!(address.to_string());
-                    endpoint["scope"] = json!(net::scope(IpAddr::V4(address)));
-                }
-                Some(endpoint)
+                let (line, offset) = type_parameter.place.fields();
+                Some(ParameterEndpoint {
+                    name: format!("NET_P{port}"),
+                    r#type: kind,
+                    mode,
+                    protocol: Some(self.integer(&format!("{prefix}PROTOCOL"))),
+                    port: self.integer(&format!("{prefix}PORT")),
+                    address: address.map(|address| address.to_string()),
+                    scope: address.map(|address| net::scope(IpAddr::V4(address))),
+                    line,
+                    offset,
+                    policy: None,
+                })
             })
             .collect()
     }
 
     /// PX4's uXRCE-DDS client: the agent's IPv4 address packed big-endian into the int32
     /// `UXRCE_DDS_AG_IP`, used when `UXRCE_DDS_CFG` puts the client on Ethernet (1000).
-    fn px4_dds_agent(&self) -> Option<Value> {
+    fn px4_dds_agent(&self) -> Option<ParameterEndpoint> {
         let agent = self.get("UXRCE_DDS_AG_IP")?;
         if self.integer("UXRCE_DDS_CFG") != Some(1000) {
             return None;
         }
         let packed = self.integer("UXRCE_DDS_AG_IP")?;
         let address = Ipv4Addr::from(u32::try_from(packed).unwrap_or((packed as i32) as u32));
-        Some(placed(
-            json!({
-                "name": "UXRCE_DDS_AG_IP",
-                "type": "udp",
-                "mode": "client",
-                "address": address.to_string(),
-                "port": self.integer("UXRCE_DDS_PRT").unwrap_or(8888),
-                "scope": net::scope(IpAddr::V4(address)),
-            }),
-            agent,
-        ))
+        let (line, offset) = agent.place.fields();
+        Some(ParameterEndpoint {
+            name: "UXRCE_DDS_AG_IP".to_owned(),
+            r#type: "udp",
+            mode: "client",
+            protocol: None,
+            port: Some(self.integer("UXRCE_DDS_PRT").unwrap_or(8888)),
+            address: Some(address.to_string()),
+            scope: Some(net::scope(IpAddr::V4(address))),
+            line,
+            offset,
+            policy: None,
+        })
     }
+}
+
+/// How many of `nodes` are in each family. A file has hundreds of numbered parameters in a
+/// few dozen families: they are counted in a hash map, whose families are then sorted once,
+/// rather than each looked up in a sorted map.
+fn count_families(nodes: &[ParameterNode]) -> BTreeMap<String, u64> {
+    let mut counts: HashMap<&str, u64> = HashMap::new();
+    for family in nodes.iter().filter_map(|node| node.family.as_deref()) {
+        *counts.entry(family).or_insert(0) += 1;
+    }
+    let mut counted: Vec<(&str, u64)> = counts.into_iter().collect();
+    counted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    counted
+        .into_iter()
+        .map(|(family, count)| (family.to_owned(), count))
+        .collect()
 }
 
 /// Whether a parameter is a bitmask, by the naming conventions of ArduPilot and PX4.
@@ -708,10 +723,10 @@ mod tests {
         ]);
         let endpoints = set.endpoints();
         assert_eq!(endpoints.len(), 1);
-        assert_eq!(endpoints[0]["address"], "52.28.114.9");
-        assert_eq!(endpoints[0]["scope"], "public");
-        assert_eq!(endpoints[0]["mode"], "client");
-        assert_eq!(endpoints[0]["line"], 2);
+        assert_eq!(endpoints[0].address.as_deref(), Some("52.28.114.9"));
+        assert_eq!(endpoints[0].scope, Some(net::AddressScope::Public));
+        assert_eq!(endpoints[0].mode, "client");
+        assert_eq!(endpoints[0].line, Some(2));
         assert!(set_of(&[("NET_ENABLE", 0), ("NET_P1_TYPE", 1)])
             .endpoints()
             .is_empty());
@@ -722,9 +737,9 @@ mod tests {
         // 192.168.1.2 packed big-endian and read as a signed int32, as PX4's docs give it.
         let set = set_of(&[("UXRCE_DDS_CFG", 1000), ("UXRCE_DDS_AG_IP", -1062731518)]);
         let endpoints = set.endpoints();
-        assert_eq!(endpoints[0]["address"], "192.168.1.2");
-        assert_eq!(endpoints[0]["scope"], "private");
-        assert_eq!(endpoints[0]["port"], 8888);
+        assert_eq!(endpoints[0].address.as_deref(), Some("192.168.1.2"));
+        assert_eq!(endpoints[0].scope, Some(net::AddressScope::Private));
+        assert_eq!(endpoints[0].port, Some(8888));
         assert!(
             set_of(&[("UXRCE_DDS_CFG", 102), ("UXRCE_DDS_AG_IP", 2130706433)])
                 .endpoints()
@@ -743,14 +758,8 @@ mod tests {
         ]);
         let instances = set.px4_mavlink_instances();
         assert_eq!(instances.len(), 2);
-        assert_eq!(
-            (
-                instances[0]["network"].as_bool(),
-                instances[1]["network"].as_bool()
-            ),
-            (Some(false), Some(true))
-        );
-        assert_eq!(instances[1]["broadcast"], 1);
+        assert_eq!((instances[0].network, instances[1].network), (false, true));
+        assert_eq!(instances[1].broadcast, Some(1));
     }
 
     #[test]
