@@ -20,6 +20,7 @@ pub mod mavlink_router;
 pub mod parameters;
 pub mod profile;
 pub mod qgc_params;
+pub mod schema;
 pub mod signing_key;
 pub mod sshd;
 pub mod text;
@@ -39,10 +40,11 @@ use std::path::Path;
 use std::str::FromStr;
 
 /// Declares [`ArtifactKind`] from one list, so that a kind is added in one place: each
-/// variant with its doc comment and its id (the kebab-case name reports and rule files use),
-/// and [`ArtifactKind::ALL`] and [`ArtifactKind::id`] made from it.
+/// variant with its doc comment, its id (the kebab-case name reports and rule files use) and
+/// the root type of its evidence document, and [`ArtifactKind::ALL`], [`ArtifactKind::id`]
+/// and [`ArtifactKind::evidence_schema`] made from it.
 macro_rules! artifact_kinds {
-    ($($(#[doc = $doc:literal])* $variant:ident => $id:literal,)*) => {
+    ($($(#[doc = $doc:literal])* $variant:ident => $id:literal, evidence: $evidence:ty, doc: $doc_page:literal,)*) => {
         /// What an artifact is, decided from its content.
         #[derive(
             Debug,
@@ -70,48 +72,92 @@ macro_rules! artifact_kinds {
                     $(ArtifactKind::$variant => $id,)*
                 }
             }
+
+            /// The JSON Schema of the evidence document this kind's analyzer makes, generated
+            /// from its Rust types (`drone-audit schema evidence KIND` prints it).
+            pub fn evidence_schema(self) -> schemars::Schema {
+                match self {
+                    $(ArtifactKind::$variant => schema::evidence_schema_of::<$evidence>(),)*
+                }
+            }
+
+            /// The page of docs/ that documents this kind's evidence, and carries the
+            /// generated reference of its fields ([`schema::field_reference`]).
+            pub fn evidence_doc(self) -> &'static str {
+                match self {
+                    $(ArtifactKind::$variant => $doc_page,)*
+                }
+            }
+
+            /// Whether this kind's evidence is typed yet (its registry line names a type of its
+            /// own, not [`schema::UntypedEvidence`]).
+            pub fn evidence_is_typed(self) -> bool {
+                match self {
+                    $(ArtifactKind::$variant => {
+                        std::any::TypeId::of::<$evidence>()
+                            != std::any::TypeId::of::<schema::UntypedEvidence>()
+                    })*
+                }
+            }
         }
     };
 }
 
 artifact_kinds! {
     /// A vendor-neutral device profile (docs/profile.md).
-    Profile => "profile",
+    Profile => "profile", evidence: profile::evidence::Profile,
+        doc: "docs/profile.md",
     /// ArduPilot parameters: Mission Planner `.param` or MAVProxy `.parm` files.
-    ArdupilotParams => "ardupilot-params",
+    ArdupilotParams => "ardupilot-params", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/parameters.md",
     /// Parameters as QGroundControl saves them (`.params`), for PX4 or ArduPilot.
-    QgcParams => "qgc-params",
+    QgcParams => "qgc-params", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/parameters.md",
     /// mavlink-router's INI configuration.
-    MavlinkRouter => "mavlink-router",
+    MavlinkRouter => "mavlink-router", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/mavlink-router.md",
     /// hostapd.conf: a Wi-Fi access point.
-    Hostapd => "hostapd",
+    Hostapd => "hostapd", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/wifi.md",
     /// wpa_supplicant.conf: Wi-Fi networks a client joins.
-    WpaSupplicant => "wpa-supplicant",
+    WpaSupplicant => "wpa-supplicant", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/wifi.md",
     /// OpenSSH server configuration.
-    SshdConfig => "sshd-config",
+    SshdConfig => "sshd-config", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/sshd-config.md",
     /// /etc/shadow.
-    Shadow => "shadow",
+    Shadow => "shadow", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/accounts.md",
     /// /etc/passwd.
-    Passwd => "passwd",
+    Passwd => "passwd", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/accounts.md",
     /// A packet capture: pcap or pcapng.
-    Capture => "capture",
+    Capture => "capture", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/capture.md",
     /// An ArduPilot DataFlash binary log (`.bin`).
-    DataflashLog => "dataflash-log",
+    DataflashLog => "dataflash-log", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/dataflash-log.md",
     /// A MAVLink telemetry log (`.tlog`).
-    Tlog => "tlog",
+    Tlog => "tlog", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/tlog.md",
     /// A PX4 ULog flight log (`.ulg`).
-    Ulog => "ulog",
+    Ulog => "ulog", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/ulog.md",
     /// A DJI flight record (`DJIFlightRecord_*.txt`).
-    DjiFlightRecord => "dji-flight-record",
+    DjiFlightRecord => "dji-flight-record", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/dji-flight-record.md",
     /// Key material kept as a plain file: a PEM or PuTTY key or certificate (`ssh_host_*_key`,
     /// `*.pem`, `*.key`).
-    KeyMaterial => "key-material",
+    KeyMaterial => "key-material", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/key-material.md",
     /// A firmware image, update package or the archive it comes in (`.apj`, `.px4`, DJI
     /// `IM*H` and xV4, uImage, gzip, tar, zip, SquashFS, ELF), unpacked recursively.
-    Firmware => "firmware",
+    Firmware => "firmware", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/firmware.md",
     /// PX4's MAVLink signing key file on the SD card (`mavlink/mavlink-signing-key.bin`),
     /// known by its name and place only.
-    MavlinkSigningKey => "mavlink-signing-key",
+    MavlinkSigningKey => "mavlink-signing-key", evidence: schema::UntypedEvidence,
+        doc: "docs/evidence/mavlink-signing-key.md",
 }
 
 impl fmt::Display for ArtifactKind {
