@@ -132,7 +132,7 @@ artifact_kinds! {
     Passwd => "passwd", evidence: schema::UntypedEvidence,
         doc: "docs/evidence/accounts.md",
     /// A packet capture: pcap or pcapng.
-    Capture => "capture", evidence: schema::UntypedEvidence,
+    Capture => "capture", evidence: capture::CaptureEvidence,
         doc: "docs/evidence/capture.md",
     /// An ArduPilot DataFlash binary log (`.bin`).
     DataflashLog => "dataflash-log", evidence: schema::UntypedEvidence,

@@ -268,7 +268,7 @@ impl Analyzer for TlogAnalyzer {
             "message_types": message_ids.len(),
             "mavlink": {
                 "frames": records,
-                "systems": systems.to_json("offset"),
+                "systems": systems.records(|offset| crate::analyze::mavlink::ByteOffset { offset }),
                 "setup_signing": setup_signing,
             },
         });
