@@ -15,6 +15,7 @@ pub mod firmware;
 pub mod fleet_secret;
 pub mod hostapd;
 pub mod key_material;
+pub mod log_evidence;
 pub mod mavlink;
 pub mod mavlink_router;
 pub mod parameters;
@@ -135,10 +136,10 @@ artifact_kinds! {
     Capture => "capture", evidence: capture::CaptureEvidence,
         doc: "docs/evidence/capture.md",
     /// An ArduPilot DataFlash binary log (`.bin`).
-    DataflashLog => "dataflash-log", evidence: schema::UntypedEvidence,
+    DataflashLog => "dataflash-log", evidence: dataflash::DataflashEvidence,
         doc: "docs/evidence/dataflash-log.md",
     /// A MAVLink telemetry log (`.tlog`).
-    Tlog => "tlog", evidence: schema::UntypedEvidence,
+    Tlog => "tlog", evidence: tlog::TlogEvidence,
         doc: "docs/evidence/tlog.md",
     /// A PX4 ULog flight log (`.ulg`).
     Ulog => "ulog", evidence: schema::UntypedEvidence,
