@@ -142,7 +142,7 @@ artifact_kinds! {
     Tlog => "tlog", evidence: tlog::TlogEvidence,
         doc: "docs/evidence/tlog.md",
     /// A PX4 ULog flight log (`.ulg`).
-    Ulog => "ulog", evidence: schema::UntypedEvidence,
+    Ulog => "ulog", evidence: ulog::UlogEvidence,
         doc: "docs/evidence/ulog.md",
     /// A DJI flight record (`DJIFlightRecord_*.txt`).
     DjiFlightRecord => "dji-flight-record", evidence: schema::UntypedEvidence,
