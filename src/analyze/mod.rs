@@ -145,7 +145,7 @@ artifact_kinds! {
     Ulog => "ulog", evidence: ulog::UlogEvidence,
         doc: "docs/evidence/ulog.md",
     /// A DJI flight record (`DJIFlightRecord_*.txt`).
-    DjiFlightRecord => "dji-flight-record", evidence: schema::UntypedEvidence,
+    DjiFlightRecord => "dji-flight-record", evidence: dji_record::DjiRecordEvidence,
         doc: "docs/evidence/dji-flight-record.md",
     /// Key material kept as a plain file: a PEM or PuTTY key or certificate (`ssh_host_*_key`,
     /// `*.pem`, `*.key`).
