@@ -9,7 +9,7 @@
 //! evidence ([`KeyMaterialEvidence`], docs/evidence/key-material.md) lists the PEM blocks and the
 //! secrets found, each with its line and byte offset, never the key itself.
 
-use crate::analyze::firmware::content::Scanner;
+use crate::analyze::firmware::content::{ContentScan, Found, Scanner};
 use crate::analyze::fleet_secret::{FleetSecret, SecretKind};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use serde::Serialize;
@@ -44,7 +44,7 @@ pub struct KeyMaterialEvidence {
     /// What the content scan found, redacted, each with its line.
     pub secrets: Vec<Value>,
     /// The content scan's tallies: bytes, files and matches per pattern.
-    pub content_scan: Value,
+    pub content_scan: ContentScan,
 }
 
 /// One `-----BEGIN LABEL-----` line.
@@ -202,11 +202,14 @@ impl Analyzer for KeyMaterialAnalyzer {
         let mut secrets: Vec<Value> = scanner
             .scan(content, false)
             .into_iter()
-            .filter(|(section, _)| *section == "secrets")
-            .map(|(_, mut node)| {
-                let offset = node["offset"].as_u64().unwrap_or(0);
-                let offset = usize::try_from(offset).unwrap_or(usize::MAX);
-                node["line"] = serde_json::json!(lines.line_at(offset));
+            .filter_map(|found| match found {
+                Found::Secret(secret) => Some(secret),
+                Found::Endpoint(_) => None,
+            })
+            .map(|secret| {
+                let line = lines.line_at(secret.offset);
+                let mut node = serde_json::to_value(secret).unwrap_or_default();
+                node["line"] = serde_json::json!(line);
                 node
             })
             .collect();

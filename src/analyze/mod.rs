@@ -153,7 +153,7 @@ artifact_kinds! {
         doc: "docs/evidence/key-material.md",
     /// A firmware image, update package or the archive it comes in (`.apj`, `.px4`, DJI
     /// `IM*H` and xV4, uImage, gzip, tar, zip, SquashFS, ELF), unpacked recursively.
-    Firmware => "firmware", evidence: schema::UntypedEvidence,
+    Firmware => "firmware", evidence: firmware::FirmwareEvidence,
         doc: "docs/evidence/firmware.md",
     /// PX4's MAVLink signing key file on the SD card (`mavlink/mavlink-signing-key.bin`),
     /// known by its name and place only.
