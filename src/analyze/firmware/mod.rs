@@ -581,6 +581,7 @@ pub struct Sections {
 
 /// A node of the evidence with the member it is about.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(rename = "Placed{T}")]
 pub struct Placed<T> {
     /// The chain of member names from the artifact to the member (`image.tar >
     /// rootfs.squashfs > /etc/shadow`); absent for the artifact itself.
