@@ -125,27 +125,26 @@ impl std::fmt::Display for Chain {
 }
 
 /// Why unpacking stopped short of a member.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LimitKind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub enum LimitKind {
+    /// Nested more containers deep than allowed.
+    #[serde(rename = "depth")]
     Depth,
+    /// More members in all than allowed.
+    #[serde(rename = "members")]
     Members,
+    /// More bytes unpacked (or examined) in all than allowed.
+    #[serde(rename = "unpacked-size")]
     Unpacked,
+    /// More than the allowed multiple of the artifact's size unpacked: a decompression bomb.
+    #[serde(rename = "compression-ratio")]
     Ratio,
+    /// A member identical to a container that holds it (a zip quine).
+    #[serde(rename = "recursion")]
     Recursion,
+    /// Zip entries whose data overlaps another's (an overlapping-zip bomb).
+    #[serde(rename = "overlapping-members")]
     Overlap,
-}
-
-impl LimitKind {
-    fn id(self) -> &'static str {
-        match self {
-            LimitKind::Depth => "depth",
-            LimitKind::Members => "members",
-            LimitKind::Unpacked => "unpacked-size",
-            LimitKind::Ratio => "compression-ratio",
-            LimitKind::Recursion => "recursion",
-            LimitKind::Overlap => "overlapping-members",
-        }
-    }
 }
 
 /// The most bytes of a member read in one pass (see [`Walk::inflate`]).
@@ -223,7 +222,7 @@ impl Walk {
         self.sections.limits.push(Placed::new(
             chain,
             LimitNode {
-                limit: kind.id(),
+                limit: kind,
                 detail,
                 offset: 0,
             },
@@ -616,9 +615,8 @@ pub struct TreeNode {
 /// Where unpacking stopped at a limit.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LimitNode {
-    /// Which limit: `depth`, `members`, `unpacked-size`, `compression-ratio`, `recursion` or
-    /// `overlapping-members`.
-    limit: &'static str,
+    /// Which limit.
+    limit: LimitKind,
     /// What it stopped, in words.
     detail: String,
     /// Always 0: the limit is about the whole member.
@@ -768,7 +766,7 @@ mod tests {
         let mut walk = Walk::new(UnpackLimits::default(), archive.len() as u64);
         walk.open.push(Fingerprint::of(&archive));
         walk.visit(&Chain::default().child("self.tar"), &archive);
-        assert_eq!(walk.sections.limits[0].node.limit, "recursion");
+        assert_eq!(walk.sections.limits[0].node.limit, LimitKind::Recursion);
         assert_eq!(walk.sections.tree.len(), 1);
     }
 
