@@ -323,11 +323,11 @@ fn details(block: &[u8], version: u8, at: usize, obfuscated: bool) -> Details {
     let text = |at: usize, length: usize| bytes.at(at, length).map(fixed_field).unwrap_or_default();
     let byte = |at: usize| bytes.u8(at).unwrap_or_default();
     let platform_name = match byte(platform) {
-        1 => "ios",
-        2 => "android",
-        10 => "windows",
-        11 => "mac",
-        _ => "unknown",
+        1 => AppPlatform::Ios,
+        2 => AppPlatform::Android,
+        10 => AppPlatform::Windows,
+        11 => AppPlatform::Mac,
+        _ => AppPlatform::Unknown,
     };
     Details {
         location: Location {
@@ -513,14 +513,30 @@ pub struct Details {
     remote_serial: String,
     /// The battery's serial number.
     battery_serial: String,
-    /// The app's platform: `ios`, `android`, `windows`, `mac` or `unknown`.
-    app_platform: &'static str,
+    /// The platform the app ran on.
+    app_platform: AppPlatform,
     /// The app's version, `major.minor.patch`.
     app_version: String,
     /// The block's byte offset.
     offset: usize,
     /// The block was XOR-masked in the file (version 13 on).
     obfuscated: bool,
+}
+
+/// The platform of the app that wrote a record (its details' platform byte).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AppPlatform {
+    /// iOS (byte 1).
+    Ios,
+    /// Android (byte 2).
+    Android,
+    /// Windows (byte 10).
+    Windows,
+    /// macOS (byte 11).
+    Mac,
+    /// Any other byte.
+    Unknown,
 }
 
 /// The place a flight record names.

@@ -143,9 +143,9 @@ pub struct ImageNode {
 pub struct Descriptor {
     /// The image has an app descriptor.
     present: bool,
-    /// `signed` or `unsigned`: which descriptor it is.
+    /// Which descriptor it is.
     #[serde(skip_serializing_if = "Option::is_none")]
-    format: Option<&'static str>,
+    format: Option<DescriptorFormat>,
     /// The image size the descriptor states, bytes.
     #[serde(skip_serializing_if = "Option::is_none")]
     image_size: Option<usize>,
@@ -164,10 +164,31 @@ pub struct Descriptor {
     /// The signature length a signed descriptor states (72 once signed, 0 before).
     #[serde(skip_serializing_if = "Option::is_none")]
     signature_length: Option<u32>,
-    /// A signed descriptor's signature: `present` (72 bytes of version 30437), `empty` or
-    /// `unknown-scheme`.
+    /// A signed descriptor's signature.
     #[serde(skip_serializing_if = "Option::is_none")]
-    signature: Option<&'static str>,
+    signature: Option<Signature>,
+}
+
+/// Which app descriptor an ArduPilot image has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DescriptorFormat {
+    /// Magic `41 a3 e5 f2…`: built for signing, with room for a signature.
+    Signed,
+    /// Magic `40 a2 e4 f1…`: no room for a signature.
+    Unsigned,
+}
+
+/// What a signed descriptor holds where the signature goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Signature {
+    /// A 72-byte signature of version 30437, as make_secure_fw.py writes it (not verified).
+    Present,
+    /// A signature length of 0: built for signing, never signed.
+    Empty,
+    /// Another length or version: a scheme this tool does not know.
+    UnknownScheme,
 }
 
 /// CRC-32 as ArduPilot's `crc32_small` computes it: reflected 0xEDB88320, initial value 0,
@@ -209,9 +230,9 @@ fn descriptor(image: &[u8]) -> Descriptor {
         let length = image.u32_le(offset + 24).unwrap_or_default();
         let version = image.u64_le(offset + 28).unwrap_or_default();
         let signature = match (length, version) {
-            (0, _) => "empty",
-            (SIGNATURE_LENGTH, SIGNATURE_VERSION) => "present",
-            _ => "unknown-scheme",
+            (0, _) => Signature::Empty,
+            (SIGNATURE_LENGTH, SIGNATURE_VERSION) => Signature::Present,
+            _ => Signature::UnknownScheme,
         };
         (Some(length), Some(signature))
     } else {
@@ -219,7 +240,11 @@ fn descriptor(image: &[u8]) -> Descriptor {
     };
     Descriptor {
         present: true,
-        format: Some(if signed_format { "signed" } else { "unsigned" }),
+        format: Some(if signed_format {
+            DescriptorFormat::Signed
+        } else {
+            DescriptorFormat::Unsigned
+        }),
         image_size: Some(image_size),
         crc_ok: Some(crc_ok),
         offset: Some(offset),
@@ -349,7 +374,7 @@ pub fn unpack(walk: &mut Walk, format: Format, chain: &Chain, bytes: &[u8]) {
     };
     if ardupilot {
         let descriptor = descriptor(&image);
-        let signature_present = descriptor.signature == Some("present");
+        let signature_present = descriptor.signature == Some(Signature::Present);
         let claimed = package.signed_firmware.unwrap_or(false);
         node.signed_flag = claimed;
         node.signed = signature_present;

@@ -88,16 +88,16 @@ pub fn check(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
             .any(|header| header.p_type == PT_GNU_RELRO),
         bind_now,
     ) {
-        (false, _) => "none",
-        (true, false) => "partial",
-        (true, true) => "full",
+        (false, _) => Relro::None,
+        (true, false) => Relro::Partial,
+        (true, true) => Relro::Full,
     };
     let kind = if e_type == ET_EXEC {
-        "executable"
+        ElfType::Executable
     } else if flags_1 & DF_1_PIE != 0 || elf.interpreter.is_some() {
-        "pie-executable"
+        ElfType::PieExecutable
     } else {
-        "shared-library"
+        ElfType::SharedLibrary
     };
     let dynamic_names: BTreeSet<&str> = elf
         .dynsyms
@@ -130,9 +130,9 @@ pub fn check(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         .filter(|name| imports.contains(name))
         .collect();
     let fortify = match (fortified.is_empty(), unfortified.is_empty()) {
-        (false, _) => "yes",
-        (true, false) => "no",
-        (true, true) => "unknown",
+        (false, _) => Fortify::Yes,
+        (true, false) => Fortify::No,
+        (true, true) => Fortify::Unknown,
     };
     let banned: Vec<&str> = BANNED
         .into_iter()
@@ -149,7 +149,7 @@ pub fn check(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         bits: if elf.is_64 { 64 } else { 32 },
         userland,
         nx,
-        pie: kind == "pie-executable",
+        pie: kind == ElfType::PieExecutable,
         relro,
         bind_now,
         canary,
@@ -178,6 +178,42 @@ pub enum ElfNode {
     Unparsed(Placed<Unparsed>),
 }
 
+/// What an ELF file is, as checksec tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ElfType {
+    /// `ET_EXEC`: a program loaded at a fixed address.
+    Executable,
+    /// `ET_DYN` with `DF_1_PIE` or an interpreter: a position-independent program.
+    PieExecutable,
+    /// Any other `ET_DYN`: a shared library.
+    SharedLibrary,
+}
+
+/// Read-only relocations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Relro {
+    /// No `PT_GNU_RELRO`.
+    None,
+    /// `PT_GNU_RELRO`, symbols bound lazily: the GOT stays writable.
+    Partial,
+    /// `PT_GNU_RELRO` with immediate binding (`BIND_NOW`).
+    Full,
+}
+
+/// `_FORTIFY_SOURCE`, as hardening-check judges it from the imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fortify {
+    /// It imports fortified (`__*_chk`) functions.
+    Yes,
+    /// It imports functions that have a fortified version, and none of those.
+    No,
+    /// It imports none of either: nothing tells.
+    Unknown,
+}
+
 /// An ELF that could not be parsed.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Unparsed {
@@ -196,9 +232,9 @@ pub struct Hardening {
     /// The file was parsed as ELF, with the hardening fields; false when it could not be,
     /// with only `error`.
     parsed: bool,
-    /// `executable`, `pie-executable` or `shared-library`.
+    /// What the file is.
     #[serde(rename = "type")]
-    kind: &'static str,
+    kind: ElfType,
     /// The CPU it is for (`ARM`, `AARCH64`, `X86_64`…).
     machine: &'static str,
     /// 32 or 64.
@@ -210,14 +246,14 @@ pub struct Hardening {
     nx: bool,
     /// A position-independent executable.
     pie: bool,
-    /// `none`, `partial` (`PT_GNU_RELRO`) or `full` (with immediate binding).
-    relro: &'static str,
+    /// Which relocations are made read-only after loading.
+    relro: Relro,
     /// Symbols are bound at load time (`BIND_NOW`).
     bind_now: bool,
     /// It uses stack canaries (`__stack_chk_fail` or `__stack_chk_guard`).
     canary: bool,
-    /// `yes` (`__*_chk` imports), `no` (only unprotected ones imported) or `unknown`.
-    fortify: &'static str,
+    /// Whether it was built with `_FORTIFY_SOURCE`, as its imports show.
+    fortify: Fortify,
     /// The fortified (`__*_chk`) functions it imports.
     fortified: Vec<String>,
     /// The functions it imports that have a fortified version.
