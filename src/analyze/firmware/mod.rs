@@ -162,7 +162,7 @@ struct Walk {
     /// Fingerprints of the containers being unpacked, outermost first, to tell a container
     /// that holds itself.
     open: Vec<Fingerprint>,
-    /// Evidence arrays by name (`tree`, `secrets`, `elf`…), in the order found.
+    /// The evidence nodes found, by kind (`tree`, `secrets`, `elf`…), each in the order found.
     sections: Sections,
     /// What could not be assessed: limits hit and damaged containers.
     problems: Vec<String>,
