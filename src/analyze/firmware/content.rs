@@ -150,11 +150,11 @@ pub struct Endpoint {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ContentScan {
     /// Bytes scanned.
-    bytes: u64,
+    pub bytes: u64,
     /// Files scanned.
-    files: u64,
+    pub files: u64,
     /// Matches of each secret pattern, kept or not, by pattern name.
-    matches: BTreeMap<String, u64>,
+    pub matches: BTreeMap<String, u64>,
 }
 
 /// Scans files and keeps the tallies of one image.
