@@ -14,8 +14,6 @@ pub mod control;
 pub mod digest;
 pub mod discover;
 pub mod escape;
-#[cfg(test)]
-mod evidence_check;
 pub mod file_bytes;
 pub mod frameworks;
 #[doc(hidden)]

@@ -81,11 +81,17 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
         Command::Man { subcommand, dir } => run_man(&subcommand, dir.as_deref()),
-        Command::Schema { kind } => {
-            let schema = match kind {
-                SchemaKind::Profile => schemars::schema_for!(Profile),
-                SchemaKind::Report => drone_audit::report::schema::report_schema(),
-                SchemaKind::Comparison => drone_audit::report::schema::comparison_schema(),
+        Command::Schema {
+            kind,
+            artifact_kind,
+        } => {
+            let schema = match (kind, artifact_kind) {
+                (SchemaKind::Evidence, Some(artifact_kind)) => artifact_kind.evidence_schema(),
+                (SchemaKind::Evidence, None) => bail!("`schema evidence` needs an artifact kind"),
+                (_, Some(_)) => bail!("only `schema evidence` takes an artifact kind"),
+                (SchemaKind::Profile, None) => schemars::schema_for!(Profile),
+                (SchemaKind::Report, None) => drone_audit::report::schema::report_schema(),
+                (SchemaKind::Comparison, None) => drone_audit::report::schema::comparison_schema(),
             };
             print_json(&schema)?;
             Ok(exit::OK)

@@ -9,7 +9,7 @@
 //! evidence ([`KeyMaterialEvidence`], docs/evidence/key-material.md) lists the PEM blocks and the
 //! secrets found, each with its line and byte offset, never the key itself.
 
-use crate::analyze::firmware::content::Scanner;
+use crate::analyze::firmware::content::{self, Found, Scanner};
 use crate::analyze::fleet_secret::{FleetSecret, SecretKind};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use schemars::JsonSchema;
@@ -114,10 +114,14 @@ fn putty_private_key() -> ScannedSecret {
     }
 }
 
-/// The content scan's nodes as types (the scan is shared with firmware, which keeps JSON).
-fn from_scan<T: serde::de::DeserializeOwned>(node: serde_json::Value) -> Result<T, AnalyzeError> {
-    serde_json::from_value(node)
-        .map_err(|error| AnalyzeError::new(format!("cannot read the content scan: {error}")))
+impl From<content::ContentScan> for ContentScan {
+    fn from(scan: content::ContentScan) -> Self {
+        ContentScan {
+            bytes: scan.bytes,
+            files: scan.files,
+            matches: scan.matches,
+        }
+    }
 }
 
 /// The PEM labels in `content`: each `-----BEGIN ` followed by a label of capitals, digits and
@@ -259,13 +263,18 @@ impl Analyzer for KeyMaterialAnalyzer {
         let mut scanner = Scanner::new();
         let mut lines = LineCounter::new(content);
         let mut secrets = Vec::new();
-        for (section, node) in scanner.scan(content, false) {
-            if section != "secrets" {
+        for found in scanner.scan(content, false) {
+            let Found::Secret(secret) = found else {
                 continue;
-            }
-            let mut secret: ScannedSecret = from_scan(node)?;
-            secret.line = lines.line_at(usize::try_from(secret.offset).unwrap_or(usize::MAX));
-            secrets.push(secret);
+            };
+            secrets.push(ScannedSecret {
+                line: lines.line_at(secret.offset),
+                pattern: secret.pattern,
+                kind: secret.kind,
+                title: secret.title,
+                excerpt: secret.excerpt,
+                offset: secret.offset as u64,
+            });
         }
         if putty && memchr::memmem::find(content, b"Private-Lines:").is_some() {
             // The content scan knows PEM and OpenSSH keys; a PuTTY key file is one too.
@@ -277,7 +286,7 @@ impl Analyzer for KeyMaterialAnalyzer {
             pem_blocks: blocks,
             pem_blocks_not_listed: not_listed,
             secrets,
-            content_scan: from_scan(scanner.summary())?,
+            content_scan: ContentScan::from(scanner.summary()),
         };
         let document = serde_json::to_value(&evidence).map_err(|error| {
             AnalyzeError::new(format!("cannot serialise key-material evidence: {error}"))
@@ -336,7 +345,10 @@ mod tests {
             let evidence = KeyMaterialAnalyzer.analyze(&content).expect("analyzed");
             let secrets = evidence.document["secrets"].as_array().map_or(0, Vec::len);
             assert!(secrets > 0, "every file holds a secret to type");
-            crate::evidence_check::assert_follows_schema::<KeyMaterialEvidence>(&evidence.document);
+            crate::analyze::schema::assert_follows_schema(
+                crate::analyze::ArtifactKind::KeyMaterial,
+                &evidence.document,
+            );
         }
     }
 

@@ -15,11 +15,13 @@ pub mod firmware;
 pub mod fleet_secret;
 pub mod hostapd;
 pub mod key_material;
+pub mod log_evidence;
 pub mod mavlink;
 pub mod mavlink_router;
 pub mod parameters;
 pub mod profile;
 pub mod qgc_params;
+pub mod schema;
 pub mod signing_key;
 pub mod sshd;
 pub mod text;
@@ -39,10 +41,11 @@ use std::path::Path;
 use std::str::FromStr;
 
 /// Declares [`ArtifactKind`] from one list, so that a kind is added in one place: each
-/// variant with its doc comment and its id (the kebab-case name reports and rule files use),
-/// and [`ArtifactKind::ALL`] and [`ArtifactKind::id`] made from it.
+/// variant with its doc comment, its id (the kebab-case name reports and rule files use) and
+/// the root type of its evidence document, and [`ArtifactKind::ALL`], [`ArtifactKind::id`]
+/// and [`ArtifactKind::evidence_schema`] made from it.
 macro_rules! artifact_kinds {
-    ($($(#[doc = $doc:literal])* $variant:ident => $id:literal,)*) => {
+    ($($(#[doc = $doc:literal])* $variant:ident => $id:literal, evidence: $evidence:ty, doc: $doc_page:literal,)*) => {
         /// What an artifact is, decided from its content.
         #[derive(
             Debug,
@@ -70,48 +73,81 @@ macro_rules! artifact_kinds {
                     $(ArtifactKind::$variant => $id,)*
                 }
             }
+
+            /// The JSON Schema of the evidence document this kind's analyzer makes, generated
+            /// from its Rust types (`drone-audit schema evidence KIND` prints it).
+            pub fn evidence_schema(self) -> schemars::Schema {
+                match self {
+                    $(ArtifactKind::$variant => schema::evidence_schema_of::<$evidence>(),)*
+                }
+            }
+
+            /// The page of docs/ that documents this kind's evidence, and carries the
+            /// generated reference of its fields ([`schema::field_reference`]).
+            pub fn evidence_doc(self) -> &'static str {
+                match self {
+                    $(ArtifactKind::$variant => $doc_page,)*
+                }
+            }
         }
     };
 }
 
 artifact_kinds! {
     /// A vendor-neutral device profile (docs/profile.md).
-    Profile => "profile",
+    Profile => "profile", evidence: profile::evidence::ProfileEvidence,
+        doc: "docs/profile.md",
     /// ArduPilot parameters: Mission Planner `.param` or MAVProxy `.parm` files.
-    ArdupilotParams => "ardupilot-params",
+    ArdupilotParams => "ardupilot-params", evidence: parameters::evidence::ParametersEvidence,
+        doc: "docs/evidence/parameters.md",
     /// Parameters as QGroundControl saves them (`.params`), for PX4 or ArduPilot.
-    QgcParams => "qgc-params",
+    QgcParams => "qgc-params", evidence: parameters::evidence::ParametersEvidence,
+        doc: "docs/evidence/parameters.md",
     /// mavlink-router's INI configuration.
-    MavlinkRouter => "mavlink-router",
+    MavlinkRouter => "mavlink-router", evidence: mavlink_router::MavlinkRouterEvidence,
+        doc: "docs/evidence/mavlink-router.md",
     /// hostapd.conf: a Wi-Fi access point.
-    Hostapd => "hostapd",
+    Hostapd => "hostapd", evidence: hostapd::HostapdEvidence,
+        doc: "docs/evidence/wifi.md",
     /// wpa_supplicant.conf: Wi-Fi networks a client joins.
-    WpaSupplicant => "wpa-supplicant",
+    WpaSupplicant => "wpa-supplicant", evidence: wpa_supplicant::WpaSupplicantEvidence,
+        doc: "docs/evidence/wifi.md",
     /// OpenSSH server configuration.
-    SshdConfig => "sshd-config",
+    SshdConfig => "sshd-config", evidence: sshd::SshdConfigEvidence,
+        doc: "docs/evidence/sshd-config.md",
     /// /etc/shadow.
-    Shadow => "shadow",
+    Shadow => "shadow", evidence: accounts::shadow::ShadowEvidence,
+        doc: "docs/evidence/accounts.md",
     /// /etc/passwd.
-    Passwd => "passwd",
+    Passwd => "passwd", evidence: accounts::passwd::PasswdEvidence,
+        doc: "docs/evidence/accounts.md",
     /// A packet capture: pcap or pcapng.
-    Capture => "capture",
+    Capture => "capture", evidence: capture::CaptureEvidence,
+        doc: "docs/evidence/capture.md",
     /// An ArduPilot DataFlash binary log (`.bin`).
-    DataflashLog => "dataflash-log",
+    DataflashLog => "dataflash-log", evidence: dataflash::DataflashEvidence,
+        doc: "docs/evidence/dataflash-log.md",
     /// A MAVLink telemetry log (`.tlog`).
-    Tlog => "tlog",
+    Tlog => "tlog", evidence: tlog::TlogEvidence,
+        doc: "docs/evidence/tlog.md",
     /// A PX4 ULog flight log (`.ulg`).
-    Ulog => "ulog",
+    Ulog => "ulog", evidence: ulog::UlogEvidence,
+        doc: "docs/evidence/ulog.md",
     /// A DJI flight record (`DJIFlightRecord_*.txt`).
-    DjiFlightRecord => "dji-flight-record",
+    DjiFlightRecord => "dji-flight-record", evidence: dji_record::DjiRecordEvidence,
+        doc: "docs/evidence/dji-flight-record.md",
     /// Key material kept as a plain file: a PEM or PuTTY key or certificate (`ssh_host_*_key`,
     /// `*.pem`, `*.key`).
-    KeyMaterial => "key-material",
+    KeyMaterial => "key-material", evidence: key_material::KeyMaterialEvidence,
+        doc: "docs/evidence/key-material.md",
     /// A firmware image, update package or the archive it comes in (`.apj`, `.px4`, DJI
     /// `IM*H` and xV4, uImage, gzip, tar, zip, SquashFS, ELF), unpacked recursively.
-    Firmware => "firmware",
+    Firmware => "firmware", evidence: firmware::FirmwareEvidence,
+        doc: "docs/evidence/firmware.md",
     /// PX4's MAVLink signing key file on the SD card (`mavlink/mavlink-signing-key.bin`),
     /// known by its name and place only.
-    MavlinkSigningKey => "mavlink-signing-key",
+    MavlinkSigningKey => "mavlink-signing-key", evidence: signing_key::MavlinkSigningKeyEvidence,
+        doc: "docs/evidence/mavlink-signing-key.md",
 }
 
 impl fmt::Display for ArtifactKind {

@@ -165,7 +165,8 @@ mod tests {
         ];
         for content in files {
             let evidence = SigningKeyAnalyzer.analyze(&content).unwrap();
-            crate::evidence_check::assert_follows_schema::<MavlinkSigningKeyEvidence>(
+            crate::analyze::schema::assert_follows_schema(
+                crate::analyze::ArtifactKind::MavlinkSigningKey,
                 &evidence.document,
             );
         }

@@ -2,7 +2,7 @@
 //! clap parses them and as the completion scripts and man pages describe them.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use drone_audit::analyze::UnpackLimits;
+use drone_audit::analyze::{ArtifactKind, UnpackLimits};
 use drone_audit::control::Severity;
 use drone_audit::report::comparison::ComparisonFormat;
 use drone_audit::report::{FailOn, Format};
@@ -69,9 +69,15 @@ pub enum Command {
     /// Compare candidate drone models or vendors (one folder each) per control, with the same
     /// rules and policy for all.
     Compare(CompareArgs),
-    /// Print the JSON Schema of an input format (`profile`) or of a JSON output (`report`,
-    /// `comparison`).
-    Schema { kind: SchemaKind },
+    /// Print the JSON Schema of an input format (`profile`), of a JSON output (`report`,
+    /// `comparison`) or of an artifact kind's evidence document (`evidence KIND`, what rules
+    /// query).
+    Schema {
+        kind: SchemaKind,
+        /// With `evidence`: the artifact kind (`firmware`, `capture`, `ulog`…).
+        #[arg(required_if_eq("kind", "evidence"), value_name = "ARTIFACT_KIND")]
+        artifact_kind: Option<ArtifactKind>,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff), e.g. `drone-audit man > drone-audit.1`, or a subcommand's
@@ -289,6 +295,8 @@ pub enum SchemaKind {
     Report,
     /// The JSON comparison (`compare --format json`).
     Comparison,
+    /// The evidence document of an artifact kind (`schema evidence firmware`).
+    Evidence,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -222,7 +222,10 @@ guest::1001:1001:Guest:/home/guest:/bin/bash
             toor["hash"]["kind"], "des",
             "a hash in passwd is described too"
         );
-        crate::evidence_check::assert_follows_schema::<PasswdEvidence>(&evidence.document);
+        crate::analyze::schema::assert_follows_schema(
+            crate::analyze::ArtifactKind::Passwd,
+            &evidence.document,
+        );
     }
 
     #[test]

@@ -336,7 +336,10 @@ old:!abeI39UDXGcO6:0::::::
             evidence.document["accounts"][9]["default_password_unchecked"],
             "cost"
         );
-        crate::evidence_check::assert_follows_schema::<ShadowEvidence>(&evidence.document);
+        crate::analyze::schema::assert_follows_schema(
+            crate::analyze::ArtifactKind::Shadow,
+            &evidence.document,
+        );
     }
 
     #[test]

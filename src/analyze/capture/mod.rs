@@ -20,11 +20,13 @@ mod packets;
 mod protocols;
 pub mod remote_id;
 
+use crate::analyze::mavlink::{PacketNumber, SystemAt};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
 use crate::net::{self, AddressScope};
 use decode::{Decoded, Segment, Transport};
 pub use packets::Format;
 use packets::Packet;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read;
@@ -190,23 +192,28 @@ fn gaps(summary: &packets::ReadSummary, capture: &CaptureBuilder) -> Option<Stri
 }
 
 /// An endpoint of a conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub struct Endpoint {
+    /// Its IPv4 or IPv6 address.
     pub address: IpAddr,
+    /// Its UDP or TCP port.
     pub port: u16,
 }
 
-/// A vendor endpoint from the catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A vendor endpoint from the catalogue (rules/catalogue/vendor-endpoints.toml).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VendorEndpoint {
+    /// The catalogue's domain the name falls under (itself or a subdomain of it).
     pub domain: String,
+    /// Who runs the service, e.g. `DJI`.
     pub vendor: String,
     /// ISO 3166-1 alpha-2 country of the company that runs the service (the supply-chain
     /// control judges where data goes by it).
     pub operator_country: String,
     /// `cloud`, `update` or `maps`.
     pub kind: String,
+    /// Where the catalogue has the entry from (not written to evidence).
     #[serde(skip_serializing)]
     pub source: String,
 }
@@ -265,17 +272,27 @@ struct Flow {
     protocols: BTreeSet<&'static str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-struct FlowRecord {
+/// One conversation: a transport and a pair of endpoints, both directions together.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct FlowRecord {
+    /// The transport: `udp` or `tcp`.
     protocol: &'static str,
+    /// The endpoint that opened the conversation: a TCP SYN's sender; without a handshake,
+    /// the side not on a service port; else the first sender.
     client: Endpoint,
+    /// The other endpoint.
     server: Endpoint,
+    /// Packets in both directions.
     packets: u64,
+    /// Bytes captured in both directions.
     bytes: u64,
     /// The first packet's number.
     packet: u64,
+    /// The last packet's number.
     last_packet: u64,
+    /// The first packet's time, seconds since 1970.
     first_time: f64,
+    /// The last packet's time, seconds since 1970.
     last_time: f64,
     /// Names the server goes by: from DNS answers, TLS server names and HTTP hosts.
     names: Vec<String>,
@@ -284,27 +301,40 @@ struct FlowRecord {
     /// The endpoint on the internet (the server's, else the client's), if either is.
     #[serde(skip_serializing_if = "Option::is_none")]
     public_address: Option<IpAddr>,
+    /// The catalogue entry its own names (TLS server name, HTTP host) fall under, else one
+    /// of the names DNS gave its address; the most specific domain wins.
     #[serde(skip_serializing_if = "Option::is_none")]
     vendor: Option<&'static VendorEndpoint>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-struct DnsRecord {
+/// One name asked of DNS, at its first query.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DnsRecord {
+    /// The first query's packet number.
     packet: u64,
+    /// The name asked.
     name: String,
+    /// Queries for it.
     queries: u64,
     /// Addresses the answers gave.
     answers: Vec<IpAddr>,
+    /// The resolver asked.
     server: IpAddr,
+    /// The catalogue entry the name falls under.
     #[serde(skip_serializing_if = "Option::is_none")]
     vendor: Option<&'static VendorEndpoint>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-struct TlsRecord {
+/// One TLS connection and server name: what the client offered and the server chose.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TlsRecord {
+    /// The ClientHello's packet number.
     packet: u64,
+    /// The client's endpoint.
     client: Endpoint,
+    /// The server's endpoint.
     server: Endpoint,
+    /// The server name (SNI) the client asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     server_name: Option<String>,
     /// Versions offered, by name (`TLS 1.2`…).
@@ -315,68 +345,94 @@ struct TlsRecord {
     offered_suites: Vec<String>,
     /// Broken or export-grade suites offered (`RC4`, `3DES`…), by kind.
     weak_suites: Vec<&'static str>,
-    /// The server's choice, when its ServerHello was captured.
+    /// The version the server chose, when its ServerHello was captured.
     #[serde(skip_serializing_if = "Option::is_none")]
     chosen_version: Option<String>,
+    /// The suite the server chose (IANA number), when its ServerHello was captured.
     #[serde(skip_serializing_if = "Option::is_none")]
     chosen_suite: Option<String>,
+    /// The kind of weakness of the chosen suite, when it is broken or export-grade.
     #[serde(skip_serializing_if = "Option::is_none")]
     chosen_weak_suite: Option<&'static str>,
+    /// The catalogue entry the server name falls under.
     #[serde(skip_serializing_if = "Option::is_none")]
     vendor: Option<&'static VendorEndpoint>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-struct RequestRecord {
+/// One HTTP or RTSP request (per method, target, host and credentials scheme).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RequestRecord {
+    /// Its packet number.
     packet: u64,
+    /// `http` or `rtsp`.
     protocol: &'static str,
+    /// The request method, e.g. `GET`, `DESCRIBE`.
     method: String,
+    /// The request target (path and query).
     target: String,
+    /// The client's endpoint.
     client: Endpoint,
+    /// The server's endpoint.
     server: Endpoint,
+    /// The `Host` header.
     #[serde(skip_serializing_if = "Option::is_none")]
     host: Option<String>,
+    /// The `User-Agent` header.
     #[serde(skip_serializing_if = "Option::is_none")]
     user_agent: Option<String>,
+    /// The scheme of the `Authorization` header (`Basic`, `Digest`), never the credentials.
     #[serde(skip_serializing_if = "Option::is_none")]
     authorization: Option<String>,
     /// The target looks like a firmware or app package (`.bin`, `.apk`, `firmware`…).
     download: bool,
+    /// The catalogue entry the host falls under.
     #[serde(skip_serializing_if = "Option::is_none")]
     vendor: Option<&'static VendorEndpoint>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-struct LoginRecord {
+/// A plaintext login: FTP `USER`/`PASS` or a telnet session, one per conversation and command.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LoginRecord {
+    /// Its packet number.
     packet: u64,
     /// `ftp` or `telnet`.
     protocol: &'static str,
+    /// The client's endpoint.
     client: Endpoint,
+    /// The server's endpoint.
     server: Endpoint,
     /// What was seen: `USER`/`PASS` commands, or telnet traffic.
     command: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
-struct SetupSigning {
+/// A MAVLink SETUP_SIGNING message (256): it carries the signing key in the clear.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SetupSigning {
+    /// Its packet number.
     packet: u64,
+    /// The system it was sent to set up.
     system_id: u8,
-    /// Who sent it, and to whom.
+    /// Who sent it.
     source: Endpoint,
+    /// Who it was sent to.
     destination: Endpoint,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-struct MavlinkRecord {
+/// The MAVLink frames seen in the capture's payloads.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct MavlinkRecord {
+    /// Frames read.
     frames: u64,
     /// Per system id: frames by version and signing, and the first one's `packet`.
-    systems: serde_json::Value,
+    systems: Vec<SystemAt<PacketNumber>>,
     /// SETUP_SIGNING messages seen: each carries the signing key in the clear.
     setup_signing: Vec<SetupSigning>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-struct WifiRecord {
+/// 802.11 data frames sent without protection.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct WifiRecord {
+    /// 802.11 data frames without the Protected bit (EAPOL and bad-FCS frames left out).
     unprotected_data_frames: u64,
     /// The first unprotected data frame.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -386,40 +442,56 @@ struct WifiRecord {
 /// The packets read down to a UDP or TCP segment: the traffic the rules read. Absent when
 /// none was (every payload still encrypted, or on link types not read), so the traffic
 /// rules, which require it, are not assessed rather than passed.
-#[derive(Debug, Clone, Serialize)]
-struct DecodableTraffic {
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DecodableTraffic {
+    /// Packets read down to a UDP or TCP segment.
     packets: u64,
     /// The first one's number.
     packet: u64,
 }
 
 /// Packets whose payload could not be read, by why.
-#[derive(Debug, Clone, Default, Serialize)]
-struct Undecodable {
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct Undecodable {
     /// 802.11 data frames with the Protected bit: still encrypted.
     protected_wifi_frames: u64,
     /// Frames of a link type this tool does not read.
     unknown_link_type_packets: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
-struct CaptureDocument {
+/// The evidence of a packet capture (pcap or pcapng): what was sent, to whom, and how.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CaptureEvidence {
+    /// The container: `pcap` or `pcapng`.
     format: &'static str,
+    /// Packets read (numbered from 1, as Wireshark numbers them).
     packets: u64,
+    /// The link types of the packets read, by name (`ethernet`, `ieee802-11-radiotap`…).
     link_types: Vec<String>,
+    /// Packets captured shorter than they were on the wire (snap length).
     truncated_packets: u64,
+    /// IPv4 and IPv6 fragments after the first (counted, not reassembled).
     later_fragments: u64,
     /// True when reading stopped before the end of the file.
     partial: bool,
+    /// The packets read down to a UDP or TCP segment; absent when none was.
     #[serde(skip_serializing_if = "Option::is_none")]
     decodable_traffic: Option<DecodableTraffic>,
+    /// Packets whose payload could not be read, by why.
     undecodable: Undecodable,
+    /// One per transport and pair of endpoints, both directions together.
     flows: Vec<FlowRecord>,
+    /// One per name asked of DNS or mDNS.
     dns: Vec<DnsRecord>,
+    /// One per TLS connection and server name.
     tls: Vec<TlsRecord>,
+    /// HTTP and RTSP requests.
     requests: Vec<RequestRecord>,
+    /// FTP and telnet logins.
     logins: Vec<LoginRecord>,
+    /// MAVLink frames in the payloads.
     mavlink: MavlinkRecord,
+    /// 802.11 data frames sent without protection.
     wifi: WifiRecord,
     /// Broadcast Remote ID in 802.11 management frames; absent when the capture has none.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -926,7 +998,7 @@ impl CaptureBuilder {
         }
     }
 
-    fn finish(mut self, format: Format, summary: &packets::ReadSummary) -> CaptureDocument {
+    fn finish(mut self, format: Format, summary: &packets::ReadSummary) -> CaptureEvidence {
         let mut flows: Vec<Flow> = self.flows.into_values().collect();
         flows.sort_by(|a, b| {
             a.first_packet
@@ -970,8 +1042,10 @@ impl CaptureBuilder {
             .collect();
         let mut dns: Vec<DnsRecord> = std::mem::take(&mut self.dns).into_values().collect();
         dns.sort_by(|a, b| a.packet.cmp(&b.packet).then_with(|| a.name.cmp(&b.name)));
-        self.mavlink.systems = self.mavlink_systems.to_json("packet");
-        CaptureDocument {
+        self.mavlink.systems = self
+            .mavlink_systems
+            .records(|packet| PacketNumber { packet });
+        CaptureEvidence {
             format: format.name(),
             packets: summary.packets,
             link_types: summary
@@ -1042,7 +1116,7 @@ mod tests {
         decode::tests::udp4([10, 0, 0, 1], sport, [10, 0, 0, 2], dport, payload)
     }
 
-    fn build(payloads: &[(u16, u16, Vec<u8>)]) -> CaptureDocument {
+    fn build(payloads: &[(u16, u16, Vec<u8>)]) -> CaptureEvidence {
         let mut builder = CaptureBuilder::default();
         for (index, (sport, dport, payload)) in payloads.iter().enumerate() {
             let data = udp(*sport, *dport, payload);
@@ -1116,7 +1190,7 @@ mod tests {
             run.mavlink.frames, 4,
             "the frames held until confirmation count"
         );
-        assert_eq!(run.mavlink.systems[0]["system_id"], 7);
+        assert_eq!(run.mavlink.systems[0].tally.system_id, 7);
         let known = build(&[(40000, 14550, heartbeat(0))]);
         assert_eq!(known.mavlink.frames, 1, "a MAVLink port needs no run");
     }

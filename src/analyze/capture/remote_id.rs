@@ -11,6 +11,7 @@
 //! [`MAX_BROADCASTERS`] transmitters are listed (the rest counted). Memory does not grow with
 //! the capture.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -32,7 +33,7 @@ pub const MAX_BROADCASTERS: usize = 256;
 pub const MAX_IDS: usize = 4;
 
 /// How a broadcast reached the air.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Transport {
     /// A beacon's vendor-specific element (ASTM OUI FA:0B:BC, type 0x0D).
@@ -42,14 +43,16 @@ pub enum Transport {
 }
 
 /// A position in degrees (WGS84), as the message gives it (1e-7 degree units).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 pub struct Position {
+    /// Degrees north (negative south).
     pub latitude: f64,
+    /// Degrees east (negative west).
     pub longitude: f64,
 }
 
 /// One UA identifier of a Basic ID message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct UaId {
     /// `serial-number` (ANSI/CTA-2063-A), `caa-registration`, `utm-assigned`,
     /// `specific-session`, or `type-N`.
@@ -61,7 +64,7 @@ pub struct UaId {
 }
 
 /// What one transmitter broadcast.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Broadcaster {
     /// The transmitter's MAC address (802.11 address 2).
     pub transmitter: String,
@@ -91,7 +94,7 @@ pub struct Broadcaster {
 }
 
 /// The Remote ID seen in a capture's 802.11 management frames.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct RemoteIdRecord {
     /// 802.11 management frames read: a capture with none (not in monitor mode) cannot show a
     /// broadcast, and the record is then absent.
@@ -101,6 +104,7 @@ pub struct RemoteIdRecord {
     /// Frames with the Remote ID markers whose messages could not be read (cut short, a
     /// message size other than 25, a count over 9).
     pub malformed_frames: u64,
+    /// One per transmitter, in order of first frame, at most [`MAX_BROADCASTERS`].
     pub broadcasters: Vec<Broadcaster>,
     /// Transmitters past the first [`MAX_BROADCASTERS`], counted up to 16 times that (more
     /// are not told apart: the count is then a floor).

@@ -11,10 +11,15 @@
 //! the result partial, as a record cut off by the end of the file does; more than half the
 //! file unreadable is an error. At most [`MAX_MESSAGES`] text messages are kept.
 
+use crate::analyze::log_evidence::{
+    Board, ParameterNodes, RecordPlace, StatedFirmware, StatusText,
+};
 use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
 use crate::analyze::text::fixed_field;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub struct DataflashAnalyzer;
@@ -110,7 +115,7 @@ impl RecordFormat {
 }
 
 /// The firmware a MSG text announces: `ArduPlane V3.8.2-dev (8178ab40)`.
-pub(crate) fn firmware_of(message: &str) -> Option<Value> {
+pub(crate) fn firmware_of(message: &str, place: RecordPlace) -> Option<StatedFirmware> {
     let vehicles = [
         "ArduPlane",
         "ArduCopter",
@@ -132,19 +137,21 @@ pub(crate) fn firmware_of(message: &str) -> Option<Value> {
         .split_once('(')
         .and_then(|(_, hash)| hash.split(')').next())
         .filter(|hash| hash.bytes().all(|byte| byte.is_ascii_hexdigit()));
-    Some(json!({
-        "vehicle": vehicle,
-        "version": version,
-        "git_hash": git_hash,
-        "text": message,
-    }))
+    Some(StatedFirmware {
+        vehicle: vehicle.to_owned(),
+        version: version.to_owned(),
+        git_hash: git_hash.map(str::to_owned),
+        text: message.to_owned(),
+        place,
+        reported_version: None,
+    })
 }
 
 /// The board an ArduPilot MSG text names with its unique id, as the firmware announces it at
 /// boot: `PX4v4 00360029 30365103 31323731`, `CubeOrange 003A0024 3038510B 34313430` (the
 /// board's name, then its MCU's 96-bit UID in three 32-bit words). The UID tells one vehicle's
 /// logs from another's.
-pub(crate) fn board_of(message: &str) -> Option<Value> {
+pub(crate) fn board_of(message: &str) -> Option<Board> {
     let words: Vec<&str> = message.split_ascii_whitespace().collect();
     let [name @ .., first, second, third] = words.as_slice() else {
         return None;
@@ -154,10 +161,10 @@ pub(crate) fn board_of(message: &str) -> Option<Value> {
     if name.is_empty() || ![first, second, third].into_iter().all(is_word) {
         return None;
     }
-    Some(json!({
-        "name": name.join(" "),
-        "uid": format!("{first} {second} {third}").to_ascii_uppercase(),
-    }))
+    Some(Board {
+        name: name.join(" "),
+        uid: format!("{first} {second} {third}").to_ascii_uppercase(),
+    })
 }
 
 /// What the records of a log say, whichever form it is in.
@@ -166,10 +173,10 @@ struct LogFacts {
     records: u64,
     counts: BTreeMap<String, u64>,
     parameters: BTreeMap<String, Parameter>,
-    messages: Vec<Value>,
-    firmware: Option<Value>,
+    messages: Vec<StatusText>,
+    firmware: Option<StatedFirmware>,
     /// The first board named with its unique id ([`board_of`]).
-    board: Option<Value>,
+    board: Option<Board>,
     /// Records that can hold a position (a `Lat` field): GPS, GPS2, POS, AHR2…
     gps_records: u64,
     position_records: u64,
@@ -206,25 +213,22 @@ impl LogFacts {
     /// A MSG text; the first that names a vehicle and version is the firmware.
     fn message(&mut self, text: String, place: Place) {
         if self.firmware.is_none() {
-            self.firmware = firmware_of(&text).map(|mut found| {
-                place.insert_into(&mut found);
-                found
-            });
+            self.firmware = firmware_of(&text, place.into());
         }
         if self.board.is_none() {
             self.board = board_of(&text);
         }
         if self.messages.len() < MAX_MESSAGES {
-            let mut message = json!({"text": text});
-            place.insert_into(&mut message);
-            self.messages.push(message);
+            self.messages.push(StatusText {
+                text,
+                place: place.into(),
+            });
         }
     }
 
     /// A VER record's firmware string: it says what flew better than a MSG.
     fn version(&mut self, text: &str, place: Place) {
-        if let Some(mut found) = firmware_of(text) {
-            place.insert_into(&mut found);
+        if let Some(found) = firmware_of(text, place.into()) {
             self.firmware = Some(found);
         }
     }
@@ -237,29 +241,69 @@ impl LogFacts {
         }
     }
 
-    fn document(self, format: &str) -> Value {
+    fn document(self, format: &'static str) -> Result<Value, AnalyzeError> {
         let set = ParameterSet::new(self.parameters.into_values().collect());
-        let mut positions = json!({
-            "present": self.position_records > 0,
-            "gps_records": self.gps_records,
-            "position_records": self.position_records,
-        });
-        if let Some(first) = self.first_position {
-            first.insert_into(&mut positions);
-        }
-        let mut document = json!({
-            "autopilot": "ardupilot",
-            "format": format,
-            "records": self.records,
-            "record_counts": self.counts,
-            "firmware": self.firmware,
-            "board": self.board,
-            "messages": self.messages,
-            "positions": positions,
-        });
-        set.insert_into(&mut document);
-        document
+        let evidence = DataflashEvidence {
+            autopilot: "ardupilot",
+            format,
+            records: self.records,
+            record_counts: self.counts,
+            firmware: self.firmware,
+            board: self.board,
+            messages: self.messages,
+            positions: Positions {
+                present: self.position_records > 0,
+                gps_records: self.gps_records,
+                position_records: self.position_records,
+                first: self
+                    .first_position
+                    .map(RecordPlace::from)
+                    .unwrap_or_default(),
+            },
+            parameters: ParameterNodes::of(set),
+        };
+        serde_json::to_value(evidence)
+            .map_err(|error| AnalyzeError::new(format!("cannot build the evidence: {error}")))
     }
+}
+
+/// The evidence of an ArduPilot DataFlash log, binary (`.bin`) or text (`.log`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DataflashEvidence {
+    /// Always `ardupilot`: DataFlash logs are ArduPilot's.
+    autopilot: &'static str,
+    /// `dataflash` (binary) or `dataflash-text`.
+    format: &'static str,
+    /// Records read.
+    records: u64,
+    /// Records read, by record type name (`GPS`, `MSG`, `PARM`…).
+    record_counts: BTreeMap<String, u64>,
+    /// The firmware flown: the VER record's, else the first MSG text that names a vehicle
+    /// and version.
+    firmware: Option<StatedFirmware>,
+    /// The first board a MSG text names with its unique id.
+    board: Option<Board>,
+    /// The MSG texts, in order (the first 200).
+    messages: Vec<StatusText>,
+    /// Whether the log holds positions.
+    positions: Positions,
+    /// The parameters the log's PARM records set (the last value of each).
+    #[serde(flatten)]
+    parameters: ParameterNodes,
+}
+
+/// Whether a log holds positions: records with a latitude field, and those with one set.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Positions {
+    /// Some record holds a position (a latitude other than 0).
+    present: bool,
+    /// Records of a type that can hold a position (a `Lat` field): GPS, GPS2, POS, AHR2…
+    gps_records: u64,
+    /// Those that hold one.
+    position_records: u64,
+    /// Where the first position is.
+    #[serde(flatten)]
+    first: RecordPlace,
 }
 
 /// The binary form: records located by byte offset.
@@ -350,7 +394,7 @@ fn analyze_binary(content: &[u8]) -> Result<Evidence, AnalyzeError> {
     };
     Ok(Evidence {
         kind: ArtifactKind::DataflashLog,
-        document: facts.document("dataflash"),
+        document: facts.document("dataflash")?,
         lines: Default::default(),
         warnings: Vec::new(),
         incomplete,
@@ -444,7 +488,7 @@ fn analyze_text(content: &[u8]) -> Result<Evidence, AnalyzeError> {
     }
     Ok(Evidence {
         kind: ArtifactKind::DataflashLog,
-        document: facts.document("dataflash-text"),
+        document: facts.document("dataflash-text")?,
         lines: Default::default(),
         warnings,
         incomplete: None,
@@ -504,10 +548,15 @@ mod tests {
     fn a_board_is_named_with_its_unique_id() {
         assert_eq!(
             board_of("PX4v4 00360029 30365103 31323731"),
-            Some(json!({"name": "PX4v4", "uid": "00360029 30365103 31323731"}))
+            Some(Board {
+                name: "PX4v4".into(),
+                uid: "00360029 30365103 31323731".into()
+            })
         );
         assert_eq!(
-            board_of("CubeOrange 003a0024 3038510b 34313430").expect("a board")["uid"],
+            board_of("CubeOrange 003a0024 3038510b 34313430")
+                .expect("a board")
+                .uid,
             "003A0024 3038510B 34313430"
         );
         // Other boot messages carry hex words too, but are not a board and its id.

@@ -23,7 +23,8 @@
 
 use crate::analyze::text::fixed_field;
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 pub struct DjiRecordAnalyzer;
 
@@ -301,15 +302,16 @@ fn department_name(department: u8) -> Option<&'static str> {
     })
 }
 
-/// A float rounded to `places` decimals, for readable evidence.
-fn rounded(value: f64, places: i32) -> Value {
+/// A float rounded to `places` decimals, for readable evidence; none (null) when it is not a
+/// number (a NaN or infinity in a damaged block).
+fn rounded(value: f64, places: i32) -> Option<f64> {
     let scale = 10f64.powi(places);
-    json!((value * scale).round() / scale)
+    Some((value * scale).round() / scale).filter(|value| value.is_finite())
 }
 
 /// The details block, laid out as `version` lays it out. The caller checks that the block
 /// holds [`details_size`] bytes; a field that does not fit reads as zero or empty.
-fn details(block: &[u8], version: u8) -> Value {
+fn details(block: &[u8], version: u8, at: usize, obfuscated: bool) -> Details {
     let bytes = Bytes(block);
     // Fixed offsets up to version 5; one field after another from 6 on.
     let (product, name, aircraft, camera, remote, battery, platform) = if version <= 5 {
@@ -321,50 +323,55 @@ fn details(block: &[u8], version: u8) -> Value {
     let text = |at: usize, length: usize| bytes.at(at, length).map(fixed_field).unwrap_or_default();
     let byte = |at: usize| bytes.u8(at).unwrap_or_default();
     let platform_name = match byte(platform) {
-        1 => "ios",
-        2 => "android",
-        10 => "windows",
-        11 => "mac",
-        _ => "unknown",
+        1 => AppPlatform::Ios,
+        2 => AppPlatform::Android,
+        10 => AppPlatform::Windows,
+        11 => AppPlatform::Mac,
+        _ => AppPlatform::Unknown,
     };
-    json!({
-        "location": {
-            "sub_street": text(0, 20),
-            "street": text(20, 20),
-            "city": text(40, 20),
-            "area": text(60, 20),
+    Details {
+        location: Location {
+            sub_street: text(0, 20),
+            street: text(20, 20),
+            city: text(40, 20),
+            area: text(60, 20),
         },
-        "start_time_ms": bytes.i64(91).unwrap_or_default(),
-        "home": {
-            "latitude": rounded(bytes.f64(107).unwrap_or_default(), 7),
-            "longitude": rounded(bytes.f64(99).unwrap_or_default(), 7),
+        start_time_ms: bytes.i64(91).unwrap_or_default(),
+        home: Home {
+            latitude: rounded(bytes.f64(107).unwrap_or_default(), 7),
+            longitude: rounded(bytes.f64(99).unwrap_or_default(), 7),
         },
-        "total_distance_m": rounded(bytes.f32(115).unwrap_or_default(), 1),
-        "flight_time_s": rounded(f64::from(bytes.i32(119).unwrap_or_default()) / 1000.0, 3),
-        "max_height_m": rounded(bytes.f32(123).unwrap_or_default(), 1),
-        "product_type": byte(product),
-        "aircraft_name": text(name.0, name.1),
-        "aircraft_serial": text(aircraft, serial_length),
-        "camera_serial": text(camera, serial_length),
-        "remote_serial": text(remote, serial_length),
-        "battery_serial": text(battery, serial_length),
-        "app_platform": platform_name,
-        "app_version": format!("{}.{}.{}", byte(platform + 1), byte(platform + 2), byte(platform + 3)),
-    })
+        total_distance_m: rounded(bytes.f32(115).unwrap_or_default(), 1),
+        flight_time_s: rounded(f64::from(bytes.i32(119).unwrap_or_default()) / 1000.0, 3),
+        max_height_m: rounded(bytes.f32(123).unwrap_or_default(), 1),
+        product_type: byte(product),
+        aircraft_name: text(name.0, name.1),
+        aircraft_serial: text(aircraft, serial_length),
+        camera_serial: text(camera, serial_length),
+        remote_serial: text(remote, serial_length),
+        battery_serial: text(battery, serial_length),
+        app_platform: platform_name,
+        app_version: format!(
+            "{}.{}.{}",
+            byte(platform + 1),
+            byte(platform + 2),
+            byte(platform + 3)
+        ),
+        offset: at,
+        obfuscated,
+    }
 }
 
 /// The details and frame records of a record before version 13, whose details are in the
 /// clear.
-fn clear_record(content: &[u8], at: usize, version: u8) -> Result<Value, AnalyzeError> {
+fn clear_record(content: &[u8], at: usize, version: u8) -> Result<DjiRecordEvidence, AnalyzeError> {
     let size = details_size(version);
     let Some(block) = Bytes(content).at(at, size) else {
         return Err(AnalyzeError::new(format!(
             "the details block ({size} bytes at byte {at}) runs past the end of the file"
         )));
     };
-    let mut details = details(block, version);
-    details["offset"] = json!(at);
-    details["obfuscated"] = json!(false);
+    let details = details(block, version, at, false);
     // The records lie between the prefix and the details (before 12) or after the 436 bytes
     // of the details (12). From version 7 they are XOR-obfuscated, record by record.
     let (records, records_end) = match version {
@@ -372,13 +379,13 @@ fn clear_record(content: &[u8], at: usize, version: u8) -> Result<Value, Analyze
         6..=11 => (PREFIX, at),
         _ => (PREFIX + 436, content.len()),
     };
-    let frames = json!({
-        "offset": records,
-        "bytes": records_end.saturating_sub(records),
-        "encrypted": false,
-        "decoded": false,
-        "reason": "the frame records (positions, battery, camera, firmware) are not decoded",
-    });
+    let frames = Frames {
+        offset: records,
+        bytes: records_end.saturating_sub(records),
+        encrypted: false,
+        decoded: false,
+        reason: "the frame records (positions, battery, camera, firmware) are not decoded",
+    };
     Ok(document(version, at, details, frames, None))
 }
 
@@ -387,7 +394,7 @@ fn auxiliary_record(
     content: &[u8],
     version: u8,
     warnings: &mut Vec<String>,
-) -> Result<Value, AnalyzeError> {
+) -> Result<DjiRecordEvidence, AnalyzeError> {
     let auxiliary = auxiliary(content).map_err(|reason| {
         AnalyzeError::new(format!(
             "a version {version} DJI flight record whose auxiliary block cannot be read: {reason}"
@@ -407,66 +414,200 @@ fn auxiliary_record(
         ));
     }
     let at = auxiliary.details_offset;
-    let mut details = details(&auxiliary.details, version);
-    details["offset"] = json!(at);
-    details["obfuscated"] = json!(true);
-    let frames = json!({
-        "offset": auxiliary.records_offset,
-        "bytes": content.len() - auxiliary.records_offset,
-        "encrypted": true,
-        "decoded": false,
-        "reason": "AES-256 encrypted with keys that only DJI's online keychain service hands out; drone-audit makes no network call",
-    });
-    let mut auxiliary_node = json!({
-        "offset": PREFIX,
-        "length": auxiliary.info_block_length,
-        "details_length": auxiliary.details.len(),
-        "signature_length": auxiliary.signature_length,
-    });
-    if let Some(log_version) = auxiliary.log_version {
-        auxiliary_node["log_version"] = json!(log_version);
-    }
-    if let Some(department) = auxiliary.department {
-        auxiliary_node["department"] = json!(department);
-        if let Some(name) = department_name(department) {
-            auxiliary_node["app"] = json!(name);
-        }
-    }
+    let details = details(&auxiliary.details, version, at, true);
+    let frames = Frames {
+        offset: auxiliary.records_offset,
+        bytes: content.len() - auxiliary.records_offset,
+        encrypted: true,
+        decoded: false,
+        reason: "AES-256 encrypted with keys that only DJI's online keychain service hands out; drone-audit makes no network call",
+    };
+    let auxiliary_node = AuxiliaryBlock {
+        offset: PREFIX,
+        length: auxiliary.info_block_length,
+        details_length: auxiliary.details.len(),
+        signature_length: auxiliary.signature_length,
+        log_version: auxiliary.log_version,
+        department: auxiliary.department,
+        app: auxiliary.department.and_then(department_name),
+    };
     Ok(document(version, at, details, frames, Some(auxiliary_node)))
 }
 
-/// The evidence document of a record.
+/// The evidence of a record.
 fn document(
     version: u8,
     details_at: usize,
-    details: Value,
-    frames: Value,
-    auxiliary: Option<Value>,
-) -> Value {
-    let home_present = details["home"]["latitude"]
-        .as_f64()
-        .zip(details["home"]["longitude"].as_f64())
+    details: Details,
+    frames: Frames,
+    auxiliary: Option<AuxiliaryBlock>,
+) -> DjiRecordEvidence {
+    let home_present = details
+        .home
+        .latitude
+        .zip(details.home.longitude)
         .is_some_and(|(latitude, longitude)| latitude != 0.0 || longitude != 0.0);
-    let mut positions = json!({
-        "present": home_present,
-        "position_records": u64::from(home_present),
-    });
-    if home_present {
-        positions["offset"] = json!(details_at);
+    DjiRecordEvidence {
+        format: "dji-flight-record",
+        version,
+        encrypted: version >= FIRST_ENCRYPTED_VERSION,
+        details_offset: details_at,
+        details,
+        frames,
+        positions: RecordPositions {
+            present: home_present,
+            position_records: u64::from(home_present),
+            offset: home_present.then_some(details_at),
+        },
+        auxiliary,
     }
-    let mut document = json!({
-        "format": "dji-flight-record",
-        "version": version,
-        "encrypted": version >= FIRST_ENCRYPTED_VERSION,
-        "details_offset": details_at,
-        "details": details,
-        "frames": frames,
-        "positions": positions,
-    });
-    if let Some(auxiliary) = auxiliary {
-        document["auxiliary"] = auxiliary;
-    }
-    document
+}
+
+/// The evidence of a DJI flight record (`DJIFlightRecord_*.txt`): its details block (where,
+/// when, which aircraft, which app) and what is known of its frame records.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DjiRecordEvidence {
+    /// Always `dji-flight-record`.
+    format: &'static str,
+    /// The record's format version (its prefix's byte 10).
+    version: u8,
+    /// Version 13 or later: the frame records are AES-256 encrypted.
+    encrypted: bool,
+    /// Where the details block is.
+    details_offset: usize,
+    /// The details block.
+    details: Details,
+    /// The frame records (positions, battery, camera, firmware), not decoded.
+    frames: Frames,
+    /// Whether the record holds a position (a home point other than 0,0).
+    positions: RecordPositions,
+    /// The auxiliary block of a version 13 or later record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auxiliary: Option<AuxiliaryBlock>,
+}
+
+/// A record's details block: the flight's place, time and size, the aircraft and the app.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Details {
+    /// The place the app named (reverse geocoded).
+    location: Location,
+    /// When the flight started, milliseconds since 1970.
+    start_time_ms: i64,
+    /// The home point.
+    home: Home,
+    /// Distance flown, metres (one decimal).
+    total_distance_m: Option<f64>,
+    /// Time flown, seconds (three decimals).
+    flight_time_s: Option<f64>,
+    /// The greatest height, metres (one decimal).
+    max_height_m: Option<f64>,
+    /// DJI's product type code.
+    product_type: u8,
+    /// The aircraft's name as its owner set it.
+    aircraft_name: String,
+    /// The aircraft's serial number.
+    aircraft_serial: String,
+    /// The camera's serial number.
+    camera_serial: String,
+    /// The remote controller's serial number.
+    remote_serial: String,
+    /// The battery's serial number.
+    battery_serial: String,
+    /// The platform the app ran on.
+    app_platform: AppPlatform,
+    /// The app's version, `major.minor.patch`.
+    app_version: String,
+    /// The block's byte offset.
+    offset: usize,
+    /// The block was XOR-masked in the file (version 13 on).
+    obfuscated: bool,
+}
+
+/// The platform of the app that wrote a record (its details' platform byte).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AppPlatform {
+    /// iOS (byte 1).
+    Ios,
+    /// Android (byte 2).
+    Android,
+    /// Windows (byte 10).
+    Windows,
+    /// macOS (byte 11).
+    Mac,
+    /// Any other byte.
+    Unknown,
+}
+
+/// The place a flight record names.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Location {
+    /// The sub-street.
+    sub_street: String,
+    /// The street.
+    street: String,
+    /// The city.
+    city: String,
+    /// The area.
+    area: String,
+}
+
+/// The home point, degrees (seven decimals); null when not a number.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Home {
+    /// Degrees north.
+    latitude: Option<f64>,
+    /// Degrees east.
+    longitude: Option<f64>,
+}
+
+/// What is known of a record's frame records.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Frames {
+    /// Where they start.
+    offset: usize,
+    /// How many bytes they take.
+    bytes: usize,
+    /// They are encrypted (version 13 on).
+    encrypted: bool,
+    /// Whether they were decoded (never yet).
+    decoded: bool,
+    /// Why they were not decoded.
+    reason: &'static str,
+}
+
+/// Whether a flight record holds a position.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RecordPositions {
+    /// The home point is set.
+    present: bool,
+    /// 1 when it is, else 0.
+    position_records: u64,
+    /// The details block's offset, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<usize>,
+}
+
+/// The auxiliary block of a version 13 or later record.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AuxiliaryBlock {
+    /// Where it starts.
+    offset: usize,
+    /// Its info block's length.
+    length: usize,
+    /// The length of the details it holds.
+    details_length: usize,
+    /// The length of its signature.
+    signature_length: usize,
+    /// The log version its version block states.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_version: Option<u16>,
+    /// The department (app family) code its version block states.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    department: Option<u8>,
+    /// The app family the department names (`dji-pilot`, `dji-fly`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app: Option<&'static str>,
 }
 
 impl Analyzer for DjiRecordAnalyzer {
@@ -501,7 +642,7 @@ impl Analyzer for DjiRecordAnalyzer {
             )));
         };
         let mut warnings = Vec::new();
-        let document = if version >= FIRST_ENCRYPTED_VERSION {
+        let evidence = if version >= FIRST_ENCRYPTED_VERSION {
             if version > LAST_KNOWN_VERSION {
                 return Err(AnalyzeError::new(format!(
                     "format version {version} is newer than the versions read (up to {LAST_KNOWN_VERSION})"
@@ -524,6 +665,8 @@ impl Analyzer for DjiRecordAnalyzer {
                 }
             }
         };
+        let document = serde_json::to_value(evidence)
+            .map_err(|error| AnalyzeError::new(format!("cannot build the evidence: {error}")))?;
         Ok(Evidence {
             kind: ArtifactKind::DjiFlightRecord,
             document,
@@ -537,6 +680,7 @@ impl Analyzer for DjiRecordAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// A details block (436 bytes) of a later version: Leeds, a home point, 92.941 s.
     fn new_details() -> Vec<u8> {

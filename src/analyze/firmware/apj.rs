@@ -11,13 +11,13 @@
 //! bytes that signing fills. The package's `signed_firmware` flag is a claim, checked against
 //! the descriptor.
 
-use super::{Chain, Format, Walk};
+use super::{Chain, Format, Placed, Walk};
 use crate::bytes::Bytes;
 use crate::digest::hex;
 use base64::Engine;
 use regex::bytes::Regex;
-use serde::Deserialize;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
@@ -81,6 +81,116 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     }
 }
 
+/// An ArduPilot or PX4 image: what its package states and what its image shows.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ImageNode {
+    /// `VENDOR image for BOARD`.
+    label: String,
+    /// The package's format: `apj` or `px4`.
+    format: &'static str,
+    /// `ArduPilot` or `PX4` (a `.px4` with `ardupilot_git_hash` holds ArduPilot).
+    vendor: &'static str,
+    /// Always `autopilot`.
+    component: &'static str,
+    /// The board: the package's `summary`, else `board N`; null when it names neither.
+    model: Option<String>,
+    /// The package's `board_id`.
+    board_id: Option<u64>,
+    /// The package's `board_revision`.
+    board_revision: Option<u64>,
+    /// The package's `description`.
+    description: Option<String>,
+    /// The package's own `version` field.
+    package_version: Option<String>,
+    /// The package's `git_identity`.
+    git_identity: Option<String>,
+    /// The package's `ardupilot_git_hash` (ArduPilot's builds write it).
+    ardupilot_git_hash: Option<String>,
+    /// The package's `build_time`, seconds since 1970.
+    build_time: Option<u64>,
+    /// The image's size once unpacked, bytes.
+    image_size: usize,
+    /// The package's `image_size` is the unpacked image's; null when it states none.
+    image_size_matches: Option<bool>,
+    /// The package's SHA-256, hexadecimal.
+    sha256: String,
+    /// The package's `magic` (`APJFWv1`, `PX4FWv1`).
+    magic: String,
+    /// Always 0: the node is about the whole package.
+    offset: usize,
+    /// What the package claims: `signed_firmware` (ArduPilot) or `image_signed` (PX4).
+    signed_flag: bool,
+    /// Signed: from the app descriptor's signature (ArduPilot), else the package's claim
+    /// (PX4). Not verified cryptographically.
+    signed: bool,
+    /// The package's claim agrees with the descriptor (always true for PX4).
+    signing_consistent: bool,
+    /// The app descriptor of an ArduPilot image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    descriptor: Option<Descriptor>,
+    /// The vehicle the image announces, under today's name (`ArduCopter`, `ArduPlane`,
+    /// `Rover`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vehicle: Option<String>,
+    /// The firmware's version (`4.5.0-beta2`): announced in an ArduPilot image, the release
+    /// tag of a PX4 `git_identity`; absent when it cannot be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+}
+
+/// An ArduPilot image's app descriptor; only `present` (false) when the image has none.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct Descriptor {
+    /// The image has an app descriptor.
+    present: bool,
+    /// Which descriptor it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<DescriptorFormat>,
+    /// The image size the descriptor states, bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_size: Option<usize>,
+    /// Both CRC-32s match the image, as ArduPilot computes them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    crc_ok: Option<bool>,
+    /// Where the descriptor is in the image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<usize>,
+    /// The descriptor's `major.minor` version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    /// The board id the descriptor states.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    board_id: Option<u16>,
+    /// The signature length a signed descriptor states (72 once signed, 0 before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature_length: Option<u32>,
+    /// A signed descriptor's signature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<Signature>,
+}
+
+/// Which app descriptor an ArduPilot image has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DescriptorFormat {
+    /// Magic `41 a3 e5 f2…`: built for signing, with room for a signature.
+    Signed,
+    /// Magic `40 a2 e4 f1…`: no room for a signature.
+    Unsigned,
+}
+
+/// What a signed descriptor holds where the signature goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Signature {
+    /// A 72-byte signature of version 30437, as make_secure_fw.py writes it (not verified).
+    Present,
+    /// A signature length of 0: built for signing, never signed.
+    Empty,
+    /// Another length or version: a scheme this tool does not know.
+    UnknownScheme,
+}
+
 /// CRC-32 as ArduPilot's `crc32_small` computes it: reflected 0xEDB88320, initial value 0,
 /// no final inversion.
 fn ardupilot_crc(bytes: &[u8]) -> u32 {
@@ -90,10 +200,10 @@ fn ardupilot_crc(bytes: &[u8]) -> u32 {
 }
 
 /// What the app descriptor of an ArduPilot image says about signing.
-fn descriptor(image: &[u8]) -> serde_json::Value {
+fn descriptor(image: &[u8]) -> Descriptor {
     let find = |magic: &[u8; 8]| memchr::memmem::find(image, magic);
     let (offset, signed_format) = match (find(&UNSIGNED_MAGIC), find(&SIGNED_MAGIC)) {
-        (None, None) => return json!({"present": false}),
+        (None, None) => return Descriptor::default(),
         (Some(unsigned), Some(signed)) if signed < unsigned => (signed, true),
         (Some(unsigned), _) => (unsigned, false),
         (None, Some(signed)) => (signed, true),
@@ -111,34 +221,38 @@ fn descriptor(image: &[u8]) -> serde_json::Value {
         Some(ardupilot_crc(start) == crc1 && ardupilot_crc(rest) == crc2)
     })()
     .unwrap_or(false);
-    let mut node = json!({
-        "present": true,
-        "format": if signed_format { "signed" } else { "unsigned" },
-        "image_size": image_size,
-        "crc_ok": crc_ok,
-        "offset": offset,
-    });
     let (version_at, board_at) = if signed_format { (100, 102) } else { (24, 26) };
-    if let (Some(major), Some(minor)) = (
-        image.u8_at(offset + version_at),
-        image.u8_at(offset + version_at + 1),
-    ) {
-        node["version"] = json!(format!("{major}.{minor}"));
-    }
-    if let Some(board) = image.u16_le(offset + board_at) {
-        node["board_id"] = json!(board);
-    }
-    if signed_format {
+    let version = image
+        .u8_at(offset + version_at)
+        .zip(image.u8_at(offset + version_at + 1))
+        .map(|(major, minor)| format!("{major}.{minor}"));
+    let (signature_length, signature) = if signed_format {
         let length = image.u32_le(offset + 24).unwrap_or_default();
         let version = image.u64_le(offset + 28).unwrap_or_default();
-        node["signature_length"] = json!(length);
-        node["signature"] = json!(match (length, version) {
-            (0, _) => "empty",
-            (SIGNATURE_LENGTH, SIGNATURE_VERSION) => "present",
-            _ => "unknown-scheme",
-        });
+        let signature = match (length, version) {
+            (0, _) => Signature::Empty,
+            (SIGNATURE_LENGTH, SIGNATURE_VERSION) => Signature::Present,
+            _ => Signature::UnknownScheme,
+        };
+        (Some(length), Some(signature))
+    } else {
+        (None, None)
+    };
+    Descriptor {
+        present: true,
+        format: Some(if signed_format {
+            DescriptorFormat::Signed
+        } else {
+            DescriptorFormat::Unsigned
+        }),
+        image_size: Some(image_size),
+        crc_ok: Some(crc_ok),
+        offset: Some(offset),
+        version,
+        board_id: image.u16_le(offset + board_at),
+        signature_length,
+        signature,
     }
-    node
 }
 
 /// The vehicle and version an ArduPilot image announces (`ArduCopter V4.3.7 (8e9671f6)`,
@@ -230,47 +344,54 @@ pub fn unpack(walk: &mut Walk, format: Format, chain: &Chain, bytes: &[u8]) {
         .filter(|summary| !summary.is_empty())
         .or(package.board_id.map(|id| format!("board {id}")));
     let vendor = if ardupilot { "ArduPilot" } else { "PX4" };
-    let mut node = json!({
-        "label": format!("{vendor} image for {}", board.as_deref().unwrap_or("an unnamed board")),
-        "format": format.id(),
-        "vendor": vendor,
-        "component": "autopilot",
-        "model": board,
-        "board_id": package.board_id,
-        "board_revision": package.board_revision,
-        "description": package.description,
-        "package_version": package.version,
-        "git_identity": package.git_identity,
-        "ardupilot_git_hash": package.ardupilot_git_hash,
-        "build_time": package.build_time,
-        "image_size": image.len(),
-        "image_size_matches": package.image_size.map(|size| size == image.len() as u64),
-        "sha256": hex(&Sha256::digest(bytes)),
-        "magic": package.magic,
-        "offset": 0,
-    });
+    let mut node = ImageNode {
+        label: format!(
+            "{vendor} image for {}",
+            board.as_deref().unwrap_or("an unnamed board")
+        ),
+        format: format.id(),
+        vendor,
+        component: "autopilot",
+        model: board,
+        board_id: package.board_id,
+        board_revision: package.board_revision,
+        description: package.description,
+        package_version: package.version,
+        git_identity: package.git_identity,
+        ardupilot_git_hash: package.ardupilot_git_hash,
+        build_time: package.build_time,
+        image_size: image.len(),
+        image_size_matches: package.image_size.map(|size| size == image.len() as u64),
+        sha256: hex(&Sha256::digest(bytes)),
+        magic: package.magic,
+        offset: 0,
+        signed_flag: false,
+        signed: false,
+        signing_consistent: true,
+        descriptor: None,
+        vehicle: None,
+        version: None,
+    };
     if ardupilot {
         let descriptor = descriptor(&image);
-        let signature_present = descriptor["signature"] == "present";
+        let signature_present = descriptor.signature == Some(Signature::Present);
         let claimed = package.signed_firmware.unwrap_or(false);
-        node["signed_flag"] = json!(claimed);
-        node["signed"] = json!(signature_present);
-        node["signing_consistent"] = json!(claimed == signature_present);
-        node["descriptor"] = descriptor;
+        node.signed_flag = claimed;
+        node.signed = signature_present;
+        node.signing_consistent = claimed == signature_present;
+        node.descriptor = Some(descriptor);
         if let Some((vehicle, version)) = announced_version(&image) {
-            node["vehicle"] = json!(vehicle);
-            node["version"] = json!(version);
+            node.vehicle = Some(vehicle);
+            node.version = Some(version);
         }
     } else {
         let claimed = package.image_signed.unwrap_or(false);
-        node["signed_flag"] = json!(claimed);
-        node["signed"] = json!(claimed);
-        node["signing_consistent"] = json!(true);
-        if let Some(version) = package.git_identity.as_deref().and_then(px4_release) {
-            node["version"] = json!(version);
-        }
+        node.signed_flag = claimed;
+        node.signed = claimed;
+        node.signing_consistent = true;
+        node.version = node.git_identity.as_deref().and_then(px4_release);
     }
-    walk.record("images", chain, node);
+    walk.sections.images.push(Placed::new(chain, node));
     walk.visit(&member, &image);
 }
 
@@ -312,19 +433,23 @@ mod tests {
         assert_eq!(ardupilot_crc(b"123456789"), 0x2DFD_2D88);
     }
 
+    fn descriptor_json(image: &[u8]) -> serde_json::Value {
+        serde_json::to_value(descriptor(image)).expect("a descriptor serialises")
+    }
+
     #[test]
     fn descriptors_are_told_apart() {
         let mut image = vec![0u8; 64];
         image.extend_from_slice(&UNSIGNED_MAGIC);
         image.extend_from_slice(&[0; 28]);
-        assert_eq!(descriptor(&image)["format"], "unsigned");
+        assert_eq!(descriptor_json(&image)["format"], "unsigned");
         let mut signed = vec![0u8; 64];
         signed.extend_from_slice(&SIGNED_MAGIC);
         signed.extend_from_slice(&[0; 104]);
-        assert_eq!(descriptor(&signed)["signature"], "empty");
+        assert_eq!(descriptor_json(&signed)["signature"], "empty");
         signed[64 + 24..64 + 28].copy_from_slice(&72u32.to_le_bytes());
         signed[64 + 28..64 + 36].copy_from_slice(&SIGNATURE_VERSION.to_le_bytes());
-        assert_eq!(descriptor(&signed)["signature"], "present");
-        assert_eq!(descriptor(&[0u8; 100])["present"], false);
+        assert_eq!(descriptor_json(&signed)["signature"], "present");
+        assert_eq!(descriptor_json(&[0u8; 100])["present"], false);
     }
 }

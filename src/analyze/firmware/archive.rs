@@ -2,9 +2,8 @@
 //! SquashFS root filesystems (backhand). Each member is handed back to the walker, which
 //! bounds what is unpacked.
 
-use super::{Chain, Format, LimitKind, Walk};
+use super::{Chain, Format, LimitKind, NotUnpacked, Placed, Walk};
 use crate::bytes::{Bytes, Cursor};
-use serde_json::json;
 use std::io::Read;
 
 /// The name of what a gzip stream holds: the original name its header records (gzip keeps
@@ -435,11 +434,14 @@ pub fn unpack_zip(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
             return;
         }
         if entry.encrypted() {
-            walk.record(
-                "not_unpacked",
+            walk.sections.not_unpacked.push(Placed::new(
                 &member,
-                json!({"reason": "encrypted with a password", "offset": 0, "data_offset": entry.data_start}),
-            );
+                NotUnpacked {
+                    reason: "encrypted with a password".to_owned(),
+                    offset: 0,
+                    data_offset: entry.data_start,
+                },
+            ));
             continue;
         }
         let Some(data) = entry.data(bytes) else {

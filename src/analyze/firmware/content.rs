@@ -6,8 +6,8 @@
 
 use crate::analyze::capture::{catalogue, vendor_of};
 use regex::bytes::Regex;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -102,6 +102,61 @@ fn redact(pattern: &Pattern, matched: &[u8]) -> String {
     }
 }
 
+/// What the content scan found in one file.
+#[derive(Debug)]
+pub enum Found {
+    /// A secret, redacted.
+    Secret(Secret),
+    /// A vendor endpoint.
+    Endpoint(Endpoint),
+}
+
+/// A secret the content scan found, redacted: its kind and first characters, never its value.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Secret {
+    /// The catalogue's pattern that matched (`pem-private-key`…), from
+    /// rules/catalogue/secret-patterns.toml.
+    pub pattern: String,
+    /// What kind of secret it is (`private-key`, `password-hash`, `api-key`…).
+    pub kind: String,
+    /// The pattern's title, in words.
+    pub title: String,
+    /// The secret's first characters and its length, never the value.
+    pub excerpt: String,
+    /// Where it starts in the file.
+    pub offset: usize,
+}
+
+/// A vendor's host name the content scan found (rules/catalogue/vendor-endpoints.toml).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Endpoint {
+    /// The host name, lowercase.
+    host: String,
+    /// Who runs the service, e.g. `DJI`.
+    vendor: String,
+    /// ISO 3166-1 alpha-2 country of the company that runs the service.
+    operator_country: String,
+    /// `cloud`, `update` or `maps`.
+    kind: String,
+    /// The catalogue's domain the host falls under.
+    domain: String,
+    /// How many times the host occurs in the file.
+    occurrences: u64,
+    /// Where it first occurs in the file.
+    offset: usize,
+}
+
+/// What the content scan read and how often each pattern matched.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ContentScan {
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Files scanned.
+    pub files: u64,
+    /// Matches of each secret pattern, kept or not, by pattern name.
+    pub matches: BTreeMap<String, u64>,
+}
+
 /// Scans files and keeps the tallies of one image.
 pub struct Scanner {
     bytes: u64,
@@ -120,7 +175,7 @@ impl Scanner {
 
     /// The findings in one file, as `(section, node)`: `secrets` and `endpoints`. Password
     /// hashes in a shadow file are the accounts check's, not a finding of their own.
-    pub fn scan(&mut self, bytes: &[u8], skip_hashes: bool) -> Vec<(&'static str, Value)> {
+    pub fn scan(&mut self, bytes: &[u8], skip_hashes: bool) -> Vec<Found> {
         let compiled = &*COMPILED;
         self.bytes += bytes.len() as u64;
         self.files += 1;
@@ -143,16 +198,13 @@ impl Scanner {
                     if *count as usize > KEPT_PER_PATTERN {
                         continue;
                     }
-                    found.push((
-                        "secrets",
-                        json!({
-                            "pattern": pattern.name,
-                            "kind": pattern.kind,
-                            "title": pattern.title,
-                            "excerpt": redact(pattern, slice),
-                            "offset": matched.start(),
-                        }),
-                    ));
+                    found.push(Found::Secret(Secret {
+                        pattern: pattern.name.clone(),
+                        kind: pattern.kind.clone(),
+                        title: pattern.title.clone(),
+                        excerpt: redact(pattern, slice),
+                        offset: matched.start(),
+                    }));
                 }
                 None => {
                     // A vendor domain: widen it to the whole host name, which must end there.
@@ -184,31 +236,46 @@ impl Scanner {
             let Some(endpoint) = vendor_of(&host) else {
                 continue;
             };
-            found.push((
-                "endpoints",
-                json!({
-                    "host": host,
-                    "vendor": endpoint.vendor,
-                    "operator_country": endpoint.operator_country,
-                    "kind": endpoint.kind,
-                    "domain": endpoint.domain,
-                    "occurrences": count,
-                    "offset": offset,
-                }),
-            ));
+            found.push(Found::Endpoint(Endpoint {
+                host,
+                vendor: endpoint.vendor.clone(),
+                operator_country: endpoint.operator_country.clone(),
+                kind: endpoint.kind.clone(),
+                domain: endpoint.domain.clone(),
+                occurrences: count,
+                offset,
+            }));
         }
         found
     }
 
     /// Bytes and files scanned, and every pattern's count (kept or not).
-    pub fn summary(&self) -> Value {
-        json!({"bytes": self.bytes, "files": self.files, "matches": self.counts})
+    pub fn summary(&self) -> ContentScan {
+        ContentScan {
+            bytes: self.bytes,
+            files: self.files,
+            matches: self.counts.clone(),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+
+    /// What the scanner finds, as the evidence sections and nodes it becomes.
+    fn scan(bytes: &[u8], skip_hashes: bool) -> Vec<(&'static str, Value)> {
+        Scanner::new()
+            .scan(bytes, skip_hashes)
+            .into_iter()
+            .map(|found| match found {
+                Found::Secret(secret) => ("secrets", serde_json::to_value(secret)),
+                Found::Endpoint(endpoint) => ("endpoints", serde_json::to_value(endpoint)),
+            })
+            .map(|(section, node)| (section, node.expect("a node serialises")))
+            .collect()
+    }
 
     #[test]
     fn the_catalogue_compiles() {
@@ -219,7 +286,7 @@ mod tests {
     #[test]
     fn secrets_are_found_told_apart_and_redacted() {
         let text = b"x\0-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\0AKIAIOSFODNN7EXAMPLE\0password=Hunter22\0root:$6$saltsalt$0123456789012345678901234567890123456789012345678901234567890123456789012345678901\0";
-        let found = Scanner::new().scan(text, false);
+        let found = scan(text, false);
         let kinds: Vec<&str> = found
             .iter()
             .map(|(_, node)| node["pattern"].as_str().unwrap())
@@ -241,8 +308,7 @@ mod tests {
         assert!(!excerpts
             .iter()
             .any(|excerpt| excerpt.contains("Hunter22") || excerpt.contains("IOSFODNN")));
-        assert!(Scanner::new()
-            .scan(text, true)
+        assert!(scan(text, true)
             .iter()
             .all(|(_, node)| node["kind"] != "password-hash"));
     }
@@ -250,7 +316,7 @@ mod tests {
     #[test]
     fn vendor_hosts_are_whole_names_counted_once() {
         let text = b"GET https://mydjiflight.dji.com/api\0mydjiflight.dji.com\0dji.community\0";
-        let found = Scanner::new().scan(text, false);
+        let found = scan(text, false);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].0, "endpoints");
         assert_eq!(found[0].1["host"], "mydjiflight.dji.com");
@@ -261,7 +327,7 @@ mod tests {
     #[test]
     fn a_run_of_domains_is_bounded() {
         let text = "dji.com.".repeat(100_000);
-        let found = Scanner::new().scan(text.as_bytes(), false);
+        let found = scan(text.as_bytes(), false);
         assert!(found.iter().all(|(_, node)| node["host"]
             .as_str()
             .is_none_or(|host| host.len() <= MAX_HOST)));
@@ -270,6 +336,6 @@ mod tests {
     #[test]
     fn format_strings_and_placeholders_are_not_passwords() {
         let text = b"password=%s\0password=$1\0password: <none>\0";
-        assert!(Scanner::new().scan(text, false).is_empty());
+        assert!(scan(text, false).is_empty());
     }
 }

@@ -15,10 +15,11 @@
 //! `0x5127A564`), then 52-byte entries (`target`, `spcoding` whose high nibble is the
 //! encryption type, `version`, `dt_offs`, `stored_len`…).
 
-use super::{Chain, Format, Walk};
+use super::{Chain, Format, Placed, Walk};
 use crate::analyze::text::fixed_field;
 use crate::bytes::Bytes;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub const IMAH_MAGIC: &[u8] = b"IM*H";
@@ -95,6 +96,136 @@ impl<'data> ImahHeader<'data> {
     }
 }
 
+/// A DJI module, with the member it is: an `IM*H` module, or a module an xV4 package lists.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Module {
+    /// An `IM*H` module (`format` `dji-imah`).
+    Imah(Box<Placed<ImahModule>>),
+    /// A module of an xV4 package (`format` `dji-xv4-module`).
+    Xv4(Placed<Xv4Module>),
+}
+
+/// An `IM*H` module: its header, its keys and its chunks.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ImahModule {
+    /// `DJI module NAME` (`IM*H`) or `DJI xV4 module NAME`.
+    label: String,
+    /// `dji-imah` (an `IM*H` module) or `dji-xv4-module` (a module an xV4 package lists).
+    format: &'static str,
+    /// `IM*H`: the header's version.
+    header_version: u32,
+    /// The module's name: `wm245_0306` (`IM*H`), `mTTSS`, target and sub-target (xV4).
+    name: String,
+    /// `IM*H`: the module's type, as the header names it.
+    #[serde(rename = "type")]
+    kind: String,
+    /// The module's version: `AA.BB.CC.DD` (`IM*H`), `AA.BB.CCCC` (xV4).
+    version: String,
+    /// `IM*H`: the header's date, as 8 hexadecimal digits (`20190522`).
+    date: String,
+    /// `IM*H`: the anti-rollback version.
+    anti_rollback_version: u8,
+    /// `IM*H`: the signature algorithm's code.
+    auth_alg: u32,
+    /// `IM*H`: the name of the key that signed it (`PRAK`…), empty when none.
+    auth_key: String,
+    /// `IM*H`: the name of the key that encrypts it (`UFIE`…), empty when it is not encrypted.
+    enc_key: String,
+    /// `IM*H`: the signature's size, bytes.
+    signature_size: usize,
+    /// `IM*H`: the payload's size, bytes.
+    payload_size: usize,
+    /// It has a signature and a signing key name (`IM*H`; not verified); always false for xV4
+    /// modules, which carry MD5 checksums, no signature.
+    signed: bool,
+    /// It is encrypted, wholly or some of its chunks (what is encrypted is not examined).
+    encrypted: bool,
+    /// `IM*H`: its signing key is one whose private half has been published.
+    signing_key_published: bool,
+    /// `IM*H`: its signing key is one of DJI's.
+    signing_key_dji: bool,
+    /// `IM*H`: its encryption key is one that has been published.
+    encryption_key_published: bool,
+    /// `IM*H`: the payload's SHA-256 is the one the header states; null when the payload runs past
+    /// the end of the file.
+    payload_digest_matches: Option<bool>,
+    /// `IM*H`: chunks in its table.
+    chunk_count: usize,
+    /// `IM*H`: the first 256 chunks of its table.
+    chunks: Vec<ListedChunk>,
+    /// `IM*H`: chunks not listed in `chunks`.
+    chunks_not_listed: usize,
+    /// Always 0: the node is about the whole module.
+    offset: usize,
+}
+
+/// A chunk of an `IM*H` module.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ListedChunk {
+    /// Its id (4 characters).
+    id: String,
+    /// Where it starts in the payload.
+    offset: usize,
+    /// Its size, bytes.
+    size: usize,
+    /// It is stored encrypted.
+    encrypted: bool,
+}
+
+/// A DJI xV4 package's header.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Xv4Package {
+    /// `DJI package for MODEL`.
+    label: String,
+    /// Always `dji-xv4`.
+    format: &'static str,
+    /// Always `DJI`.
+    vendor: &'static str,
+    /// Always `aircraft`.
+    component: &'static str,
+    /// The package's SHA-256, hexadecimal.
+    sha256: String,
+    /// The manufacturer the header names.
+    manufacturer: String,
+    /// The model the header names (`P3X`).
+    model: String,
+    /// The header's timestamp (seconds since 1970).
+    timestamp: u32,
+    /// The package's version, `AA.BB.CCCC`; null when the header leaves it zero.
+    version: Option<String>,
+    /// The anti-rollback version, `AA.BB.CCCC`; null when the header leaves it zero.
+    rollback_version: Option<String>,
+    /// Modules it lists.
+    modules: usize,
+    /// Always 0: the node is about the whole package.
+    offset: usize,
+}
+
+/// A module an xV4 package lists.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Xv4Module {
+    /// `DJI module NAME` (`IM*H`) or `DJI xV4 module NAME`.
+    label: String,
+    /// `dji-imah` (an `IM*H` module) or `dji-xv4-module` (a module an xV4 package lists).
+    format: &'static str,
+    /// The module's name: `wm245_0306` (`IM*H`), `mTTSS`, target and sub-target (xV4).
+    name: String,
+    /// The module's version: `AA.BB.CC.DD` (`IM*H`), `AA.BB.CCCC` (xV4).
+    version: String,
+    /// It is encrypted, wholly or some of its chunks (what is encrypted is not examined).
+    encrypted: bool,
+    /// xV4: the encryption type code (0: none).
+    encryption_type: u8,
+    /// It has a signature and a signing key name (`IM*H`; not verified); always false for xV4
+    /// modules, which carry MD5 checksums, no signature.
+    signed: bool,
+    /// xV4: where its data starts in the package.
+    data_offset: u32,
+    /// Always 0: the node is about the whole module.
+    offset: usize,
+}
+
 /// One entry of an IM*H chunk table.
 struct Chunk {
     id: String,
@@ -157,36 +288,44 @@ pub fn unpack_imah(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     let all_plain = chunks().all(|chunk| chunk.plain);
     let listed: Vec<_> = chunks()
         .take(MAX_CHUNKS_LISTED)
-        .map(|chunk| json!({"id": chunk.id, "offset": chunk.offset, "size": chunk.size, "encrypted": !chunk.plain}))
+        .map(|chunk| ListedChunk {
+            id: chunk.id,
+            offset: chunk.offset,
+            size: chunk.size,
+            encrypted: !chunk.plain,
+        })
         .collect();
     let auth_key = header.auth_key.as_str();
     let enc_key = header.enc_key.as_str();
-    let module = json!({
-        "label": format!("DJI module {}", header.name),
-        "format": "dji-imah",
-        "header_version": header.header_version,
-        "name": header.name,
-        "type": header.kind,
-        "version": module_version(header.version),
-        "date": format!("{:08x}", header.date),
-        "anti_rollback_version": header.anti_rollback_version,
-        "auth_alg": header.auth_alg,
-        "auth_key": auth_key,
-        "enc_key": enc_key,
-        "signature_size": header.signature_size,
-        "payload_size": header.payload_size,
-        "signed": header.signature_size > 0 && !auth_key.is_empty(),
-        "encrypted": !all_plain,
-        "signing_key_published": PUBLISHED_SIGNING_KEYS.contains(&auth_key),
-        "signing_key_dji": DJI_SIGNING_KEYS.contains(&auth_key),
-        "encryption_key_published": !enc_key.is_empty() && PUBLISHED_ENCRYPTION_KEYS.contains(&enc_key),
-        "payload_digest_matches": digest_matches,
-        "chunk_count": chunk_count,
-        "chunks": listed,
-        "chunks_not_listed": chunk_count.saturating_sub(MAX_CHUNKS_LISTED),
-        "offset": 0,
-    });
-    walk.record("modules", chain, module);
+    let module = ImahModule {
+        label: format!("DJI module {}", header.name),
+        format: "dji-imah",
+        header_version: header.header_version,
+        name: header.name.clone(),
+        kind: header.kind.clone(),
+        version: module_version(header.version),
+        date: format!("{:08x}", header.date),
+        anti_rollback_version: header.anti_rollback_version,
+        auth_alg: header.auth_alg,
+        auth_key: auth_key.to_owned(),
+        enc_key: enc_key.to_owned(),
+        signature_size: header.signature_size,
+        payload_size: header.payload_size,
+        signed: header.signature_size > 0 && !auth_key.is_empty(),
+        encrypted: !all_plain,
+        signing_key_published: PUBLISHED_SIGNING_KEYS.contains(&auth_key),
+        signing_key_dji: DJI_SIGNING_KEYS.contains(&auth_key),
+        encryption_key_published: !enc_key.is_empty()
+            && PUBLISHED_ENCRYPTION_KEYS.contains(&enc_key),
+        payload_digest_matches: digest_matches,
+        chunk_count,
+        chunks: listed,
+        chunks_not_listed: chunk_count.saturating_sub(MAX_CHUNKS_LISTED),
+        offset: 0,
+    };
+    walk.sections
+        .modules
+        .push(Module::Imah(Box::new(Placed::new(chain, module))));
     let Some(payload) = payload else {
         walk.damaged(
             chain,
@@ -257,21 +396,21 @@ pub fn unpack_xv4(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         return;
     };
     let model = fixed_field(model);
-    let package = json!({
-        "label": format!("DJI package for {model}"),
-        "format": "dji-xv4",
-        "vendor": "DJI",
-        "component": "aircraft",
-        "sha256": crate::digest::hex(&Sha256::digest(bytes)),
-        "manufacturer": fixed_field(manufacturer),
-        "model": model,
-        "timestamp": timestamp,
-        "version": version(46),
-        "rollback_version": version(50),
-        "modules": count,
-        "offset": 0,
-    });
-    walk.record("packages", chain, package);
+    let package = Xv4Package {
+        label: format!("DJI package for {model}"),
+        format: "dji-xv4",
+        vendor: "DJI",
+        component: "aircraft",
+        sha256: crate::digest::hex(&Sha256::digest(bytes)),
+        manufacturer: fixed_field(manufacturer),
+        model,
+        timestamp,
+        version: version(46),
+        rollback_version: version(50),
+        modules: count,
+        offset: 0,
+    };
+    walk.sections.packages.push(Placed::new(chain, package));
     for entry in table.chunks_exact(XV4_ENTRY) {
         unpack_xv4_module(walk, chain, bytes, Bytes(entry));
     }
@@ -301,22 +440,21 @@ fn unpack_xv4_module(walk: &mut Walk, chain: &Chain, bytes: &[u8], entry: Bytes<
     let name = format!("m{:02}{:02}", target & 31, target >> 5);
     let encryption = coding >> 4;
     let member = chain.child(name.clone());
-    walk.record(
-        "modules",
-        &member,
-        json!({
-            "label": format!("DJI xV4 module {name}"),
-            "format": "dji-xv4-module",
-            "name": name,
-            "version": xv4_version(version),
-            "encrypted": encryption != 0,
-            "encryption_type": encryption,
-            // xV4 modules carry MD5 checksums, no signature.
-            "signed": false,
-            "data_offset": start,
-            "offset": 0,
-        }),
-    );
+    let module = Xv4Module {
+        label: format!("DJI xV4 module {name}"),
+        format: "dji-xv4-module",
+        name,
+        version: xv4_version(version),
+        encrypted: encryption != 0,
+        encryption_type: encryption,
+        // xV4 modules carry MD5 checksums, no signature.
+        signed: false,
+        data_offset: start,
+        offset: 0,
+    };
+    walk.sections
+        .modules
+        .push(Module::Xv4(Placed::new(&member, module)));
     if length == 0 || encryption != 0 || !walk.admit_member(&member) {
         return;
     }

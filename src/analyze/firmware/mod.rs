@@ -21,7 +21,9 @@ mod uimage;
 
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence, UnpackLimits};
 use crate::bytes::Bytes;
-use serde_json::{json, Map, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
 use std::io::Read;
 
 pub struct FirmwareAnalyzer;
@@ -123,27 +125,26 @@ impl std::fmt::Display for Chain {
 }
 
 /// Why unpacking stopped short of a member.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LimitKind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub enum LimitKind {
+    /// Nested more containers deep than allowed.
+    #[serde(rename = "depth")]
     Depth,
+    /// More members in all than allowed.
+    #[serde(rename = "members")]
     Members,
+    /// More bytes unpacked (or examined) in all than allowed.
+    #[serde(rename = "unpacked-size")]
     Unpacked,
+    /// More than the allowed multiple of the artifact's size unpacked: a decompression bomb.
+    #[serde(rename = "compression-ratio")]
     Ratio,
+    /// A member identical to a container that holds it (a zip quine).
+    #[serde(rename = "recursion")]
     Recursion,
+    /// Zip entries whose data overlaps another's (an overlapping-zip bomb).
+    #[serde(rename = "overlapping-members")]
     Overlap,
-}
-
-impl LimitKind {
-    fn id(self) -> &'static str {
-        match self {
-            LimitKind::Depth => "depth",
-            LimitKind::Members => "members",
-            LimitKind::Unpacked => "unpacked-size",
-            LimitKind::Ratio => "compression-ratio",
-            LimitKind::Recursion => "recursion",
-            LimitKind::Overlap => "overlapping-members",
-        }
-    }
 }
 
 /// The most bytes of a member read in one pass (see [`Walk::inflate`]).
@@ -161,8 +162,8 @@ struct Walk {
     /// Fingerprints of the containers being unpacked, outermost first, to tell a container
     /// that holds itself.
     open: Vec<Fingerprint>,
-    /// Evidence arrays by name (`tree`, `secrets`, `elf`…), in the order found.
-    sections: Map<String, Value>,
+    /// The evidence nodes found, by kind (`tree`, `secrets`, `elf`…), each in the order found.
+    sections: Sections,
     /// What could not be assessed: limits hit and damaged containers.
     problems: Vec<String>,
     content: content::Scanner,
@@ -185,28 +186,12 @@ impl Walk {
             members: 0,
             members_limit_hit: false,
             open: Vec::new(),
-            sections: Map::new(),
+            sections: Sections::default(),
             problems: Vec::new(),
             content: content::Scanner::new(),
             passwords: Default::default(),
             firmware_evidence: None,
             accounts_cut: false,
-        }
-    }
-
-    /// Adds a node to the evidence array `section`, with its container chain.
-    fn record(&mut self, section: &str, chain: &Chain, mut node: Value) {
-        if let Some(object) = node.as_object_mut() {
-            if chain.depth() > 0 {
-                object.insert("container".to_owned(), json!(chain.to_string()));
-            }
-        }
-        let array = self
-            .sections
-            .entry(section.to_owned())
-            .or_insert_with(|| Value::Array(Vec::new()));
-        if let Value::Array(nodes) = array {
-            nodes.push(node);
         }
     }
 
@@ -219,11 +204,14 @@ impl Walk {
     /// could not be read: an error node, and a partial artifact.
     fn unreadable(&mut self, chain: &Chain, what: &str, error: impl std::fmt::Display) {
         let message = format!("{what} {}: {error}", describe(chain));
-        self.record(
-            "errors",
+        self.sections.errors.push(Placed::new(
             chain,
-            json!({"format": what, "error": error.to_string(), "offset": 0}),
-        );
+            ErrorNode {
+                format: what.to_owned(),
+                error: error.to_string(),
+                offset: 0,
+            },
+        ));
         self.problems.push(message);
     }
 
@@ -231,11 +219,14 @@ impl Walk {
     fn limit(&mut self, chain: &Chain, kind: LimitKind, detail: String) {
         self.problems
             .push(format!("{} not unpacked: {detail}", describe(chain)));
-        self.record(
-            "limits",
+        self.sections.limits.push(Placed::new(
             chain,
-            json!({"limit": kind.id(), "detail": detail, "offset": 0}),
-        );
+            LimitNode {
+                limit: kind,
+                detail,
+                offset: 0,
+            },
+        ));
     }
 
     /// How many more bytes decompression may produce, and the limit that sets it: what is left
@@ -428,11 +419,12 @@ impl Walk {
     fn visit(&mut self, chain: &Chain, bytes: &[u8]) {
         let format = Format::detect(bytes);
         if chain.depth() > 0 {
-            let mut node = json!({"size": bytes.len(), "depth": chain.depth()});
-            if let Some(format) = format {
-                node["format"] = json!(format.id());
-            }
-            self.record("tree", chain, node);
+            let node = TreeNode {
+                size: bytes.len(),
+                depth: chain.depth(),
+                format: format.map(Format::id),
+            };
+            self.sections.tree.push(Placed::new(chain, node));
         }
         if let Some(format) = format.filter(|format| format.is_firmware_image()) {
             self.firmware_evidence
@@ -488,9 +480,15 @@ impl Walk {
             self.firmware_evidence =
                 rootfs::firmware_marker(&path).map(|marker| format!("{marker} {path}"));
         }
-        let found = self.content.scan(bytes, rootfs::is_shadow(&path));
-        for (section, node) in found {
-            self.record(section, chain, node);
+        for found in self.content.scan(bytes, rootfs::is_shadow(&path)) {
+            match found {
+                content::Found::Secret(secret) => {
+                    self.sections.secrets.push(Placed::new(chain, secret));
+                }
+                content::Found::Endpoint(endpoint) => {
+                    self.sections.endpoints.push(Placed::new(chain, endpoint));
+                }
+            }
         }
         rootfs::check(self, chain, &path, bytes);
         for (offset, length) in squashfs::embedded_squashfs(bytes) {
@@ -503,6 +501,148 @@ impl Walk {
             }
         }
     }
+}
+
+/// The evidence of a firmware artifact: its format, the tree of members unpacked from it, and
+/// what was found in them, each node placed by its container chain and a byte offset.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct FirmwareEvidence {
+    /// The artifact's own format (`apj`, `px4`, `dji-imah`, `dji-xv4`, `uimage`, `gzip`, `tar`,
+    /// `zip`, `squashfs`, `elf`), or `raw` for a flash dump with filesystems inside.
+    format: &'static str,
+    /// The artifact's size, bytes.
+    size: usize,
+    /// What showed that the artifact is firmware, the first such thing found: a root
+    /// filesystem's file, a member in a firmware image format or an update manifest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    firmware_evidence: Option<String>,
+    /// What the walk found, by kind; a kind with nothing found is left out.
+    #[serde(flatten)]
+    sections: Sections,
+    /// Members found in all (the artifact itself not counted).
+    members: u64,
+    /// Bytes decompressed in all.
+    unpacked_bytes: u64,
+    /// What the content scan read and found.
+    content_scan: content::ContentScan,
+}
+
+/// The nodes the walk found, by kind, each in the order found; an empty kind is left out of
+/// the document.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct Sections {
+    /// Every member unpacked, containers and files.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tree: Vec<Placed<TreeNode>>,
+    /// ArduPilot and PX4 images (`apj`, `px4`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    images: Vec<Placed<apj::ImageNode>>,
+    /// DJI modules: `IM*H` modules and the modules an xV4 package lists.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    modules: Vec<dji::Module>,
+    /// DJI xV4 packages.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    packages: Vec<Placed<dji::Xv4Package>>,
+    /// U-Boot uImages.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    uimages: Vec<Placed<uimage::UImageNode>>,
+    /// ELF programs and libraries, with their hardening.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    elf: Vec<elf::ElfNode>,
+    /// Secrets the content scan found, redacted (at most 50 per pattern).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    secrets: Vec<Placed<content::Secret>>,
+    /// Vendor endpoints (cloud and telemetry hosts) the content scan found.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    endpoints: Vec<Placed<content::Endpoint>>,
+    /// The accounts of the image's shadow and passwd files, each as the `shadow` and
+    /// `passwd` evidence lists it (docs/evidence/accounts.md), with `container` and `offset`
+    /// (where its line starts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    accounts: Vec<Value>,
+    /// Services that boot scripts start (telnetd, adbd, dropbear, shells).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    services: Vec<Placed<rootfs::Service>>,
+    /// Keys of `authorized_keys` files.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authorized_keys: Vec<Placed<rootfs::AuthorizedKey>>,
+    /// Where unpacking stopped at a limit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    limits: Vec<Placed<LimitNode>>,
+    /// Members that could not be read (damaged containers, unreadable files).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<Placed<ErrorNode>>,
+    /// Members that were found but not examined (password-encrypted, compressed in a way
+    /// that is not unpacked).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    not_unpacked: Vec<Placed<NotUnpacked>>,
+}
+
+/// A node of the evidence with the member it is about.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(rename = "Placed{T}")]
+pub struct Placed<T> {
+    /// The chain of member names from the artifact to the member (`image.tar >
+    /// rootfs.squashfs > /etc/shadow`); absent for the artifact itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    container: Option<String>,
+    /// The node's own fields.
+    #[serde(flatten)]
+    node: T,
+}
+
+impl<T> Placed<T> {
+    fn new(chain: &Chain, node: T) -> Self {
+        Placed {
+            container: (chain.depth() > 0).then(|| chain.to_string()),
+            node,
+        }
+    }
+}
+
+/// A member unpacked.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TreeNode {
+    /// Its size, bytes.
+    size: usize,
+    /// How many containers deep it is (1 for a member of the artifact).
+    depth: usize,
+    /// Its format, when it is one drone-audit reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<&'static str>,
+}
+
+/// Where unpacking stopped at a limit.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LimitNode {
+    /// Which limit.
+    limit: LimitKind,
+    /// What it stopped, in words.
+    detail: String,
+    /// Always 0: the limit is about the whole member.
+    offset: usize,
+}
+
+/// A member that could not be read.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ErrorNode {
+    /// What it was read as: a container format, or an analyzer's kind (`shadow`, `passwd`).
+    format: String,
+    /// Why it could not be read.
+    error: String,
+    /// Always 0: the error is about the whole member.
+    offset: usize,
+}
+
+/// A member found but not examined.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct NotUnpacked {
+    /// Why it was not examined.
+    reason: String,
+    /// Always 0.
+    offset: usize,
+    /// Where its data starts in its container.
+    data_offset: usize,
 }
 
 /// The length and a digest of the first and last 4 KiB of a member: equal for identical
@@ -582,16 +722,17 @@ pub fn analyze_with(content: &[u8], limits: UnpackLimits) -> Result<Evidence, An
             walk.members
         )));
     }
-    let mut document = json!({"format": format, "size": content.len()});
-    if let Some(evidence) = walk.firmware_evidence.take() {
-        document["firmware_evidence"] = json!(evidence);
-    }
-    for (section, nodes) in std::mem::take(&mut walk.sections) {
-        document[section] = nodes;
-    }
-    document["members"] = json!(walk.members);
-    document["unpacked_bytes"] = json!(walk.unpacked);
-    document["content_scan"] = walk.content.summary();
+    let evidence = FirmwareEvidence {
+        format,
+        size: content.len(),
+        firmware_evidence: walk.firmware_evidence.take(),
+        sections: std::mem::take(&mut walk.sections),
+        members: walk.members,
+        unpacked_bytes: walk.unpacked,
+        content_scan: walk.content.summary(),
+    };
+    let document = serde_json::to_value(evidence)
+        .map_err(|error| AnalyzeError::new(format!("cannot build the evidence: {error}")))?;
     let incomplete = crate::analyze::incomplete_reason(walk.problems);
     Ok(Evidence {
         kind: ArtifactKind::Firmware,
@@ -625,11 +766,8 @@ mod tests {
         let mut walk = Walk::new(UnpackLimits::default(), archive.len() as u64);
         walk.open.push(Fingerprint::of(&archive));
         walk.visit(&Chain::default().child("self.tar"), &archive);
-        assert_eq!(walk.sections["limits"][0]["limit"], "recursion");
-        assert!(walk
-            .sections
-            .get("tree")
-            .is_some_and(|tree| tree.as_array().is_some_and(|nodes| nodes.len() == 1)));
+        assert_eq!(walk.sections.limits[0].node.limit, LimitKind::Recursion);
+        assert_eq!(walk.sections.tree.len(), 1);
     }
 
     #[test]

@@ -4,11 +4,13 @@
 //! the boot scripts start (telnetd, adbd, dropbear allowing blank passwords, a shell bound to a
 //! console or a port), and `authorized_keys` files that let someone in.
 
-use super::{Chain, Walk};
+use super::{Chain, Placed, Walk};
 use crate::analyze::accounts::hash::WORK_BUDGET;
 use crate::analyze::accounts::{shadow, PasswdAnalyzer, ShadowAnalyzer};
 use crate::analyze::Analyzer;
 use regex::Regex;
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::LazyLock;
 
@@ -204,11 +206,7 @@ fn accounts(
             let starts: Vec<usize> = std::iter::once(0)
                 .chain(memchr::memchr_iter(b'\n', bytes).map(|end| end + 1))
                 .collect();
-            let listed = walk
-                .sections
-                .get("accounts")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
+            let listed = walk.sections.accounts.len();
             if listed + entries.len() > MAX_ACCOUNTS {
                 // Past the bound, accounts are not listed: the ACCT rules cannot see them, so
                 // the image is partial from the first file that does not fit.
@@ -223,7 +221,12 @@ fn accounts(
             for mut entry in entries {
                 let line = entry["line"].as_u64().unwrap_or(1) as usize;
                 entry["offset"] = json!(starts.get(line.saturating_sub(1)).copied().unwrap_or(0));
-                walk.record("accounts", chain, entry);
+                if let Some(object) = entry.as_object_mut() {
+                    if chain.depth() > 0 {
+                        object.insert("container".to_owned(), json!(chain.to_string()));
+                    }
+                }
+                walk.sections.accounts.push(entry);
             }
         }
         Err(error) => walk.unreadable(chain, analyzer.kind().id(), error.message),
@@ -244,6 +247,38 @@ fn script_lines(bytes: &[u8]) -> impl Iterator<Item = (usize, usize, String)> + 
         })
 }
 
+/// A service a boot script starts.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Service {
+    /// Which: `telnetd`, `adbd`, `dropbear`, `shell`…
+    service: &'static str,
+    /// It lets anyone in without a password (telnetd running a shell, dropbear `-B`, a shell
+    /// on a console or a port).
+    unauthenticated: bool,
+    /// The script's line (its first 200 characters).
+    text: String,
+    /// The line's number, from 1.
+    line: usize,
+    /// Where the line starts in the script.
+    offset: usize,
+}
+
+/// A key of an `authorized_keys` file.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AuthorizedKey {
+    /// The key's type (`ssh-ed25519`, `ssh-rsa`…).
+    #[serde(rename = "type")]
+    kind: String,
+    /// Its comment, or `no comment`.
+    comment: String,
+    /// Options come before the key (`command=`, `from=`…).
+    options: bool,
+    /// The line's number, from 1.
+    line: usize,
+    /// Where the line starts in the file.
+    offset: usize,
+}
+
 fn services(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     for (line, offset, text) in script_lines(bytes) {
         for rule in SERVICES.iter() {
@@ -251,17 +286,14 @@ fn services(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
                 continue;
             }
             let unauthenticated = rule.unauthenticated.holds(&text);
-            walk.record(
-                "services",
-                chain,
-                json!({
-                    "service": rule.service,
-                    "unauthenticated": unauthenticated,
-                    "text": text.chars().take(200).collect::<String>(),
-                    "line": line,
-                    "offset": offset,
-                }),
-            );
+            let service = Service {
+                service: rule.service,
+                unauthenticated,
+                text: text.chars().take(200).collect::<String>(),
+                line,
+                offset,
+            };
+            walk.sections.services.push(Placed::new(chain, service));
         }
     }
 }
@@ -275,21 +307,18 @@ fn authorized_keys(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         }) else {
             continue;
         };
-        walk.record(
-            "authorized_keys",
-            chain,
-            json!({
-                "type": fields[position],
-                "comment": fields
-                    .get(position + 2..)
-                    .map(|rest| rest.join(" "))
-                    .filter(|comment| !comment.is_empty())
-                    .unwrap_or_else(|| "no comment".to_owned()),
-                "options": position > 0,
-                "line": line,
-                "offset": offset,
-            }),
-        );
+        let key = AuthorizedKey {
+            kind: fields[position].to_owned(),
+            comment: fields
+                .get(position + 2..)
+                .map(|rest| rest.join(" "))
+                .filter(|comment| !comment.is_empty())
+                .unwrap_or_else(|| "no comment".to_owned()),
+            options: position > 0,
+            line,
+            offset,
+        };
+        walk.sections.authorized_keys.push(Placed::new(chain, key));
     }
 }
 

@@ -3,10 +3,11 @@
 //! address, entry point, data CRC-32, OS, architecture, image type, compression, a 32-byte
 //! name), both CRCs checked, then the payload, unpacked when gzip-compressed or stored.
 
-use super::{Chain, Format, Walk};
+use super::{Chain, Format, NotUnpacked, Placed, Walk};
 use crate::analyze::text::fixed_field;
 use crate::bytes::Bytes;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 pub const MAGIC: [u8; 4] = [0x27, 0x05, 0x19, 0x56];
 pub const HEADER: usize = 64;
@@ -111,6 +112,40 @@ impl Header {
     }
 }
 
+/// A U-Boot uImage's header.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct UImageNode {
+    /// `uImage NAME`.
+    label: String,
+    /// Always `uimage`.
+    format: &'static str,
+    /// The image's name, from its header.
+    name: String,
+    /// The operating system (`linux`…).
+    os: &'static str,
+    /// The CPU architecture (`arm`, `arm64`…).
+    arch: &'static str,
+    /// The image type (`kernel`, `ramdisk`, `multi`…).
+    #[serde(rename = "type")]
+    kind: &'static str,
+    /// The payload's compression (`none`, `gzip`…).
+    compression: &'static str,
+    /// When it was made, seconds since 1970.
+    timestamp: u32,
+    /// The payload's size the header states, bytes.
+    data_size: u32,
+    /// The load address, hexadecimal (`0x80008000`).
+    load_address: String,
+    /// The entry point, hexadecimal.
+    entry_point: String,
+    /// The header's CRC-32 matches it.
+    header_crc_ok: bool,
+    /// The payload's CRC-32 matches it; null when the payload runs past the end of the file.
+    data_crc_ok: Option<bool>,
+    /// Always 0: the node is about the whole image.
+    offset: usize,
+}
+
 pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     let Some(header) = Header::read(bytes) else {
         return walk.damaged(
@@ -126,26 +161,23 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
         .and_then(|size| Bytes(bytes).bytes_at(HEADER, size));
     let data_crc_ok = data.map(|data| crc32fast::hash(data) == header.data_crc);
     let compression = header.compression;
-    walk.record(
-        "uimages",
-        chain,
-        json!({
-            "label": format!("uImage {}", header.name),
-            "format": "uimage",
-            "name": header.name,
-            "os": os_name(header.os),
-            "arch": arch_name(header.arch),
-            "type": type_name(header.kind),
-            "compression": compression_name(compression),
-            "timestamp": header.timestamp,
-            "data_size": size,
-            "load_address": format!("{:#010x}", header.load_address),
-            "entry_point": format!("{:#010x}", header.entry_point),
-            "header_crc_ok": header_crc_ok,
-            "data_crc_ok": data_crc_ok,
-            "offset": 0,
-        }),
-    );
+    let node = UImageNode {
+        label: format!("uImage {}", header.name),
+        format: "uimage",
+        name: header.name.clone(),
+        os: os_name(header.os),
+        arch: arch_name(header.arch),
+        kind: type_name(header.kind),
+        compression: compression_name(compression),
+        timestamp: header.timestamp,
+        data_size: size,
+        load_address: format!("{:#010x}", header.load_address),
+        entry_point: format!("{:#010x}", header.entry_point),
+        header_crc_ok,
+        data_crc_ok,
+        offset: 0,
+    };
+    walk.sections.uimages.push(Placed::new(chain, node));
     if !header_crc_ok {
         walk.damaged(
             chain,
@@ -178,10 +210,16 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
     match compression {
         // Stored, or gzip (whose own magic the walker recognises).
         0 | 1 => walk.visit_slice(&member, data),
-        _ => walk.record(
-            "not_unpacked",
+        _ => walk.sections.not_unpacked.push(Placed::new(
             &member,
-            json!({"reason": format!("{} compression is not unpacked", compression_name(compression)), "offset": 0, "data_offset": HEADER}),
-        ),
+            NotUnpacked {
+                reason: format!(
+                    "{} compression is not unpacked",
+                    compression_name(compression)
+                ),
+                offset: 0,
+                data_offset: HEADER,
+            },
+        )),
     }
 }

@@ -490,11 +490,17 @@ ignore_broadcast_ssid=1
         let legacy = &evidence.document["networks"][2];
         assert_eq!(legacy["security"], "wep");
         assert_eq!(legacy["macaddr_acl"], "deny-unless-accepted");
-        crate::evidence_check::assert_follows_schema::<HostapdEvidence>(&evidence.document);
+        crate::analyze::schema::assert_follows_schema(
+            crate::analyze::ArtifactKind::Hostapd,
+            &evidence.document,
+        );
         for corpus in ["dvd/hostapd.conf", "openhd/apconfig.txt"] {
             if let Some(content) = crate::test_prerequisites::corpus_bytes(corpus) {
                 let evidence = HostapdAnalyzer.analyze(&content).unwrap();
-                crate::evidence_check::assert_follows_schema::<HostapdEvidence>(&evidence.document);
+                crate::analyze::schema::assert_follows_schema(
+                    crate::analyze::ArtifactKind::Hostapd,
+                    &evidence.document,
+                );
             }
         }
     }

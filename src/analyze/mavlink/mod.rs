@@ -6,6 +6,7 @@
 
 mod messages;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -163,15 +164,20 @@ pub fn frames(payload: &[u8]) -> Option<Vec<Frame>> {
 }
 
 /// Frames of one system, by version and signing.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct SystemTally {
+    /// The MAVLink system id.
     pub system_id: u8,
     /// Where its first frame is: a packet number or a byte offset (`location_key`).
     #[serde(skip)]
     pub first: u64,
+    /// Its frames.
     pub frames: u64,
+    /// Its MAVLink 1 frames (which cannot be signed).
     pub v1_frames: u64,
+    /// Its MAVLink 2 frames without a signature.
     pub v2_unsigned_frames: u64,
+    /// Its MAVLink 2 frames with a signature.
     pub v2_signed_frames: u64,
     /// Frames whose checksum held with their message's CRC_EXTRA.
     #[serde(skip)]
@@ -216,20 +222,42 @@ impl Systems {
         self.systems.keys().copied().collect()
     }
 
-    /// The systems as evidence, each with its first frame's place under `location_key`
-    /// (`packet` in a capture, `offset` in a log).
-    pub fn to_json(&self, location_key: &str) -> serde_json::Value {
-        serde_json::Value::Array(
-            self.systems
-                .values()
-                .map(|system| {
-                    let mut node = serde_json::to_value(system).unwrap_or_default();
-                    node[location_key] = serde_json::json!(system.first);
-                    node
-                })
-                .collect(),
-        )
+    /// The systems as evidence, each with its first frame's place made by `place` (a packet
+    /// number in a capture, a byte offset in a log).
+    pub fn records<P>(&self, place: impl Fn(u64) -> P) -> Vec<SystemAt<P>> {
+        self.systems
+            .values()
+            .map(|system| SystemAt {
+                tally: system.clone(),
+                place: place(system.first),
+            })
+            .collect()
     }
+}
+
+/// One system's frames, with where its first frame is.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct SystemAt<P> {
+    /// Its frames by version and signing.
+    #[serde(flatten)]
+    pub tally: SystemTally,
+    /// Where its first frame is.
+    #[serde(flatten)]
+    pub place: P,
+}
+
+/// A place in a packet capture.
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema)]
+pub struct PacketNumber {
+    /// The first frame's packet number.
+    pub packet: u64,
+}
+
+/// A place in a log file.
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema)]
+pub struct ByteOffset {
+    /// The first frame's byte offset in the file.
+    pub offset: u64,
 }
 
 /// Writes the checksum of the whole frame at the start of `frame` (header, payload, two bytes

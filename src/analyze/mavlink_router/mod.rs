@@ -876,7 +876,10 @@ RetryTimeout = 10
         assert_eq!(endpoints[0]["type"], "tcp-server");
         assert_eq!(endpoints[5]["fan_out"]["delivery"], "subnet broadcast");
         assert_eq!(evidence.document["general"]["log"]["telemetry"], true);
-        crate::evidence_check::assert_follows_schema::<MavlinkRouterEvidence>(&evidence.document);
+        crate::analyze::schema::assert_follows_schema(
+            crate::analyze::ArtifactKind::MavlinkRouter,
+            &evidence.document,
+        );
         let corpus = [
             "dvd/mavlink-router.conf",
             "apsync/Up_Squared-mavlink-router.conf",
@@ -884,7 +887,8 @@ RetryTimeout = 10
         for corpus in corpus {
             if let Some(content) = crate::test_prerequisites::corpus_bytes(corpus) {
                 let evidence = MavlinkRouterAnalyzer.analyze(&content).unwrap();
-                crate::evidence_check::assert_follows_schema::<MavlinkRouterEvidence>(
+                crate::analyze::schema::assert_follows_schema(
+                    crate::analyze::ArtifactKind::MavlinkRouter,
                     &evidence.document,
                 );
             }

@@ -399,7 +399,8 @@ min_length = 6
                     continue;
                 };
                 let evidence = ProfileAnalyzer.analyze(&content).expect("a sample profile");
-                crate::evidence_check::assert_follows_schema::<evidence::ProfileEvidence>(
+                crate::analyze::schema::assert_follows_schema(
+                    crate::analyze::ArtifactKind::Profile,
                     &evidence.document,
                 );
                 checked += 1;

@@ -959,10 +959,16 @@ Host drone
         assert_eq!(document["ignored"][0]["first_line"], 11);
         assert_eq!(document["match_blocks"][0]["ignored"][0]["value"], "no");
         assert_eq!(effective(&evidence, "x11forwarding")["match_all"], true);
-        crate::evidence_check::assert_follows_schema::<SshdConfigEvidence>(document);
+        crate::analyze::schema::assert_follows_schema(
+            crate::analyze::ArtifactKind::SshdConfig,
+            document,
+        );
         if let Some(content) = crate::test_prerequisites::corpus_bytes("dvd/sshd_config") {
             let evidence = SshdConfigAnalyzer.analyze(&content).unwrap();
-            crate::evidence_check::assert_follows_schema::<SshdConfigEvidence>(&evidence.document);
+            crate::analyze::schema::assert_follows_schema(
+                crate::analyze::ArtifactKind::SshdConfig,
+                &evidence.document,
+            );
         }
     }
 

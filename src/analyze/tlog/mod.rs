@@ -8,10 +8,14 @@
 //! and make the result partial, as a record cut off by the end of the file does; a file more
 //! than half unreadable is an error.
 
-use crate::analyze::mavlink::{self, Checksum, Frame, Systems};
+use crate::analyze::log_evidence::{
+    ParameterNodes, RecordPlace, ReportedVersion, StatedFirmware, StatusText,
+};
+use crate::analyze::mavlink::{self, ByteOffset, Checksum, Frame, SystemAt, Systems};
 use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
 use crate::analyze::{dataflash, AnalyzeError, Analyzer, ArtifactKind, Evidence};
-use serde_json::{json, Value};
+use schemars::JsonSchema;
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Status texts kept.
@@ -23,11 +27,11 @@ const MAX_MESSAGES: usize = 200;
 #[derive(Default)]
 struct Vehicle {
     autopilot: Option<&'static str>,
-    firmware: Option<Value>,
+    firmware: Option<StatedFirmware>,
     /// AUTOPILOT_VERSION's version and git hash, used when no status text named the firmware.
-    reported_version: Option<Value>,
+    reported_version: Option<ReportedVersion>,
     parameters: BTreeMap<String, Parameter>,
-    messages: Vec<Value>,
+    messages: Vec<StatusText>,
 }
 
 impl Vehicle {
@@ -51,13 +55,14 @@ impl Vehicle {
             mavlink::STATUSTEXT => {
                 let text = text_of(&payload[1..51]);
                 if self.firmware.is_none() {
-                    self.firmware = dataflash::firmware_of(&text).map(|mut found| {
-                        found["offset"] = json!(offset);
-                        found
-                    });
+                    self.firmware =
+                        dataflash::firmware_of(&text, RecordPlace::at_offset(offset as u64));
                 }
                 if self.messages.len() < MAX_MESSAGES {
-                    self.messages.push(json!({"text": text, "offset": offset}));
+                    self.messages.push(StatusText {
+                        text,
+                        place: RecordPlace::at_offset(offset as u64),
+                    });
                 }
             }
             mavlink::AUTOPILOT_VERSION if self.reported_version.is_none() => {
@@ -65,11 +70,11 @@ impl Vehicle {
                     u32::from_le_bytes([payload[16], payload[17], payload[18], payload[19]]);
                 let [major, minor, patch, _] = version.to_be_bytes();
                 let git_hash = text_of(&payload[36..44]);
-                self.reported_version = Some(json!({
-                    "version": format!("{major}.{minor}.{patch}"),
-                    "git_hash": (!git_hash.is_empty()).then_some(git_hash),
-                    "offset": offset,
-                }));
+                self.reported_version = Some(ReportedVersion {
+                    version: format!("{major}.{minor}.{patch}"),
+                    git_hash: (!git_hash.is_empty()).then_some(git_hash),
+                    offset: offset as u64,
+                });
             }
             mavlink::PARAM_VALUE => {
                 let value = f32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]]);
@@ -96,22 +101,82 @@ impl Vehicle {
         }
     }
 
-    /// Adds what was found to the evidence document.
-    fn insert_into(self, document: &mut Value) {
-        let firmware = match (self.firmware, self.reported_version) {
+    /// Adds what was found to the evidence.
+    fn insert_into(self, evidence: &mut TlogEvidence) {
+        evidence.firmware = match (self.firmware, self.reported_version) {
             (Some(mut firmware), Some(reported)) => {
-                firmware["reported_version"] = reported;
-                Some(firmware)
+                firmware.reported_version = Some(reported);
+                Some(FlownFirmware::Stated(firmware))
             }
-            (firmware, reported) => firmware.or(reported),
+            (Some(firmware), None) => Some(FlownFirmware::Stated(firmware)),
+            (None, reported) => reported.map(FlownFirmware::Reported),
         };
-        document["autopilot"] = json!(self.autopilot);
-        document["firmware"] = json!(firmware);
-        document["messages"] = json!(self.messages);
+        evidence.autopilot = self.autopilot;
+        evidence.messages = self.messages;
         if !self.parameters.is_empty() {
-            ParameterSet::new(self.parameters.into_values().collect()).insert_into(document);
+            evidence.parameters =
+                ParameterNodes::of(ParameterSet::new(self.parameters.into_values().collect()));
         }
     }
+}
+
+/// The evidence of a MAVLink telemetry log (`.tlog`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TlogEvidence {
+    /// Always `tlog`.
+    format: &'static str,
+    /// Records read (a timestamp and a frame each).
+    records: u64,
+    /// The first record's time, seconds since 1970.
+    first_time: Option<f64>,
+    /// The last record's time, seconds since 1970.
+    last_time: f64,
+    /// How many MAVLink message ids the log holds.
+    message_types: usize,
+    /// The MAVLink frames, in a capture's shape with byte offsets for packet numbers.
+    mavlink: TlogMavlink,
+    /// The vehicle's autopilot from the first HEARTBEAT of one: `ardupilot` or `px4`.
+    autopilot: Option<&'static str>,
+    /// The firmware flown: from the first STATUSTEXT that names a vehicle and version (with
+    /// AUTOPILOT_VERSION's as `reported_version`), else AUTOPILOT_VERSION's alone.
+    firmware: Option<FlownFirmware>,
+    /// The status texts (the first 200).
+    messages: Vec<StatusText>,
+    /// The last PARAM_VALUE of each name; no key when the log has none.
+    #[serde(flatten)]
+    parameters: ParameterNodes,
+}
+
+/// The frames of a telemetry log by system, and the SETUP_SIGNING messages seen.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TlogMavlink {
+    /// Frames read (every record's).
+    frames: u64,
+    /// Per system id: frames by version and signing, and the first one's `offset`.
+    systems: Vec<SystemAt<ByteOffset>>,
+    /// SETUP_SIGNING messages (at most 1,000): each carries the signing key in the clear.
+    setup_signing: Vec<SetupSigningRecord>,
+}
+
+/// A SETUP_SIGNING message in a telemetry log.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SetupSigningRecord {
+    /// Its record's byte offset.
+    offset: u64,
+    /// The system that sent it.
+    system_id: u8,
+    /// The component that sent it.
+    component_id: u8,
+}
+
+/// The firmware a telemetry log says was flown.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum FlownFirmware {
+    /// Named by a status text.
+    Stated(StatedFirmware),
+    /// Reported by AUTOPILOT_VERSION only.
+    Reported(ReportedVersion),
 }
 
 /// A fixed-size MAVLink char field: up to its first NUL.
@@ -252,27 +317,35 @@ impl Analyzer for TlogAnalyzer {
         };
         let warnings = Vec::new();
         let kept = systems.retain_at_least(MIN_FRAMES);
-        let setup_signing: Vec<Value> = setup_signing
+        let setup_signing = setup_signing
             .into_iter()
             .filter(|(_, system_id, _)| kept.contains(system_id))
-            .map(|(offset, system_id, component_id)| {
-                json!({"offset": offset, "system_id": system_id, "component_id": component_id})
+            .map(|(offset, system_id, component_id)| SetupSigningRecord {
+                offset: offset as u64,
+                system_id,
+                component_id,
             })
             .collect();
         let seconds = |stamp: u64| stamp as f64 / 1e6;
-        let mut document = json!({
-            "format": "tlog",
-            "records": records,
-            "first_time": first_time.map(seconds),
-            "last_time": seconds(last_time),
-            "message_types": message_ids.len(),
-            "mavlink": {
-                "frames": records,
-                "systems": systems.to_json("offset"),
-                "setup_signing": setup_signing,
+        let mut evidence = TlogEvidence {
+            format: "tlog",
+            records,
+            first_time: first_time.map(seconds),
+            last_time: seconds(last_time),
+            message_types: message_ids.len(),
+            mavlink: TlogMavlink {
+                frames: records,
+                systems: systems.records(|offset| ByteOffset { offset }),
+                setup_signing,
             },
-        });
-        vehicle.insert_into(&mut document);
+            autopilot: None,
+            firmware: None,
+            messages: Vec::new(),
+            parameters: ParameterNodes::default(),
+        };
+        vehicle.insert_into(&mut evidence);
+        let document = serde_json::to_value(evidence)
+            .map_err(|error| AnalyzeError::new(format!("cannot build the evidence: {error}")))?;
         Ok(Evidence {
             kind: ArtifactKind::Tlog,
             document,
@@ -286,6 +359,7 @@ impl Analyzer for TlogAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
 
     fn record(stamp: u64, frame: &[u8]) -> Vec<u8> {
         let mut record = stamp.to_be_bytes().to_vec();

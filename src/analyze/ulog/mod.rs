@@ -10,8 +10,11 @@
 //! the next sync marker), a data message of an id no subscription registered or of a size
 //! its format does not have are passed over, counted, and make the result partial too.
 
+use crate::analyze::log_evidence::ParameterNodes;
 use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
 use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::{json, Map, Number, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -352,10 +355,10 @@ impl Analyzer for UlogAnalyzer {
         let mut format_fields: HashMap<String, String> = HashMap::new();
         let mut format_sizes = FormatSizes::new(content.len());
         let mut passed_over = PassedOver::default();
-        let mut strings: Vec<Value> = Vec::new();
+        let mut strings: Vec<LoggedString> = Vec::new();
         let mut counts = [0u64; 256];
         let (mut dropouts, mut dropout_ms) = (0u64, 0u64);
-        let mut flags: Option<Value> = None;
+        let mut flags: Option<UlogFlags> = None;
         let (mut skipped, mut incomplete) = (0usize, None);
         let mut offset = HEADER;
         while offset < content.len() {
@@ -404,12 +407,12 @@ impl Analyzer for UlogAnalyzer {
                         })
                         .filter(|offset| *offset != 0)
                         .collect();
-                    flags = Some(json!({
-                        "compat": body[..8].to_vec(),
-                        "incompat": body[8..16].to_vec(),
-                        "data_appended": appended,
-                        "appended_offsets": offsets,
-                    }));
+                    flags = Some(UlogFlags {
+                        compat: body[..8].to_vec(),
+                        incompat: body[8..16].to_vec(),
+                        data_appended: appended,
+                        appended_offsets: offsets,
+                    });
                 }
                 b'F' => {
                     formats += 1;
@@ -537,11 +540,11 @@ impl Analyzer for UlogAnalyzer {
                 b'L' | b'C' => {
                     let text_at = if kind == b'L' { 9 } else { 11 };
                     if strings.len() < MAX_STRINGS && body.len() >= text_at {
-                        strings.push(json!({
-                            "level": body[0].saturating_sub(b'0'),
-                            "text": String::from_utf8_lossy(&body[text_at..]),
-                            "offset": offset,
-                        }));
+                        strings.push(LoggedString {
+                            level: body[0].saturating_sub(b'0'),
+                            text: String::from_utf8_lossy(&body[text_at..]).into_owned(),
+                            offset: offset as u64,
+                        });
                     }
                 }
                 b'O' if body.len() >= 2 => {
@@ -624,56 +627,59 @@ impl Analyzer for UlogAnalyzer {
             git_hash.as_deref().unwrap_or("no git hash"),
             text("ver_hw").as_deref().unwrap_or("an unnamed board"),
         );
-        let firmware = json!({
-            "text": description,
-            "git_hash": git_hash,
-            "sys_name": text("sys_name"),
-            "ver_hw": text("ver_hw"),
-            "ver_sw": text("ver_sw"),
-            "ver_sw_branch": text("ver_sw_branch"),
-            "version": version,
-            "sys_uuid": text("sys_uuid"),
-        });
-        let mut positions = json!({
-            "present": position_messages > 0,
-            "position_records": position_messages,
-        });
-        if let Some(first) = position_offset {
-            positions["offset"] = json!(first);
-        }
-        let mut cellular = json!({"cellular_records": cellular_messages});
-        if let Some(first) = cellular_offset {
-            cellular["offset"] = json!(first);
-        }
-        let topic_list: Vec<Value> = subscribed
+        let firmware = UlogFirmware {
+            text: description,
+            git_hash,
+            sys_name: text("sys_name"),
+            ver_hw: text("ver_hw"),
+            ver_sw: text("ver_sw"),
+            ver_sw_branch: text("ver_sw_branch"),
+            version,
+            sys_uuid: text("sys_uuid"),
+        };
+        let topics = subscribed
             .iter()
-            .map(|topic| json!({"name": topic.name, "data_messages": topic.data_messages}))
+            .map(|topic| TopicRecord {
+                name: topic.name.clone(),
+                data_messages: topic.data_messages,
+            })
             .collect();
-        let mut document = json!({
-            "autopilot": "px4",
-            "format": "ulog",
-            "version": format_version,
-            "start_time": start,
-            "flags": flags,
-            "info": info,
-            "multi_info": multi_info,
-            "firmware": firmware,
-            "message_counts": counts
+        let evidence = UlogEvidence::Plain(Box::new(PlainUlog {
+            autopilot: "px4",
+            format: "ulog",
+            version: format_version,
+            start_time: start,
+            flags,
+            info,
+            multi_info,
+            firmware,
+            message_counts: counts
                 .iter()
                 .enumerate()
                 .filter(|(_, count)| **count > 0)
-                .map(|(kind, count)| (char::from(kind as u8).to_string(), json!(count)))
-                .collect::<Map<_, _>>(),
-            "formats": formats,
-            "topics": topic_list,
-            "positions": positions,
-            "cellular": cellular,
-            "dropouts": {"count": dropouts, "total_ms": dropout_ms},
-            "logged_strings": strings,
-            "default_parameters": defaults,
-            "mavlink_instances": set.px4_mavlink_instances(),
-        });
-        set.insert_into(&mut document);
+                .map(|(kind, count)| (char::from(kind as u8).to_string(), *count))
+                .collect(),
+            formats,
+            topics,
+            positions: UlogPositions {
+                present: position_messages > 0,
+                position_records: position_messages,
+                offset: position_offset,
+            },
+            cellular: Cellular {
+                cellular_records: cellular_messages,
+                offset: cellular_offset,
+            },
+            dropouts: Dropouts {
+                count: dropouts,
+                total_ms: dropout_ms,
+            },
+            logged_strings: strings,
+            default_parameters: defaults,
+            mavlink_instances: set.px4_mavlink_instances(),
+            parameters: ParameterNodes::of(set),
+        }));
+        let document = evidence.to_document()?;
         Ok(Evidence {
             kind: ArtifactKind::Ulog,
             document,
@@ -703,16 +709,17 @@ fn encrypted(content: &[u8]) -> Result<Evidence, AnalyzeError> {
             "the file ends inside the wrapped key or nonce ({key_size} + {nonce_size} bytes after the header)"
         )
     });
-    let document = json!({
-        "autopilot": "px4",
-        "format": "ulog-encrypted",
-        "encrypted": true,
-        "header_version": header[7],
-        "key_algorithm": algorithm,
-        "wrapped_key_bytes": key_size,
-        "nonce_bytes": nonce_size,
-        "encrypted_bytes": content.len().saturating_sub(data),
-    });
+    let document = UlogEvidence::Encrypted(EncryptedUlog {
+        autopilot: "px4",
+        format: "ulog-encrypted",
+        encrypted: true,
+        header_version: header[7],
+        key_algorithm: algorithm,
+        wrapped_key_bytes: key_size,
+        nonce_bytes: nonce_size,
+        encrypted_bytes: content.len().saturating_sub(data),
+    })
+    .to_document()?;
     Ok(Evidence {
         kind: ArtifactKind::Ulog,
         document,
@@ -720,6 +727,173 @@ fn encrypted(content: &[u8]) -> Result<Evidence, AnalyzeError> {
         warnings: Vec::new(),
         incomplete,
     })
+}
+
+/// The evidence of a PX4 ULog: what the log holds, or only its header when it is encrypted.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum UlogEvidence {
+    /// A log that could be read.
+    Plain(Box<PlainUlog>),
+    /// An encrypted log (`.ulge`): its header only.
+    Encrypted(EncryptedUlog),
+}
+
+impl UlogEvidence {
+    fn to_document(&self) -> Result<Value, AnalyzeError> {
+        serde_json::to_value(self)
+            .map_err(|error| AnalyzeError::new(format!("cannot build the evidence: {error}")))
+    }
+}
+
+/// What a readable ULog holds.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PlainUlog {
+    /// Always `px4`.
+    autopilot: &'static str,
+    /// Always `ulog`.
+    format: &'static str,
+    /// The header's format version.
+    version: u8,
+    /// The header's timestamp: microseconds since the logger started.
+    start_time: u64,
+    /// The flag bits message, when the log has one.
+    flags: Option<UlogFlags>,
+    /// Each info message (`I`) by key, its value by its declared type (integers, floats,
+    /// `char[]` as text).
+    info: Map<String, Value>,
+    /// Each multi info message (`M`) by key: its values in order.
+    multi_info: BTreeMap<String, Vec<Value>>,
+    /// The firmware flown, from the info messages.
+    firmware: UlogFirmware,
+    /// Messages read, by message type letter (`D` data, `P` parameter, `L` logged string…).
+    message_counts: BTreeMap<String, u64>,
+    /// Format definitions (`F`) read.
+    formats: u64,
+    /// The topics subscribed, with how many data messages each logged.
+    topics: Vec<TopicRecord>,
+    /// Whether the log holds positions.
+    positions: UlogPositions,
+    /// Whether a cellular modem was in use (`cellular_status` data).
+    cellular: Cellular,
+    /// Dropouts (`O` messages): data the logger lost.
+    dropouts: Dropouts,
+    /// The logged strings (`L` and tagged `C`), the first 200.
+    logged_strings: Vec<LoggedString>,
+    /// Parameter defaults (`Q` messages) read.
+    default_parameters: u64,
+    /// PX4's MAVLink instances (`MAV_n_CONFIG`, `_MODE`, `_BROADCAST`, `_FORWARD`), from the
+    /// parameters (docs/evidence/parameters.md).
+    mavlink_instances: Vec<parameters::evidence::MavlinkInstance>,
+    /// The parameters (`P`), the last value of each.
+    #[serde(flatten)]
+    parameters: ParameterNodes,
+}
+
+/// The flag bits message (`B`): compatibility flags and appended data.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct UlogFlags {
+    /// The eight compatible-flag bytes.
+    compat: Vec<u8>,
+    /// The eight incompatible-flag bytes.
+    incompat: Vec<u8>,
+    /// Data was appended after the log (incompatible flag 0, bit 0).
+    data_appended: bool,
+    /// Where appended data starts (offsets other than 0).
+    appended_offsets: Vec<u64>,
+}
+
+/// The firmware a ULog was flown on, from its info messages.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct UlogFirmware {
+    /// In words: `PX4 1.11.2 (8583f1da) on CUBEPILOT_CUBEORANGE`.
+    text: String,
+    /// The first 8 characters of `ver_sw`.
+    git_hash: Option<String>,
+    /// `sys_name`, e.g. `PX4`.
+    sys_name: Option<String>,
+    /// `ver_hw`, the board.
+    ver_hw: Option<String>,
+    /// `ver_sw`, the firmware's git hash.
+    ver_sw: Option<String>,
+    /// `ver_sw_branch`.
+    ver_sw_branch: Option<String>,
+    /// `ver_sw_release` as `major.minor.patch`, with the build type when not a release.
+    version: Option<String>,
+    /// `sys_uuid`, the board's unique id.
+    sys_uuid: Option<String>,
+}
+
+/// A topic the logger subscribed.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TopicRecord {
+    /// The topic's name, e.g. `vehicle_gps_position`.
+    name: String,
+    /// Data messages logged for it.
+    data_messages: u64,
+}
+
+/// Whether a ULog holds positions (data of the GPS and global position topics).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct UlogPositions {
+    /// Some message holds a position.
+    present: bool,
+    /// Messages that hold a position.
+    position_records: u64,
+    /// The first one's byte offset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<u64>,
+}
+
+/// Whether a ULog shows a cellular modem in use.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Cellular {
+    /// Data messages of `cellular_status`.
+    cellular_records: u64,
+    /// The first one's byte offset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<u64>,
+}
+
+/// Data the logger lost.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Dropouts {
+    /// Dropout messages.
+    count: u64,
+    /// Their durations added up, in milliseconds.
+    total_ms: u64,
+}
+
+/// A string the logger logged.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LoggedString {
+    /// Its log level, 0 (emergency) to 7 (debug).
+    level: u8,
+    /// The text.
+    text: String,
+    /// Its message's byte offset.
+    offset: u64,
+}
+
+/// What an encrypted ULog's header says; the log itself cannot be read without the key.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct EncryptedUlog {
+    /// Always `px4`.
+    autopilot: &'static str,
+    /// Always `ulog-encrypted`.
+    format: &'static str,
+    /// Always true.
+    encrypted: bool,
+    /// The header's version byte.
+    header_version: u8,
+    /// How the data key is wrapped: `RSA2048-OAEP wrapping XChaCha20`, or `unknown`.
+    key_algorithm: &'static str,
+    /// Bytes of the wrapped key.
+    wrapped_key_bytes: usize,
+    /// Bytes of the nonce.
+    nonce_bytes: usize,
+    /// Bytes of encrypted log after them.
+    encrypted_bytes: usize,
 }
 
 #[cfg(test)]

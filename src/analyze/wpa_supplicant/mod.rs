@@ -542,10 +542,14 @@ network={
         let hotspot = &evidence.document["networks"][3];
         assert_eq!(hotspot["access_point"], true);
         assert_eq!(hotspot["secret"]["well_known"], true);
-        crate::evidence_check::assert_follows_schema::<WpaSupplicantEvidence>(&evidence.document);
+        crate::analyze::schema::assert_follows_schema(
+            crate::analyze::ArtifactKind::WpaSupplicant,
+            &evidence.document,
+        );
         if let Some(content) = crate::test_prerequisites::corpus_bytes("dvd/wpa_supplicant.conf") {
             let evidence = WpaSupplicantAnalyzer.analyze(&content).unwrap();
-            crate::evidence_check::assert_follows_schema::<WpaSupplicantEvidence>(
+            crate::analyze::schema::assert_follows_schema(
+                crate::analyze::ArtifactKind::WpaSupplicant,
                 &evidence.document,
             );
         }
