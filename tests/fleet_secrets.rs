@@ -102,3 +102,20 @@ fn the_report_holds_digests_never_secrets() {
     assert!(!single.contains(&key), "the signing key leaked");
     assert!(single.contains("\"secrets\""), "{single}");
 }
+
+/// The scan walks only some kinds' evidence for `fleet_secret` nodes: exactly the kinds
+/// FLEET-001 reads, so that no secret goes unwalked and no kind is walked for nothing.
+#[test]
+fn the_kinds_walked_for_secrets_are_fleet_001s() {
+    let rules = drone_audit::rules::load(None).expect("the built-in rules");
+    let fleet = rules
+        .rules
+        .iter()
+        .find(|rule| rule.id == "FLEET-001")
+        .expect("FLEET-001");
+    let mut kinds = fleet.kinds.clone();
+    kinds.sort();
+    let mut walked = drone_audit::analyze::fleet_secret::KINDS.to_vec();
+    walked.sort();
+    assert_eq!(kinds, walked);
+}
