@@ -734,38 +734,9 @@ fn junitparser_reads_the_same_counts() {
     }
 }
 
-/// The sample fleet's five devices copied `copies` times under new ids, with their findings
-/// and unreadable artifacts, summarised as a scan would.
+/// The sample fleet's five devices copied `copies` times under new ids.
 fn fleet_of_copies(copies: usize) -> Report {
-    let base = sample_report();
-    let mut report = base.clone();
-    report.devices.clear();
-    report.findings.clear();
-    report.artifacts.clear();
-    for copy in 0..copies {
-        let rename = |id: &str| format!("{id}-{copy:04}");
-        for device in &base.devices {
-            let mut device = device.clone();
-            device.info.id = rename(&device.info.id);
-            report.devices.push(device);
-        }
-        for finding in &base.findings {
-            let mut finding = finding.clone();
-            finding.device = rename(&finding.device);
-            report.findings.push(finding);
-        }
-        for artifact in &base.artifacts {
-            let mut artifact = artifact.clone();
-            artifact.device = artifact.device.as_deref().map(rename);
-            report.artifacts.push(artifact);
-        }
-    }
-    report.summary = drone_audit::report::assemble::summarize(
-        &report.devices,
-        &report.findings,
-        &report.artifacts,
-    );
-    report
+    common::copies_of(&sample_report(), copies)
 }
 
 /// Over 50 devices the JUnit report is a case per rule for the whole fleet: 10,000 devices

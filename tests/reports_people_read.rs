@@ -414,38 +414,9 @@ fn junit_is_a_case_per_rule_for_the_fleet_past_fifty_devices() {
     assert!(sixty.len() * 5 < fifty.len(), "the fleet layout is smaller");
 }
 
-/// The samples' five devices copied 2,000 times under new ids: 10,000 devices, their findings
-/// and artifacts, summarised as a scan would.
+/// The samples' five devices copied 2,000 times under new ids: 10,000 devices.
 fn large_fleet() -> Report {
-    let base = samples();
-    let mut report = base.clone();
-    report.devices.clear();
-    report.findings.clear();
-    report.artifacts.clear();
-    for copy in 0..2_000 {
-        let rename = |id: &str| format!("{id}-{copy:04}");
-        for device in &base.devices {
-            let mut device = device.clone();
-            device.info.id = rename(&device.info.id);
-            report.devices.push(device);
-        }
-        for finding in &base.findings {
-            let mut finding = finding.clone();
-            finding.device = rename(&finding.device);
-            report.findings.push(finding);
-        }
-        for artifact in &base.artifacts {
-            let mut artifact = artifact.clone();
-            artifact.device = artifact.device.as_deref().map(rename);
-            report.artifacts.push(artifact);
-        }
-    }
-    report.summary = drone_audit::report::assemble::summarize(
-        &report.devices,
-        &report.findings,
-        &report.artifacts,
-    );
-    report
+    common::copies_of(samples(), 2_000)
 }
 
 fn timed(renderer: &dyn Renderer, report: &Report) -> (usize, Duration) {

@@ -150,3 +150,37 @@ pub fn assert_status(record: &Value, status: &str, reason_part: &str) {
     let reason = record["reason"].as_str().unwrap_or_default();
     assert!(reason.contains(reason_part), "{record}");
 }
+
+/// `base`'s devices copied `copies` times under new ids (`ID-0000`, `ID-0001`…), with their
+/// findings and unreadable artifacts, summarised as a scan would: a large fleet made from a
+/// small report.
+pub fn copies_of(base: &drone_audit::report::Report, copies: usize) -> drone_audit::report::Report {
+    let mut report = base.clone();
+    report.devices.clear();
+    report.findings.clear();
+    report.artifacts.clear();
+    for copy in 0..copies {
+        let rename = |id: &str| format!("{id}-{copy:04}");
+        for device in &base.devices {
+            let mut device = device.clone();
+            device.info.id = rename(&device.info.id);
+            report.devices.push(device);
+        }
+        for finding in &base.findings {
+            let mut finding = finding.clone();
+            finding.device = rename(&finding.device);
+            report.findings.push(finding);
+        }
+        for artifact in &base.artifacts {
+            let mut artifact = artifact.clone();
+            artifact.device = artifact.device.as_deref().map(rename);
+            report.artifacts.push(artifact);
+        }
+    }
+    report.summary = drone_audit::report::assemble::summarize(
+        &report.devices,
+        &report.findings,
+        &report.artifacts,
+    );
+    report
+}
