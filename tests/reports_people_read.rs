@@ -357,34 +357,16 @@ fn the_table_fits_the_width_and_lists_findings_one_line_each() {
 #[test]
 fn junit_is_a_case_per_rule_for_the_fleet_past_fifty_devices() {
     let base = samples();
-    let copies = |count: usize| {
-        let mut report = base.clone();
-        report.devices.clear();
-        report.findings.clear();
-        for copy in 0..count {
-            let rename = |id: &str| format!("{id}-{copy:02}");
-            for device in &base.devices {
-                let mut device = device.clone();
-                device.info.id = rename(&device.info.id);
-                report.devices.push(device);
-            }
-            for finding in &base.findings {
-                let mut finding = finding.clone();
-                finding.device = rename(&finding.device);
-                report.findings.push(finding);
-            }
-        }
-        report
-    };
+    let copies = |count: usize| common::copies_of(base, count);
     let fifty = render(&JunitRenderer, &copies(10));
     assert!(
-        fifty.contains("<testsuite name=\"m2e-hq-09\""),
+        fifty.contains("<testsuite name=\"m2e-hq-0009\""),
         "a suite per device"
     );
     assert!(!fifty.contains("<testsuite name=\"fleet\""));
     let sixty = render(&JunitRenderer, &copies(12));
     assert!(
-        !sixty.contains("<testsuite name=\"m2e-hq-00\""),
+        !sixty.contains("<testsuite name=\"m2e-hq-0000\""),
         "no suite per device"
     );
     assert!(sixty.contains("<testsuite name=\"fleet\""));
