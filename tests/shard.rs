@@ -82,16 +82,7 @@ fn a_200_device_fleet_merged_from_1_3_and_4_shards_equals_the_single_scan() {
     fs::write(fleet.path().join("README.txt"), "not an artifact\n").expect("write");
     let work = tempfile::tempdir().expect("tempdir");
     let path = fleet.path().to_str().expect("UTF-8");
-    let formats = ["json", "sarif", "junit", "markdown", "html", "table"];
-    let write_all = |command: &mut Command, prefix: &str| {
-        for format in formats {
-            command
-                .args(["--format", format, "--output"])
-                .arg(work.path().join(format!("{prefix}.{format}")));
-        }
-        command.output().expect("runs").status.code()
-    };
-    let single_code = write_all(drone_audit().args(["scan", path]), "single");
+    let single_code = write_all(work.path(), drone_audit().args(["scan", path]), "single");
     let single = fs::read(work.path().join("single.json")).expect("single report");
     let report: serde_json::Value = serde_json::from_slice(&single).expect("JSON");
     assert_eq!(
@@ -114,14 +105,34 @@ fn a_200_device_fleet_merged_from_1_3_and_4_shards_equals_the_single_scan() {
     }
     // Every format of the merged report is the single scan's.
     let parts = write_parts_of(path, work.path(), 3);
-    let merged_code = write_all(drone_audit().arg("merge").args(&parts), "merged");
+    let merged_code = write_all(
+        work.path(),
+        drone_audit().arg("merge").args(&parts),
+        "merged",
+    );
     assert_eq!(merged_code, single_code);
-    for format in formats {
-        let read = |prefix: &str| fs::read(work.path().join(format!("{prefix}.{format}")));
-        assert!(
-            read("merged").expect("merged") == read("single").expect("single"),
-            "{format} differs"
-        );
+    assert_same_reports(work.path(), "single", "merged");
+}
+
+/// Every report format.
+const FORMATS: [&str; 6] = ["json", "sarif", "junit", "markdown", "html", "table"];
+
+/// Runs `command` writing every format to `dir/PREFIX.FORMAT`; its exit code.
+fn write_all(dir: &Path, command: &mut Command, prefix: &str) -> Option<i32> {
+    for format in FORMATS {
+        command
+            .args(["--format", format, "--output"])
+            .arg(dir.join(format!("{prefix}.{format}")));
+    }
+    command.output().expect("runs").status.code()
+}
+
+/// Asserts that the reports `dir/LEFT.FORMAT` and `dir/RIGHT.FORMAT` are equal byte for byte
+/// in every format.
+fn assert_same_reports(dir: &Path, left: &str, right: &str) {
+    for format in FORMATS {
+        let read = |prefix: &str| fs::read(dir.join(format!("{prefix}.{format}"))).expect("report");
+        assert!(read(left) == read(right), "{format} differs");
     }
 }
 
@@ -561,23 +572,17 @@ fn merged_reports_in_every_format_equal_the_single_scans() {
     // JSON alone streams; with another format, or a baseline, the merge is gathered whole:
     // both are the scan's reports byte for byte.
     let work = tempfile::tempdir().expect("tempdir");
-    let formats = ["json", "sarif", "junit", "markdown", "html", "table"];
-    let write_all = |command: &mut Command, prefix: &str| {
-        for format in formats {
-            command
-                .args(["--format", format, "--output"])
-                .arg(work.path().join(format!("{prefix}.{format}")));
-        }
-        command.output().expect("runs").status.code()
-    };
-    let single_code = write_all(drone_audit().args(["scan", "samples/"]), "single");
+    let single_code = write_all(
+        work.path(),
+        drone_audit().args(["scan", "samples/"]),
+        "single",
+    );
     let parts = write_parts(work.path(), "formats", 3, &[]);
-    let merged_code = write_all(drone_audit().arg("merge").args(&parts), "merged");
+    let merged_code = write_all(
+        work.path(),
+        drone_audit().arg("merge").args(&parts),
+        "merged",
+    );
     assert_eq!(merged_code, single_code);
-    for format in formats {
-        let read = |prefix: &str| {
-            fs::read(work.path().join(format!("{prefix}.{format}"))).expect("report")
-        };
-        assert!(read("single") == read("merged"), "{format} differs");
-    }
+    assert_same_reports(work.path(), "single", "merged");
 }
