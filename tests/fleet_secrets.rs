@@ -2,6 +2,8 @@
 //! shards are found by `merge`, whose report is byte-identical to the single scan's; and the
 //! report carries digests, never the secrets.
 
+mod common;
+
 use assert_cmd::Command;
 use drone_audit::shard::Shard;
 use std::path::{Path, PathBuf};
@@ -118,4 +120,51 @@ fn the_kinds_walked_for_secrets_are_fleet_001s() {
     let mut walked = drone_audit::analyze::fleet_secret::KINDS.to_vec();
     walked.sort();
     assert_eq!(kinds, walked);
+}
+
+/// A secret of a kind the scan does not walk would never be compared across devices, and
+/// FLEET-001 would pass on it: every document the analyzers make of the fixtures, the samples
+/// and the corpus that holds a `fleet_secret` node is of a kind the scan walks.
+#[test]
+fn every_kind_whose_evidence_holds_a_secret_is_walked() {
+    use drone_audit::analyze::{self, fleet_secret, UnpackLimits};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut folders = vec![root.join("tests/fixtures"), root.join("samples")];
+    folders.extend(common::shared("corpus"));
+    let mut files = Vec::new();
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("a folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    let mut with_secrets = 0;
+    for path in files {
+        let Ok(content) = std::fs::read(&path) else {
+            continue;
+        };
+        let Some(analyzer) = analyze::identify(&path, &content)
+            .or_else(|| analyze::kind_named(&path).map(analyze::analyzer_for))
+        else {
+            continue;
+        };
+        let Ok(evidence) = analyzer.analyze_unpacking(&content, UnpackLimits::default()) else {
+            continue;
+        };
+        if fleet_secret::collect(&evidence.document).is_empty() {
+            continue;
+        }
+        with_secrets += 1;
+        assert!(
+            fleet_secret::may_hold_secrets(evidence.kind),
+            "{}: {} evidence holds a secret the scan does not walk",
+            path.display(),
+            evidence.kind
+        );
+    }
+    assert!(with_secrets > 10, "secrets found in {with_secrets} files");
 }
