@@ -5,6 +5,7 @@
 //! the parts `merge` joins. Any panic is a bug.
 
 use crate::analyze::accounts::shadow;
+use crate::analyze::parameters::ParameterScope;
 use crate::analyze::{self, AnalyzeError, ArtifactKind, Evidence, UnpackLimits};
 use crate::baseline::Baseline;
 use crate::discover::{self, DeviceInfo, INVENTORY_FILE_NAME};
@@ -18,13 +19,26 @@ use std::sync::LazyLock;
 
 static RULES: LazyLock<RuleSet> = LazyLock::new(|| rules::load(None).expect("built-in rules"));
 static POLICY: LazyLock<Policy> = LazyLock::new(Policy::default);
+/// The parameters the built-in rules read, as a scan makes parameter evidence.
+static PARAMETERS_READ: LazyLock<ParameterScope> =
+    LazyLock::new(|| rules::reads::parameter_scope(&RULES.rules));
 
 /// The analysis stage the scan runs, for the analyzer of `kind` (identification is tried too,
-/// but does not choose), then the device stages ([`evaluate`]).
+/// but does not choose), then the device stages ([`evaluate`]). An input of even length has
+/// the parameters the rules read in its evidence, as in a scan; one of odd length has them all,
+/// as `inspect` shows them.
 fn run_pipeline(kind: ArtifactKind, data: &[u8], limits: Limits) {
     let analyzer = analyze::analyzer_for(kind);
     let _ = analyzer.identify(data);
-    evaluate(analyze_as(analyzer, data, &POLICY, limits), limits);
+    let parameters = if data.len() % 2 == 0 {
+        &PARAMETERS_READ
+    } else {
+        &ParameterScope::All
+    };
+    evaluate(
+        analyze_as(analyzer, data, &POLICY, limits, parameters),
+        limits,
+    );
 }
 
 /// The device stages after an artifact's analysis: the device-wide evidence, every rule, the

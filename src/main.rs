@@ -18,6 +18,7 @@ use output::{
 
 use anyhow::{bail, Context};
 use clap::Parser;
+use drone_audit::analyze::parameters::ParameterScope;
 use drone_audit::analyze::profile::evidence::Profile;
 use drone_audit::discover::POLICY_FILE_NAME;
 use drone_audit::frameworks::{self, FrameworkSet};
@@ -257,7 +258,8 @@ fn run_inspect(file: PathBuf, policy: Option<PathBuf>, limits: Limits) -> anyhow
     // A path that is not there is a usage error, as for `scan`; one that cannot be read or
     // analyzed is an incomplete result.
     std::fs::symlink_metadata(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    let artifact = scan::analyze_file(&file, None, &policy, limits);
+    // Every parameter, where a scan makes only those its rules read.
+    let artifact = scan::analyze_file(&file, None, &policy, limits, &ParameterScope::All);
     let record = artifact.record;
     let Some(evidence) = artifact.evidence else {
         let reason = record.reason.as_deref().unwrap_or("could not be assessed");

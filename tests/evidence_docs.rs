@@ -7,7 +7,7 @@
 mod common;
 
 use common::{drone_audit, shared};
-use drone_audit::analyze::{self, schema, ArtifactKind, UnpackLimits};
+use drone_audit::analyze::{self, schema, ArtifactKind};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -115,7 +115,7 @@ fn every_document_the_analyzers_make_follows_its_kinds_schema() {
             .or_else(|| analyze::kind_named(&path).map(analyze::analyzer_for));
         let Some(analyzer) = analyzer else { continue };
         let kind = analyzer.kind();
-        let Ok(evidence) = analyzer.analyze_unpacking(&content, UnpackLimits::default()) else {
+        let Ok(evidence) = analyzer.analyze(&content) else {
             continue;
         };
         let schema = schema::validation_schema(kind);

@@ -127,7 +127,7 @@ fn the_kinds_walked_for_secrets_are_fleet_001s() {
 /// and the corpus that holds a `fleet_secret` node is of a kind the scan walks.
 #[test]
 fn every_kind_whose_evidence_holds_a_secret_is_walked() {
-    use drone_audit::analyze::{self, fleet_secret, UnpackLimits};
+    use drone_audit::analyze::{self, fleet_secret};
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut folders = vec![root.join("tests/fixtures"), root.join("samples")];
     folders.extend(common::shared("corpus"));
@@ -152,7 +152,7 @@ fn every_kind_whose_evidence_holds_a_secret_is_walked() {
         else {
             continue;
         };
-        let Ok(evidence) = analyzer.analyze_unpacking(&content, UnpackLimits::default()) else {
+        let Ok(evidence) = analyzer.analyze(&content) else {
             continue;
         };
         if fleet_secret::collect(&evidence.document).is_empty() {

@@ -3,7 +3,7 @@
 //! document (DataFlash logs and telemetry logs write these alike, so the rules that read them
 //! read both).
 
-use crate::analyze::parameters::{ParameterSet, Place};
+use crate::analyze::parameters::{ParameterScope, ParameterSet, Place};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -102,10 +102,10 @@ pub struct StatusText {
 pub struct ParameterNodes(Map<String, Value>);
 
 impl ParameterNodes {
-    /// The nodes of `set`.
-    pub fn of(set: ParameterSet) -> ParameterNodes {
+    /// The nodes of `set`, with the parameters of `scope` in the `parameters` map.
+    pub fn of(set: ParameterSet, scope: &ParameterScope) -> ParameterNodes {
         let mut document = Value::Object(Map::new());
-        set.insert_into(&mut document);
+        set.insert_into(&mut document, scope);
         match document {
             Value::Object(nodes) => ParameterNodes(nodes),
             _ => ParameterNodes::default(),

@@ -269,16 +269,38 @@ pub trait Analyzer: Sync {
     /// and must not fail: an artifact with errors in it is still identified, so that the
     /// errors are reported rather than the file skipped.
     fn identify(&self, content: &[u8]) -> bool;
+    /// The evidence of `content`, as `inspect` shows it: unpacked within the default limits,
+    /// every parameter in it.
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError>;
-    /// [`Analyzer::analyze`] within `limits`, for formats that hold other artifacts; the same
-    /// as `analyze` for the others.
-    fn analyze_unpacking(
+    /// [`Analyzer::analyze`] as the pipeline asks for it: within `options.unpack` for formats
+    /// that hold other artifacts, with the parameters of `options.parameters` for formats that
+    /// hold parameters; the same as `analyze` for the others.
+    fn analyze_with_options(
         &self,
         content: &[u8],
-        limits: UnpackLimits,
+        options: AnalyzeOptions<'_>,
     ) -> Result<Evidence, AnalyzeError> {
-        let _ = limits;
+        let _ = options;
         self.analyze(content)
+    }
+}
+
+/// What the pipeline asks of an analysis besides the content.
+#[derive(Debug, Clone, Copy)]
+pub struct AnalyzeOptions<'a> {
+    /// How far an artifact that holds others is unpacked.
+    pub unpack: UnpackLimits,
+    /// Which parameters the evidence document holds in its `parameters` map.
+    pub parameters: &'a parameters::ParameterScope,
+}
+
+impl Default for AnalyzeOptions<'static> {
+    /// What [`Analyzer::analyze`] does: the default limits, every parameter.
+    fn default() -> Self {
+        AnalyzeOptions {
+            unpack: UnpackLimits::default(),
+            parameters: &parameters::scope::ALL,
+        }
     }
 }
 

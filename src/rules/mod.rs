@@ -8,6 +8,7 @@
 //! the rule and the line. See docs/rules.md and README ("Writing a rule").
 
 pub mod engine;
+pub mod reads;
 pub mod reference;
 pub mod subject;
 pub mod template;

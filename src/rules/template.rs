@@ -67,6 +67,14 @@ impl Template {
         Ok(Template { segments })
     }
 
+    /// The fields it quotes, each as its path of names (`link.name`: `["link", "name"]`).
+    pub fn fields(&self) -> impl Iterator<Item = &[String]> {
+        self.segments.iter().filter_map(|segment| match segment {
+            Segment::Field(path) => Some(path.as_slice()),
+            Segment::Literal(_) => None,
+        })
+    }
+
     /// Renders the template with fields of `node`; a field the node lacks renders as `<none>`.
     pub fn render(&self, node: &Value) -> String {
         let mut text = String::new();

@@ -3,7 +3,10 @@
 //! policy to its evidence. The scan, `inspect`, the rule fixtures and the fuzz targets all go
 //! through these functions.
 
-use crate::analyze::{self, capture, AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use crate::analyze::parameters::ParameterScope;
+use crate::analyze::{
+    self, capture, AnalyzeError, AnalyzeOptions, Analyzer, ArtifactKind, Evidence,
+};
 use crate::digest::hex;
 use crate::discover::display;
 use crate::file_bytes;
@@ -44,12 +47,14 @@ impl ScannedArtifact {
 /// Reads, hashes, identifies and analyzes one file, then applies the policy to its evidence.
 /// `device` is the device it belongs to (none for a file inspected on its own). Only a
 /// regular file is read (a FIFO would block, a device never ends), and no more of it than
-/// the limits allow; a panic in its analyzer costs this artifact, not the scan.
+/// the limits allow; a panic in its analyzer costs this artifact, not the scan. Its evidence
+/// holds the parameters of `parameters` (what the rules in force can read, in a scan).
 pub fn analyze_file(
     path: &Path,
     device: Option<&str>,
     policy: &Policy,
     limits: Limits,
+    parameters: &ParameterScope,
 ) -> ScannedArtifact {
     let record = new_record(path, device);
     let cannot_read = |record, error: std::io::Error| {
@@ -82,7 +87,7 @@ pub fn analyze_file(
         Err(error) => return cannot_read(record, error),
     };
     drop(file);
-    analyze_loaded(path, &content, record, policy, limits)
+    analyze_loaded(path, &content, record, policy, limits, parameters)
 }
 
 /// Identifies, analyzes and hashes content already in memory (a file read whole, or a fuzz
@@ -92,8 +97,16 @@ pub fn analyze_content(
     content: &[u8],
     policy: &Policy,
     limits: Limits,
+    parameters: &ParameterScope,
 ) -> ScannedArtifact {
-    analyze_loaded(path, content, new_record(path, None), policy, limits)
+    analyze_loaded(
+        path,
+        content,
+        new_record(path, None),
+        policy,
+        limits,
+        parameters,
+    )
 }
 
 /// The record of an artifact not read yet: an error until the pipeline says otherwise.
@@ -116,6 +129,7 @@ fn analyze_loaded(
     mut record: ArtifactRecord,
     policy: &Policy,
     limits: Limits,
+    parameters: &ParameterScope,
 ) -> ScannedArtifact {
     record.size = Some(content.len() as u64);
     let named = analyze::kind_named(path);
@@ -141,7 +155,7 @@ fn analyze_loaded(
     // The digest and the analysis read the same bytes: on two cores where one is free.
     let (digest, result) = rayon::join(
         || hex(&Sha256::digest(content)),
-        || contain_panic(|| analyze_as(analyzer, content, policy, limits)),
+        || contain_panic(|| analyze_as(analyzer, content, policy, limits, parameters)),
     );
     record.sha256 = Some(digest);
     finish_analysis(record, result)
@@ -155,8 +169,13 @@ pub fn analyze_as(
     content: &[u8],
     policy: &Policy,
     limits: Limits,
+    parameters: &ParameterScope,
 ) -> Result<Evidence, AnalyzeError> {
-    let mut evidence = analyzer.analyze_unpacking(content, limits.unpack)?;
+    let options = AnalyzeOptions {
+        unpack: limits.unpack,
+        parameters,
+    };
+    let mut evidence = analyzer.analyze_with_options(content, options)?;
     policy.enrich(evidence.kind, &mut evidence.document);
     Ok(evidence)
 }

@@ -4,11 +4,12 @@
 //! ([`evaluate_device`]). The scan runs it for each device of a fleet; the rule-fixture tests
 //! run it for one fixture.
 
+use crate::analyze::parameters::ParameterScope;
 use crate::discover::DeviceInfo;
 use crate::policy::Policy;
 use crate::report::assemble::{split_by_severity, FindingsBySeverity};
 use crate::report::{ArtifactRecord, DeviceReport};
-use crate::rules::RuleSet;
+use crate::rules::{reads, RuleSet};
 use crate::scan::annotate::{annotate_device, DeviceArtifact};
 use crate::scan::artifact::{analyze_file, ScannedArtifact};
 use crate::scan::evaluate::{evaluate_device, SharedByDevices};
@@ -23,6 +24,8 @@ pub struct DeviceScanner<'a> {
     shared_by_devices: Vec<SharedByDevices>,
     policy: &'a Policy,
     limits: Limits,
+    /// The parameters the rules can read: the only ones parameter evidence is made with.
+    parameters: ParameterScope,
 }
 
 /// One device's part of the report.
@@ -40,6 +43,7 @@ impl<'a> DeviceScanner<'a> {
             shared_by_devices: rules.rules.iter().map(SharedByDevices::of).collect(),
             policy,
             limits,
+            parameters: reads::parameter_scope(&rules.rules),
         }
     }
 
@@ -55,7 +59,8 @@ impl<'a> DeviceScanner<'a> {
         let analyzed: Vec<ScannedArtifact> = files
             .par_iter()
             .map(|path| {
-                let analyzed = analyze_file(path, Some(id), self.policy, self.limits);
+                let analyzed =
+                    analyze_file(path, Some(id), self.policy, self.limits, &self.parameters);
                 progress.advance();
                 analyzed
             })

@@ -10,7 +10,7 @@ use crate::analyze::parameters::{
     is_parameter_name, parse_value, Parameter, ParameterSet, ParametersEvidence, Place,
 };
 use crate::analyze::text;
-use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use crate::analyze::{AnalyzeError, AnalyzeOptions, Analyzer, ArtifactKind, Evidence};
 
 pub struct ArdupilotParamsAnalyzer;
 
@@ -65,6 +65,14 @@ impl Analyzer for ArdupilotParamsAnalyzer {
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        self.analyze_with_options(content, AnalyzeOptions::default())
+    }
+
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        options: AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         let text = text::decode(content)?;
         let mut stated = Vec::new();
         let mut warnings = Vec::new();
@@ -131,7 +139,7 @@ impl Analyzer for ArdupilotParamsAnalyzer {
         Ok(Evidence {
             incomplete: None,
             kind: ArtifactKind::ArdupilotParams,
-            document: evidence.into_document(),
+            document: evidence.into_document(options.parameters),
             lines: Default::default(),
             warnings,
         })

@@ -14,9 +14,9 @@
 use crate::analyze::log_evidence::{
     Board, ParameterNodes, RecordPlace, StatedFirmware, StatusText,
 };
-use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
+use crate::analyze::parameters::{self, Parameter, ParameterScope, ParameterSet, Place};
 use crate::analyze::text::fixed_field;
-use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use crate::analyze::{AnalyzeError, AnalyzeOptions, Analyzer, ArtifactKind, Evidence};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
@@ -241,7 +241,7 @@ impl LogFacts {
         }
     }
 
-    fn document(self, format: &'static str) -> Result<Value, AnalyzeError> {
+    fn document(self, format: &'static str, scope: &ParameterScope) -> Result<Value, AnalyzeError> {
         let set = ParameterSet::new(self.parameters.into_values().collect());
         let evidence = DataflashEvidence {
             autopilot: "ardupilot",
@@ -260,7 +260,7 @@ impl LogFacts {
                     .map(RecordPlace::from)
                     .unwrap_or_default(),
             },
-            parameters: ParameterNodes::of(set),
+            parameters: ParameterNodes::of(set, scope),
         };
         serde_json::to_value(evidence)
             .map_err(|error| AnalyzeError::new(format!("cannot build the evidence: {error}")))
@@ -307,7 +307,7 @@ pub struct Positions {
 }
 
 /// The binary form: records located by byte offset.
-fn analyze_binary(content: &[u8]) -> Result<Evidence, AnalyzeError> {
+fn analyze_binary(content: &[u8], scope: &ParameterScope) -> Result<Evidence, AnalyzeError> {
     let mut formats: Vec<Option<RecordFormat>> = vec![None; 256];
     let mut facts = LogFacts::default();
     let (mut skipped, mut incomplete, mut offset) = (0usize, None, 0usize);
@@ -394,7 +394,7 @@ fn analyze_binary(content: &[u8]) -> Result<Evidence, AnalyzeError> {
     };
     Ok(Evidence {
         kind: ArtifactKind::DataflashLog,
-        document: facts.document("dataflash")?,
+        document: facts.document("dataflash", scope)?,
         lines: Default::default(),
         warnings: Vec::new(),
         incomplete,
@@ -404,7 +404,7 @@ fn analyze_binary(content: &[u8]) -> Result<Evidence, AnalyzeError> {
 /// The text form (`.log`, as Mission Planner and mavlogdump write it): `NAME, field, …`
 /// lines, FMT lines first (`FMT, type, length, name, format, Col1,Col2,…`); records located
 /// by line.
-fn analyze_text(content: &[u8]) -> Result<Evidence, AnalyzeError> {
+fn analyze_text(content: &[u8], scope: &ParameterScope) -> Result<Evidence, AnalyzeError> {
     let text = crate::analyze::text::decode(content)?;
     let mut columns: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut facts = LogFacts::default();
@@ -488,7 +488,7 @@ fn analyze_text(content: &[u8]) -> Result<Evidence, AnalyzeError> {
     }
     Ok(Evidence {
         kind: ArtifactKind::DataflashLog,
-        document: facts.document("dataflash-text")?,
+        document: facts.document("dataflash-text", scope)?,
         lines: Default::default(),
         warnings,
         incomplete: None,
@@ -528,10 +528,18 @@ impl Analyzer for DataflashAnalyzer {
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        self.analyze_with_options(content, AnalyzeOptions::default())
+    }
+
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        options: AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         if content.starts_with(&[0xa3, 0x95]) {
-            analyze_binary(content)
+            analyze_binary(content, options.parameters)
         } else if is_text_log(content) {
-            analyze_text(content)
+            analyze_text(content, options.parameters)
         } else {
             Err(AnalyzeError::new(
                 "not an ArduPilot DataFlash log: it does not open with the FMT record of FMT",

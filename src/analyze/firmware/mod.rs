@@ -19,7 +19,9 @@ mod rootfs;
 mod squashfs;
 mod uimage;
 
-use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence, UnpackLimits};
+use crate::analyze::{
+    AnalyzeError, AnalyzeOptions, Analyzer, ArtifactKind, Evidence, UnpackLimits,
+};
 use crate::bytes::Bytes;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -690,12 +692,12 @@ impl Analyzer for FirmwareAnalyzer {
         analyze_with(content, UnpackLimits::default())
     }
 
-    fn analyze_unpacking(
+    fn analyze_with_options(
         &self,
         content: &[u8],
-        limits: UnpackLimits,
+        options: AnalyzeOptions<'_>,
     ) -> Result<Evidence, AnalyzeError> {
-        analyze_with(content, limits)
+        analyze_with(content, options.unpack)
     }
 }
 

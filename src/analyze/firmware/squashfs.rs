@@ -582,14 +582,11 @@ mod tests {
     }
 
     fn unpacked(image: &[u8], max_unpacked: u64) -> crate::analyze::Evidence {
-        use crate::analyze::Analyzer;
         let limits = crate::analyze::UnpackLimits {
             max_unpacked,
             ..Default::default()
         };
-        super::super::FirmwareAnalyzer
-            .analyze_unpacking(image, limits)
-            .expect("a filesystem")
+        super::super::analyze_with(image, limits).expect("a filesystem")
     }
 
     /// backhand read a fragment stored uncompressed at the length its entry says (up to

@@ -8,6 +8,7 @@
 //! them by hand rather than through `serde_json::to_value`, with the same result (a test
 //! compares the two).
 
+use super::scope::ParameterScope;
 use crate::net::AddressScope;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -256,8 +257,9 @@ pub struct Configuration {
 
 impl ParametersEvidence {
     /// The evidence document rules query: what `serde_json::to_value` makes of it, built
-    /// faster ([`ParameterEvidence::insert_into`]).
-    pub fn into_document(self) -> Value {
+    /// faster, with the parameters of `scope` in its `parameters` map
+    /// ([`ParameterEvidence::insert_into`]).
+    pub fn into_document(self, scope: &ParameterScope) -> Value {
         let ParametersEvidence {
             autopilot,
             format,
@@ -282,22 +284,24 @@ impl ParametersEvidence {
         if let Some(configuration) = configuration {
             document["configuration"] = to_value(&configuration);
         }
-        parameters.insert_into(&mut document);
+        parameters.insert_into(&mut document, scope);
         document
     }
 }
 
 impl ParameterEvidence {
     /// Writes the parameters into an evidence document (`parameter_count`, `endpoints`,
-    /// `parameters`, `families`). The parameters' nodes are built one by one and moved in,
-    /// not through `serde_json::to_value`, which goes through a serializer for every field.
-    pub fn insert_into(self, document: &mut Value) {
+    /// `parameters`, `families`), with only the parameters of `scope` in the `parameters` map
+    /// (the rest is of every parameter). The parameters' nodes are built one by one and moved
+    /// in, not through `serde_json::to_value`, which goes through a serializer for every field.
+    pub fn insert_into(self, document: &mut Value, scope: &ParameterScope) {
         document["parameter_count"] = Value::from(self.parameter_count);
         document["endpoints"] = to_value(&self.endpoints);
         let parameters: Map<String, Value> = self
             .parameters
             .0
             .into_iter()
+            .filter(|node| scope.holds(&node.name, node.family.as_deref()))
             .map(|node| (node.name.clone(), node.into_value()))
             .collect();
         document["parameters"] = Value::Object(parameters);
@@ -424,7 +428,7 @@ mod tests {
         }
         evidence.parameters.parameters = superseded;
         let serialized = serde_json::to_value(&evidence).expect("evidence serializes");
-        let document = evidence.clone().into_document();
+        let document = evidence.clone().into_document(&ParameterScope::All);
         assert_eq!(document, serialized);
         // Every part is there: the comparison covers each kind of node.
         assert_eq!(document["endpoints"].as_array().map(Vec::len), Some(3));
@@ -450,7 +454,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_value(&ardupilot).expect("evidence serializes"),
-            ardupilot.into_document()
+            ardupilot.into_document(&ParameterScope::All)
         );
     }
 

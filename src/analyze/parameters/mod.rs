@@ -20,11 +20,13 @@
 //! overwrote carry `superseded_by`, and rules skip them.
 
 pub mod evidence;
+pub mod scope;
 
 pub use evidence::{
     ParameterEndpoint, ParameterEvidence, ParameterMap, ParameterNode, ParametersEvidence,
     QgcHeader,
 };
+pub use scope::ParameterScope;
 
 use crate::analyze::{ArtifactKind, Evidence};
 use crate::net;
@@ -187,9 +189,10 @@ impl ParameterSet {
         }
     }
 
-    /// Writes the set into an evidence document ([`ParameterSet::into_evidence`]).
-    pub fn insert_into(self, document: &mut Value) {
-        self.into_evidence().insert_into(document);
+    /// Writes the set into an evidence document ([`ParameterSet::into_evidence`]), with the
+    /// parameters of `scope` in its `parameters` map.
+    pub fn insert_into(self, document: &mut Value, scope: &ParameterScope) {
+        self.into_evidence().insert_into(document, scope);
     }
 
     fn integer(&self, name: &str) -> Option<i64> {
@@ -679,7 +682,7 @@ mod tests {
             ("EK3_SRC1_POSXY", 3),
             ("SYSID_ENFORCE", 1),
         ])
-        .insert_into(&mut document);
+        .insert_into(&mut document, &ParameterScope::All);
         assert_eq!(
             document["families"],
             json!({"SERIALn_PROTOCOL": 2, "EKn_SRCn_POSXY": 1})
@@ -701,7 +704,7 @@ mod tests {
             ("SYSID_ENFORCE", 1),
         ]);
         let mut document = json!({});
-        set.insert_into(&mut document);
+        set.insert_into(&mut document, &ParameterScope::All);
         let json = &document["parameters"];
         assert_eq!(json["MAV1_OPTIONS"]["bits"], json!([0, 2]));
         assert_eq!(json["LOG_BACKEND_TYPE"]["bits"], json!([0, 1]));

@@ -10,7 +10,7 @@ use crate::analyze::parameters::{
     is_parameter_name, parse_value, Parameter, ParameterSet, ParametersEvidence, Place, QgcHeader,
 };
 use crate::analyze::text;
-use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use crate::analyze::{AnalyzeError, AnalyzeOptions, Analyzer, ArtifactKind, Evidence};
 use std::collections::BTreeSet;
 
 pub struct QgcParamsAnalyzer;
@@ -110,6 +110,14 @@ impl Analyzer for QgcParamsAnalyzer {
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        self.analyze_with_options(content, AnalyzeOptions::default())
+    }
+
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        options: AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         let text = text::decode(content)?;
         let mut header = QgcHeader::default();
         let mut stated = Vec::new();
@@ -211,7 +219,7 @@ impl Analyzer for QgcParamsAnalyzer {
         Ok(Evidence {
             incomplete: None,
             kind: ArtifactKind::QgcParams,
-            document: evidence.into_document(),
+            document: evidence.into_document(options.parameters),
             lines: Default::default(),
             warnings,
         })

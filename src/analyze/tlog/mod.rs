@@ -12,8 +12,8 @@ use crate::analyze::log_evidence::{
     ParameterNodes, RecordPlace, ReportedVersion, StatedFirmware, StatusText,
 };
 use crate::analyze::mavlink::{self, ByteOffset, Checksum, Frame, SystemAt, Systems};
-use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
-use crate::analyze::{dataflash, AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use crate::analyze::parameters::{self, Parameter, ParameterScope, ParameterSet, Place};
+use crate::analyze::{dataflash, AnalyzeError, AnalyzeOptions, Analyzer, ArtifactKind, Evidence};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -101,8 +101,8 @@ impl Vehicle {
         }
     }
 
-    /// Adds what was found to the evidence.
-    fn insert_into(self, evidence: &mut TlogEvidence) {
+    /// Adds what was found to the evidence, with the parameters of `scope` in its map.
+    fn insert_into(self, evidence: &mut TlogEvidence, scope: &ParameterScope) {
         evidence.firmware = match (self.firmware, self.reported_version) {
             (Some(mut firmware), Some(reported)) => {
                 firmware.reported_version = Some(reported);
@@ -114,8 +114,10 @@ impl Vehicle {
         evidence.autopilot = self.autopilot;
         evidence.messages = self.messages;
         if !self.parameters.is_empty() {
-            evidence.parameters =
-                ParameterNodes::of(ParameterSet::new(self.parameters.into_values().collect()));
+            evidence.parameters = ParameterNodes::of(
+                ParameterSet::new(self.parameters.into_values().collect()),
+                scope,
+            );
         }
     }
 }
@@ -254,6 +256,14 @@ impl Analyzer for TlogAnalyzer {
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        self.analyze_with_options(content, AnalyzeOptions::default())
+    }
+
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        options: AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         let mut systems = Systems::default();
         let mut setup_signing = Vec::new();
         let mut message_ids = BTreeSet::new();
@@ -343,7 +353,7 @@ impl Analyzer for TlogAnalyzer {
             messages: Vec::new(),
             parameters: ParameterNodes::default(),
         };
-        vehicle.insert_into(&mut evidence);
+        vehicle.insert_into(&mut evidence, options.parameters);
         let document = serde_json::to_value(evidence)
             .map_err(|error| AnalyzeError::new(format!("cannot build the evidence: {error}")))?;
         Ok(Evidence {

@@ -12,7 +12,7 @@
 
 use crate::analyze::log_evidence::ParameterNodes;
 use crate::analyze::parameters::{self, Parameter, ParameterSet, Place};
-use crate::analyze::{AnalyzeError, Analyzer, ArtifactKind, Evidence};
+use crate::analyze::{AnalyzeError, AnalyzeOptions, Analyzer, ArtifactKind, Evidence};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{json, Map, Number, Value};
@@ -334,6 +334,14 @@ impl Analyzer for UlogAnalyzer {
     }
 
     fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        self.analyze_with_options(content, AnalyzeOptions::default())
+    }
+
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        options: AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         if content.starts_with(ENCRYPTED_MAGIC) {
             return encrypted(content);
         }
@@ -677,7 +685,7 @@ impl Analyzer for UlogAnalyzer {
             logged_strings: strings,
             default_parameters: defaults,
             mavlink_instances: set.px4_mavlink_instances(),
-            parameters: ParameterNodes::of(set),
+            parameters: ParameterNodes::of(set, options.parameters),
         }));
         let document = evidence.to_document()?;
         Ok(Evidence {
