@@ -7,22 +7,14 @@
 mod common;
 
 use common::{corpus, rule_fixtures};
-use drone_audit::analyze::parameters::ParameterScope;
-use drone_audit::analyze::{self, ArtifactKind};
+use drone_audit::analyze;
+use drone_audit::analyze::parameters::{scope, ParameterScope};
 use drone_audit::discover::DeviceInfo;
 use drone_audit::policy::Policy;
 use drone_audit::rules::{self, reads};
 use drone_audit::scan::{analyze_file, DeviceScanner, Limits};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-const PARAMETER_KINDS: [ArtifactKind; 5] = [
-    ArtifactKind::ArdupilotParams,
-    ArtifactKind::QgcParams,
-    ArtifactKind::DataflashLog,
-    ArtifactKind::Ulog,
-    ArtifactKind::Tlog,
-];
 
 /// Every file under `root`, by the folder it is in.
 fn files_by_folder(root: &Path, folders: &mut BTreeMap<PathBuf, Vec<PathBuf>>) {
@@ -44,7 +36,7 @@ fn holds_parameters(path: &Path) -> bool {
     analyze::identify(path, &content)
         .map(|analyzer| analyzer.kind())
         .or_else(|| analyze::kind_named(path))
-        .is_some_and(|kind| PARAMETER_KINDS.contains(&kind))
+        .is_some_and(|kind| scope::KINDS.contains(&kind))
 }
 
 #[test]

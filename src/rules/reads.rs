@@ -14,27 +14,17 @@
 //! passed to a function or selected (its fields would be a finding's message), and a query this
 //! parser does not read. A rule of the user's own is then slower, never wrong.
 
-use crate::analyze::parameters::ParameterScope;
-use crate::analyze::ArtifactKind;
+use crate::analyze::parameters::{scope, ParameterScope};
 use crate::rules::template::Template;
 use crate::rules::Rule;
 use std::collections::BTreeSet;
-
-/// The kinds whose evidence has a `parameters` map made in a [`ParameterScope`].
-const PARAMETER_KINDS: [ArtifactKind; 5] = [
-    ArtifactKind::ArdupilotParams,
-    ArtifactKind::QgcParams,
-    ArtifactKind::DataflashLog,
-    ArtifactKind::Ulog,
-    ArtifactKind::Tlog,
-];
 
 /// The parameters that the queries of `rules` can read, in evidence of any kind.
 pub fn parameter_scope(rules: &[Rule]) -> ParameterScope {
     let mut reads = Reads::default();
     let parameter_rules = rules
         .iter()
-        .filter(|rule| rule.kinds.iter().any(|kind| PARAMETER_KINDS.contains(kind)));
+        .filter(|rule| rule.kinds.iter().any(|kind| scope::KINDS.contains(kind)));
     for rule in parameter_rules {
         if let Some(requires) = &rule.requires {
             reads.query_text(&requires.text, Use::Exists);

@@ -3,12 +3,22 @@
 //!
 //! A parameter file has about 900 parameters and a scan's rules read a dozen of them: making
 //! the JSON nodes of the others, then dropping them, was most of the cost of scanning a
-//! parameter file (docs/scale.md). The rules layer works out what its queries can read
+//! parameter file (docs/evidence/parameters.md). The rules layer works out what its queries can read
 //! (`rules::reads`) and falls back to [`ParameterScope::All`] for any query it cannot bound;
 //! everything else of the document (`parameter_count`, `families`, `endpoints`,
 //! `mavlink_instances`) is made from every parameter whatever the scope.
 
+use crate::analyze::ArtifactKind;
 use std::collections::BTreeSet;
+
+/// The kinds whose evidence has a `parameters` map made in a [`ParameterScope`].
+pub const KINDS: [ArtifactKind; 5] = [
+    ArtifactKind::ArdupilotParams,
+    ArtifactKind::QgcParams,
+    ArtifactKind::DataflashLog,
+    ArtifactKind::Ulog,
+    ArtifactKind::Tlog,
+];
 
 /// Which parameters go into an evidence document's `parameters` map.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
