@@ -157,11 +157,12 @@ pub fn packets(data: &[u8]) {
     analyze(ArtifactKind::Capture, &capture);
 }
 
-/// A rule file.
+/// A rule file, then what its rules' queries read of parameters (`rules::reads`).
 pub fn rules(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
         let mut errors = Vec::new();
-        let _ = rules::parse_rule_file("fuzz.toml", text, &mut errors);
+        let parsed = rules::parse_rule_file("fuzz.toml", text, &mut errors);
+        let _ = rules::reads::parameter_scope(&parsed);
     }
 }
 
