@@ -128,35 +128,63 @@ impl<'a> JsonStream<'a> {
     }
 }
 
-/// Writes `elements` as a JSON array. Each thread turns runs of `RUN` elements into one
-/// buffer of text, a chunk of `CHUNK` elements at a time, so that only a chunk is held as
-/// text at once, not the whole report a second time.
+/// Writes `elements` as a JSON array. The threads of the pool turn a chunk of `CHUNK` elements
+/// into text ([`runs_of`]), on a thread of their own ([`std::thread::scope`]) while this one
+/// writes the chunk before: writing a 100 MB report had the pool idle for every chunk's write.
+/// At most three chunks are held as text at once (one written, one waiting, one being made),
+/// not the whole report a second time.
 fn write_list<T: Serialize + Sync>(elements: &[T], out: &mut dyn io::Write) -> io::Result<()> {
-    const CHUNK: usize = 2048;
-    const RUN: usize = 64;
+    const CHUNK: usize = 1024;
     out.write_all(b"[")?;
-    for (chunk_index, chunk) in elements.chunks(CHUNK).enumerate() {
-        let runs = chunk
-            .par_chunks(RUN)
-            .map(|run| {
-                let mut text = Vec::new();
-                for (index, element) in run.iter().enumerate() {
-                    if index > 0 {
-                        text.push(b',');
-                    }
-                    serde_json::to_writer(&mut text, element)?;
-                }
-                Ok(text)
-            })
-            .collect::<serde_json::Result<Vec<Vec<u8>>>>()?;
-        for (run_index, text) in runs.iter().enumerate() {
-            if chunk_index > 0 || run_index > 0 {
+    let mut first = true;
+    let mut write_runs = |runs: serde_json::Result<Vec<Vec<u8>>>| -> io::Result<()> {
+        for text in runs? {
+            if !first {
                 out.write_all(b",")?;
             }
-            out.write_all(text)?;
+            first = false;
+            out.write_all(&text)?;
         }
+        Ok(())
+    };
+    if rayon::current_thread_index().is_some() {
+        // Called on a thread of the pool, which a thread of its own would wait for: in turn.
+        for chunk in elements.chunks(CHUNK) {
+            write_runs(runs_of(chunk))?;
+        }
+    } else {
+        std::thread::scope(|scope| {
+            let (chunks, made) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                for chunk in elements.chunks(CHUNK) {
+                    // The writer has stopped (a write failed): nothing more to make.
+                    if chunks.send(runs_of(chunk)).is_err() {
+                        return;
+                    }
+                }
+            });
+            made.into_iter().try_for_each(&mut write_runs)
+        })?;
     }
     out.write_all(b"]")
+}
+
+/// The text of `elements`, in runs of `RUN` elements made on the threads of the pool.
+fn runs_of<T: Serialize + Sync>(elements: &[T]) -> serde_json::Result<Vec<Vec<u8>>> {
+    const RUN: usize = 64;
+    elements
+        .par_chunks(RUN)
+        .map(|run| {
+            let mut text = Vec::new();
+            for (index, element) in run.iter().enumerate() {
+                if index > 0 {
+                    text.push(b',');
+                }
+                serde_json::to_writer(&mut text, element)?;
+            }
+            Ok(text)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -172,6 +200,15 @@ mod tests {
                 .collect();
             let mut written = Vec::new();
             write_list(&elements, &mut written).unwrap();
+            // The same on a thread of the pool, where the lists are made in turn.
+            let mut in_pool = Vec::new();
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .unwrap()
+                .install(|| write_list(&elements, &mut in_pool))
+                .unwrap();
+            assert_eq!(in_pool, written);
             assert_eq!(
                 String::from_utf8(written).unwrap(),
                 serde_json::to_string(&elements).unwrap(),
