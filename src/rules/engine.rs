@@ -5,6 +5,7 @@ use crate::analyze::Evidence;
 use crate::rules::Rule;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json_path::{NormalizedPath, PathElement};
 
 /// Where in an artifact a finding is. Every field that is known is given.
 #[derive(
@@ -74,7 +75,7 @@ pub fn evaluate(rule: &Rule, evidence: &Evidence) -> Outcome {
         .iter()
         .map(|located| {
             let pointer = located.location().to_json_pointer();
-            let mut location = locate(document, &pointer);
+            let mut location = locate(document, located.location());
             location.evidence_path = located.location().to_string();
             if location.line.is_none() {
                 location.line = evidence.lines.line_of(&pointer);
@@ -89,30 +90,34 @@ pub fn evaluate(rule: &Rule, evidence: &Evidence) -> Outcome {
     Outcome::Assessed(matches)
 }
 
-/// Reads location facts (`line`, `packet`, `offset`, `message_index`) from the node at
-/// `pointer` or, for each fact it lacks, from its nearest ancestor that has it.
-fn locate(document: &Value, pointer: &str) -> Location {
+/// Reads location facts (`line`, `packet`, `offset`, `message_index`, `container`) from the
+/// node at `path` or, for each fact it lacks, from its nearest ancestor that has it. The path
+/// is walked down once, then its nodes read from the deepest up.
+fn locate(document: &Value, path: &NormalizedPath<'_>) -> Location {
+    let mut nodes = Vec::with_capacity(path.len() + 1);
+    let mut node = Some(document);
+    nodes.extend(node);
+    for element in path.iter() {
+        node = node.and_then(|value| match element {
+            PathElement::Name(name) => value.get(*name),
+            PathElement::Index(index) => value.get(*index),
+        });
+        nodes.extend(node);
+    }
     let mut location = Location::default();
-    let mut current = pointer;
-    loop {
-        if let Some(node) = document.pointer(current).and_then(Value::as_object) {
-            let fact = |name: &str| node.get(name).and_then(Value::as_u64);
-            location.line = location
-                .line
-                .or(fact("line").and_then(|line| u32::try_from(line).ok()));
-            location.packet = location.packet.or(fact("packet"));
-            location.offset = location.offset.or(fact("offset"));
-            location.message = location.message.or(fact("message_index"));
-            if location.container.is_none() {
-                location.container = node
-                    .get("container")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-            }
-        }
-        match current.rfind('/') {
-            Some(cut) => current = &current[..cut],
-            None => break,
+    for node in nodes.iter().rev().filter_map(|node| node.as_object()) {
+        let fact = |name: &str| node.get(name).and_then(Value::as_u64);
+        location.line = location
+            .line
+            .or(fact("line").and_then(|line| u32::try_from(line).ok()));
+        location.packet = location.packet.or(fact("packet"));
+        location.offset = location.offset.or(fact("offset"));
+        location.message = location.message.or(fact("message_index"));
+        if location.container.is_none() {
+            location.container = node
+                .get("container")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
         }
     }
     location
@@ -125,14 +130,20 @@ mod tests {
 
     #[test]
     fn location_facts_come_from_the_node_or_its_ancestors() {
+        let located = |document: &Value, query: &str| {
+            let path = serde_json_path::JsonPath::parse(query).expect("a query");
+            let nodes = path.query_located(document);
+            let node = nodes.iter().next().expect("a node");
+            locate(document, node.location())
+        };
         let document = json!({"flows": [{"packet": 7, "dns": {"offset": 40}}]});
-        let location = locate(&document, "/flows/0/dns");
+        let location = located(&document, "$.flows[0].dns");
         assert_eq!(location.packet, Some(7));
         assert_eq!(location.offset, Some(40));
         assert_eq!(location.line, None);
         let document =
             json!({"accounts": [{"line": 2, "container": "rootfs.squashfs > /etc/shadow"}]});
-        let location = locate(&document, "/accounts/0");
+        let location = located(&document, "$.accounts[0]");
         assert_eq!(
             location.container.as_deref(),
             Some("rootfs.squashfs > /etc/shadow")
