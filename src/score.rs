@@ -201,7 +201,24 @@ struct ControlResultRef<'a> {
     coverage: f64,
     rules: Vec<&'a RuleResult>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    not_assessed: Vec<NotAssessedGroup<&'a str, &'a str>>,
+    not_assessed: Vec<NotAssessedRun<'a>>,
+}
+
+/// A [`NotAssessedGroup`] as it is written: the rules of one reason, sorted by id, in a slice
+/// of `(reason, rule, severity)` rather than a map made for each control of each device.
+#[derive(Serialize)]
+struct NotAssessedRun<'a> {
+    reason: &'a str,
+    rules: RuleSeverities<'a>,
+}
+
+/// Rules and their severities, written as a map from each rule to its severity.
+struct RuleSeverities<'a>(&'a [(&'a str, &'a str, Severity)]);
+
+impl Serialize for RuleSeverities<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(_, rule, severity)| (rule, severity)))
+    }
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -218,16 +235,23 @@ struct ControlResultWire {
 
 impl Serialize for ControlResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut groups: BTreeMap<&str, BTreeMap<&str, Severity>> = BTreeMap::new();
         let mut assessed = Vec::with_capacity(self.rules.len());
+        let mut not_assessed: Vec<(&str, &str, Severity)> = Vec::new();
         for rule in &self.rules {
             if rule.status == RuleStatus::NotAssessed {
-                groups
-                    .entry(rule.reason.as_deref().unwrap_or(""))
-                    .or_default()
-                    .insert(&rule.rule, rule.severity);
+                let reason = rule.reason.as_deref().unwrap_or("");
+                not_assessed.push((reason, &rule.rule, rule.severity));
             } else {
                 assessed.push(rule);
+            }
+        }
+        // By reason, then rule, as maps of them would be; of one rule given twice the last.
+        not_assessed.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let mut unique: Vec<(&str, &str, Severity)> = Vec::with_capacity(not_assessed.len());
+        for entry in not_assessed {
+            match unique.last_mut() {
+                Some(last) if (last.0, last.1) == (entry.0, entry.1) => *last = entry,
+                _ => unique.push(entry),
             }
         }
         ControlResultRef {
@@ -236,9 +260,12 @@ impl Serialize for ControlResult {
             score: self.score,
             coverage: self.coverage,
             rules: assessed,
-            not_assessed: groups
-                .into_iter()
-                .map(|(reason, rules)| NotAssessedGroup { reason, rules })
+            not_assessed: unique
+                .chunk_by(|a, b| a.0 == b.0)
+                .map(|group| NotAssessedRun {
+                    reason: group[0].0,
+                    rules: RuleSeverities(group),
+                })
                 .collect(),
         }
         .serialize(serializer)
