@@ -20,6 +20,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 /// What kind of secret a digest is of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
@@ -67,16 +69,7 @@ impl FleetSecret {
     pub fn new(kind: SecretKind, label: impl Into<String>, secret: &[u8]) -> FleetSecret {
         let domain = format!("drone-audit fleet-secret {} v1", kind.id());
         let digest = match kind {
-            SecretKind::WifiPassphrase => {
-                let mut out = [0u8; 32];
-                pbkdf2::pbkdf2_hmac::<pbkdf2::sha2::Sha256>(
-                    secret,
-                    domain.as_bytes(),
-                    PASSPHRASE_ROUNDS,
-                    &mut out,
-                );
-                hex(&out)
-            }
+            SecretKind::WifiPassphrase => passphrase_digest(secret, &domain),
             _ => {
                 let mut hasher = Sha256::new();
                 hasher.update(domain.as_bytes());
@@ -91,6 +84,50 @@ impl FleetSecret {
             digest,
         }
     }
+}
+
+/// Passphrase digests made so far in this process, by SHA-256 of the passphrase: a fleet's
+/// devices often share one (the weakness FLEET-001 finds), and each PBKDF2 costs about a
+/// millisecond, a tenth of scanning a device with two Wi-Fi configurations. Only digests are
+/// kept, never a passphrase; the memo lives as long as the process, and stops growing at
+/// [`MAX_REMEMBERED`] passphrases.
+static PASSPHRASE_DIGESTS: LazyLock<Mutex<HashMap<[u8; 32], String>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Distinct passphrases whose digest is remembered (about 120 bytes each).
+const MAX_REMEMBERED: usize = 65_536;
+
+/// PBKDF2-HMAC-SHA256 of `passphrase` with `domain` as its salt, at WPA's cost, remembered.
+fn passphrase_digest(passphrase: &[u8], domain: &str) -> String {
+    let key: [u8; 32] = Sha256::new()
+        .chain_update(domain.as_bytes())
+        .chain_update([0])
+        .chain_update(passphrase)
+        .finalize()
+        .into();
+    let remembered = |digests: &HashMap<[u8; 32], String>| digests.get(&key).cloned();
+    if let Some(digest) = remembered(
+        &PASSPHRASE_DIGESTS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner),
+    ) {
+        return digest;
+    }
+    let mut out = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<pbkdf2::sha2::Sha256>(
+        passphrase,
+        domain.as_bytes(),
+        PASSPHRASE_ROUNDS,
+        &mut out,
+    );
+    let digest = hex(&out);
+    let mut digests = PASSPHRASE_DIGESTS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if digests.len() < MAX_REMEMBERED {
+        digests.insert(key, digest.clone());
+    }
+    digest
 }
 
 /// The kinds whose evidence can hold `fleet_secret` nodes: those of the analyzers that read a
@@ -178,6 +215,24 @@ mod tests {
         let wifi_again = FleetSecret::new(SecretKind::WifiPassphrase, "Drone-3C4D", b"12345678");
         assert_eq!(wifi.digest, wifi_again.digest);
         assert_eq!(wifi.digest.len(), 64);
+    }
+
+    #[test]
+    fn a_remembered_passphrase_digest_is_the_pbkdf2_of_it() {
+        let domain = "drone-audit fleet-secret wifi-passphrase v1";
+        let mut expected = [0u8; 32];
+        pbkdf2::pbkdf2_hmac::<pbkdf2::sha2::Sha256>(
+            b"hunter22",
+            domain.as_bytes(),
+            4096,
+            &mut expected,
+        );
+        for _ in 0..2 {
+            let secret = FleetSecret::new(SecretKind::WifiPassphrase, "Drone", b"hunter22");
+            assert_eq!(secret.digest, hex(&expected));
+        }
+        let other = FleetSecret::new(SecretKind::WifiPassphrase, "Drone", b"hunter23");
+        assert_ne!(other.digest, hex(&expected));
     }
 
     #[test]
