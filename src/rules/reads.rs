@@ -578,34 +578,28 @@ impl<'a> Parser<'a> {
 
     /// `logical-or-expr`.
     fn or(&mut self) -> Option<Expression> {
-        let mut terms = vec![self.and()?];
-        loop {
-            let before = self.at;
-            self.blank();
-            if self.eat("||") {
-                self.blank();
-                terms.push(self.and()?);
-            } else {
-                self.at = before;
-                break;
-            }
-        }
-        Some(if terms.len() == 1 {
-            terms.remove(0)
-        } else {
-            Expression::Or(terms)
-        })
+        self.joined("||", Self::and, Expression::Or)
     }
 
     /// `logical-and-expr`.
     fn and(&mut self) -> Option<Expression> {
-        let mut terms = vec![self.basic()?];
+        self.joined("&&", Self::basic, Expression::And)
+    }
+
+    /// Terms read by `term` and separated by `operator`: the one term, or them `join`ed.
+    fn joined(
+        &mut self,
+        operator: &str,
+        term: fn(&mut Self) -> Option<Expression>,
+        join: fn(Vec<Expression>) -> Expression,
+    ) -> Option<Expression> {
+        let mut terms = vec![term(self)?];
         loop {
             let before = self.at;
             self.blank();
-            if self.eat("&&") {
+            if self.eat(operator) {
                 self.blank();
-                terms.push(self.basic()?);
+                terms.push(term(self)?);
             } else {
                 self.at = before;
                 break;
@@ -614,7 +608,7 @@ impl<'a> Parser<'a> {
         Some(if terms.len() == 1 {
             terms.remove(0)
         } else {
-            Expression::And(terms)
+            join(terms)
         })
     }
 
