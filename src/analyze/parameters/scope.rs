@@ -3,9 +3,9 @@
 //!
 //! A parameter file has about 900 parameters and a scan's rules read a dozen of them: making
 //! the JSON nodes of the others, then dropping them, was most of the cost of scanning a
-//! parameter file (docs/evidence/parameters.md). The rules layer works out what its queries can read
-//! (`rules::reads`) and falls back to [`ParameterScope::All`] for any query it cannot bound;
-//! everything else of the document (`parameter_count`, `families`, `endpoints`,
+//! parameter file (docs/evidence/parameters.md). The rules layer works out what its queries
+//! can read (`rules::reads`) and falls back to [`ParameterScope::All`] for any query it cannot
+//! bound. Everything else of the document (`parameter_count`, `families`, `endpoints`,
 //! `mavlink_instances`) is made from every parameter whatever the scope.
 
 use crate::analyze::ArtifactKind;
