@@ -225,7 +225,11 @@ impl Analyzer for KeyMaterialAnalyzer {
             && (pem_blocks(head).next().is_some() || head.starts_with(b"PuTTY-User-Key-File-"))
     }
 
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        _: crate::analyze::AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         let mut blocks = Vec::new();
         let mut not_listed = 0;
         let mut damaged = Vec::new();

@@ -269,19 +269,18 @@ pub trait Analyzer: Sync {
     /// and must not fail: an artifact with errors in it is still identified, so that the
     /// errors are reported rather than the file skipped.
     fn identify(&self, content: &[u8]) -> bool;
-    /// The evidence of `content`, as `inspect` shows it: unpacked within the default limits,
-    /// every parameter in it.
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError>;
-    /// [`Analyzer::analyze`] as the pipeline asks for it: within `options.unpack` for formats
-    /// that hold other artifacts, with the parameters of `options.parameters` for formats that
-    /// hold parameters; the same as `analyze` for the others.
+    /// The evidence of `content` as the pipeline asks for it: unpacked within `options.unpack`
+    /// (formats that hold other artifacts), with the parameters of `options.parameters` in its
+    /// `parameters` map (formats that hold parameters). Other formats ignore the options.
     fn analyze_with_options(
         &self,
         content: &[u8],
         options: AnalyzeOptions<'_>,
-    ) -> Result<Evidence, AnalyzeError> {
-        let _ = options;
-        self.analyze(content)
+    ) -> Result<Evidence, AnalyzeError>;
+    /// The evidence of `content` as `inspect` shows it: unpacked within the default limits,
+    /// every parameter in it.
+    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+        self.analyze_with_options(content, AnalyzeOptions::default())
     }
 }
 

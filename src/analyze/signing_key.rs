@@ -88,7 +88,11 @@ impl Analyzer for SigningKeyAnalyzer {
         false
     }
 
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        _: crate::analyze::AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         let well_formed = content.len() == KEY_FILE_SIZE;
         let key = content.get(..KEY_SIZE).filter(|_| well_formed);
         let key_all_zero = key.is_some_and(|key| key.iter().all(|byte| *byte == 0));

@@ -52,7 +52,11 @@ impl Analyzer for PasswdAnalyzer {
         identify_entries(content, is_passwd_entry)
     }
 
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        _: crate::analyze::AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         let text = text::decode(content)?;
         let mut warnings = LineWarnings::default();
         let mut accounts: Vec<PasswdAccount> = Vec::new();

@@ -41,7 +41,11 @@ impl Analyzer for ShadowAnalyzer {
     }
 
     /// A shadow file on its own is the artifact: it gets a budget of its own, [`WORK_BUDGET`].
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        _: crate::analyze::AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         analyze_within(content, WORK_BUDGET)
     }
 }

@@ -64,10 +64,6 @@ impl Analyzer for ArdupilotParamsAnalyzer {
         matching >= 3.min(lines.len()).max(1) && matching * 10 >= lines.len() * 9
     }
 
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
-        self.analyze_with_options(content, AnalyzeOptions::default())
-    }
-
     fn analyze_with_options(
         &self,
         content: &[u8],

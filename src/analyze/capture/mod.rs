@@ -73,7 +73,11 @@ impl Analyzer for CaptureAnalyzer {
         Format::sniff(content).is_some()
     }
 
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        _: crate::analyze::AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         let format = Format::sniff(content)
             .ok_or_else(|| AnalyzeError::new("not a pcap or pcapng capture"))?;
         analyze_stream(format, content)

@@ -527,10 +527,6 @@ impl Analyzer for DataflashAnalyzer {
         binary || is_text_log(content)
     }
 
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
-        self.analyze_with_options(content, AnalyzeOptions::default())
-    }
-
     fn analyze_with_options(
         &self,
         content: &[u8],

@@ -634,7 +634,11 @@ impl Analyzer for DjiRecordAnalyzer {
         }
     }
 
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        _: crate::analyze::AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         let Some((_, _, version)) = prefix(content) else {
             return Err(AnalyzeError::new(format!(
                 "the record is cut short: {} bytes, fewer than the 11 of its prefix",

@@ -688,10 +688,6 @@ impl Analyzer for FirmwareAnalyzer {
         Format::detect(content).is_some() || squashfs::embedded_squashfs(content).next().is_some()
     }
 
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
-        analyze_with(content, UnpackLimits::default())
-    }
-
     fn analyze_with_options(
         &self,
         content: &[u8],

@@ -125,7 +125,11 @@ impl Analyzer for HostapdAnalyzer {
         nearly_all && has_ssid && keys.iter().any(|key| HOSTAPD_KEYS.contains(key))
     }
 
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        _: crate::analyze::AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         let text = text::decode(content)?;
         let mut config = Config::default();
         for line in text::lines(text) {

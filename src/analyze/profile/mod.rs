@@ -36,7 +36,11 @@ impl Analyzer for ProfileAnalyzer {
         }
     }
 
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        _: crate::analyze::AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         let source = parse_source(content)?;
         let mut unknown = Vec::new();
         let mut profile = deserialize_profile(&source, &mut unknown)?;

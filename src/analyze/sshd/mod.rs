@@ -54,7 +54,11 @@ impl Analyzer for SshdConfigAnalyzer {
         known >= 2 && server_only >= 1 && known * 10 >= lines.len() * 8
     }
 
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
+    fn analyze_with_options(
+        &self,
+        content: &[u8],
+        _: crate::analyze::AnalyzeOptions<'_>,
+    ) -> Result<Evidence, AnalyzeError> {
         let text = text::decode(content)?;
         let mut parser = Parser::default();
         for line in text::lines(text) {

@@ -255,10 +255,6 @@ impl Analyzer for TlogAnalyzer {
         }
     }
 
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
-        self.analyze_with_options(content, AnalyzeOptions::default())
-    }
-
     fn analyze_with_options(
         &self,
         content: &[u8],

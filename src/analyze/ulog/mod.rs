@@ -333,10 +333,6 @@ impl Analyzer for UlogAnalyzer {
         content.starts_with(&MAGIC) || content.starts_with(ENCRYPTED_MAGIC)
     }
 
-    fn analyze(&self, content: &[u8]) -> Result<Evidence, AnalyzeError> {
-        self.analyze_with_options(content, AnalyzeOptions::default())
-    }
-
     fn analyze_with_options(
         &self,
         content: &[u8],
