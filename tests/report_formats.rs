@@ -688,6 +688,24 @@ total = {"tests": xml.tests, "failures": xml.failures, "skipped": xml.skipped, "
 print(json.dumps({"suites": suites, "total": total}))
 "#;
 
+/// What junitparser counts in a JUnit document (`JUNITPARSER_COUNTS`), as JSON.
+fn junitparser_counts(xml: &str, name: &str) -> Value {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("report.xml");
+    std::fs::write(&file, xml).expect("write the report");
+    let output = Command::new("python3")
+        .args(["-c", JUNITPARSER_COUNTS])
+        .arg(&file)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{name}: junitparser failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON from python")
+}
+
 #[test]
 fn junitparser_reads_the_same_counts() {
     if !common::python_module("junitparser", "pip install junitparser") {
@@ -699,20 +717,7 @@ fn junitparser_reads_the_same_counts() {
     ] {
         let xml = render(&JunitRenderer, &report);
         let ours = parse_junit(&xml);
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let file = dir.path().join("report.xml");
-        std::fs::write(&file, &xml).expect("write the report");
-        let output = Command::new("python3")
-            .args(["-c", JUNITPARSER_COUNTS])
-            .arg(&file)
-            .output()
-            .expect("python3 runs");
-        assert!(
-            output.status.success(),
-            "{name}: junitparser failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let theirs: Value = serde_json::from_slice(&output.stdout).expect("JSON from python");
+        let theirs = junitparser_counts(&xml, name);
         let counts = |value: &Value| SuiteCounts {
             tests: value["tests"].as_u64().expect("tests") as usize,
             failures: value["failures"].as_u64().expect("failures") as usize,
@@ -822,20 +827,7 @@ fn junit_of_ten_thousand_devices_is_a_case_per_rule_and_stays_small() {
     assert!(xml.contains("<property name=\"worst-devices\" value=\""));
 
     if common::python_module("junitparser", "pip install junitparser") {
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let file = dir.path().join("report.xml");
-        std::fs::write(&file, &xml).expect("write the report");
-        let output = Command::new("python3")
-            .args(["-c", JUNITPARSER_COUNTS])
-            .arg(&file)
-            .output()
-            .expect("python3 runs");
-        assert!(
-            output.status.success(),
-            "junitparser failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let theirs: Value = serde_json::from_slice(&output.stdout).expect("JSON from python");
+        let theirs = junitparser_counts(&xml, "fleet layout");
         assert_eq!(
             theirs["total"]["failures"].as_u64(),
             Some(failing_rules.len() as u64),
