@@ -168,7 +168,7 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
             .into_filesystem_reader()
             .map_err(|error| format!("{error:?}"))
     }));
-    let filesystem = match opened {
+    let mut filesystem = match opened {
         Ok(Ok(filesystem)) => filesystem,
         Ok(Err(_)) if budget_spent() => return walk.unpack_limit(chain, LimitKind::Unpacked),
         Ok(Err(problem)) => return walk.damaged(chain, Format::Squashfs, problem),
@@ -180,9 +180,13 @@ pub fn unpack(walk: &mut Walk, chain: &Chain, bytes: &[u8]) {
             )
         }
     };
+    // The fragment table is taken from backhand, so that it never reads a fragment block: not
+    // for a file's tail, nor when a data block inflates short and its reader runs on past the
+    // blocks it was given.
+    let fragment_table = filesystem.fragments.take().unwrap_or_default();
     let mut fragments = Fragments {
         image: bytes,
-        table: filesystem.fragments.as_deref().unwrap_or_default(),
+        table: &fragment_table,
         block_size: filesystem.block_size,
         compressor: filesystem.compressor,
         kept: std::collections::VecDeque::new(),
@@ -253,8 +257,8 @@ struct Fragments<'a> {
 impl Fragments<'_> {
     /// For a file whose end is in a fragment block: the length of its full blocks, which
     /// backhand reads, and its tail, read from the fragment block here. None for a file with
-    /// no fragment. An entry that is longer than a block, or a tail past the end of its block,
-    /// is an error; so is a block the filesystem's budget cannot pay for (the budget is then
+    /// no fragment. A fragment index the table does not have (or an image without a table), an
+    /// entry that is longer than a block, or a tail past the end of its block, is an error; so is a block the filesystem's budget cannot pay for (the budget is then
     /// spent).
     fn tail(
         &mut self,
@@ -262,7 +266,7 @@ impl Fragments<'_> {
     ) -> Result<Option<(u64, Vec<u8>)>, String> {
         const NO_FRAGMENT: usize = 0xffff_ffff;
         let index = file.frag_index();
-        if index == NO_FRAGMENT || self.table.is_empty() {
+        if index == NO_FRAGMENT {
             return Ok(None);
         }
         let entry = self
