@@ -61,10 +61,20 @@ pub struct Partial {
     pub missing_shards: Vec<u32>,
 }
 
+/// The most shards a scan is split into: Kubernetes' limit on an Indexed Job's completions,
+/// and far more workers than a fleet needs. A part read by `merge` claims its count, and a
+/// count of 4,294,967,295 made the merge list that many missing shards (17 GB).
+pub const MAX_SHARDS: u32 = 100_000;
+
 impl Shard {
     pub fn new(index: u32, count: u32) -> Result<Shard, String> {
         if count == 0 {
             return Err("the shard count must be at least 1".to_owned());
+        }
+        if count > MAX_SHARDS {
+            return Err(format!(
+                "{count} shards: at most {MAX_SHARDS} are supported"
+            ));
         }
         if index == 0 || index > count {
             return Err(format!(
@@ -190,6 +200,12 @@ mod tests {
         assert!(Shard::parse("0/4", env(&[])).is_err());
         assert!(Shard::parse("5/4", env(&[])).is_err());
         assert!(Shard::parse("1/0", env(&[])).is_err());
+        assert!(Shard::parse("1/100000", env(&[])).is_ok());
+        assert!(Shard::parse("1/100001", env(&[])).is_err());
+        // A part's head is read through the same check.
+        let claimed: Result<Part, _> =
+            serde_json::from_str(r#"{"index": 1, "count": 4294967295, "inputs": "x"}"#);
+        assert!(claimed.is_err());
         assert!(Shard::parse("1-4", env(&[])).is_err());
         assert!(Shard::parse("one/4", env(&[])).is_err());
     }
