@@ -281,23 +281,35 @@ impl Merge {
     fn score_devices(&mut self, summary: &mut SummaryBuilder) -> Result<(), MergeError> {
         let mut not_assessed = Vec::new();
         self.read(List::Devices, |streams, names| {
-            merge_list(
-                streams,
-                names,
-                Kind::DEVICES,
-                &mut std::iter::empty(),
-                &mut |mut device, _| {
-                    self.rescore(&mut device);
-                    summary.add_device(&device);
-                    if device.grade == Grade::NotAssessed {
-                        not_assessed.push(device.info.id);
-                    }
-                    Ok(())
-                },
-            )
+            self.merge_devices(streams, names, &mut |device| {
+                summary.add_device(&device);
+                if device.grade == Grade::NotAssessed {
+                    not_assessed.push(device.info.id);
+                }
+                Ok(())
+            })
         })?;
         self.not_assessed = not_assessed;
         Ok(())
+    }
+
+    /// The parts' devices in order, each re-scored for the fleet stage, to `visit`.
+    fn merge_devices(
+        &self,
+        streams: &mut [PartStream],
+        names: &[String],
+        visit: &mut dyn FnMut(DeviceReport) -> Result<(), MergeError>,
+    ) -> Result<(), MergeError> {
+        merge_list(
+            streams,
+            names,
+            Kind::DEVICES,
+            &mut std::iter::empty(),
+            &mut |mut device, _| {
+                self.rescore(&mut device);
+                visit(device)
+            },
+        )
     }
 
     fn rescore(&self, device: &mut DeviceReport) {
@@ -316,16 +328,7 @@ impl Merge {
         sink: &mut dyn FnMut(Merged) -> Result<(), MergeError>,
     ) -> Result<(), MergeError> {
         self.read(List::Findings, |streams, names| {
-            merge_list(
-                streams,
-                names,
-                Kind::DEVICES,
-                &mut std::iter::empty(),
-                &mut |mut device, _| {
-                    self.rescore(&mut device);
-                    sink(Merged::Device(device))
-                },
-            )?;
+            self.merge_devices(streams, names, &mut |device| sink(Merged::Device(device)))?;
             merge_list(
                 streams,
                 names,
