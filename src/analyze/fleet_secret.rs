@@ -105,12 +105,12 @@ fn passphrase_digest(passphrase: &[u8], domain: &str) -> String {
         .chain_update(passphrase)
         .finalize()
         .into();
-    let remembered = |digests: &HashMap<[u8; 32], String>| digests.get(&key).cloned();
-    if let Some(digest) = remembered(
-        &PASSPHRASE_DIGESTS
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner),
-    ) {
+    let remembered = PASSPHRASE_DIGESTS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+        .cloned();
+    if let Some(digest) = remembered {
         return digest;
     }
     let mut out = [0u8; 32];
