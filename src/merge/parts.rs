@@ -6,8 +6,10 @@
 //! channel ([`CHANNEL`] elements): the merge pulls from every part in turn (a k-way merge of
 //! sorted lists) while serde_json parses each as fast as it is pulled. A part is a JSON
 //! report as `scan --shard K/N --format json` writes it: an object whose last fields are
-//! `devices`, `artifacts` and `findings`, in that order. A part that is not (hand-edited,
-//! pretty-printed by a tool that sorted its keys) is refused with the reason, never guessed.
+//! `devices`, `artifacts` and `findings`, in that order. A part whose keys a tool rewrote in
+//! another order (`jq -S`) is read whole instead ([`read_whole`]), in each pass, and costs its
+//! size in memory; a part that is not a report at all is refused with the reason, never
+//! guessed.
 
 use crate::report::{ArtifactRecord, DeviceReport, Finding, Report};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
